@@ -1,0 +1,301 @@
+//! The host's configuration: TOML from `--config`, or the embedded default when absent.
+//!
+//! Unknown keys are refused (`deny_unknown_fields`) so a typo is a start-up error naming the
+//! key, not a setting silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::plugins::Limits;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP/WebSocket faces listen on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Journal, compile cache and other state; default: the user's data directory.
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub tax: TaxConfig,
+    #[serde(default)]
+    pub plugins: PluginsConfig,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            data_dir: None,
+            tax: TaxConfig::default(),
+            plugins: PluginsConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("configuration {path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let limits = &self.plugins.limits;
+        if limits.memory_bytes < (1 << 20) {
+            return Err(ConfigError::Invalid(format!(
+                "plugins.limits.memory_bytes = {} is below 1 MiB; no plugin can run in that",
+                limits.memory_bytes
+            )));
+        }
+        if limits.fuel == 0 {
+            return Err(ConfigError::Invalid("plugins.limits.fuel must be above 0".into()));
+        }
+        if let Some(rate) = self.tax.standard_rate
+            && !(0..=10_000).contains(&rate)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "tax.standard_rate = {rate} is not a rate in hundredths of a percent (0..=10000)"
+            )));
+        }
+        for code in &self.tax.codes {
+            code.rate.parse().map_err(ConfigError::Invalid)?;
+        }
+        Ok(())
+    }
+
+    /// The data directory in force: configured, or the platform's data dir, or `./data`.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| {
+            directories::ProjectDirs::from("", "", "fiscal-host")
+                .map(|d| d.data_dir().to_owned())
+                .unwrap_or_else(|| PathBuf::from("data"))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Country {
+    RU,
+    KZ,
+    UZ,
+}
+
+impl Country {
+    pub fn code(self) -> &'static str {
+        match self {
+            Country::RU => "RU",
+            Country::KZ => "KZ",
+            Country::UZ => "UZ",
+        }
+    }
+
+    /// The built-in tax plugin for the country.
+    pub fn builtin_tax_plugin(self) -> &'static str {
+        match self {
+            Country::RU => "tax-ru",
+            Country::KZ | Country::UZ => "tax-kz-uz",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxConfig {
+    #[serde(default = "default_country")]
+    pub country: Country,
+    /// The standard VAT rate in hundredths of a percent where it is configuration (Kazakhstan).
+    #[serde(default)]
+    pub standard_rate: Option<i32>,
+    /// Overrides of the plugin's dated mapping of seed 000's `tax_number` codes.
+    #[serde(default)]
+    pub codes: Vec<TaxCodeConfig>,
+}
+
+fn default_country() -> Country {
+    Country::RU
+}
+
+impl Default for TaxConfig {
+    fn default() -> Self {
+        Self {
+            country: default_country(),
+            standard_rate: None,
+            codes: Vec::new(),
+        }
+    }
+}
+
+/// `{ code = 0, rate = "22%", valid_from = 2026-01-01 }`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxCodeConfig {
+    pub code: u32,
+    pub rate: RateText,
+    #[serde(default)]
+    pub valid_from: Option<toml::value::Datetime>,
+}
+
+/// A rate as people write it: "22%", "12.5%", "22/122", "none" (or "без НДС").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct RateText(pub String);
+
+/// A rate parsed from its text, in hundredths of a percent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    Percent(i32),
+    Computed(i32),
+    Exempt,
+}
+
+impl RateText {
+    pub fn parse(&self) -> Result<Rate, String> {
+        let text = self.0.trim();
+        let bad = || {
+            format!("tax.codes: rate \"{text}\" is not one of \"22%\", \"12.5%\", \"22/122\", \"none\"")
+        };
+        if text.eq_ignore_ascii_case("none") || text.to_lowercase() == "без ндс" {
+            return Ok(Rate::Exempt);
+        }
+        if let Some(percent) = text.strip_suffix('%') {
+            return parse_hundredths(percent.trim()).map(Rate::Percent).ok_or_else(bad);
+        }
+        if let Some((rate, base)) = text.split_once('/') {
+            let rate: i32 = rate.trim().parse().map_err(|_| bad())?;
+            let base: i32 = base.trim().parse().map_err(|_| bad())?;
+            if base != 100 + rate || rate <= 0 {
+                return Err(bad());
+            }
+            return Ok(Rate::Computed(rate * 100));
+        }
+        Err(bad())
+    }
+}
+
+/// "12.5" → 1250; at most two decimals, no sign.
+fn parse_hundredths(text: &str) -> Option<i32> {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() || frac.len() > 2 || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i32 = whole.parse().ok()?;
+    let frac: i32 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    let value = whole.checked_mul(100)?.checked_add(frac)?;
+    (value <= 10_000).then_some(value)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// A built-in name ("tax-ru", "tax-kz-uz") or a path to a `.wasm` component;
+    /// default: the built-in plugin of `tax.country`.
+    #[serde(default)]
+    pub tax: Option<String>,
+    /// A built-in name ("receipt-default") or a path to a `.wasm` component.
+    #[serde(default)]
+    pub layout: Option<String>,
+    #[serde(default)]
+    pub limits: Limits,
+    /// Keep compiled components under `<data_dir>/plugin-cache` between runs.
+    #[serde(default = "yes")]
+    pub compile_cache: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            tax: None,
+            layout: None,
+            limits: Limits::default(),
+            compile_cache: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        let config = parse("").unwrap();
+        assert_eq!(config.listen, default_listen());
+        assert_eq!(config.tax.country, Country::RU);
+        assert!(config.plugins.compile_cache);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = parse("[plugins]\ntaxx = \"tax-ru\"\n").unwrap_err();
+        assert!(err.contains("taxx"), "{err}");
+    }
+
+    #[test]
+    fn rates_parse_as_written() {
+        let rate = |t: &str| RateText(t.into()).parse();
+        assert_eq!(rate("22%"), Ok(Rate::Percent(2200)));
+        assert_eq!(rate("12.5%"), Ok(Rate::Percent(1250)));
+        assert_eq!(rate("0%"), Ok(Rate::Percent(0)));
+        assert_eq!(rate("22/122"), Ok(Rate::Computed(2200)));
+        assert_eq!(rate("none"), Ok(Rate::Exempt));
+        assert_eq!(rate("Без НДС"), Ok(Rate::Exempt));
+        assert!(rate("22/120").is_err());
+        assert!(rate("12.345%").is_err());
+        assert!(rate("-5%").is_err());
+        assert!(rate("101%").is_err());
+    }
+
+    #[test]
+    fn impossible_values_are_refused() {
+        assert!(parse("[plugins.limits]\nfuel = 0\n").unwrap_err().contains("fuel"));
+        assert!(parse("[plugins.limits]\nmemory_bytes = 10\n").unwrap_err().contains("memory_bytes"));
+        assert!(parse("[tax]\nstandard_rate = 20000\n").unwrap_err().contains("standard_rate"));
+        assert!(parse("[tax]\ncountry = \"FR\"\n").is_err());
+        let err = parse("[[tax.codes]]\ncode = 0\nrate = \"22 percent\"\n").unwrap_err();
+        assert!(err.contains("22 percent"), "{err}");
+    }
+
+    #[test]
+    fn dated_code_override() {
+        let config = parse("[[tax.codes]]\ncode = 0\nrate = \"20%\"\nvalid_from = 2025-01-01\n").unwrap();
+        let code = &config.tax.codes[0];
+        assert_eq!(code.rate.parse(), Ok(Rate::Percent(2000)));
+        let date = code.valid_from.as_ref().unwrap().date.unwrap();
+        assert_eq!((date.year, date.month, date.day), (2025, 1, 1));
+    }
+}

@@ -1,0 +1,8 @@
+//! Fiscal Host: sits between POS software and fiscal registers, receipt printers and card
+//! terminals. The data path runs top-down: `faces` parse and reply, the core decides,
+//! `plugins` compute (in Wasm), transports move bytes.
+
+pub mod app;
+pub mod config;
+pub mod faces;
+pub mod plugins;

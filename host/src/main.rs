@@ -1,0 +1,140 @@
+//! The `fiscal-host` binary: runs the host, or checks a plugin for a vendor.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use fiscal_host::app::{self, Host};
+use fiscal_host::config::Config;
+use fiscal_host::plugins::{PluginRuntime, RuntimeConfig, World};
+
+#[derive(Parser)]
+#[command(name = "fiscal-host", version, about = "Fiscal registers, receipt printers and card terminals behind one API")]
+struct Cli {
+    /// TOML configuration; without it the embedded default runs (emulated devices, no hardware).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Overrides `listen` of the configuration.
+    #[arg(long, global = true)]
+    listen: Option<SocketAddr>,
+    /// Overrides `data_dir` of the configuration.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the host (the default).
+    Run,
+    /// Work with plugin components.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Tell whether a component fits one of the host's worlds, and why not.
+    Check {
+        file: PathBuf,
+        /// Require this world (tax-calculator, receipt-layout, device-driver, payment-driver).
+        #[arg(long)]
+        world: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Plugin {
+            command: PluginCommand::Check { ref file, ref world },
+        }) => check_plugin(file, world.as_deref()),
+        Some(Command::Run) | None => run(&cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fiscal-host: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = match &cli.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = Some(dir.clone());
+    }
+    Ok(config)
+}
+
+fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(cli)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let host = Host::start(config)?;
+        let (addr, server) = app::bind(host).await?;
+        tracing::info!(%addr, "fiscal-host listening");
+        // Tests and scripts read the address from this one stdout line.
+        println!("fiscal-host listening on http://{addr}");
+        server.await;
+        tracing::info!("fiscal-host stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> {
+    let want = match want {
+        Some(name) => Some(
+            World::ALL
+                .into_iter()
+                .find(|w| w.name() == name)
+                .ok_or_else(|| anyhow::anyhow!("unknown world {name}; the worlds are tax-calculator, receipt-layout, device-driver, payment-driver"))?,
+        ),
+        None => None,
+    };
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let runtime = PluginRuntime::new(RuntimeConfig {
+        limits: Default::default(),
+        cache_dir: None,
+    })?;
+    let report = runtime.check(&bytes);
+    println!("{}", file.display());
+    if let Some(error) = &report.error {
+        println!("  does not fit any world: {error}");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("  imports: {}", report.imports.join(", "));
+    println!("  exports: {}", report.exports.join(", "));
+    for (world, fit) in &report.worlds {
+        if want.is_some_and(|w| w != *world) {
+            continue;
+        }
+        match fit {
+            Ok(()) => println!("  fits {world}"),
+            Err(why) => println!("  does not fit {world}: {why}"),
+        }
+    }
+    let fitting = report.fitting();
+    let ok = match want {
+        Some(w) => fitting.contains(&w),
+        None => !fitting.is_empty(),
+    };
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

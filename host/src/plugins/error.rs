@@ -1,0 +1,29 @@
+//! What can go wrong with a plugin, as one typed enum the faces map to their own formats.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error("plugin {plugin}: cannot read {path}: {source}")]
+    Read {
+        plugin: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("plugin {plugin} is not a valid WebAssembly component: {detail}")]
+    Compile { plugin: String, detail: String },
+    #[error("plugin {plugin} does not fit the world {world}: {detail}")]
+    WorldMismatch {
+        plugin: String,
+        world: &'static str,
+        detail: String,
+    },
+    #[error("plugin {plugin} trapped: {detail}")]
+    Trapped { plugin: String, detail: String },
+    #[error("plugin {plugin} used up its CPU budget of {fuel} fuel units")]
+    CpuExhausted { plugin: String, fuel: u64 },
+    #[error("plugin {plugin} tried to grow its memory beyond the limit of {limit_bytes} bytes")]
+    MemoryExhausted { plugin: String, limit_bytes: usize },
+    #[error("plugin runtime: {0}")]
+    Runtime(String),
+}

@@ -1,0 +1,16 @@
+//! The plugin runtime: Wasm components for tax calculation and receipt layout (and, through
+//! the same runtime, device drivers), each run in a sandbox that grants nothing and limits
+//! memory and CPU per call.
+
+pub mod bindings;
+pub mod cache;
+mod driver_imports;
+pub mod embedded;
+pub mod error;
+pub mod runtime;
+pub mod sandbox;
+
+pub use cache::CompileOutcome;
+pub use error::PluginError;
+pub use runtime::{CheckReport, LayoutPlugin, LoadReport, Origin, PluginRuntime, RuntimeConfig, TaxPlugin, World};
+pub use sandbox::Limits;

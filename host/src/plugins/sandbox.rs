@@ -1,0 +1,185 @@
+//! The per-call sandbox of a plugin: a fresh store that grants nothing, with memory and CPU limits.
+//!
+//! Every call gets its own `Store`: nothing a plugin kept from an earlier call can leak into the
+//! next, and a plugin that trapped leaves no broken instance behind. Instantiation through
+//! `InstancePre` costs tens of microseconds, which buys that isolation cheaply.
+
+use std::time::Duration;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+
+use super::error::PluginError;
+
+/// Limits applied to every call of a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest linear memory a plugin may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// Wasm fuel per call: roughly one unit per instruction executed.
+    pub fuel: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 << 20,
+            // A 100-line tax document needs well under 1% of this (see BENCHMARKS.md);
+            // a runaway loop burns it in about a second.
+            fuel: 1_000_000_000,
+        }
+    }
+}
+
+/// How much a plugin may print per call before the rest is dropped.
+const OUTPUT_CAPACITY: usize = 64 << 10;
+
+/// The data of a plugin's store: an empty WASI context and the limiter.
+pub struct PluginState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: CallLimiter,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl WasiView for PluginState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Delegates to `StoreLimits` and remembers a refused growth, so the trap that follows
+/// (Rust's allocator aborts when memory.grow fails) is reported as what it is.
+struct CallLimiter {
+    inner: StoreLimits,
+    memory_refused: bool,
+}
+
+impl ResourceLimiter for CallLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        self.memory_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
+/// A clock stopped at the epoch: plugins get no time they were not given through WIT.
+struct StoppedClock;
+
+impl HostWallClock for StoppedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for StoppedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// Makes the store for one call.
+pub fn new_store(engine: &wasmtime::Engine, limits: Limits) -> wasmtime::Result<Store<PluginState>> {
+    let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+    let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+    // No preopened dirs, no env, no args, no network: the builder grants none by default;
+    // stdout/stderr are captured and handed to tracing after the call.
+    let wasi = WasiCtx::builder()
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .wall_clock(StoppedClock)
+        .monotonic_clock(StoppedClock)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build();
+    let state = PluginState {
+        wasi,
+        table: ResourceTable::new(),
+        limiter: CallLimiter {
+            inner: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .instances(16)
+                .tables(16)
+                .memories(4)
+                .build(),
+            memory_refused: false,
+        },
+        stdout,
+        stderr,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limiter);
+    store.set_fuel(limits.fuel)?;
+    Ok(store)
+}
+
+/// Hands what the plugin printed to tracing, line by line.
+pub fn drain_output(plugin: &str, store: &Store<PluginState>) {
+    let state = store.data();
+    for (stream, pipe) in [("stdout", &state.stdout), ("stderr", &state.stderr)] {
+        let bytes = pipe.contents();
+        for line in String::from_utf8_lossy(&bytes).lines() {
+            tracing::info!(target: "fiscal_host::plugin_output", plugin, stream, "{line}");
+        }
+    }
+}
+
+/// Turns a wasmtime failure of a call into the typed error of the request.
+pub fn classify(plugin: &str, limits: Limits, store: &Store<PluginState>, err: wasmtime::Error) -> PluginError {
+    if store.data().limiter.memory_refused {
+        return PluginError::MemoryExhausted {
+            plugin: plugin.to_owned(),
+            limit_bytes: limits.memory_bytes,
+        };
+    }
+    if let Some(wasmtime::Trap::OutOfFuel) = err.downcast_ref::<wasmtime::Trap>() {
+        return PluginError::CpuExhausted {
+            plugin: plugin.to_owned(),
+            fuel: limits.fuel,
+        };
+    }
+    PluginError::Trapped {
+        plugin: plugin.to_owned(),
+        detail: format!("{err:#}"),
+    }
+}

@@ -1,0 +1,60 @@
+//! Helpers shared by the end-to-end tests: a runtime over a temp cache, the real binary.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use fiscal_host::plugins::{Limits, PluginRuntime, RuntimeConfig};
+
+pub fn runtime(limits: Limits, cache_dir: Option<&Path>) -> PluginRuntime {
+    PluginRuntime::new(RuntimeConfig {
+        limits,
+        cache_dir: cache_dir.map(Path::to_owned),
+    })
+    .expect("plugin runtime")
+}
+
+/// A running `fiscal-host`, killed when dropped.
+pub struct RunningHost {
+    pub child: Child,
+    pub base_url: String,
+}
+
+impl Drop for RunningHost {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the real binary on a free port and waits for its "listening" line.
+pub fn start_host(data_dir: &Path, extra_args: &[&str]) -> RunningHost {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fiscal-host"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra_args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start fiscal-host");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+    let base_url = line
+        .trim()
+        .strip_prefix("fiscal-host listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from fiscal-host: {line:?}"))
+        .to_owned();
+    RunningHost { child, base_url }
+}
+
+pub fn get_json(url: &str) -> serde_json::Value {
+    ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .body_mut()
+        .read_json()
+        .expect("JSON body")
+}

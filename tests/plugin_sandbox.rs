@@ -1,0 +1,127 @@
+//! The sandbox holds against a deliberately hostile plugin: a trap, an endless loop and a
+//! 1 GiB allocation each cost one call a typed error, and the same plugin serves the next call.
+
+mod common;
+
+use fiscal_host::plugins::bindings::tax;
+use fiscal_host::plugins::{Limits, Origin, PluginError, TaxPlugin, embedded};
+
+fn hostile(limits: Limits) -> TaxPlugin {
+    let bytes = std::fs::read(embedded::guest_path("hostile.wasm")).expect("hostile.wasm built by build.rs");
+    common::runtime(limits, None)
+        .load_tax("hostile", Origin::Embedded, &bytes)
+        .expect("load hostile")
+}
+
+fn doc(first_line: &str) -> tax::Document {
+    tax::Document {
+        kind: tax::DocumentKind::Sale,
+        date: tax::Date { year: 2026, month: 3, day: 1 },
+        jurisdiction: tax::Jurisdiction {
+            country: "RU".into(),
+            tax_codes: vec![],
+            standard_rate: None,
+        },
+        lines: vec![tax::Line {
+            name: first_line.into(),
+            price: 12345,
+            quantity: 2000,
+            discount: 0,
+            tax: tax::TaxSpec::Code(0),
+            calc: tax::CalcType::InPrice,
+            margin: None,
+        }],
+    }
+}
+
+/// The well-behaved answer of the hostile plugin: price × quantity / 1000.
+fn assert_still_serves(plugin: &TaxPlugin) {
+    let result = plugin.calculate(&doc("bread")).expect("no trap").expect("no tax error");
+    assert_eq!(result.total, 24690);
+}
+
+#[test]
+fn a_trap_is_a_typed_error_and_the_plugin_serves_on() {
+    let plugin = hostile(Limits::default());
+    let err = plugin.calculate(&doc("trap")).unwrap_err();
+    match &err {
+        PluginError::Trapped { plugin, detail } => {
+            assert_eq!(plugin, "hostile");
+            assert!(!detail.is_empty());
+        }
+        other => panic!("expected Trapped, got {other:?}"),
+    }
+    assert_still_serves(&plugin);
+}
+
+#[test]
+fn an_endless_loop_runs_out_of_fuel() {
+    let limits = Limits {
+        fuel: 50_000_000,
+        ..Limits::default()
+    };
+    let plugin = hostile(limits);
+    let err = plugin.calculate(&doc("loop")).unwrap_err();
+    assert!(
+        matches!(err, PluginError::CpuExhausted { fuel: 50_000_000, .. }),
+        "expected CpuExhausted, got {err:?}"
+    );
+    assert_still_serves(&plugin);
+}
+
+#[test]
+fn a_gibibyte_allocation_hits_the_memory_limit() {
+    let plugin = hostile(Limits::default());
+    let err = plugin.calculate(&doc("oom")).unwrap_err();
+    assert!(
+        matches!(err, PluginError::MemoryExhausted { limit_bytes, .. } if limit_bytes == 64 << 20),
+        "expected MemoryExhausted, got {err:?}"
+    );
+    assert_still_serves(&plugin);
+}
+
+#[test]
+fn the_memory_limit_is_configurable() {
+    // 1 MiB does not even hold a Rust guest's initial memory (its 1 MiB stack plus data),
+    // so with that limit a well-behaved call fails too, and says why.
+    let tight = hostile(Limits {
+        memory_bytes: 1 << 20,
+        ..Limits::default()
+    });
+    let err = tight.calculate(&doc("bread")).unwrap_err();
+    assert!(
+        matches!(err, PluginError::MemoryExhausted { limit_bytes, .. } if limit_bytes == 1 << 20),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn printing_plugins_are_captured_not_inherited() {
+    // A plugin's stdout goes to the host's tracing, never to the host's own stdout: the call
+    // simply succeeds (the binary test below checks stdout stays clean).
+    let plugin = hostile(Limits::default());
+    let result = plugin.calculate(&doc("print")).unwrap().unwrap();
+    assert_eq!(result.total, 24690);
+}
+
+#[test]
+fn hostile_calls_in_parallel_do_not_disturb_good_ones() {
+    let plugin = hostile(Limits {
+        fuel: 50_000_000,
+        ..Limits::default()
+    });
+    let threads: Vec<_> = ["trap", "loop", "oom", "bread", "bread"]
+        .into_iter()
+        .map(|name| {
+            let plugin = plugin.clone();
+            std::thread::spawn(move || (name, plugin.calculate(&doc(name))))
+        })
+        .collect();
+    for t in threads {
+        let (name, outcome) = t.join().expect("no host panic");
+        match name {
+            "bread" => assert_eq!(outcome.unwrap().unwrap().total, 24690),
+            _ => assert!(outcome.is_err(), "{name} should fail"),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The real default plugins, loaded by the real runtime: tax figures and receipt layout.
+
+mod common;

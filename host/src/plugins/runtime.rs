@@ -302,6 +302,12 @@ impl TaxPlugin {
         &self.handle.report
     }
 
+    /// Instantiates into a fresh store and calls nothing: the fixed cost of every call,
+    /// measured by the benchmarks.
+    pub fn instantiate_only(&self) -> Result<(), PluginError> {
+        self.handle.call(self.pre.engine(), |store| self.pre.instantiate(store), |_, _| Ok(()))
+    }
+
     /// The outer error is the sandbox's (trap, CPU, memory); the inner one is the plugin's answer.
     pub fn calculate(&self, doc: &tax::Document) -> Result<Result<tax::TaxResult, tax::TaxError>, PluginError> {
         self.handle.call(

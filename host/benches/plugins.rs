@@ -1,0 +1,129 @@
+//! Plugin runtime figures for BENCHMARKS.md: instantiation, one tax call (10 and 100 lines) in
+//! Wasm versus the same Rust code called natively, and cold start with and without the cache.
+//!
+//! Run: `cargo bench -p fiscal-host --bench plugins`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fiscal_host::plugins::bindings::tax;
+use fiscal_host::plugins::{Limits, Origin, PluginRuntime, RuntimeConfig, embedded};
+use tax_ru::Guest as _;
+
+/// (price, quantity, tax code) of line `i`: varied prices, fractional quantities, two rates.
+fn line_spec(i: usize) -> (i64, i64, u32) {
+    (1000 + (i as i64 * 737) % 50_000, 250 + (i as i64 * 1_333) % 9_000, (i % 2) as u32)
+}
+
+fn wasm_doc(lines: usize) -> tax::Document {
+    tax::Document {
+        kind: tax::DocumentKind::Sale,
+        date: tax::Date { year: 2026, month: 3, day: 1 },
+        jurisdiction: tax::Jurisdiction {
+            country: "RU".into(),
+            tax_codes: vec![],
+            standard_rate: None,
+        },
+        lines: (0..lines)
+            .map(|i| {
+                let (price, quantity, code) = line_spec(i);
+                tax::Line {
+                    name: format!("Товар {i}"),
+                    price,
+                    quantity,
+                    discount: 0,
+                    tax: tax::TaxSpec::Code(code),
+                    calc: tax::CalcType::InPrice,
+                    margin: None,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn native_doc(lines: usize) -> tax_ru::Document {
+    tax_ru::Document {
+        kind: tax_ru::DocumentKind::Sale,
+        date: tax_ru::Date { year: 2026, month: 3, day: 1 },
+        jurisdiction: tax_ru::Jurisdiction {
+            country: "RU".into(),
+            tax_codes: vec![],
+            standard_rate: None,
+        },
+        lines: (0..lines)
+            .map(|i| {
+                let (price, quantity, code) = line_spec(i);
+                tax_ru::Line {
+                    name: format!("Товар {i}"),
+                    price,
+                    quantity,
+                    discount: 0,
+                    tax: tax_ru::TaxSpec::Code(code),
+                    calc: tax_ru::CalcType::InPrice,
+                    margin: None,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn runtime(cache_dir: Option<std::path::PathBuf>) -> PluginRuntime {
+    PluginRuntime::new(RuntimeConfig {
+        limits: Limits::default(),
+        cache_dir,
+    })
+    .unwrap()
+}
+
+fn tax_calls(c: &mut Criterion) {
+    let plugin = runtime(None)
+        .load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+        .unwrap();
+    c.bench_function("instantiate tax-ru (fresh store + InstancePre)", |b| {
+        b.iter(|| plugin.instantiate_only().unwrap())
+    });
+    for lines in [10, 100] {
+        let wasm = wasm_doc(lines);
+        let native = native_doc(lines);
+        // Both must agree before their speed is worth comparing.
+        let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
+        let from_native = tax_ru::TaxRu::calculate(native.clone()).unwrap();
+        assert_eq!(from_wasm.total, from_native.total);
+        c.bench_function(&format!("tax {lines} lines, wasm (instantiate + call)"), |b| {
+            b.iter(|| plugin.calculate(black_box(&wasm)).unwrap().unwrap())
+        });
+        c.bench_function(&format!("tax {lines} lines, native"), |b| {
+            b.iter(|| tax_ru::TaxRu::calculate(black_box(native.clone())).unwrap())
+        });
+    }
+}
+
+fn cold_start(c: &mut Criterion) {
+    let mut group = c.benchmark_group("cold start: engine + tax-ru + receipt-default");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("no cache", |b| {
+        b.iter(|| {
+            let rt = runtime(None);
+            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU).unwrap();
+            rt.load_layout("receipt-default", Origin::Embedded, embedded::RECEIPT_DEFAULT).unwrap();
+        })
+    });
+    let cache = tempfile::tempdir().unwrap();
+    {
+        let rt = runtime(Some(cache.path().to_owned()));
+        rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU).unwrap();
+        rt.load_layout("receipt-default", Origin::Embedded, embedded::RECEIPT_DEFAULT).unwrap();
+    }
+    group.bench_function("warm cache", |b| {
+        b.iter(|| {
+            let rt = runtime(Some(cache.path().to_owned()));
+            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU).unwrap();
+            rt.load_layout("receipt-default", Origin::Embedded, embedded::RECEIPT_DEFAULT).unwrap();
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tax_calls, cold_start);
+criterion_main!(benches);

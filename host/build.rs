@@ -42,7 +42,14 @@ fn main() {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&root)
-        .args(["build", "--locked", "--profile", "guest", "--target", WASM_TARGET])
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "guest",
+            "--target",
+            WASM_TARGET,
+        ])
         .arg("--target-dir")
         .arg(&guest_target_dir);
     for (package, _) in GUESTS {
@@ -53,7 +60,9 @@ fn main() {
     }
     scrub_outer_build_env(&mut cmd);
 
-    let status = cmd.status().expect("failed to run the nested cargo build of the Wasm guests");
+    let status = cmd
+        .status()
+        .expect("failed to run the nested cargo build of the Wasm guests");
     if !status.success() {
         panic!("building the Wasm guests failed ({status}); see the output above");
     }

@@ -19,7 +19,10 @@ fn health_lists_the_embedded_plugins() {
     let health = common::get_json(&format!("{}/health", host.base_url));
     assert_eq!(health["status"], "ok");
     let plugins = health["plugins"].as_array().unwrap();
-    let names: Vec<_> = plugins.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<_> = plugins
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["tax-ru", "receipt-default"]);
     assert_eq!(plugins[0]["world"], "tax-calculator");
     assert_eq!(plugins[1]["world"], "receipt-layout");
@@ -43,10 +46,18 @@ fn second_start_loads_from_the_compile_cache() {
         assert_eq!(b["compile"], "cached", "{b}");
         assert_eq!(a["sha256"], b["sha256"]);
         // Measured, not assumed: loading the cached artifact is faster than compiling.
-        let (compile_us, cached_us) = (a["load_micros"].as_u64().unwrap(), b["load_micros"].as_u64().unwrap());
-        assert!(cached_us < compile_us, "cached {cached_us} µs vs compiled {compile_us} µs");
+        let (compile_us, cached_us) = (
+            a["load_micros"].as_u64().unwrap(),
+            b["load_micros"].as_u64().unwrap(),
+        );
+        assert!(
+            cached_us < compile_us,
+            "cached {cached_us} µs vs compiled {compile_us} µs"
+        );
     }
-    let cached: Vec<_> = std::fs::read_dir(data.path().join("plugin-cache")).unwrap().collect();
+    let cached: Vec<_> = std::fs::read_dir(data.path().join("plugin-cache"))
+        .unwrap()
+        .collect();
     assert_eq!(cached.len(), 2, "one artifact per plugin");
 }
 
@@ -55,7 +66,11 @@ fn a_configured_wasm_file_replaces_the_builtin() {
     let data = tempfile::tempdir().unwrap();
     let config = data.path().join("host.toml");
     let hostile = embedded::guest_path("hostile.wasm");
-    std::fs::write(&config, format!("[plugins]\ntax = {:?}\ncompile_cache = false\n", hostile)).unwrap();
+    std::fs::write(
+        &config,
+        format!("[plugins]\ntax = {:?}\ncompile_cache = false\n", hostile),
+    )
+    .unwrap();
     let host = common::start_host(data.path(), &["--config", config.to_str().unwrap()]);
     let health = common::get_json(&format!("{}/health", host.base_url));
     let tax = &health["plugins"][0];
@@ -70,19 +85,31 @@ fn bad_configuration_is_a_clear_start_up_error() {
     let cases = [
         ("[plugins]\ntaxx = \"tax-ru\"\n", "taxx"),
         ("[plugins.limits]\nfuel = 0\n", "fuel"),
-        ("[plugins]\ntax = \"/nonexistent/tax.wasm\"\n", "/nonexistent/tax.wasm"),
+        (
+            "[plugins]\ntax = \"/nonexistent/tax.wasm\"\n",
+            "/nonexistent/tax.wasm",
+        ),
     ];
     for (text, named) in cases {
         let config = dir.path().join("bad.toml");
         std::fs::write(&config, text).unwrap();
         let out = bin()
-            .args(["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap(), "--data-dir"])
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--config",
+                config.to_str().unwrap(),
+                "--data-dir",
+            ])
             .arg(dir.path())
             .output()
             .unwrap();
         assert!(!out.status.success(), "{text} should not start");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(named), "{text}: stderr does not name {named}: {stderr}");
+        assert!(
+            stderr.contains(named),
+            "{text}: stderr does not name {named}: {stderr}"
+        );
     }
 }
 
@@ -93,18 +120,35 @@ fn a_plugin_of_the_wrong_world_is_refused_at_start() {
     let layout = embedded::guest_path("receipt_template.wasm");
     std::fs::write(&config, format!("[plugins]\ntax = {:?}\n", layout)).unwrap();
     let out = bin()
-        .args(["--listen", "127.0.0.1:0", "--config", config.to_str().unwrap(), "--data-dir"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("does not fit the world tax-calculator"), "{stderr}");
+    assert!(
+        stderr.contains("does not fit the world tax-calculator"),
+        "{stderr}"
+    );
 }
 
 fn check(file: &std::path::Path, extra: &[&str]) -> (bool, String) {
-    let out = bin().args(["plugin", "check"]).arg(file).args(extra).output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = bin()
+        .args(["plugin", "check"])
+        .arg(file)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
@@ -112,18 +156,34 @@ fn plugin_check_names_the_world_a_component_fits() {
     let (ok, out) = check(&embedded::guest_path("hostile.wasm"), &[]);
     assert!(ok, "{out}");
     assert!(out.contains("fits tax-calculator"), "{out}");
-    assert!(out.contains("does not fit receipt-layout: no exported instance named `fiscal:host/layout@0.1.0`"), "{out}");
+    assert!(
+        out.contains(
+            "does not fit receipt-layout: no exported instance named `fiscal:host/layout@0.1.0`"
+        ),
+        "{out}"
+    );
 
-    let (ok, out) = check(&embedded::guest_path("receipt_template.wasm"), &["--world", "receipt-layout"]);
+    let (ok, out) = check(
+        &embedded::guest_path("receipt_template.wasm"),
+        &["--world", "receipt-layout"],
+    );
     assert!(ok, "{out}");
     assert!(out.contains("fits receipt-layout"), "{out}");
 }
 
 #[test]
 fn plugin_check_says_why_not() {
-    let (ok, out) = check(&embedded::guest_path("receipt_default.wasm"), &["--world", "tax-calculator"]);
+    let (ok, out) = check(
+        &embedded::guest_path("receipt_default.wasm"),
+        &["--world", "tax-calculator"],
+    );
     assert!(!ok);
-    assert!(out.contains("does not fit tax-calculator: no exported instance named `fiscal:host/tax@0.1.0`"), "{out}");
+    assert!(
+        out.contains(
+            "does not fit tax-calculator: no exported instance named `fiscal:host/tax@0.1.0`"
+        ),
+        "{out}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.wasm");

@@ -7,7 +7,8 @@ use fiscal_host::plugins::bindings::tax;
 use fiscal_host::plugins::{Limits, Origin, PluginError, TaxPlugin, embedded};
 
 fn hostile(limits: Limits) -> TaxPlugin {
-    let bytes = std::fs::read(embedded::guest_path("hostile.wasm")).expect("hostile.wasm built by build.rs");
+    let bytes = std::fs::read(embedded::guest_path("hostile.wasm"))
+        .expect("hostile.wasm built by build.rs");
     common::runtime(limits, None)
         .load_tax("hostile", Origin::Embedded, &bytes)
         .expect("load hostile")
@@ -16,7 +17,11 @@ fn hostile(limits: Limits) -> TaxPlugin {
 fn doc(first_line: &str) -> tax::Document {
     tax::Document {
         kind: tax::DocumentKind::Sale,
-        date: tax::Date { year: 2026, month: 3, day: 1 },
+        date: tax::Date {
+            year: 2026,
+            month: 3,
+            day: 1,
+        },
         jurisdiction: tax::Jurisdiction {
             country: "RU".into(),
             tax_codes: vec![],
@@ -36,7 +41,10 @@ fn doc(first_line: &str) -> tax::Document {
 
 /// The well-behaved answer of the hostile plugin: price × quantity / 1000.
 fn assert_still_serves(plugin: &TaxPlugin) {
-    let result = plugin.calculate(&doc("bread")).expect("no trap").expect("no tax error");
+    let result = plugin
+        .calculate(&doc("bread"))
+        .expect("no trap")
+        .expect("no tax error");
     assert_eq!(result.total, 24690);
 }
 
@@ -63,7 +71,13 @@ fn an_endless_loop_runs_out_of_fuel() {
     let plugin = hostile(limits);
     let err = plugin.calculate(&doc("loop")).unwrap_err();
     assert!(
-        matches!(err, PluginError::CpuExhausted { fuel: 50_000_000, .. }),
+        matches!(
+            err,
+            PluginError::CpuExhausted {
+                fuel: 50_000_000,
+                ..
+            }
+        ),
         "expected CpuExhausted, got {err:?}"
     );
     assert_still_serves(&plugin);

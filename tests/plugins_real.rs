@@ -53,7 +53,12 @@ fn seed_000_example_through_wasm() {
     let doc = document(
         "RU",
         (2026, 3, 1),
-        vec![line("Водка Айс 0,5л 40%", 12345, 2000, tax::TaxSpec::Code(0))],
+        vec![line(
+            "Водка Айс 0,5л 40%",
+            12345,
+            2000,
+            tax::TaxSpec::Code(0),
+        )],
     );
     let result = plugin.calculate(&doc).unwrap().unwrap();
     assert_eq!(result.total, 24690);
@@ -71,16 +76,20 @@ fn two_rates_and_totals_agree_through_wasm() {
         "RU",
         (2026, 3, 1),
         vec![
-            line("Хлеб", 4990, 3000, tax::TaxSpec::Code(1)),     // 149.70, 10%: 14970×10/110 = 1360.9 → 1361
+            line("Хлеб", 4990, 3000, tax::TaxSpec::Code(1)), // 149.70, 10%: 14970×10/110 = 1360.9 → 1361
             line("Сыр", 79900, 1250, tax::TaxSpec::Percent(2200)), // 998.75 → 99875, 22/122: 18010.2 → 18010
-            line("Молоко", 8900, 1000, tax::TaxSpec::Code(1)),   // 89.00, 10%: 809.09 → 809
+            line("Молоко", 8900, 1000, tax::TaxSpec::Code(1)),     // 89.00, 10%: 809.09 → 809
         ],
     );
     let result = plugin.calculate(&doc).unwrap().unwrap();
     let figures: Vec<_> = result.lines.iter().map(|l| (l.amount, l.tax)).collect();
     assert_eq!(figures, [(14970, 1361), (99875, 18010), (8900, 809)]);
     assert_eq!(result.total, 14970 + 99875 + 8900);
-    let totals: Vec<_> = result.totals.iter().map(|t| (t.vat, t.base, t.tax)).collect();
+    let totals: Vec<_> = result
+        .totals
+        .iter()
+        .map(|t| (t.vat, t.base, t.tax))
+        .collect();
     assert_eq!(
         totals,
         [
@@ -93,13 +102,24 @@ fn two_rates_and_totals_agree_through_wasm() {
 #[test]
 fn a_tax_error_is_the_plugins_answer_not_a_trap() {
     let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
-    let doc = document("RU", (2026, 3, 1), vec![line("x", 100, 1000, tax::TaxSpec::Code(99))]);
+    let doc = document(
+        "RU",
+        (2026, 3, 1),
+        vec![line("x", 100, 1000, tax::TaxSpec::Code(99))],
+    );
     match plugin.calculate(&doc).unwrap() {
         Err(tax::TaxError::UnknownTaxCode(problem)) => assert_eq!(problem.line, 0),
         other => panic!("expected UnknownTaxCode, got {other:?}"),
     }
-    let doc = document("RU", (2025, 6, 1), vec![line("x", 100, 1000, tax::TaxSpec::Percent(2200))]);
-    assert!(matches!(plugin.calculate(&doc).unwrap(), Err(tax::TaxError::RateNotAllowed(_))));
+    let doc = document(
+        "RU",
+        (2025, 6, 1),
+        vec![line("x", 100, 1000, tax::TaxSpec::Percent(2200))],
+    );
+    assert!(matches!(
+        plugin.calculate(&doc).unwrap(),
+        Err(tax::TaxError::RateNotAllowed(_))
+    ));
 }
 
 #[test]
@@ -121,7 +141,13 @@ fn uzbek_rate_from_seed_002_is_accepted_with_a_warning() {
 #[test]
 fn kazakh_standard_rate_is_dated() {
     let plugin = tax_plugin("tax-kz-uz", embedded::TAX_KZ_UZ);
-    let doc = |date| document("KZ", date, vec![line("x", 11600, 1000, tax::TaxSpec::Code(0))]);
+    let doc = |date| {
+        document(
+            "KZ",
+            date,
+            vec![line("x", 11600, 1000, tax::TaxSpec::Code(0))],
+        )
+    };
     let r2026 = plugin.calculate(&doc((2026, 1, 1))).unwrap().unwrap();
     assert_eq!(r2026.lines[0].vat, tax::Vat::Rate(1600));
     assert_eq!(r2026.lines[0].tax, 1600); // 11600 × 16/116
@@ -135,16 +161,29 @@ fn wasm_and_native_agree_on_a_large_document() {
     use tax_ru::Guest as _;
     let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
     let specs: Vec<(i64, i64, u32)> = (0..200)
-        .map(|i| (1 + (i * 7919) % 1_000_000, 1 + (i * 104_729) % 50_000_000, (i % 2) as u32))
+        .map(|i| {
+            (
+                1 + (i * 7919) % 1_000_000,
+                1 + (i * 104_729) % 50_000_000,
+                (i % 2) as u32,
+            )
+        })
         .collect();
     let wasm = document(
         "RU",
         (2026, 3, 1),
-        specs.iter().map(|&(p, q, c)| line("x", p, q, tax::TaxSpec::Code(c))).collect(),
+        specs
+            .iter()
+            .map(|&(p, q, c)| line("x", p, q, tax::TaxSpec::Code(c)))
+            .collect(),
     );
     let native = tax_ru::Document {
         kind: tax_ru::DocumentKind::Sale,
-        date: tax_ru::Date { year: 2026, month: 3, day: 1 },
+        date: tax_ru::Date {
+            year: 2026,
+            month: 3,
+            day: 1,
+        },
         jurisdiction: tax_ru::Jurisdiction {
             country: "RU".into(),
             tax_codes: vec![],
@@ -166,14 +205,22 @@ fn wasm_and_native_agree_on_a_large_document() {
     let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
     let from_native = tax_ru::TaxRu::calculate(native).unwrap();
     let wasm_figures: Vec<_> = from_wasm.lines.iter().map(|l| (l.amount, l.tax)).collect();
-    let native_figures: Vec<_> = from_native.lines.iter().map(|l| (l.amount, l.tax)).collect();
+    let native_figures: Vec<_> = from_native
+        .lines
+        .iter()
+        .map(|l| (l.amount, l.tax))
+        .collect();
     assert_eq!(wasm_figures, native_figures);
     assert_eq!(from_wasm.total, from_native.total);
 }
 
 fn receipt(fiscal: bool) -> layout::Receipt {
     let dt = layout::DateTime {
-        date: layout::Date { year: 2026, month: 3, day: 1 },
+        date: layout::Date {
+            year: 2026,
+            month: 3,
+            day: 1,
+        },
         hour: 12,
         minute: 5,
         second: 0,
@@ -245,7 +292,11 @@ fn default_layout_fits_every_paper_width() {
                     layout::TextSize::Normal | layout::TextSize::DoubleHeight => width,
                     _ => width / 2,
                 } as usize;
-                assert!(t.content.chars().count() <= limit, "{width}: {:?} is too wide", t.content);
+                assert!(
+                    t.content.chars().count() <= limit,
+                    "{width}: {:?} is too wide",
+                    t.content
+                );
             }
         }
         let all = texts(&elements).join("\n");
@@ -266,7 +317,10 @@ fn fiscal_receipt_carries_the_qr_string() {
             _ => None,
         })
         .collect();
-    assert_eq!(qr, ["t=20260301T1205&s=246.90&fn=9999078900012345&i=123&fp=1234567890&n=1"]);
+    assert_eq!(
+        qr,
+        ["t=20260301T1205&s=246.90&fn=9999078900012345&i=123&fp=1234567890&n=1"]
+    );
     assert!(!texts(&elements).join("\n").contains("НЕ ЯВЛЯЕТСЯ"));
 }
 
@@ -274,13 +328,19 @@ fn fiscal_receipt_carries_the_qr_string() {
 fn non_fiscal_receipt_says_so() {
     for (name, bytes) in [
         ("receipt-default", embedded::RECEIPT_DEFAULT),
-        ("receipt-template", &std::fs::read(embedded::guest_path("receipt_template.wasm")).unwrap()[..]),
+        (
+            "receipt-template",
+            &std::fs::read(embedded::guest_path("receipt_template.wasm")).unwrap()[..],
+        ),
     ] {
         let plugin = layout_plugin(name, bytes);
         let elements = plugin.render(&receipt(false), 32).unwrap().unwrap();
         let all = texts(&elements).join(" ");
         assert!(all.contains("ФИСКАЛЬНЫМ"), "{name}: {all}");
-        assert!(!elements.iter().any(|e| matches!(e, layout::Element::Qr(_))), "{name}");
+        assert!(
+            !elements.iter().any(|e| matches!(e, layout::Element::Qr(_))),
+            "{name}"
+        );
     }
 }
 

@@ -13,13 +13,21 @@ use tax_ru::Guest as _;
 
 /// (price, quantity, tax code) of line `i`: varied prices, fractional quantities, two rates.
 fn line_spec(i: usize) -> (i64, i64, u32) {
-    (1000 + (i as i64 * 737) % 50_000, 250 + (i as i64 * 1_333) % 9_000, (i % 2) as u32)
+    (
+        1000 + (i as i64 * 737) % 50_000,
+        250 + (i as i64 * 1_333) % 9_000,
+        (i % 2) as u32,
+    )
 }
 
 fn wasm_doc(lines: usize) -> tax::Document {
     tax::Document {
         kind: tax::DocumentKind::Sale,
-        date: tax::Date { year: 2026, month: 3, day: 1 },
+        date: tax::Date {
+            year: 2026,
+            month: 3,
+            day: 1,
+        },
         jurisdiction: tax::Jurisdiction {
             country: "RU".into(),
             tax_codes: vec![],
@@ -45,7 +53,11 @@ fn wasm_doc(lines: usize) -> tax::Document {
 fn native_doc(lines: usize) -> tax_ru::Document {
     tax_ru::Document {
         kind: tax_ru::DocumentKind::Sale,
-        date: tax_ru::Date { year: 2026, month: 3, day: 1 },
+        date: tax_ru::Date {
+            year: 2026,
+            month: 3,
+            day: 1,
+        },
         jurisdiction: tax_ru::Jurisdiction {
             country: "RU".into(),
             tax_codes: vec![],
@@ -90,9 +102,10 @@ fn tax_calls(c: &mut Criterion) {
         let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
         let from_native = tax_ru::TaxRu::calculate(native.clone()).unwrap();
         assert_eq!(from_wasm.total, from_native.total);
-        c.bench_function(&format!("tax {lines} lines, wasm (instantiate + call)"), |b| {
-            b.iter(|| plugin.calculate(black_box(&wasm)).unwrap().unwrap())
-        });
+        c.bench_function(
+            &format!("tax {lines} lines, wasm (instantiate + call)"),
+            |b| b.iter(|| plugin.calculate(black_box(&wasm)).unwrap().unwrap()),
+        );
         c.bench_function(&format!("tax {lines} lines, native"), |b| {
             b.iter(|| tax_ru::TaxRu::calculate(black_box(native.clone())).unwrap())
         });
@@ -101,25 +114,45 @@ fn tax_calls(c: &mut Criterion) {
 
 fn cold_start(c: &mut Criterion) {
     let mut group = c.benchmark_group("cold start: engine + tax-ru + receipt-default");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("no cache", |b| {
         b.iter(|| {
             let rt = runtime(None);
-            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU).unwrap();
-            rt.load_layout("receipt-default", Origin::Embedded, embedded::RECEIPT_DEFAULT).unwrap();
+            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+                .unwrap();
+            rt.load_layout(
+                "receipt-default",
+                Origin::Embedded,
+                embedded::RECEIPT_DEFAULT,
+            )
+            .unwrap();
         })
     });
     let cache = tempfile::tempdir().unwrap();
     {
         let rt = runtime(Some(cache.path().to_owned()));
-        rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU).unwrap();
-        rt.load_layout("receipt-default", Origin::Embedded, embedded::RECEIPT_DEFAULT).unwrap();
+        rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+            .unwrap();
+        rt.load_layout(
+            "receipt-default",
+            Origin::Embedded,
+            embedded::RECEIPT_DEFAULT,
+        )
+        .unwrap();
     }
     group.bench_function("warm cache", |b| {
         b.iter(|| {
             let rt = runtime(Some(cache.path().to_owned()));
-            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU).unwrap();
-            rt.load_layout("receipt-default", Origin::Embedded, embedded::RECEIPT_DEFAULT).unwrap();
+            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+                .unwrap();
+            rt.load_layout(
+                "receipt-default",
+                Origin::Embedded,
+                embedded::RECEIPT_DEFAULT,
+            )
+            .unwrap();
         })
     });
     group.finish();

@@ -8,7 +8,8 @@ use crate::config::{Config, Rate, TaxConfig};
 use crate::faces;
 use crate::plugins::bindings::tax;
 use crate::plugins::{
-    LayoutPlugin, LoadReport, Origin, PluginError, PluginRuntime, RuntimeConfig, TaxPlugin, embedded,
+    LayoutPlugin, LoadReport, Origin, PluginError, PluginRuntime, RuntimeConfig, TaxPlugin,
+    embedded,
 };
 
 /// The plugins the host serves with, loaded once at start.
@@ -96,11 +97,18 @@ pub struct Host {
 impl Host {
     pub fn start(config: Config) -> anyhow::Result<Arc<Self>> {
         let data_dir = config.data_dir();
-        std::fs::create_dir_all(&data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", data_dir.display()))?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the data directory {}: {e}",
+                data_dir.display()
+            )
+        })?;
         let runtime = PluginRuntime::new(RuntimeConfig {
             limits: config.plugins.limits,
-            cache_dir: config.plugins.compile_cache.then(|| data_dir.join("plugin-cache")),
+            cache_dir: config
+                .plugins
+                .compile_cache
+                .then(|| data_dir.join("plugin-cache")),
         })?;
         let plugins = Plugins::load(&runtime, &config)?;
         Ok(Arc::new(Self { config, plugins }))
@@ -115,8 +123,10 @@ pub async fn bind(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", host.config.listen))?;
     let addr = listener.local_addr()?;
-    let server = warp::serve(faces::routes(host)).incoming(listener).graceful(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
+    let server = warp::serve(faces::routes(host))
+        .incoming(listener)
+        .graceful(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
     Ok((addr, server.run()))
 }

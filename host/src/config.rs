@@ -43,9 +43,15 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("configuration {path}: {source}")]
-    Parse { path: PathBuf, source: toml::de::Error },
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
     #[error("configuration: {0}")]
     Invalid(String),
 }
@@ -73,7 +79,9 @@ impl Config {
             )));
         }
         if limits.fuel == 0 {
-            return Err(ConfigError::Invalid("plugins.limits.fuel must be above 0".into()));
+            return Err(ConfigError::Invalid(
+                "plugins.limits.fuel must be above 0".into(),
+            ));
         }
         if let Some(rate) = self.tax.standard_rate
             && !(0..=10_000).contains(&rate)
@@ -177,13 +185,17 @@ impl RateText {
     pub fn parse(&self) -> Result<Rate, String> {
         let text = self.0.trim();
         let bad = || {
-            format!("tax.codes: rate \"{text}\" is not one of \"22%\", \"12.5%\", \"22/122\", \"none\"")
+            format!(
+                "tax.codes: rate \"{text}\" is not one of \"22%\", \"12.5%\", \"22/122\", \"none\""
+            )
         };
         if text.eq_ignore_ascii_case("none") || text.to_lowercase() == "без ндс" {
             return Ok(Rate::Exempt);
         }
         if let Some(percent) = text.strip_suffix('%') {
-            return parse_hundredths(percent.trim()).map(Rate::Percent).ok_or_else(bad);
+            return parse_hundredths(percent.trim())
+                .map(Rate::Percent)
+                .ok_or_else(bad);
         }
         if let Some((rate, base)) = text.split_once('/') {
             let rate: i32 = rate.trim().parse().map_err(|_| bad())?;
@@ -200,11 +212,21 @@ impl RateText {
 /// "12.5" → 1250; at most two decimals, no sign.
 fn parse_hundredths(text: &str) -> Option<i32> {
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole
+            .chars()
+            .chain(frac.chars())
+            .all(|c| c.is_ascii_digit())
+    {
         return None;
     }
     let whole: i32 = whole.parse().ok()?;
-    let frac: i32 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    let frac: i32 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
     let value = whole.checked_mul(100)?.checked_add(frac)?;
     (value <= 10_000).then_some(value)
 }
@@ -282,9 +304,21 @@ mod tests {
 
     #[test]
     fn impossible_values_are_refused() {
-        assert!(parse("[plugins.limits]\nfuel = 0\n").unwrap_err().contains("fuel"));
-        assert!(parse("[plugins.limits]\nmemory_bytes = 10\n").unwrap_err().contains("memory_bytes"));
-        assert!(parse("[tax]\nstandard_rate = 20000\n").unwrap_err().contains("standard_rate"));
+        assert!(
+            parse("[plugins.limits]\nfuel = 0\n")
+                .unwrap_err()
+                .contains("fuel")
+        );
+        assert!(
+            parse("[plugins.limits]\nmemory_bytes = 10\n")
+                .unwrap_err()
+                .contains("memory_bytes")
+        );
+        assert!(
+            parse("[tax]\nstandard_rate = 20000\n")
+                .unwrap_err()
+                .contains("standard_rate")
+        );
         assert!(parse("[tax]\ncountry = \"FR\"\n").is_err());
         let err = parse("[[tax.codes]]\ncode = 0\nrate = \"22 percent\"\n").unwrap_err();
         assert!(err.contains("22 percent"), "{err}");
@@ -292,7 +326,8 @@ mod tests {
 
     #[test]
     fn dated_code_override() {
-        let config = parse("[[tax.codes]]\ncode = 0\nrate = \"20%\"\nvalid_from = 2025-01-01\n").unwrap();
+        let config =
+            parse("[[tax.codes]]\ncode = 0\nrate = \"20%\"\nvalid_from = 2025-01-01\n").unwrap();
         let code = &config.tax.codes[0];
         assert_eq!(code.rate.parse(), Ok(Rate::Percent(2000)));
         let date = code.valid_from.as_ref().unwrap().date.unwrap();

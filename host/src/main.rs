@@ -10,7 +10,11 @@ use fiscal_host::config::Config;
 use fiscal_host::plugins::{PluginRuntime, RuntimeConfig, World};
 
 #[derive(Parser)]
-#[command(name = "fiscal-host", version, about = "Fiscal registers, receipt printers and card terminals behind one API")]
+#[command(
+    name = "fiscal-host",
+    version,
+    about = "Fiscal registers, receipt printers and card terminals behind one API"
+)]
 struct Cli {
     /// TOML configuration; without it the embedded default runs (emulated devices, no hardware).
     #[arg(long, global = true)]
@@ -57,7 +61,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Plugin {
-            command: PluginCommand::Check { ref file, ref world },
+            command:
+                PluginCommand::Check {
+                    ref file,
+                    ref world,
+                },
         }) => check_plugin(file, world.as_deref()),
         Some(Command::Run) | None => run(&cli),
     };
@@ -109,7 +117,8 @@ fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> 
         ),
         None => None,
     };
-    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    let bytes =
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
     let runtime = PluginRuntime::new(RuntimeConfig {
         limits: Default::default(),
         cache_dir: None,
@@ -136,5 +145,9 @@ fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> 
         Some(w) => fitting.contains(&w),
         None => !fitting.is_empty(),
     };
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

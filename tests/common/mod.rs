@@ -41,7 +41,9 @@ pub fn start_host(data_dir: &Path, extra_args: &[&str]) -> RunningHost {
         .expect("start fiscal-host");
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
     let base_url = line
         .trim()
         .strip_prefix("fiscal-host listening on ")

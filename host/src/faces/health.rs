@@ -15,7 +15,9 @@ struct Health {
     plugins: Vec<LoadReport>,
 }
 
-pub fn route(host: Arc<Host>) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+pub fn route(
+    host: Arc<Host>,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     warp::path!("health").and(warp::get()).map(move || {
         warp::reply::json(&Health {
             status: "ok",

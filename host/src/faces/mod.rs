@@ -9,7 +9,9 @@ use warp::Filter;
 use crate::app::Host;
 
 /// All routes of the host on one listener.
-pub fn routes(host: Arc<Host>) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
+pub fn routes(
+    host: Arc<Host>,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     health::route(host).recover(|_rejection: warp::Rejection| async {
         Ok::<_, std::convert::Infallible>(warp::reply::with_status(
             warp::reply::json(&serde_json::json!({ "error": "not found" })),

@@ -8,6 +8,7 @@ pub mod tax {
     wasmtime::component::bindgen!({
         path: "../wit/fiscal-host-0.1.0",
         world: "tax-calculator",
+        additional_derives: [PartialEq, Eq],
     });
     // The interface `use`s the shared types, so this brings `Date`, `Vat`… along.
     pub use exports::fiscal::host::tax::*;
@@ -18,7 +19,9 @@ pub mod layout {
         path: "../wit/fiscal-host-0.1.0",
         world: "receipt-layout",
         with: { "fiscal:host/types": super::tax::fiscal::host::types },
+        additional_derives: [PartialEq, Eq],
     });
+    pub use super::tax::fiscal::host::types::Date;
     pub use exports::fiscal::host::layout::*;
     pub use fiscal::host::print::{Align, Barcode, BarcodeKind, Text, TextSize};
 }

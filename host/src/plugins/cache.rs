@@ -74,7 +74,9 @@ impl CompileCache {
             // the header and refuses an artifact of another engine configuration.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(component) => return Ok((component, CompileOutcome::Cached, started.elapsed())),
-                Err(e) => tracing::warn!(path = %path.display(), "ignoring unusable cached component: {e:#}"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "ignoring unusable cached component: {e:#}")
+                }
             }
         }
         let component = Component::new(engine, bytes)?;

@@ -5,7 +5,8 @@ pub const TAX_RU: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tax_ru.wasm"
 /// Kazakhstan and Uzbekistan.
 pub const TAX_KZ_UZ: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tax_kz_uz.wasm"));
 /// The default receipt layout for 32, 42 and 48 character paper.
-pub const RECEIPT_DEFAULT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/receipt_default.wasm"));
+pub const RECEIPT_DEFAULT: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/receipt_default.wasm"));
 
 /// Where the build put a guest component that is not embedded (test plugins, the template).
 pub fn guest_path(file: &str) -> std::path::PathBuf {

@@ -12,5 +12,7 @@ pub mod sandbox;
 
 pub use cache::CompileOutcome;
 pub use error::PluginError;
-pub use runtime::{CheckReport, LayoutPlugin, LoadReport, Origin, PluginRuntime, RuntimeConfig, TaxPlugin, World};
+pub use runtime::{
+    CheckReport, LayoutPlugin, LoadReport, Origin, PluginRuntime, RuntimeConfig, TaxPlugin, World,
+};
 pub use sandbox::Limits;

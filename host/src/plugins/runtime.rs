@@ -141,14 +141,14 @@ impl PluginRuntime {
             plugin: name.to_owned(),
             detail: format!("{e:#}"),
         })?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| PluginError::WorldMismatch {
-                plugin: name.to_owned(),
-                world: "any",
-                detail: format!("it imports something the host does not provide: {e:#}"),
-            })?;
+        let pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| PluginError::WorldMismatch {
+                    plugin: name.to_owned(),
+                    world: "any",
+                    detail: format!("it imports something the host does not provide: {e:#}"),
+                })?;
         Ok((pre, outcome, took, hash))
     }
 
@@ -186,16 +186,38 @@ impl PluginRuntime {
         Ok((bound, report))
     }
 
-    pub fn load_tax(&self, name: &str, origin: Origin, bytes: &[u8]) -> Result<TaxPlugin, PluginError> {
-        let (pre, report) = self.load(name, origin, bytes, World::TaxCalculator, tax::TaxCalculatorPre::new)?;
+    pub fn load_tax(
+        &self,
+        name: &str,
+        origin: Origin,
+        bytes: &[u8],
+    ) -> Result<TaxPlugin, PluginError> {
+        let (pre, report) = self.load(
+            name,
+            origin,
+            bytes,
+            World::TaxCalculator,
+            tax::TaxCalculatorPre::new,
+        )?;
         Ok(TaxPlugin {
             handle: Handle::new(report, self.limits),
             pre,
         })
     }
 
-    pub fn load_layout(&self, name: &str, origin: Origin, bytes: &[u8]) -> Result<LayoutPlugin, PluginError> {
-        let (pre, report) = self.load(name, origin, bytes, World::ReceiptLayout, layout::ReceiptLayoutPre::new)?;
+    pub fn load_layout(
+        &self,
+        name: &str,
+        origin: Origin,
+        bytes: &[u8],
+    ) -> Result<LayoutPlugin, PluginError> {
+        let (pre, report) = self.load(
+            name,
+            origin,
+            bytes,
+            World::ReceiptLayout,
+            layout::ReceiptLayoutPre::new,
+        )?;
         Ok(LayoutPlugin {
             handle: Handle::new(report, self.limits),
             pre,
@@ -213,8 +235,14 @@ impl PluginRuntime {
             }
         };
         let ty = component.component_type();
-        report.imports = ty.imports(&self.engine).map(|(n, _)| n.to_owned()).collect();
-        report.exports = ty.exports(&self.engine).map(|(n, _)| n.to_owned()).collect();
+        report.imports = ty
+            .imports(&self.engine)
+            .map(|(n, _)| n.to_owned())
+            .collect();
+        report.exports = ty
+            .exports(&self.engine)
+            .map(|(n, _)| n.to_owned())
+            .collect();
         let pre = match self.linker.instantiate_pre(&component) {
             Ok(pre) => pre,
             Err(e) => {
@@ -232,7 +260,9 @@ impl PluginRuntime {
                 World::DeviceDriver => device::DeviceDriverPre::new(pre.clone()).map(drop),
                 World::PaymentDriver => payment::PaymentDriverPre::new(pre.clone()).map(drop),
             };
-            report.worlds.push((world, fit.map_err(|e| format!("{e:#}"))));
+            report
+                .worlds
+                .push((world, fit.map_err(|e| format!("{e:#}"))));
         }
         report
     }
@@ -250,7 +280,11 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn fitting(&self) -> Vec<World> {
-        self.worlds.iter().filter(|(_, r)| r.is_ok()).map(|(w, _)| *w).collect()
+        self.worlds
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(w, _)| *w)
+            .collect()
     }
 }
 
@@ -305,11 +339,18 @@ impl TaxPlugin {
     /// Instantiates into a fresh store and calls nothing: the fixed cost of every call,
     /// measured by the benchmarks.
     pub fn instantiate_only(&self) -> Result<(), PluginError> {
-        self.handle.call(self.pre.engine(), |store| self.pre.instantiate(store), |_, _| Ok(()))
+        self.handle.call(
+            self.pre.engine(),
+            |store| self.pre.instantiate(store),
+            |_, _| Ok(()),
+        )
     }
 
     /// The outer error is the sandbox's (trap, CPU, memory); the inner one is the plugin's answer.
-    pub fn calculate(&self, doc: &tax::Document) -> Result<Result<tax::TaxResult, tax::TaxError>, PluginError> {
+    pub fn calculate(
+        &self,
+        doc: &tax::Document,
+    ) -> Result<Result<tax::TaxResult, tax::TaxError>, PluginError> {
         self.handle.call(
             self.pre.engine(),
             |store| self.pre.instantiate(store),
@@ -338,7 +379,11 @@ impl LayoutPlugin {
         self.handle.call(
             self.pre.engine(),
             |store| self.pre.instantiate(store),
-            |bound, store| bound.fiscal_host_layout().call_render(store, receipt, width),
+            |bound, store| {
+                bound
+                    .fiscal_host_layout()
+                    .call_render(store, receipt, width)
+            },
         )
     }
 }

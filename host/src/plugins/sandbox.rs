@@ -118,7 +118,10 @@ impl HostMonotonicClock for StoppedClock {
 }
 
 /// Makes the store for one call.
-pub fn new_store(engine: &wasmtime::Engine, limits: Limits) -> wasmtime::Result<Store<PluginState>> {
+pub fn new_store(
+    engine: &wasmtime::Engine,
+    limits: Limits,
+) -> wasmtime::Result<Store<PluginState>> {
     let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     // No preopened dirs, no env, no args, no network: the builder grants none by default;
@@ -165,7 +168,12 @@ pub fn drain_output(plugin: &str, store: &Store<PluginState>) {
 }
 
 /// Turns a wasmtime failure of a call into the typed error of the request.
-pub fn classify(plugin: &str, limits: Limits, store: &Store<PluginState>, err: wasmtime::Error) -> PluginError {
+pub fn classify(
+    plugin: &str,
+    limits: Limits,
+    store: &Store<PluginState>,
+    err: wasmtime::Error,
+) -> PluginError {
     if store.data().limiter.memory_refused {
         return PluginError::MemoryExhausted {
             plugin: plugin.to_owned(),

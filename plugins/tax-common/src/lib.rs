@@ -214,7 +214,10 @@ fn check_rate(rate: i32) -> Result<i128, FigureError> {
 pub fn tax_inside(base: i64, rate: i32) -> Result<i64, FigureError> {
     non_negative(base, "tax base")?;
     let rate = check_rate(rate)?;
-    fit(div_half_up(i128::from(base) * rate, FULL_RATE + rate), "tax")
+    fit(
+        div_half_up(i128::from(base) * rate, FULL_RATE + rate),
+        "tax",
+    )
 }
 
 /// The tax at `rate` of `base` itself: `round_half_up(base × r / 10000)`.
@@ -336,7 +339,10 @@ pub fn pick_dated<T>(entries: impl IntoIterator<Item = (Option<Day>, T)>, on: Da
             continue;
         }
         // `None < Some(_)` for Option, which is exactly "undated is oldest".
-        if best.as_ref().is_none_or(|(best_from, _)| from >= *best_from) {
+        if best
+            .as_ref()
+            .is_none_or(|(best_from, _)| from >= *best_from)
+        {
             best = Some((from, value));
         }
     }
@@ -472,10 +478,7 @@ mod tests {
         assert_eq!(tax_on_top(4, 1000), Ok(0));
         // i64::MAX × 200% cannot fit
         assert!(overflow(tax_on_top(i64::MAX, 20_000)).starts_with("tax "));
-        assert_eq!(
-            invalid(tax_on_top(100, -1)),
-            "rate -1 is negative"
-        );
+        assert_eq!(invalid(tax_on_top(100, -1)), "rate -1 is negative");
     }
 
     #[test]
@@ -504,12 +507,21 @@ mod tests {
     #[test]
     fn line_tax_by_calc_type_and_rate_kind() {
         // in-price 22%: 4452 (see above); fixed 22%: 5432; simplified: 0
-        assert_eq!(line_tax(24690, Rate::Percent(2200), Calc::InPrice), Ok(4452));
+        assert_eq!(
+            line_tax(24690, Rate::Percent(2200), Calc::InPrice),
+            Ok(4452)
+        );
         assert_eq!(line_tax(24690, Rate::Percent(2200), Calc::Fixed), Ok(5432));
-        assert_eq!(line_tax(24690, Rate::Percent(2200), Calc::Simplified), Ok(0));
+        assert_eq!(
+            line_tax(24690, Rate::Percent(2200), Calc::Simplified),
+            Ok(0)
+        );
         // computed 22/122 is inside even under fixed: 4452
         assert_eq!(line_tax(24690, Rate::Computed(2200), Calc::Fixed), Ok(4452));
-        assert_eq!(line_tax(24690, Rate::Computed(2200), Calc::Simplified), Ok(0));
+        assert_eq!(
+            line_tax(24690, Rate::Computed(2200), Calc::Simplified),
+            Ok(0)
+        );
         assert_eq!(line_tax(24690, Rate::Exempt, Calc::Fixed), Ok(0));
     }
 
@@ -546,9 +558,21 @@ mod tests {
         assert_eq!(
             totals.into_rates(),
             vec![
-                Total { key: Rate::Percent(2200), base: 24693, tax: 4453 },
-                Total { key: Rate::Exempt, base: 500, tax: 0 },
-                Total { key: Rate::Percent(1000), base: 1100, tax: 100 },
+                Total {
+                    key: Rate::Percent(2200),
+                    base: 24693,
+                    tax: 4453
+                },
+                Total {
+                    key: Rate::Exempt,
+                    base: 500,
+                    tax: 0
+                },
+                Total {
+                    key: Rate::Percent(1000),
+                    base: 1100,
+                    tax: 100
+                },
             ]
         );
     }
@@ -556,12 +580,17 @@ mod tests {
     #[test]
     fn totals_overflow_leaves_the_sums_unchanged() {
         let mut totals = Totals::new();
-        let big = LineFigures { amount: i64::MAX - 10, tax: 0 };
+        let big = LineFigures {
+            amount: i64::MAX - 10,
+            tax: 0,
+        };
         totals.add(Rate::Exempt, big).unwrap();
         let err = totals.add(Rate::Percent(0), LineFigures { amount: 11, tax: 0 });
         assert_eq!(
             err,
-            Err(FigureError::Overflow("the document total exceeds 64 bits".into()))
+            Err(FigureError::Overflow(
+                "the document total exceeds 64 bits".into()
+            ))
         );
         assert_eq!(totals.total(), i64::MAX - 10);
         assert_eq!(totals.rates().len(), 1);

@@ -107,7 +107,7 @@ impl Country {
             (Country::Kz, 500 | 1000) if date < KZ_NEW_CODE_FROM => Err(format!(
                 "VAT {rate} exists in Kazakhstan from {KZ_NEW_CODE_FROM}; the document is dated {date}"
             )),
-            (Country::Kz, 500) if date > KZ_MEDICINES_10_FROM => Err(format!(
+            (Country::Kz, 500) if date >= KZ_MEDICINES_10_FROM => Err(format!(
                 "VAT 5% (medicines) applies in 2026 only; from {KZ_MEDICINES_10_FROM} medicines are taxed at 10%"
             )),
             (Country::Kz, 500 | 1000) => Ok(None),

@@ -60,7 +60,11 @@ fn ok(doc: Document) -> TaxResult {
 fn figures(result: &TaxResult) -> Vec<(i64, i64, Vat)> {
     assert!(result.lines.iter().all(|l| l.vat_code.is_none()));
     assert!(result.totals.iter().all(|t| t.vat_code.is_none()));
-    result.lines.iter().map(|l| (l.amount, l.tax, l.vat)).collect()
+    result
+        .lines
+        .iter()
+        .map(|l| (l.amount, l.tax, l.vat))
+        .collect()
 }
 
 /// The single line's (amount, tax, vat) of a document accepted without warnings.
@@ -83,25 +87,41 @@ fn rate_not_allowed(doc: Document) -> LineProblem {
 fn kz_standard_rate_is_12_then_16_percent() {
     // 2025-12-31, code 0 = 12%: 10000 × 1200 / 11200 = 1071.43 → 1071
     assert_eq!(
-        one(doc("KZ", date(2025, 12, 31), vec![line(10000, 1000, TaxSpec::Code(0))])),
+        one(doc(
+            "KZ",
+            date(2025, 12, 31),
+            vec![line(10000, 1000, TaxSpec::Code(0))]
+        )),
         (10000, 1071, Vat::Rate(1200))
     );
     // 2026-01-01, code 0 = 16%: 10000 × 1600 / 11600 = 1379.31 → 1379
     assert_eq!(
-        one(doc("KZ", date(2026, 1, 1), vec![line(10000, 1000, TaxSpec::Code(0))])),
+        one(doc(
+            "KZ",
+            date(2026, 1, 1),
+            vec![line(10000, 1000, TaxSpec::Code(0))]
+        )),
         (10000, 1379, Vat::Rate(1600))
     );
 }
 
 #[test]
 fn kz_old_and_new_standard_rates_out_of_their_time() {
-    let problem = rate_not_allowed(doc("KZ", D2026, vec![line(100, 1000, TaxSpec::Percent(1200))]));
+    let problem = rate_not_allowed(doc(
+        "KZ",
+        D2026,
+        vec![line(100, 1000, TaxSpec::Percent(1200))],
+    ));
     assert_eq!(problem.line, 0);
     assert_eq!(
         problem.message,
         "Kazakhstan has no VAT rate 12% on 2026-03-01; the standard rate is 16%"
     );
-    let problem = rate_not_allowed(doc("KZ", D2025, vec![line(100, 1000, TaxSpec::Percent(1600))]));
+    let problem = rate_not_allowed(doc(
+        "KZ",
+        D2025,
+        vec![line(100, 1000, TaxSpec::Percent(1600))],
+    ));
     assert_eq!(
         problem.message,
         "Kazakhstan has no VAT rate 16% on 2025-06-15; the standard rate is 12%"
@@ -120,7 +140,10 @@ fn kz_configured_standard_rate_replaces_the_table() {
     let result = ok(configured(doc("KZ", D2026, lines()), 1500));
     assert_eq!(
         figures(&result),
-        vec![(10000, 1304, Vat::Rate(1500)), (10000, 1304, Vat::Rate(1500))]
+        vec![
+            (10000, 1304, Vat::Rate(1500)),
+            (10000, 1304, Vat::Rate(1500))
+        ]
     );
     assert_eq!(result.warnings, vec![]);
     // the table's 16% is then not the standard rate
@@ -157,7 +180,11 @@ fn kz_reduced_rates_from_2026() {
         ]
     );
     // before the new Tax Code neither exists
-    let problem = rate_not_allowed(doc("KZ", D2025, vec![line(100, 1000, TaxSpec::Percent(1000))]));
+    let problem = rate_not_allowed(doc(
+        "KZ",
+        D2025,
+        vec![line(100, 1000, TaxSpec::Percent(1000))],
+    ));
     assert_eq!(
         problem.message,
         "VAT 10% exists in Kazakhstan from 2026-01-01; the document is dated 2025-06-15"
@@ -168,7 +195,11 @@ fn kz_reduced_rates_from_2026() {
 fn kz_5_percent_ends_with_2026() {
     // 2026-12-31: 5% still in force: 476 (as above)
     assert_eq!(
-        one(doc("KZ", date(2026, 12, 31), vec![line(10000, 1000, TaxSpec::Percent(500))])),
+        one(doc(
+            "KZ",
+            date(2026, 12, 31),
+            vec![line(10000, 1000, TaxSpec::Percent(500))]
+        )),
         (10000, 476, Vat::Rate(500))
     );
     let problem = rate_not_allowed(doc(
@@ -182,7 +213,11 @@ fn kz_5_percent_ends_with_2026() {
     );
     // 10% stays: 909
     assert_eq!(
-        one(doc("KZ", date(2027, 1, 1), vec![line(10000, 1000, TaxSpec::Code(3))])),
+        one(doc(
+            "KZ",
+            date(2027, 1, 1),
+            vec![line(10000, 1000, TaxSpec::Code(3))]
+        )),
         (10000, 909, Vat::Rate(1000))
     );
 }
@@ -194,7 +229,9 @@ fn kz_default_codes() {
     let result = ok(doc(
         "KZ",
         D2026,
-        (0..5).map(|c| line(11600, 1000, TaxSpec::Code(c))).collect(),
+        (0..5)
+            .map(|c| line(11600, 1000, TaxSpec::Code(c)))
+            .collect(),
     ));
     assert_eq!(
         figures(&result),
@@ -217,12 +254,20 @@ fn kz_default_codes() {
 
 #[test]
 fn computed_rates_do_not_exist_in_kz_or_uz() {
-    let problem = rate_not_allowed(doc("KZ", D2026, vec![line(100, 1000, TaxSpec::Computed(1600))]));
+    let problem = rate_not_allowed(doc(
+        "KZ",
+        D2026,
+        vec![line(100, 1000, TaxSpec::Computed(1600))],
+    ));
     assert_eq!(
         problem.message,
         "Kazakhstan has no computed VAT rates such as 16/116"
     );
-    let problem = rate_not_allowed(doc("UZ", D2026, vec![line(100, 1000, TaxSpec::Computed(1200))]));
+    let problem = rate_not_allowed(doc(
+        "UZ",
+        D2026,
+        vec![line(100, 1000, TaxSpec::Computed(1200))],
+    ));
     assert_eq!(
         problem.message,
         "Uzbekistan has no computed VAT rates such as 12/112"
@@ -263,9 +308,24 @@ fn kz_fixed_simplified_and_multi_rate_totals() {
     assert_eq!(
         result.totals,
         vec![
-            RateTotal { vat: Vat::Rate(1600), vat_code: None, base: 25800, tax: 2400 },
-            RateTotal { vat: Vat::None, vat_code: None, base: 500, tax: 0 },
-            RateTotal { vat: Vat::Rate(1000), vat_code: None, base: 1100, tax: 100 },
+            RateTotal {
+                vat: Vat::Rate(1600),
+                vat_code: None,
+                base: 25800,
+                tax: 2400
+            },
+            RateTotal {
+                vat: Vat::None,
+                vat_code: None,
+                base: 500,
+                tax: 0
+            },
+            RateTotal {
+                vat: Vat::Rate(1000),
+                vat_code: None,
+                base: 1100,
+                tax: 100
+            },
         ]
     );
     // 25800 + 500 + 1100 = 27400
@@ -276,12 +336,20 @@ fn kz_fixed_simplified_and_multi_rate_totals() {
 fn uz_standard_rate_is_15_then_12_percent() {
     // 2022-12-31, code 0 = 15%: 11500 × 1500 / 11500 = 1500
     assert_eq!(
-        one(doc("UZ", date(2022, 12, 31), vec![line(11500, 1000, TaxSpec::Code(0))])),
+        one(doc(
+            "UZ",
+            date(2022, 12, 31),
+            vec![line(11500, 1000, TaxSpec::Code(0))]
+        )),
         (11500, 1500, Vat::Rate(1500))
     );
     // 2023-01-01, code 0 = 12%: 11200 × 1200 / 11200 = 1200
     assert_eq!(
-        one(doc("UZ", date(2023, 1, 1), vec![line(11200, 1000, TaxSpec::Code(0))])),
+        one(doc(
+            "UZ",
+            date(2023, 1, 1),
+            vec![line(11200, 1000, TaxSpec::Code(0))]
+        )),
         (11200, 1200, Vat::Rate(1200))
     );
 }
@@ -299,7 +367,10 @@ fn uz_seed_002_sends_15_percent_in_2026() {
     ));
     assert_eq!(
         figures(&result),
-        vec![(11200, 1200, Vat::Rate(1200)), (10000, 1304, Vat::Rate(1500))]
+        vec![
+            (11200, 1200, Vat::Rate(1200)),
+            (10000, 1304, Vat::Rate(1500))
+        ]
     );
     assert_eq!(
         result.warnings,
@@ -329,24 +400,40 @@ fn uz_configured_15_percent_needs_no_warning() {
     ));
     assert_eq!(
         figures(&result),
-        vec![(10000, 1304, Vat::Rate(1500)), (10000, 1304, Vat::Rate(1500))]
+        vec![
+            (10000, 1304, Vat::Rate(1500)),
+            (10000, 1304, Vat::Rate(1500))
+        ]
     );
     assert_eq!(result.warnings, vec![]);
     // one total: 20000, tax 2608
     assert_eq!(
         result.totals,
-        vec![RateTotal { vat: Vat::Rate(1500), vat_code: None, base: 20000, tax: 2608 }]
+        vec![RateTotal {
+            vat: Vat::Rate(1500),
+            vat_code: None,
+            base: 20000,
+            tax: 2608
+        }]
     );
 }
 
 #[test]
 fn uz_rates_outside_the_table_are_refused() {
-    let problem = rate_not_allowed(doc("UZ", D2026, vec![line(100, 1000, TaxSpec::Percent(1000))]));
+    let problem = rate_not_allowed(doc(
+        "UZ",
+        D2026,
+        vec![line(100, 1000, TaxSpec::Percent(1000))],
+    ));
     assert_eq!(
         problem.message,
         "Uzbekistan has no VAT rate 10% on 2026-03-01; the standard rate is 12%"
     );
-    let problem = rate_not_allowed(doc("UZ", D2026, vec![line(100, 1000, TaxSpec::Percent(500))]));
+    let problem = rate_not_allowed(doc(
+        "UZ",
+        D2026,
+        vec![line(100, 1000, TaxSpec::Percent(500))],
+    ));
     assert_eq!(
         problem.message,
         "Uzbekistan has no VAT rate 5% on 2026-03-01; the standard rate is 12%"
@@ -359,7 +446,9 @@ fn uz_default_codes_and_unknown_code() {
     let result = ok(doc(
         "UZ",
         D2026,
-        (0..3).map(|c| line(11200, 1000, TaxSpec::Code(c))).collect(),
+        (0..3)
+            .map(|c| line(11200, 1000, TaxSpec::Code(c)))
+            .collect(),
     ));
     assert_eq!(
         figures(&result),
@@ -382,9 +471,21 @@ fn uz_default_codes_and_unknown_code() {
 #[test]
 fn code_overrides_work_as_in_russia() {
     let codes = vec![
-        TaxCode { code: 3, rate: TaxSpec::Percent(0), valid_from: None },
-        TaxCode { code: 3, rate: TaxSpec::Exempt, valid_from: Some(date(2026, 3, 1)) },
-        TaxCode { code: 0, rate: TaxSpec::Code(1), valid_from: Some(date(2026, 3, 2)) },
+        TaxCode {
+            code: 3,
+            rate: TaxSpec::Percent(0),
+            valid_from: None,
+        },
+        TaxCode {
+            code: 3,
+            rate: TaxSpec::Exempt,
+            valid_from: Some(date(2026, 3, 1)),
+        },
+        TaxCode {
+            code: 0,
+            rate: TaxSpec::Code(1),
+            valid_from: Some(date(2026, 3, 2)),
+        },
     ];
     let with_codes = |on, c| {
         let mut d = doc("UZ", on, vec![line(11200, 1000, TaxSpec::Code(c))]);
@@ -392,8 +493,14 @@ fn code_overrides_work_as_in_russia() {
         calc(d)
     };
     // code 3 on 2026-02-28: the undated 0%; on 2026-03-01 (inclusive): без НДС
-    assert_eq!(figures(&with_codes(date(2026, 2, 28), 3).unwrap()), vec![(11200, 0, Vat::Rate(0))]);
-    assert_eq!(figures(&with_codes(D2026, 3).unwrap()), vec![(11200, 0, Vat::None)]);
+    assert_eq!(
+        figures(&with_codes(date(2026, 2, 28), 3).unwrap()),
+        vec![(11200, 0, Vat::Rate(0))]
+    );
+    assert_eq!(
+        figures(&with_codes(D2026, 3).unwrap()),
+        vec![(11200, 0, Vat::None)]
+    );
     // code 0 on 2026-03-01: the bad override is not in force yet → default 12%: 1200
     assert_eq!(
         figures(&with_codes(D2026, 0).unwrap()),
@@ -422,7 +529,11 @@ fn lines_are_checked_in_kz_uz_too() {
     let mut bad = line(100, 1000, TaxSpec::Code(0));
     bad.discount = 150;
     assert_eq!(
-        calc(doc("UZ", D2026, vec![line(100, 1000, TaxSpec::Code(0)), bad])),
+        calc(doc(
+            "UZ",
+            D2026,
+            vec![line(100, 1000, TaxSpec::Code(0)), bad]
+        )),
         Err(TaxError::InvalidLine(LineProblem {
             line: 1,
             message: "discount 150 is above the line's price × quantity 100".into(),
@@ -430,7 +541,11 @@ fn lines_are_checked_in_kz_uz_too() {
     );
     // overflow: i64::MAX × 1.001
     assert!(matches!(
-        calc(doc("KZ", D2026, vec![line(i64::MAX, 1001, TaxSpec::Exempt)])),
+        calc(doc(
+            "KZ",
+            D2026,
+            vec![line(i64::MAX, 1001, TaxSpec::Exempt)]
+        )),
         Err(TaxError::Overflow(LineProblem { line: 0, .. }))
     ));
 }

@@ -345,7 +345,9 @@ fn default_codes_in_2026() {
     ];
     let result = ok(sale(
         D2026,
-        (0..10).map(|c| line(11000, 1000, TaxSpec::Code(c))).collect(),
+        (0..10)
+            .map(|c| line(11000, 1000, TaxSpec::Code(c)))
+            .collect(),
     ));
     let got: Vec<_> = result
         .lines
@@ -396,9 +398,17 @@ fn code_overrides_follow_valid_from() {
             code(1, TaxSpec::Percent(700), None),
         ]
     };
-    let on = |d: Date, c: u32| one(with_codes(sale(d, vec![line(11000, 1000, TaxSpec::Code(c))]), codes()));
+    let on = |d: Date, c: u32| {
+        one(with_codes(
+            sale(d, vec![line(11000, 1000, TaxSpec::Code(c))]),
+            codes(),
+        ))
+    };
     // 2026-01-31: only the undated entry is in force → 10%: 11000 / 11 = 1000, code 2
-    assert_eq!(on(date(2026, 1, 31), 0), (11000, 1000, Vat::Rate(1000), Some(2)));
+    assert_eq!(
+        on(date(2026, 1, 31), 0),
+        (11000, 1000, Vat::Rate(1000), Some(2))
+    );
     // 2026-02-01 (inclusive) and 2026-03-01: без НДС, tax 0, code 6
     assert_eq!(on(date(2026, 2, 1), 0), (11000, 0, Vat::None, Some(6)));
     assert_eq!(on(D2026, 0), (11000, 0, Vat::None, Some(6)));
@@ -414,7 +424,10 @@ fn override_not_yet_in_force_falls_back_to_the_default() {
     // 24690 × 2200 / 12200 → 4452
     let codes = vec![code(0, TaxSpec::Percent(1000), Some(date(2026, 6, 1)))];
     assert_eq!(
-        one(with_codes(sale(D2026, vec![line(12345, 2000, TaxSpec::Code(0))]), codes)),
+        one(with_codes(
+            sale(D2026, vec![line(12345, 2000, TaxSpec::Code(0))]),
+            codes
+        )),
         (24690, 4452, Vat::Rate(2200), Some(11))
     );
 }
@@ -424,7 +437,10 @@ fn override_can_map_a_new_code_and_is_validated_by_date() {
     // code 42 → 22/122: 24690 × 2200 / 12200 → 4452, code 12
     let codes = || vec![code(42, TaxSpec::Computed(2200), None)];
     assert_eq!(
-        one(with_codes(sale(D2026, vec![line(12345, 2000, TaxSpec::Code(42))]), codes())),
+        one(with_codes(
+            sale(D2026, vec![line(12345, 2000, TaxSpec::Code(42))]),
+            codes()
+        )),
         (24690, 4452, Vat::Computed(2200), Some(12))
     );
     // the same mapping in 2025 names a rate that does not exist yet
@@ -477,8 +493,18 @@ fn half_up_rounding_of_amount_and_tax() {
     assert_eq!(
         result.totals,
         vec![
-            RateTotal { vat: Vat::Computed(2000), vat_code: Some(3), base: 6, tax: 1 },
-            RateTotal { vat: Vat::Rate(2000), vat_code: Some(1), base: 15, tax: 3 },
+            RateTotal {
+                vat: Vat::Computed(2000),
+                vat_code: Some(3),
+                base: 6,
+                tax: 1
+            },
+            RateTotal {
+                vat: Vat::Rate(2000),
+                vat_code: Some(1),
+                base: 15,
+                tax: 3
+            },
         ]
     );
     assert_eq!(result.total, 21);
@@ -555,7 +581,10 @@ fn large_quantity_with_three_decimals() {
     // 12345.678 kg × 99999.99: 9999999 × 12345678 = 123456767654322, / 1000 → 123456767654
     // 22/122: 123456767654 × 11 / 61 = 1358024444194 / 61 = 22262695806.46 → 22262695806
     assert_eq!(
-        one(sale(D2026, vec![line(9_999_999, 12_345_678, TaxSpec::Code(0))])),
+        one(sale(
+            D2026,
+            vec![line(9_999_999, 12_345_678, TaxSpec::Code(0))]
+        )),
         (123_456_767_654, 22_262_695_806, Vat::Rate(2200), Some(11))
     );
 }
@@ -603,7 +632,12 @@ fn margin_is_the_tax_base_but_not_the_amount() {
     // the total's base is the sum of amounts: 49380; tax 3300
     assert_eq!(
         result.totals,
-        vec![RateTotal { vat: Vat::Rate(2200), vat_code: Some(11), base: 49380, tax: 3300 }]
+        vec![RateTotal {
+            vat: Vat::Rate(2200),
+            vat_code: Some(11),
+            base: 49380,
+            tax: 3300
+        }]
     );
 
     let mut too_big = line(12345, 2000, TaxSpec::Code(0));
@@ -669,10 +703,25 @@ fn multi_rate_totals_are_sums_of_lines_in_first_appearance_order() {
         result.totals,
         vec![
             // 11000 + 5500 = 16500, 1000 + 500 = 1500
-            RateTotal { vat: Vat::Rate(1000), vat_code: Some(2), base: 16500, tax: 1500 },
+            RateTotal {
+                vat: Vat::Rate(1000),
+                vat_code: Some(2),
+                base: 16500,
+                tax: 1500
+            },
             // 24690 + 2 = 24692, 4452 + 0
-            RateTotal { vat: Vat::Rate(2200), vat_code: Some(11), base: 24692, tax: 4452 },
-            RateTotal { vat: Vat::None, vat_code: Some(6), base: 500, tax: 0 },
+            RateTotal {
+                vat: Vat::Rate(2200),
+                vat_code: Some(11),
+                base: 24692,
+                tax: 4452
+            },
+            RateTotal {
+                vat: Vat::None,
+                vat_code: Some(6),
+                base: 500,
+                tax: 0
+            },
         ]
     );
     // 11000 + 24690 + 500 + 5500 + 2 = 41692

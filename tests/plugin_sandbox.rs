@@ -109,13 +109,35 @@ fn the_memory_limit_is_configurable() {
     );
 }
 
+/// Collects what tracing writes, so a test can read the host's log.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
-fn printing_plugins_are_captured_not_inherited() {
-    // A plugin's stdout goes to the host's tracing, never to the host's own stdout: the call
-    // simply succeeds (the binary test below checks stdout stays clean).
+fn what_a_plugin_prints_goes_to_the_hosts_log() {
     let plugin = hostile(Limits::default());
-    let result = plugin.calculate(&doc("print")).unwrap().unwrap();
-    assert_eq!(result.total, 24690);
+    let log = LogBuffer::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let result = tracing::subscriber::with_default(subscriber, || plugin.calculate(&doc("print")));
+    assert_eq!(result.unwrap().unwrap().total, 24690);
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("hostile plugin: a line on stdout"), "{log}");
+    assert!(log.contains("hostile plugin: a line on stderr"), "{log}");
+    assert!(log.contains("stream=\"stderr\""), "{log}");
 }
 
 #[test]

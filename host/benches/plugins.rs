@@ -158,5 +158,19 @@ fn cold_start(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, tax_calls, cold_start);
+/// How long a runaway plugin holds a worker before the default fuel budget stops it.
+fn runaway(c: &mut Criterion) {
+    let bytes = std::fs::read(embedded::guest_path("hostile.wasm")).unwrap();
+    let plugin = runtime(None).load_tax("hostile", Origin::Embedded, &bytes).unwrap();
+    let mut doc = wasm_doc(1);
+    doc.lines[0].name = "loop".into();
+    let mut group = c.benchmark_group("runaway loop");
+    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group.bench_function("until the default fuel (1e9) runs out", |b| {
+        b.iter(|| assert!(plugin.calculate(&doc).is_err()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tax_calls, cold_start, runaway);
 criterion_main!(benches);

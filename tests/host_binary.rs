@@ -91,21 +91,7 @@ fn bad_configuration_is_a_clear_start_up_error() {
         ),
     ];
     for (text, named) in cases {
-        let config = dir.path().join("bad.toml");
-        std::fs::write(&config, text).unwrap();
-        let out = bin()
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--config",
-                config.to_str().unwrap(),
-                "--data-dir",
-            ])
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{text} should not start");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = refused_start(dir.path(), text);
         assert!(
             stderr.contains(named),
             "{text}: stderr does not name {named}: {stderr}"
@@ -113,12 +99,10 @@ fn bad_configuration_is_a_clear_start_up_error() {
     }
 }
 
-#[test]
-fn a_plugin_of_the_wrong_world_is_refused_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("host.toml");
-    let layout = embedded::guest_path("receipt_template.wasm");
-    std::fs::write(&config, format!("[plugins]\ntax = {:?}\n", layout)).unwrap();
+/// Starts the binary with this configuration, expects it to exit with failure, returns stderr.
+fn refused_start(dir: &std::path::Path, config_text: &str) -> String {
+    let config = dir.join("refused.toml");
+    std::fs::write(&config, config_text).unwrap();
     let out = bin()
         .args([
             "--listen",
@@ -127,11 +111,18 @@ fn a_plugin_of_the_wrong_world_is_refused_at_start() {
             config.to_str().unwrap(),
             "--data-dir",
         ])
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{config_text} should not start");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_plugin_of_the_wrong_world_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = embedded::guest_path("receipt_template.wasm");
+    let stderr = refused_start(dir.path(), &format!("[plugins]\ntax = {layout:?}\n"));
     assert!(
         stderr.contains("does not fit the world tax-calculator"),
         "{stderr}"

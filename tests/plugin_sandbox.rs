@@ -15,28 +15,16 @@ fn hostile(limits: Limits) -> TaxPlugin {
 }
 
 fn doc(first_line: &str) -> tax::Document {
-    tax::Document {
-        kind: tax::DocumentKind::Sale,
-        date: tax::Date {
-            year: 2026,
-            month: 3,
-            day: 1,
-        },
-        jurisdiction: tax::Jurisdiction {
-            country: "RU".into(),
-            tax_codes: vec![],
-            standard_rate: None,
-        },
-        lines: vec![tax::Line {
-            name: first_line.into(),
-            price: 12345,
-            quantity: 2000,
-            discount: 0,
-            tax: tax::TaxSpec::Code(0),
-            calc: tax::CalcType::InPrice,
-            margin: None,
-        }],
-    }
+    common::docs::document(
+        "RU",
+        (2026, 3, 1),
+        vec![common::docs::line(
+            first_line,
+            12345,
+            2000,
+            tax::TaxSpec::Code(0),
+        )],
+    )
 }
 
 /// The well-behaved answer of the hostile plugin: price × quantity / 1000.

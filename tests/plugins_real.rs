@@ -18,34 +18,7 @@ fn layout_plugin(name: &str, bytes: &[u8]) -> LayoutPlugin {
         .unwrap()
 }
 
-fn line(name: &str, price: i64, quantity: i64, spec: tax::TaxSpec) -> tax::Line {
-    tax::Line {
-        name: name.into(),
-        price,
-        quantity,
-        discount: 0,
-        tax: spec,
-        calc: tax::CalcType::InPrice,
-        margin: None,
-    }
-}
-
-fn document(country: &str, date: (u16, u8, u8), lines: Vec<tax::Line>) -> tax::Document {
-    tax::Document {
-        kind: tax::DocumentKind::Sale,
-        date: tax::Date {
-            year: date.0,
-            month: date.1,
-            day: date.2,
-        },
-        jurisdiction: tax::Jurisdiction {
-            country: country.into(),
-            tax_codes: vec![],
-            standard_rate: None,
-        },
-        lines,
-    }
-}
+use common::docs::{document, line};
 
 #[test]
 fn seed_000_example_through_wasm() {
@@ -160,7 +133,7 @@ fn kazakh_standard_rate_is_dated() {
 fn wasm_and_native_agree_on_a_large_document() {
     use tax_ru::Guest as _;
     let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
-    let specs: Vec<(i64, i64, u32)> = (0..200)
+    let lines: Vec<(i64, i64, u32)> = (0..200)
         .map(|i| {
             (
                 1 + (i * 7919) % 1_000_000,
@@ -169,39 +142,7 @@ fn wasm_and_native_agree_on_a_large_document() {
             )
         })
         .collect();
-    let wasm = document(
-        "RU",
-        (2026, 3, 1),
-        specs
-            .iter()
-            .map(|&(p, q, c)| line("x", p, q, tax::TaxSpec::Code(c)))
-            .collect(),
-    );
-    let native = tax_ru::Document {
-        kind: tax_ru::DocumentKind::Sale,
-        date: tax_ru::Date {
-            year: 2026,
-            month: 3,
-            day: 1,
-        },
-        jurisdiction: tax_ru::Jurisdiction {
-            country: "RU".into(),
-            tax_codes: vec![],
-            standard_rate: None,
-        },
-        lines: specs
-            .iter()
-            .map(|&(p, q, c)| tax_ru::Line {
-                name: "x".into(),
-                price: p,
-                quantity: q,
-                discount: 0,
-                tax: tax_ru::TaxSpec::Code(c),
-                calc: tax_ru::CalcType::InPrice,
-                margin: None,
-            })
-            .collect(),
-    };
+    let (wasm, native) = common::docs::ru_sale(&lines);
     let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
     let from_native = tax_ru::TaxRu::calculate(native).unwrap();
     let wasm_figures: Vec<_> = from_wasm.lines.iter().map(|l| (l.amount, l.tax)).collect();

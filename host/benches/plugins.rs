@@ -11,74 +11,8 @@ use fiscal_host::plugins::bindings::tax;
 use fiscal_host::plugins::{Limits, Origin, PluginRuntime, RuntimeConfig, embedded};
 use tax_ru::Guest as _;
 
-/// (price, quantity, tax code) of line `i`: varied prices, fractional quantities, two rates.
-fn line_spec(i: usize) -> (i64, i64, u32) {
-    (
-        1000 + (i as i64 * 737) % 50_000,
-        250 + (i as i64 * 1_333) % 9_000,
-        (i % 2) as u32,
-    )
-}
-
-fn wasm_doc(lines: usize) -> tax::Document {
-    tax::Document {
-        kind: tax::DocumentKind::Sale,
-        date: tax::Date {
-            year: 2026,
-            month: 3,
-            day: 1,
-        },
-        jurisdiction: tax::Jurisdiction {
-            country: "RU".into(),
-            tax_codes: vec![],
-            standard_rate: None,
-        },
-        lines: (0..lines)
-            .map(|i| {
-                let (price, quantity, code) = line_spec(i);
-                tax::Line {
-                    name: format!("Товар {i}"),
-                    price,
-                    quantity,
-                    discount: 0,
-                    tax: tax::TaxSpec::Code(code),
-                    calc: tax::CalcType::InPrice,
-                    margin: None,
-                }
-            })
-            .collect(),
-    }
-}
-
-fn native_doc(lines: usize) -> tax_ru::Document {
-    tax_ru::Document {
-        kind: tax_ru::DocumentKind::Sale,
-        date: tax_ru::Date {
-            year: 2026,
-            month: 3,
-            day: 1,
-        },
-        jurisdiction: tax_ru::Jurisdiction {
-            country: "RU".into(),
-            tax_codes: vec![],
-            standard_rate: None,
-        },
-        lines: (0..lines)
-            .map(|i| {
-                let (price, quantity, code) = line_spec(i);
-                tax_ru::Line {
-                    name: format!("Товар {i}"),
-                    price,
-                    quantity,
-                    discount: 0,
-                    tax: tax_ru::TaxSpec::Code(code),
-                    calc: tax_ru::CalcType::InPrice,
-                    margin: None,
-                }
-            })
-            .collect(),
-    }
-}
+#[path = "../../tests/common/docs.rs"]
+mod docs;
 
 fn runtime(cache_dir: Option<std::path::PathBuf>) -> PluginRuntime {
     PluginRuntime::new(RuntimeConfig {
@@ -96,8 +30,7 @@ fn tax_calls(c: &mut Criterion) {
         b.iter(|| plugin.instantiate_only().unwrap())
     });
     for lines in [10, 100] {
-        let wasm = wasm_doc(lines);
-        let native = native_doc(lines);
+        let (wasm, native) = docs::ru_sale(&docs::varied_lines(lines));
         // Both must agree before their speed is worth comparing.
         let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
         let from_native = tax_ru::TaxRu::calculate(native.clone()).unwrap();
@@ -161,11 +94,18 @@ fn cold_start(c: &mut Criterion) {
 /// How long a runaway plugin holds a worker before the default fuel budget stops it.
 fn runaway(c: &mut Criterion) {
     let bytes = std::fs::read(embedded::guest_path("hostile.wasm")).unwrap();
-    let plugin = runtime(None).load_tax("hostile", Origin::Embedded, &bytes).unwrap();
-    let mut doc = wasm_doc(1);
-    doc.lines[0].name = "loop".into();
+    let plugin = runtime(None)
+        .load_tax("hostile", Origin::Embedded, &bytes)
+        .unwrap();
+    let doc = docs::document(
+        "RU",
+        (2026, 3, 1),
+        vec![docs::line("loop", 1, 1000, tax::TaxSpec::Exempt)],
+    );
     let mut group = c.benchmark_group("runaway loop");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("until the default fuel (1e9) runs out", |b| {
         b.iter(|| assert!(plugin.calculate(&doc).is_err()))
     });

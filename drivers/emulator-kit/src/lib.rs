@@ -1,0 +1,221 @@
+//! What every device emulator shares: the byte pump that feeds a device model, the fault
+//! switches tests flip, and the three ways to reach an emulator: an in-process link (the
+//! embedded default), a TCP listener, and a pseudo-terminal whose `/dev/pts/N` path the host's
+//! serial transport opens like a real port.
+//!
+//! A device model only turns bytes into reactions (`Device::receive`); it never touches
+//! sockets, threads or clocks, so the same model serves all three ways and unit tests.
+
+mod faults;
+mod pump;
+mod pty;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use faults::{Fault, Faults};
+
+/// What a device does after bytes arrived, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    /// Send these bytes to the host.
+    Send(Vec<u8>),
+    /// Wait before the next reaction (a slow device).
+    Wait(Duration),
+    /// Drop the line (cable pulled, socket closed); the device keeps its state.
+    Hangup,
+}
+
+/// The reactions a device pushes while it handles bytes.
+#[derive(Debug, Default)]
+pub struct Reactions(Vec<Reaction>);
+
+impl Reactions {
+    pub fn send(&mut self, bytes: impl Into<Vec<u8>>) {
+        self.0.push(Reaction::Send(bytes.into()));
+    }
+    pub fn wait(&mut self, duration: Duration) {
+        self.0.push(Reaction::Wait(duration));
+    }
+    pub fn hangup(&mut self) {
+        self.0.push(Reaction::Hangup);
+    }
+    pub fn into_vec(self) -> Vec<Reaction> {
+        self.0
+    }
+    pub fn as_slice(&self) -> &[Reaction] {
+        &self.0
+    }
+    /// All bytes the reactions send, for unit tests of a device model.
+    pub fn sent_bytes(&self) -> Vec<u8> {
+        self.0
+            .iter()
+            .filter_map(|r| match r {
+                Reaction::Send(b) => Some(b.as_slice()),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect()
+    }
+}
+
+/// A device model: state plus what it answers to bytes from the host.
+///
+/// Bytes arrive in whatever pieces the line delivers them; the model buffers partial frames
+/// itself. `faults` holds what a test asked it to get wrong.
+pub trait Device: Send + 'static {
+    fn receive(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions);
+
+    /// The line was dropped or reopened: forget partial input.
+    fn reset_line(&mut self) {}
+}
+
+/// A running emulator: one device model, shared by every line that reaches it, so its state
+/// (shift, counters, paper) survives reconnections like a real device's.
+pub struct Emulator<D: Device> {
+    device: Arc<Mutex<D>>,
+    faults: Faults,
+}
+
+impl<D: Device> Clone for Emulator<D> {
+    fn clone(&self) -> Self {
+        Self {
+            device: self.device.clone(),
+            faults: self.faults.clone(),
+        }
+    }
+}
+
+impl<D: Device> Emulator<D> {
+    pub fn new(device: D) -> Self {
+        Self {
+            device: Arc::new(Mutex::new(device)),
+            faults: Faults::default(),
+        }
+    }
+
+    /// The switches tests flip to make the device misbehave.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Reads or changes the model's state (a test checks the counters, say).
+    pub fn with_device<R>(&self, f: impl FnOnce(&mut D) -> R) -> R {
+        f(&mut self.device.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// An in-process line to the device: the host's end of a socket pair whose other end a
+    /// pump thread serves. Each call is a fresh line (a reconnection).
+    pub fn connect(&self) -> io::Result<UnixStream> {
+        let (host_end, device_end) = UnixStream::pair()?;
+        let (device, faults) = (self.device.clone(), self.faults.clone());
+        std::thread::Builder::new()
+            .name("emulator-link".into())
+            .spawn(move || pump::serve(device_end, &device, &faults))?;
+        Ok(host_end)
+    }
+
+    /// Serves the device on TCP; one connection at a time, like a network register.
+    pub fn serve_tcp(&self, addr: SocketAddr) -> io::Result<(SocketAddr, JoinHandle<()>)> {
+        let listener = TcpListener::bind(addr)?;
+        let bound = listener.local_addr()?;
+        let (device, faults) = (self.device.clone(), self.faults.clone());
+        let handle = std::thread::Builder::new()
+            .name("emulator-tcp".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let _ = stream.set_nodelay(true);
+                    pump::serve(stream, &device, &faults);
+                }
+            })?;
+        Ok((bound, handle))
+    }
+
+    /// Serves the device on a new pseudo-terminal and returns the path of its slave side
+    /// (`/dev/pts/N`), which the host opens as a serial port.
+    pub fn serve_pty(&self) -> io::Result<(PathBuf, JoinHandle<()>)> {
+        let (master, path) = pty::open_raw()?;
+        let (device, faults) = (self.device.clone(), self.faults.clone());
+        let handle = std::thread::Builder::new()
+            .name("emulator-pty".into())
+            .spawn(move || pty::serve(master, &device, &faults))?;
+        Ok((path, handle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// Answers every byte with the byte plus one; hangs up on 0xFF.
+    struct Plus1;
+
+    impl Device for Plus1 {
+        fn receive(&mut self, bytes: &[u8], _: &Faults, out: &mut Reactions) {
+            for &b in bytes {
+                if b == 0xFF {
+                    out.hangup();
+                    return;
+                }
+                out.send(vec![b + 1]);
+            }
+        }
+    }
+
+    fn exchange(line: &mut (impl Read + Write), bytes: &[u8]) -> Vec<u8> {
+        line.write_all(bytes).unwrap();
+        let mut got = vec![0u8; bytes.len()];
+        line.read_exact(&mut got).unwrap();
+        got
+    }
+
+    #[test]
+    fn in_process_link_reaches_the_device_and_reconnects() {
+        let emulator = Emulator::new(Plus1);
+        let mut line = emulator.connect().unwrap();
+        assert_eq!(exchange(&mut line, &[1, 2, 0x10]), [2, 3, 0x11]);
+        line.write_all(&[0xFF]).unwrap();
+        let mut rest = Vec::new();
+        line.read_to_end(&mut rest).unwrap(); // hangup: the line closes
+        assert!(rest.is_empty());
+        let mut again = emulator.connect().unwrap();
+        assert_eq!(exchange(&mut again, &[7]), [8]);
+    }
+
+    #[test]
+    fn tcp_serves_the_same_device() {
+        let emulator = Emulator::new(Plus1);
+        let (addr, _) = emulator.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut line = std::net::TcpStream::connect(addr).unwrap();
+        assert_eq!(exchange(&mut line, &[0x02, 0x05]), [0x03, 0x06]);
+    }
+
+    #[test]
+    fn pty_passes_every_byte_untouched() {
+        let emulator = Emulator::new(Plus1);
+        let (path, _) = emulator.serve_pty().unwrap();
+        assert!(path.to_string_lossy().starts_with("/dev/pts/"), "{path:?}");
+        let mut line = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        // Bytes a cooked terminal would eat or translate: ^C, CR, LF, ^D, DEL.
+        let tricky = [0x03, 0x0D, 0x0A, 0x04, 0x7E, 0x11, 0x13];
+        let expected: Vec<u8> = tricky.iter().map(|b| b + 1).collect();
+        assert_eq!(exchange(&mut line, &tricky), expected);
+    }
+
+    #[test]
+    fn slow_reply_delays_the_answer() {
+        let emulator = Emulator::new(Plus1);
+        emulator.faults().inject(Fault::SlowReply(Duration::from_millis(200)));
+        let mut line = emulator.connect().unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(exchange(&mut line, &[1]), [2]);
+        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+}

@@ -7,8 +7,8 @@
 //! sockets, threads or clocks, so the same model serves all three ways and unit tests.
 
 mod faults;
-mod pump;
 mod pty;
+mod pump;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -81,6 +81,7 @@ pub trait Device: Send + 'static {
 pub struct Emulator<D: Device> {
     device: Arc<Mutex<D>>,
     faults: Faults,
+    traffic: Arc<Traffic>,
 }
 
 impl<D: Device> Clone for Emulator<D> {
@@ -88,7 +89,30 @@ impl<D: Device> Clone for Emulator<D> {
         Self {
             device: self.device.clone(),
             faults: self.faults.clone(),
+            traffic: self.traffic.clone(),
         }
+    }
+}
+
+/// Bytes that crossed the line, both ways, over every connection: what a real line would have
+/// had to carry (benchmarks turn it into time on the wire at a baud rate).
+#[derive(Debug, Default)]
+pub struct Traffic {
+    from_host: std::sync::atomic::AtomicU64,
+    to_host: std::sync::atomic::AtomicU64,
+}
+
+impl Traffic {
+    /// (bytes received from the host, bytes sent to the host)
+    pub fn totals(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.from_host.load(Relaxed), self.to_host.load(Relaxed))
+    }
+
+    pub(crate) fn count(&self, from_host: usize, to_host: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.from_host.fetch_add(from_host as u64, Relaxed);
+        self.to_host.fetch_add(to_host as u64, Relaxed);
     }
 }
 
@@ -97,7 +121,13 @@ impl<D: Device> Emulator<D> {
         Self {
             device: Arc::new(Mutex::new(device)),
             faults: Faults::default(),
+            traffic: Arc::default(),
         }
+    }
+
+    /// The bytes this emulator has received and sent so far.
+    pub fn traffic(&self) -> (u64, u64) {
+        self.traffic.totals()
     }
 
     /// The switches tests flip to make the device misbehave.
@@ -114,10 +144,14 @@ impl<D: Device> Emulator<D> {
     /// pump thread serves. Each call is a fresh line (a reconnection).
     pub fn connect(&self) -> io::Result<UnixStream> {
         let (host_end, device_end) = UnixStream::pair()?;
-        let (device, faults) = (self.device.clone(), self.faults.clone());
+        let (device, faults, traffic) = (
+            self.device.clone(),
+            self.faults.clone(),
+            self.traffic.clone(),
+        );
         std::thread::Builder::new()
             .name("emulator-link".into())
-            .spawn(move || pump::serve(device_end, &device, &faults))?;
+            .spawn(move || pump::serve(device_end, &device, &faults, &traffic))?;
         Ok(host_end)
     }
 
@@ -125,13 +159,17 @@ impl<D: Device> Emulator<D> {
     pub fn serve_tcp(&self, addr: SocketAddr) -> io::Result<(SocketAddr, JoinHandle<()>)> {
         let listener = TcpListener::bind(addr)?;
         let bound = listener.local_addr()?;
-        let (device, faults) = (self.device.clone(), self.faults.clone());
+        let (device, faults, traffic) = (
+            self.device.clone(),
+            self.faults.clone(),
+            self.traffic.clone(),
+        );
         let handle = std::thread::Builder::new()
             .name("emulator-tcp".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
                     let _ = stream.set_nodelay(true);
-                    pump::serve(stream, &device, &faults);
+                    pump::serve(stream, &device, &faults, &traffic);
                 }
             })?;
         Ok((bound, handle))
@@ -141,10 +179,14 @@ impl<D: Device> Emulator<D> {
     /// (`/dev/pts/N`), which the host opens as a serial port.
     pub fn serve_pty(&self) -> io::Result<(PathBuf, JoinHandle<()>)> {
         let (master, path) = pty::open_raw()?;
-        let (device, faults) = (self.device.clone(), self.faults.clone());
+        let (device, faults, traffic) = (
+            self.device.clone(),
+            self.faults.clone(),
+            self.traffic.clone(),
+        );
         let handle = std::thread::Builder::new()
             .name("emulator-pty".into())
-            .spawn(move || pty::serve(master, &device, &faults))?;
+            .spawn(move || pty::serve(master, &device, &faults, &traffic))?;
         Ok((path, handle))
     }
 }
@@ -187,6 +229,8 @@ mod tests {
         assert!(rest.is_empty());
         let mut again = emulator.connect().unwrap();
         assert_eq!(exchange(&mut again, &[7]), [8]);
+        // 1, 2, 0x10, 0xFF, 7 in; 2, 3, 0x11, 8 out
+        assert_eq!(emulator.traffic(), (5, 4));
     }
 
     #[test]
@@ -202,7 +246,11 @@ mod tests {
         let emulator = Emulator::new(Plus1);
         let (path, _) = emulator.serve_pty().unwrap();
         assert!(path.to_string_lossy().starts_with("/dev/pts/"), "{path:?}");
-        let mut line = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        let mut line = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
         // Bytes a cooked terminal would eat or translate: ^C, CR, LF, ^D, DEL.
         let tricky = [0x03, 0x0D, 0x0A, 0x04, 0x7E, 0x11, 0x13];
         let expected: Vec<u8> = tricky.iter().map(|b| b + 1).collect();
@@ -212,7 +260,9 @@ mod tests {
     #[test]
     fn slow_reply_delays_the_answer() {
         let emulator = Emulator::new(Plus1);
-        emulator.faults().inject(Fault::SlowReply(Duration::from_millis(200)));
+        emulator
+            .faults()
+            .inject(Fault::SlowReply(Duration::from_millis(200)));
         let mut line = emulator.connect().unwrap();
         let started = std::time::Instant::now();
         assert_eq!(exchange(&mut line, &[1]), [2]);

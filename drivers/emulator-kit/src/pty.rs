@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use nix::pty::{OpenptyResult, openpty};
 use nix::sys::termios::{self, SetArg};
 
-use crate::{Device, Faults};
+use crate::{Device, Faults, Traffic};
 
 pub(crate) fn open_raw() -> io::Result<(OwnedFd, PathBuf)> {
     let OpenptyResult { master, slave } = openpty(None, None).map_err(io::Error::from)?;
@@ -20,7 +20,10 @@ pub(crate) fn open_raw() -> io::Result<(OwnedFd, PathBuf)> {
         termios::cfmakeraw(&mut attrs);
         termios::tcsetattr(fd.as_fd(), SetArg::TCSANOW, &attrs).map_err(io::Error::from)?;
     }
-    let path = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&slave)))?;
+    let path = std::fs::read_link(format!(
+        "/proc/self/fd/{}",
+        std::os::fd::AsRawFd::as_raw_fd(&slave)
+    ))?;
     // The slave stays open in this process on purpose: closing its last descriptor would make
     // the master read EIO until the host opens it, and the host may open it late.
     std::mem::forget(slave);
@@ -29,14 +32,19 @@ pub(crate) fn open_raw() -> io::Result<(OwnedFd, PathBuf)> {
 
 /// Serves the master side. A pty cannot be unplugged: a hangup only drops the partial frame,
 /// and the line goes on serving (the host sees a lost reply).
-pub(crate) fn serve<D: Device>(master: OwnedFd, device: &Mutex<D>, faults: &Faults) {
+pub(crate) fn serve<D: Device>(
+    master: OwnedFd,
+    device: &Mutex<D>,
+    faults: &Faults,
+    traffic: &Traffic,
+) {
     let file = File::from(master);
     loop {
         let line = match file.try_clone() {
             Ok(f) => f,
             Err(_) => return,
         };
-        crate::pump::serve(line, device, faults);
+        crate::pump::serve(line, device, faults, traffic);
         // EIO while no one has the slave open would spin; the slave is kept open above, so
         // reaching here means the device hung up: serve on.
         std::thread::sleep(std::time::Duration::from_millis(10));

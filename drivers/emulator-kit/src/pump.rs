@@ -3,10 +3,15 @@
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
-use crate::{Device, Faults, Reaction, Reactions};
+use crate::{Device, Faults, Reaction, Reactions, Traffic};
 
 /// Serves one line until it closes or the device hangs up.
-pub(crate) fn serve<D: Device, S: Read + Write>(mut line: S, device: &Mutex<D>, faults: &Faults) {
+pub(crate) fn serve<D: Device, S: Read + Write>(
+    mut line: S,
+    device: &Mutex<D>,
+    faults: &Faults,
+    traffic: &Traffic,
+) {
     lock(device).reset_line();
     let mut buf = [0u8; 4096];
     loop {
@@ -16,7 +21,8 @@ pub(crate) fn serve<D: Device, S: Read + Write>(mut line: S, device: &Mutex<D>, 
         };
         let mut out = Reactions::default();
         lock(device).receive(&buf[..n], faults, &mut out);
-        if !act(&mut line, out, faults) {
+        traffic.count(n, 0);
+        if !act(&mut line, out, faults, traffic) {
             break;
         }
     }
@@ -24,7 +30,12 @@ pub(crate) fn serve<D: Device, S: Read + Write>(mut line: S, device: &Mutex<D>, 
 }
 
 /// Carries out the reactions; false when the line is to be dropped.
-pub(crate) fn act<S: Write>(line: &mut S, out: Reactions, faults: &Faults) -> bool {
+pub(crate) fn act<S: Write>(
+    line: &mut S,
+    out: Reactions,
+    faults: &Faults,
+    traffic: &Traffic,
+) -> bool {
     let reactions = out.into_vec();
     if let Some(delay) = faults.slow_reply()
         && reactions.iter().any(|r| matches!(r, Reaction::Send(_)))
@@ -34,6 +45,8 @@ pub(crate) fn act<S: Write>(line: &mut S, out: Reactions, faults: &Faults) -> bo
     for reaction in reactions {
         match reaction {
             Reaction::Send(bytes) => {
+                // Counted before the write so a reader that got the bytes also sees the count.
+                traffic.count(0, bytes.len());
                 if line.write_all(&bytes).and_then(|()| line.flush()).is_err() {
                     return false;
                 }

@@ -15,6 +15,9 @@ const GUESTS: &[(&str, &str)] = &[
     ("receipt-default", "receipt_default.wasm"),
     ("receipt-template", "receipt_template.wasm"),
     ("hostile", "hostile.wasm"),
+    ("shtrih-m", "shtrih_m.wasm"),
+    ("escpos", "escpos.wasm"),
+    ("zvt-driver", "zvt_driver.wasm"),
 ];
 
 const WASM_TARGET: &str = "wasm32-wasip2";
@@ -24,7 +27,14 @@ fn main() {
     let root = manifest_dir.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
 
-    for watched in ["wit", "plugins", "tests/guests", "Cargo.lock", "Cargo.toml"] {
+    for watched in [
+        "wit",
+        "plugins",
+        "drivers",
+        "tests/guests",
+        "Cargo.lock",
+        "Cargo.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     println!("cargo:rerun-if-changed=build.rs");

@@ -23,9 +23,24 @@ fn health_lists_the_embedded_plugins() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["tax-ru", "receipt-default"]);
-    assert_eq!(plugins[0]["world"], "tax-calculator");
-    assert_eq!(plugins[1]["world"], "receipt-layout");
+    assert_eq!(
+        names,
+        ["tax-ru", "receipt-default", "shtrih-m", "escpos", "zvt"]
+    );
+    let worlds: Vec<_> = plugins
+        .iter()
+        .map(|p| p["world"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        worlds,
+        [
+            "tax-calculator",
+            "receipt-layout",
+            "device-driver",
+            "device-driver",
+            "payment-driver"
+        ]
+    );
     assert_eq!(plugins[0]["origin"], "embedded");
 }
 
@@ -40,7 +55,7 @@ fn second_start_loads_from_the_compile_cache() {
         let host = common::start_host(data.path(), &[]);
         common::get_json(&format!("{}/health", host.base_url))
     };
-    for i in 0..2 {
+    for i in 0..5 {
         let (a, b) = (&first["plugins"][i], &second["plugins"][i]);
         assert_eq!(a["compile"], "compiled", "{a}");
         assert_eq!(b["compile"], "cached", "{b}");
@@ -58,7 +73,11 @@ fn second_start_loads_from_the_compile_cache() {
     let cached: Vec<_> = std::fs::read_dir(data.path().join("plugin-cache"))
         .unwrap()
         .collect();
-    assert_eq!(cached.len(), 2, "one artifact per plugin");
+    assert_eq!(
+        cached.len(),
+        5,
+        "one artifact per component: tax, layout, three drivers"
+    );
 }
 
 #[test]

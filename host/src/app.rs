@@ -5,12 +5,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{Config, Rate, TaxConfig};
+use crate::devices::Devices;
 use crate::faces;
 use crate::plugins::bindings::tax;
 use crate::plugins::{
     LayoutPlugin, LoadReport, Origin, PluginError, PluginRuntime, RuntimeConfig, TaxPlugin,
     embedded,
 };
+use crate::transport::Emulators;
 
 /// The plugins the host serves with, loaded once at start.
 #[derive(Clone)]
@@ -92,10 +94,25 @@ pub fn jurisdiction(config: &TaxConfig) -> tax::Jurisdiction {
 pub struct Host {
     pub config: Config,
     pub plugins: Plugins,
+    pub devices: Devices,
+    /// The in-process emulators (used by devices whose transport is `emulator`).
+    pub emulators: Emulators,
 }
 
 impl Host {
     pub fn start(config: Config) -> anyhow::Result<Arc<Self>> {
+        Self::start_with(config, Emulators::default())
+    }
+
+    /// Every loaded component: tax, layout, then each device's driver.
+    pub fn plugin_reports(&self) -> Vec<LoadReport> {
+        let mut reports = self.plugins.reports();
+        reports.extend(self.devices.driver_reports());
+        reports
+    }
+
+    /// Starts with the given in-process emulators, so a test can hold them to inject faults.
+    pub fn start_with(config: Config, emulators: Emulators) -> anyhow::Result<Arc<Self>> {
         let data_dir = config.data_dir();
         std::fs::create_dir_all(&data_dir).map_err(|e| {
             anyhow::anyhow!(
@@ -110,8 +127,15 @@ impl Host {
                 .compile_cache
                 .then(|| data_dir.join("plugin-cache")),
         })?;
+        tracing::info!(data_dir = %data_dir.display(), "starting");
         let plugins = Plugins::load(&runtime, &config)?;
-        Ok(Arc::new(Self { config, plugins }))
+        let devices = Devices::start(&config.devices, &runtime, &emulators)?;
+        Ok(Arc::new(Self {
+            config,
+            plugins,
+            devices,
+            emulators,
+        }))
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::plugins::Limits;
+use crate::transport::BuiltinEmulator;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +24,9 @@ pub struct Config {
     pub tax: TaxConfig,
     #[serde(default)]
     pub plugins: PluginsConfig,
+    /// The devices; absent = one emulated register, printer and card terminal.
+    #[serde(default = "default_devices")]
+    pub devices: Vec<DeviceConfig>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -36,6 +40,7 @@ impl Default for Config {
             data_dir: None,
             tax: TaxConfig::default(),
             plugins: PluginsConfig::default(),
+            devices: default_devices(),
         }
     }
 }
@@ -92,6 +97,18 @@ impl Config {
         }
         for code in &self.tax.codes {
             code.rate.parse().map_err(ConfigError::Invalid)?;
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, device) in self.devices.iter().enumerate() {
+            device
+                .validate()
+                .map_err(|e| ConfigError::Invalid(format!("devices[{i}] ({}): {e}", device.id)))?;
+            if !ids.insert(device.id.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "devices[{i}]: the id \"{}\" is used twice",
+                    device.id
+                )));
+            }
         }
         Ok(())
     }
@@ -263,6 +280,216 @@ impl Default for PluginsConfig {
     }
 }
 
+/// What a device is to the core: the kind decides which driver world it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceKind {
+    FiscalRegister,
+    Printer,
+    PaymentTerminal,
+}
+
+/// One `[[devices]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    pub id: String,
+    pub kind: DeviceKind,
+    /// A built-in driver ("shtrih-m", "escpos", "zvt") or a path to a `.wasm` component.
+    pub driver: String,
+    pub transport: TransportConfig,
+    /// Handed to the driver through its `settings` import; keys are the driver's own.
+    #[serde(default)]
+    pub settings: std::collections::BTreeMap<String, toml::Value>,
+    /// The longest one operation (a receipt, a Z report) may take before the caller gets a timeout.
+    #[serde(default = "default_operation_timeout_ms")]
+    pub operation_timeout_ms: u64,
+    /// How often an idle device's status is refreshed.
+    #[serde(default = "default_status_interval_ms")]
+    pub status_interval_ms: u64,
+}
+
+fn default_operation_timeout_ms() -> u64 {
+    60_000
+}
+
+fn default_status_interval_ms() -> u64 {
+    10_000
+}
+
+impl DeviceConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.id.trim().is_empty() {
+            return Err("id is empty".into());
+        }
+        if self.operation_timeout_ms == 0 {
+            return Err("operation_timeout_ms must be above 0".into());
+        }
+        if self.status_interval_ms < 100 {
+            return Err("status_interval_ms must be at least 100".into());
+        }
+        for (key, value) in &self.settings {
+            if matches!(value, toml::Value::Array(_) | toml::Value::Table(_)) {
+                return Err(format!(
+                    "settings.{key} must be a string, number or boolean"
+                ));
+            }
+        }
+        match &self.transport {
+            TransportConfig::Serial(serial) => serial.validate(),
+            TransportConfig::Tcp { address, .. } if !address.contains(':') => Err(format!(
+                "transport.address \"{address}\" needs a port (host:port)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Settings as the driver sees them: every value as text.
+    pub fn settings_text(&self) -> std::collections::BTreeMap<String, String> {
+        self.settings
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect()
+    }
+
+    fn emulated(id: &str, kind: DeviceKind, driver: &str, emulator: BuiltinEmulator) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+            driver: driver.into(),
+            transport: TransportConfig::Emulator { emulator },
+            settings: Default::default(),
+            operation_timeout_ms: default_operation_timeout_ms(),
+            status_interval_ms: default_status_interval_ms(),
+        }
+    }
+}
+
+/// The embedded default: one of each, on in-process emulators.
+fn default_devices() -> Vec<DeviceConfig> {
+    vec![
+        DeviceConfig::emulated(
+            "kkt",
+            DeviceKind::FiscalRegister,
+            "shtrih-m",
+            BuiltinEmulator::ShtrihM,
+        ),
+        DeviceConfig::emulated(
+            "printer",
+            DeviceKind::Printer,
+            "escpos",
+            BuiltinEmulator::Escpos,
+        ),
+        DeviceConfig::emulated(
+            "terminal",
+            DeviceKind::PaymentTerminal,
+            "zvt",
+            BuiltinEmulator::Zvt,
+        ),
+    ]
+}
+
+/// How the host reaches a device.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum TransportConfig {
+    Serial(SerialConfig),
+    Tcp {
+        /// host:port; Shtrih-M network registers listen on 7778, raw printers on 9100.
+        address: String,
+        #[serde(default = "default_connect_timeout_ms")]
+        connect_timeout_ms: u64,
+    },
+    /// An emulator running inside the host.
+    Emulator {
+        emulator: BuiltinEmulator,
+    },
+}
+
+fn default_connect_timeout_ms() -> u64 {
+    3_000
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialConfig {
+    pub path: PathBuf,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    #[serde(default = "default_data_bits")]
+    pub data_bits: u8,
+    #[serde(default)]
+    pub parity: Parity,
+    #[serde(default = "default_stop_bits")]
+    pub stop_bits: u8,
+    #[serde(default)]
+    pub flow_control: FlowControl,
+    /// No single read waits longer than this, whatever the driver asks.
+    #[serde(default = "default_read_timeout_ms")]
+    pub read_timeout_ms: u64,
+}
+
+fn default_baud() -> u32 {
+    115_200
+}
+fn default_data_bits() -> u8 {
+    8
+}
+fn default_stop_bits() -> u8 {
+    1
+}
+fn default_read_timeout_ms() -> u64 {
+    10_000
+}
+
+impl SerialConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.baud == 0 {
+            return Err("transport.baud must be above 0".into());
+        }
+        if !(5..=8).contains(&self.data_bits) {
+            return Err(format!(
+                "transport.data_bits = {} is not 5, 6, 7 or 8",
+                self.data_bits
+            ));
+        }
+        if !(1..=2).contains(&self.stop_bits) {
+            return Err(format!(
+                "transport.stop_bits = {} is not 1 or 2",
+                self.stop_bits
+            ));
+        }
+        if self.read_timeout_ms == 0 {
+            return Err("transport.read_timeout_ms must be above 0".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Parity {
+    #[default]
+    None,
+    Odd,
+    Even,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowControl {
+    #[default]
+    None,
+    Software,
+    Hardware,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +549,69 @@ mod tests {
         assert!(parse("[tax]\ncountry = \"FR\"\n").is_err());
         let err = parse("[[tax.codes]]\ncode = 0\nrate = \"22 percent\"\n").unwrap_err();
         assert!(err.contains("22 percent"), "{err}");
+    }
+
+    #[test]
+    fn devices_default_to_the_three_emulators() {
+        let config = parse("").unwrap();
+        let ids: Vec<_> = config.devices.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["kkt", "printer", "terminal"]);
+        assert!(parse("devices = []\n").unwrap().devices.is_empty());
+    }
+
+    #[test]
+    fn a_serial_device_parses_with_its_settings() {
+        let config = parse(
+            r#"
+            [[devices]]
+            id = "kkt-2"
+            kind = "fiscal-register"
+            driver = "shtrih-m"
+            transport = { type = "serial", path = "/dev/ttyUSB0", baud = 57600, parity = "even" }
+            settings = { password = 30, "code-page" = "17" }
+            "#,
+        )
+        .unwrap();
+        let device = &config.devices[0];
+        match &device.transport {
+            TransportConfig::Serial(s) => {
+                assert_eq!((s.baud, s.data_bits, s.stop_bits), (57600, 8, 1));
+                assert!(matches!(s.parity, Parity::Even));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(device.settings_text()["password"], "30");
+    }
+
+    #[test]
+    fn device_mistakes_are_named() {
+        let device = |transport: &str| {
+            format!(
+                "[[devices]]\nid = \"d\"\nkind = \"printer\"\ndriver = \"escpos\"\ntransport = {transport}\n"
+            )
+        };
+        let err = parse(&device(
+            r#"{ type = "serial", path = "/dev/ttyS0", baudrate = 9600 }"#,
+        ))
+        .unwrap_err();
+        assert!(err.contains("baudrate"), "{err}");
+        let err = parse(&device(
+            r#"{ type = "serial", path = "/dev/ttyS0", data_bits = 9 }"#,
+        ))
+        .unwrap_err();
+        assert!(err.contains("data_bits"), "{err}");
+        let err = parse(&device(r#"{ type = "tcp", address = "10.0.0.5" }"#)).unwrap_err();
+        assert!(err.contains("needs a port"), "{err}");
+        let err = parse(&device(r#"{ type = "usb" }"#)).unwrap_err();
+        assert!(err.contains("usb"), "{err}");
+        let twice = format!(
+            "{}{}",
+            device(r#"{ type = "emulator", emulator = "escpos" }"#),
+            device(r#"{ type = "emulator", emulator = "escpos" }"#)
+        );
+        assert!(parse(&twice).unwrap_err().contains("used twice"));
+        let err = parse("[[devices]]\nid = \"d\"\nkind = \"scale\"\ndriver = \"x\"\ntransport = { type = \"emulator\", emulator = \"zvt\" }\n").unwrap_err();
+        assert!(err.contains("scale"), "{err}");
     }
 
     #[test]

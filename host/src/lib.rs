@@ -4,5 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod devices;
 pub mod faces;
 pub mod plugins;
+pub mod transport;

@@ -99,7 +99,10 @@ mod native {
 
     impl<S: TimedStream> Port for StreamPort<S> {
         fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
-            self.0.write_all(bytes).and_then(|()| self.0.flush()).map_err(io_error)
+            self.0
+                .write_all(bytes)
+                .and_then(|()| self.0.flush())
+                .map_err(io_error)
         }
 
         fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {

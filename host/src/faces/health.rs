@@ -1,4 +1,5 @@
-//! `GET /health`: is the host up, and which plugins did it load (and how: compiled or cached).
+//! `GET /health`: is the host up, which plugins did it load (and how: compiled or cached),
+//! and which devices are online. `GET /devices`: the devices alone, in detail.
 
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use serde::Serialize;
 use warp::Filter;
 
 use crate::app::Host;
+use crate::devices::DeviceView;
 use crate::plugins::LoadReport;
 
 #[derive(Serialize)]
@@ -13,16 +15,25 @@ struct Health {
     status: &'static str,
     version: &'static str,
     plugins: Vec<LoadReport>,
+    devices: Vec<DeviceView>,
 }
 
 pub fn route(
     host: Arc<Host>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
-    warp::path!("health").and(warp::get()).map(move || {
+    let health_host = host.clone();
+    let health = warp::path!("health").and(warp::get()).map(move || {
+        let devices = health_host.devices.views();
         warp::reply::json(&Health {
+            // Up even when a device is offline: the host serves, the device view says what is wrong.
             status: "ok",
             version: env!("CARGO_PKG_VERSION"),
-            plugins: host.plugins.reports(),
+            plugins: health_host.plugin_reports(),
+            devices,
         })
-    })
+    });
+    let devices = warp::path!("devices")
+        .and(warp::get())
+        .map(move || warp::reply::json(&host.devices.views()));
+    health.or(devices)
 }

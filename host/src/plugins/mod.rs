@@ -13,6 +13,7 @@ pub mod sandbox;
 pub use cache::CompileOutcome;
 pub use error::PluginError;
 pub use runtime::{
-    CheckReport, LayoutPlugin, LoadReport, Origin, PluginRuntime, RuntimeConfig, TaxPlugin, World,
+    CheckReport, DeviceDriverPlugin, LayoutPlugin, LoadReport, Origin, PaymentDriverPlugin,
+    PluginRuntime, RuntimeConfig, TaxPlugin, World,
 };
-pub use sandbox::Limits;
+pub use sandbox::{Lent, Limits};

@@ -13,7 +13,7 @@ use wasmtime::{Config, Engine, Store};
 use super::bindings::{device, layout, payment, tax};
 use super::cache::{CompileCache, CompileOutcome, content_hash};
 use super::error::PluginError;
-use super::sandbox::{self, Limits, PluginState};
+use super::sandbox::{self, Lent, Limits, PluginState};
 
 /// The four worlds a component can fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -98,6 +98,8 @@ impl PluginRuntime {
         device::fiscal::host::transport::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(runtime_err)?;
         device::fiscal::host::log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(runtime_err)?;
+        device::fiscal::host::settings::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(runtime_err)?;
 
         let cache = match config.cache_dir {
@@ -224,6 +226,44 @@ impl PluginRuntime {
         })
     }
 
+    pub fn load_device_driver(
+        &self,
+        name: &str,
+        origin: Origin,
+        bytes: &[u8],
+    ) -> Result<DeviceDriverPlugin, PluginError> {
+        let (pre, report) = self.load(
+            name,
+            origin,
+            bytes,
+            World::DeviceDriver,
+            device::DeviceDriverPre::new,
+        )?;
+        Ok(DeviceDriverPlugin {
+            handle: Handle::new(report, self.limits),
+            pre,
+        })
+    }
+
+    pub fn load_payment_driver(
+        &self,
+        name: &str,
+        origin: Origin,
+        bytes: &[u8],
+    ) -> Result<PaymentDriverPlugin, PluginError> {
+        let (pre, report) = self.load(
+            name,
+            origin,
+            bytes,
+            World::PaymentDriver,
+            payment::PaymentDriverPre::new,
+        )?;
+        Ok(PaymentDriverPlugin {
+            handle: Handle::new(report, self.limits),
+            pre,
+        })
+    }
+
     /// Tells a vendor which worlds a component fits, and why it does not fit the others.
     pub fn check(&self, bytes: &[u8]) -> CheckReport {
         let mut report = CheckReport::default();
@@ -248,7 +288,8 @@ impl PluginRuntime {
             Err(e) => {
                 report.error = Some(format!(
                     "it imports something the host does not provide (only wasi:* with no \
-                     capabilities, fiscal:host/transport and fiscal:host/log are): {e:#}"
+                     capabilities, fiscal:host/transport, fiscal:host/settings and \
+                     fiscal:host/log are): {e:#}"
                 ));
                 return report;
             }
@@ -311,16 +352,33 @@ impl Handle {
         instantiate: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<B>,
         invoke: impl FnOnce(&B, &mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
+        self.call_lent(engine, None, instantiate, invoke).0
+    }
+
+    /// Like `call`, lending the store a device's line and settings, which come back afterwards
+    /// whatever the call did.
+    fn call_lent<B, R>(
+        &self,
+        engine: &Engine,
+        lent: Option<Lent>,
+        instantiate: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<B>,
+        invoke: impl FnOnce(&B, &mut Store<PluginState>) -> wasmtime::Result<R>,
+    ) -> (Result<R, PluginError>, Option<Lent>) {
         let name = &self.report.name;
-        let mut store = sandbox::new_store(engine, self.limits)
-            .map_err(|e| PluginError::Runtime(format!("{e:#}")))?;
+        let mut store = match sandbox::new_store(engine, self.limits, lent) {
+            Ok(store) => store,
+            // new_store fails only on setting fuel, which consume_fuel(true) makes infallible
+            Err(e) => return (Err(PluginError::Runtime(format!("{e:#}"))), None),
+        };
         let result = instantiate(&mut store).and_then(|bound| invoke(&bound, &mut store));
         sandbox::drain_output(name, &store);
-        result.map_err(|e| {
+        let result = result.map_err(|e| {
             let err = sandbox::classify(name, self.limits, &store, e);
             tracing::warn!(plugin = %name, "plugin call failed: {err}");
             err
-        })
+        });
+        let lent = store.data_mut().lent.take();
+        (result, lent)
     }
 }
 
@@ -385,5 +443,67 @@ impl LayoutPlugin {
                     .call_render(store, receipt, width)
             },
         )
+    }
+}
+
+/// A loaded device driver (fiscal register or printer).
+#[derive(Clone)]
+pub struct DeviceDriverPlugin {
+    handle: Handle,
+    pre: device::DeviceDriverPre<PluginState>,
+}
+
+impl DeviceDriverPlugin {
+    pub fn report(&self) -> &LoadReport {
+        &self.handle.report
+    }
+
+    /// One operation of the `register` interface, with the device's line lent for its duration.
+    pub fn call<R>(
+        &self,
+        lent: Lent,
+        op: impl FnOnce(
+            &device::exports::fiscal::host::register::Guest,
+            &mut Store<PluginState>,
+        ) -> wasmtime::Result<R>,
+    ) -> (Result<R, PluginError>, Lent) {
+        let (result, back) = self.handle.call_lent(
+            self.pre.engine(),
+            Some(lent),
+            |store| self.pre.instantiate(store),
+            |bound, store| op(bound.fiscal_host_register(), store),
+        );
+        (result, back.expect("the store returns what it was lent"))
+    }
+}
+
+/// A loaded payment-terminal driver.
+#[derive(Clone)]
+pub struct PaymentDriverPlugin {
+    handle: Handle,
+    pre: payment::PaymentDriverPre<PluginState>,
+}
+
+impl PaymentDriverPlugin {
+    pub fn report(&self) -> &LoadReport {
+        &self.handle.report
+    }
+
+    /// One operation of the `terminal` interface, with the device's line lent for its duration.
+    pub fn call<R>(
+        &self,
+        lent: Lent,
+        op: impl FnOnce(
+            &payment::exports::fiscal::host::terminal::Guest,
+            &mut Store<PluginState>,
+        ) -> wasmtime::Result<R>,
+    ) -> (Result<R, PluginError>, Lent) {
+        let (result, back) = self.handle.call_lent(
+            self.pre.engine(),
+            Some(lent),
+            |store| self.pre.instantiate(store),
+            |bound, store| op(bound.fiscal_host_terminal(), store),
+        );
+        (result, back.expect("the store returns what it was lent"))
     }
 }

@@ -37,13 +37,22 @@ impl Default for Limits {
 /// How much a plugin may print per call before the rest is dropped.
 const OUTPUT_CAPACITY: usize = 64 << 10;
 
-/// The data of a plugin's store: an empty WASI context and the limiter.
+/// What the host lends a driver for one call: its device's line and settings.
+pub struct Lent {
+    pub device: std::sync::Arc<str>,
+    pub line: crate::transport::Line,
+    pub settings: std::sync::Arc<std::collections::BTreeMap<String, String>>,
+}
+
+/// The data of a plugin's store: an empty WASI context, the limiter, and for a driver what
+/// it was lent.
 pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: CallLimiter,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    pub(super) lent: Option<Lent>,
 }
 
 impl WasiView for PluginState {
@@ -121,6 +130,7 @@ impl HostMonotonicClock for StoppedClock {
 pub fn new_store(
     engine: &wasmtime::Engine,
     limits: Limits,
+    lent: Option<Lent>,
 ) -> wasmtime::Result<Store<PluginState>> {
     let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
@@ -149,6 +159,7 @@ pub fn new_store(
         },
         stdout,
         stderr,
+        lent,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);

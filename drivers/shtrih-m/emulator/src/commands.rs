@@ -1,0 +1,789 @@
+//! The commands the emulated register executes, with the vendor's layouts (as pyshtrih and
+//! the vendor's JavaPOS driver encode them) and the vendor's error codes for refusals.
+//!
+//! Passwords are the factory ones: operator N has password N (1..=28 cashiers, 29 the
+//! administrator, 30 the system administrator). Reports need 29 or 30; table writes, font
+//! metrics and fiscal-drive queries need 30. Printing commands fail with 6Bh ("no receipt
+//! paper") while the paper is out or the cover is open; the status flags tell which.
+
+use emulator_kit::Faults;
+
+use crate::cp1251;
+use crate::device::{OpenReceipt, Shift, ShtrihDevice};
+use crate::journal::*;
+
+/// The vendor's error codes this emulator answers with.
+pub mod code {
+    /// Fiscal drive: wrong state for the command.
+    pub const FN_WRONG_STATE: u8 = 0x02;
+    /// Fiscal drive: no such data (document number out of range).
+    pub const FN_NO_DATA: u8 = 0x08;
+    pub const BAD_PARAMETERS: u8 = 0x33;
+    pub const NOT_SUPPORTED: u8 = 0x37;
+    pub const SHIFT_NOT_OPEN: u8 = 0x3D;
+    pub const PAYMENTS_SHORT: u8 = 0x45;
+    pub const NO_CASH: u8 = 0x46;
+    pub const TOTAL_OVERFLOW: u8 = 0x48;
+    pub const WRONG_RECEIPT_TYPE: u8 = 0x49;
+    pub const RECEIPT_OPEN: u8 = 0x4A;
+    pub const CASHLESS_OVER_TOTAL: u8 = 0x4D;
+    pub const SHIFT_OVER_24H: u8 = 0x4E;
+    pub const WRONG_PASSWORD: u8 = 0x4F;
+    pub const RECEIPT_CLOSED: u8 = 0x55;
+    pub const DEPARTMENT_RANGE: u8 = 0x63;
+    pub const NO_RECEIPT_PAPER: u8 = 0x6B;
+    pub const WRONG_MODE: u8 = 0x73;
+    pub const ZERO_TOTAL: u8 = 0x8E;
+}
+use code::*;
+
+/// "Not given" in the 5-byte sums of operation v2: the device computes.
+const NOT_GIVEN: u64 = 0xFF_FFFF_FFFF;
+const MAX_SUM: u64 = 0xFF_FFFF_FFFF;
+/// Status flags (vendor's bit list).
+const FLAG_RECEIPT_ROLL: u16 = 1 << 1;
+const FLAG_DECIMAL_POINT: u16 = 1 << 4;
+const FLAG_RECEIPT_OPTICAL: u16 = 1 << 7;
+const FLAG_RECEIPT_LEVER_DOWN: u16 = 1 << 9;
+const FLAG_COVER_OPEN: u16 = 1 << 10;
+/// The print width of font 1 in dots and its character cell: 48 columns, the line of a
+/// ШТРИХ-М-01Ф on 80 mm paper.
+const PRINT_WIDTH_DOTS: u16 = 576;
+const FONT1_CHAR_WIDTH: u8 = 12;
+
+type Outcome = Result<Vec<u8>, u8>;
+
+/// Reads a command's arguments; running short is "incorrect parameters".
+struct Args<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Args<'a> {
+    fn bytes(&mut self, n: usize) -> Result<&'a [u8], u8> {
+        let slice = self
+            .data
+            .get(self.pos..self.pos + n)
+            .ok_or(BAD_PARAMETERS)?;
+        self.pos += n;
+        Ok(slice)
+    }
+    fn u8(&mut self) -> Result<u8, u8> {
+        Ok(self.bytes(1)?[0])
+    }
+    fn uint(&mut self, n: usize) -> Result<u64, u8> {
+        let mut le = [0u8; 8];
+        le[..n].copy_from_slice(self.bytes(n)?);
+        Ok(u64::from_le_bytes(le))
+    }
+    fn rest(&mut self) -> &'a [u8] {
+        let rest = &self.data[self.pos..];
+        self.pos = self.data.len();
+        rest
+    }
+    fn operator(&mut self) -> Result<u8, u8> {
+        let password = self.uint(4)?;
+        if (1..=30).contains(&password) {
+            Ok(password as u8)
+        } else {
+            Err(WRONG_PASSWORD)
+        }
+    }
+    fn admin(&mut self) -> Result<u8, u8> {
+        match self.operator()? {
+            op @ (29 | 30) => Ok(op),
+            _ => Err(WRONG_PASSWORD),
+        }
+    }
+    fn system_admin(&mut self) -> Result<u8, u8> {
+        match self.operator()? {
+            30 => Ok(30),
+            _ => Err(WRONG_PASSWORD),
+        }
+    }
+}
+
+fn le(value: u64, n: usize) -> Vec<u8> {
+    value.to_le_bytes()[..n].to_vec()
+}
+
+/// An ASCII field padded with spaces to `width`.
+fn ascii(s: &str, width: usize) -> Vec<u8> {
+    let mut bytes = s.as_bytes().to_vec();
+    bytes.resize(width, b' ');
+    bytes.truncate(width);
+    bytes
+}
+
+fn rubles(kopecks: u64) -> String {
+    format!("{}.{:02}", kopecks / 100, kopecks % 100)
+}
+
+fn quantity_text(millionths: u64) -> String {
+    let s = format!("{}.{:06}", millionths / 1_000_000, millionths % 1_000_000);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// FFD tag 1054 of an open-check type, and back.
+fn operation_of(check_type: u8) -> u8 {
+    match check_type {
+        0 => 1,
+        1 => 3,
+        2 => 2,
+        _ => 4,
+    }
+}
+
+fn check_type_of(operation: u8) -> u8 {
+    match operation {
+        1 => 0,
+        2 => 2,
+        3 => 1,
+        _ => 3,
+    }
+}
+
+impl ShtrihDevice {
+    /// Executes one command body (CMD.. DATA) and returns the answer body (CMD.. ERR DATA).
+    pub(crate) fn execute(&mut self, body: &[u8], faults: &Faults) -> Vec<u8> {
+        let (code, data, mut answer) = match body {
+            [0xFF, second, rest @ ..] => (0xFF00 | *second as u16, rest, vec![0xFF, *second]),
+            [first, rest @ ..] => (*first as u16, rest, vec![*first]),
+            [] => return vec![0x00, NOT_SUPPORTED],
+        };
+        let mut args = Args { data, pos: 0 };
+        match self.dispatch(code, &mut args, faults) {
+            Ok(data) => {
+                answer.push(0);
+                answer.extend(data);
+            }
+            Err(error) => answer.push(error),
+        }
+        answer
+    }
+
+    fn dispatch(&mut self, code: u16, args: &mut Args, faults: &Faults) -> Outcome {
+        match code {
+            0x10 => self.short_status(args, faults),
+            0x11 => self.full_status(args, faults),
+            // The string fields are documented as 20 and 40 bytes; lines as wide as the
+            // paper are taken too, as the vendor's own drivers send them.
+            0x12 => self.print_line(args, faults, 32),
+            0x17 => self.print_line(args, faults, 64),
+            0x1E => self.write_table(args),
+            0x25 => self.cut(args, faults),
+            0x26 => self.font_metrics(args),
+            0x29 => self.feed(args, faults),
+            0x40 => self.x_report(args, faults),
+            0x41 => self.z_report(args, faults),
+            0x50 => self.cash(args, faults, true),
+            0x51 => self.cash(args, faults, false),
+            0x88 => self.cancel_check(args, faults),
+            0x8D => self.open_check(args, faults),
+            0xE0 => self.open_shift(args, faults),
+            0xFC => Ok(self.device_type()),
+            0xFF01 => self.fn_status(args),
+            0xFF09 => self.fn_fiscalization(args),
+            0xFF0A => self.fn_find_document(args),
+            0xFF0C => self.fn_tlv(args),
+            0xFF40 => self.fn_shift_params(args),
+            0xFF45 => self.close_check(args, faults),
+            0xFF46 => self.operation(args, faults),
+            _ => Err(NOT_SUPPORTED),
+        }
+    }
+
+    fn can_print(&self, faults: &Faults) -> Result<(), u8> {
+        if faults.paper_out() || faults.cover_open() {
+            Err(NO_RECEIPT_PAPER)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A shift in which one may sell: open and younger than 24 hours.
+    fn selling_shift(&self) -> Result<(), u8> {
+        match &self.shift {
+            None => Err(SHIFT_NOT_OPEN),
+            Some(_) if self.shift_expired() => Err(SHIFT_OVER_24H),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn mode(&self) -> u8 {
+        match (&self.receipt, &self.shift) {
+            (Some(r), _) => 8 | r.check_type << 4,
+            (None, Some(_)) if self.shift_expired() => 3,
+            (None, Some(_)) => 2,
+            (None, None) => 4,
+        }
+    }
+
+    fn submode(&self, faults: &Faults) -> u8 {
+        if faults.paper_out() { 1 } else { 0 }
+    }
+
+    fn flags(&self, faults: &Faults) -> u16 {
+        let mut flags = FLAG_DECIMAL_POINT;
+        if !faults.paper_out() {
+            flags |= FLAG_RECEIPT_ROLL | FLAG_RECEIPT_OPTICAL;
+        }
+        if faults.cover_open() {
+            flags |= FLAG_COVER_OPEN;
+        } else {
+            flags |= FLAG_RECEIPT_LEVER_DOWN;
+        }
+        flags
+    }
+
+    fn print(&mut self, line: impl Into<String>) {
+        self.tape.push(line.into());
+    }
+
+    fn short_status(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let ops = self.receipt.as_ref().map_or(0, |r| r.lines.len()) as u16;
+        let mut out = vec![operator];
+        out.extend(le(self.flags(faults) as u64, 2));
+        out.extend([self.mode(), self.submode(faults), ops as u8]);
+        out.extend([0x9A, 0xD2, 0, 0, (ops >> 8) as u8, 0, 0, 0]);
+        Ok(out)
+    }
+
+    fn full_status(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let now = self.now();
+        let mut out = vec![operator, b'C', b'3'];
+        out.extend(le(27_001, 2)); // firmware build
+        out.extend([1, 12, 25]); // firmware date 01.12.25
+        out.push(1); // number in the hall
+        out.extend(le(self.running_number as u64, 2));
+        out.extend(le(self.flags(faults) as u64, 2));
+        out.extend([self.mode(), self.submode(faults), 0]);
+        out.extend([b'C', b'3']);
+        out.extend(le(27_001, 2));
+        out.extend([1, 12, 25]);
+        out.extend([now.day, now.month, (now.year - 2000) as u8]);
+        out.extend([now.hour, now.minute, now.second]);
+        out.push(0); // fiscal memory flags
+        out.extend(le(self.identity.serial_number as u64, 4));
+        out.extend(le(self.last_closed_shift as u64, 2));
+        out.extend(le(2_100 - self.last_closed_shift as u64, 2));
+        out.extend([1, 11]); // registrations made, left
+        out.extend(le(self.identity.inn.parse::<u64>().unwrap_or(0), 6));
+        Ok(out)
+    }
+
+    fn print_line(&mut self, args: &mut Args, faults: &Faults, width: usize) -> Outcome {
+        let operator = args.operator()?;
+        let _stations = args.u8()?;
+        let text = args.rest();
+        if text.len() > width {
+            return Err(BAD_PARAMETERS);
+        }
+        self.can_print(faults)?;
+        let line = cp1251::decode(text);
+        if let Some(r) = &mut self.receipt {
+            r.text_lines.push(line.clone());
+        }
+        self.print(line);
+        Ok(vec![operator])
+    }
+
+    fn write_table(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let table = args.u8()?;
+        let row = args.uint(2)? as usize;
+        let field = args.u8()?;
+        let value = args.rest();
+        if table == 2 {
+            if !(1..=30).contains(&row) || value.len() > 64 {
+                return Err(BAD_PARAMETERS);
+            }
+            if field == 2 {
+                self.cashiers[row] = cp1251::decode(value).trim().to_string();
+            }
+        }
+        Ok(vec![])
+    }
+
+    fn cut(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let _partial = args.u8()?;
+        self.can_print(faults)?;
+        self.cuts += 1;
+        Ok(vec![operator])
+    }
+
+    fn font_metrics(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let (char_width, char_height) = match args.u8()? {
+            1 => (FONT1_CHAR_WIDTH, 24),
+            2 => (FONT1_CHAR_WIDTH * 2, 48),
+            _ => return Err(BAD_PARAMETERS),
+        };
+        let mut out = le(PRINT_WIDTH_DOTS as u64, 2);
+        out.extend([char_width, char_height, 2]);
+        Ok(out)
+    }
+
+    fn feed(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let _stations = args.u8()?;
+        let lines = args.u8()?;
+        self.can_print(faults)?;
+        for _ in 0..lines {
+            self.print("");
+        }
+        Ok(vec![operator])
+    }
+
+    fn x_report(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.admin()?;
+        self.can_print(faults)?;
+        if self.receipt.is_some() {
+            return Err(RECEIPT_OPEN);
+        }
+        self.running_number += 1;
+        self.print("СУТОЧНЫЙ ОТЧЕТ БЕЗ ГАШЕНИЯ");
+        self.print(format!("НАЛИЧНОСТЬ В КАССЕ {}", rubles(self.cash)));
+        Ok(vec![operator])
+    }
+
+    fn z_report(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.admin()?;
+        self.can_print(faults)?;
+        if self.receipt.is_some() {
+            return Err(RECEIPT_OPEN);
+        }
+        let shift = self.shift.take().ok_or(SHIFT_NOT_OPEN)?;
+        self.last_closed_shift = shift.number;
+        let (number, sign) =
+            self.add_document(DOC_SHIFT_CLOSE, self.clock, Some(shift.number), None, None);
+        self.running_number += 1;
+        self.print("ОТЧЕТ О ЗАКРЫТИИ СМЕНЫ");
+        self.print(format!("СМЕНА {}  ЧЕКОВ {}", shift.number, shift.receipts));
+        self.print(format!("ФД {number}  ФП {sign}"));
+        Ok(vec![operator])
+    }
+
+    fn cash(&mut self, args: &mut Args, faults: &Faults, incoming: bool) -> Outcome {
+        let operator = args.operator()?;
+        let amount = args.uint(5)?;
+        self.can_print(faults)?;
+        if self.receipt.is_some() {
+            return Err(RECEIPT_OPEN);
+        }
+        self.selling_shift()?;
+        if incoming {
+            self.cash = self.cash.checked_add(amount).ok_or(TOTAL_OVERFLOW)?;
+            self.print(format!("ВНЕСЕНИЕ {}", rubles(amount)));
+        } else {
+            self.cash = self.cash.checked_sub(amount).ok_or(NO_CASH)?;
+            self.print(format!("ВЫПЛАТА {}", rubles(amount)));
+        }
+        self.running_number += 1;
+        let mut out = vec![operator];
+        out.extend(le(self.running_number as u64, 2));
+        Ok(out)
+    }
+
+    fn cancel_check(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        if self.receipt.is_none() {
+            return Err(RECEIPT_CLOSED);
+        }
+        self.can_print(faults)?;
+        self.receipt = None;
+        self.running_number += 1;
+        self.print("ЧЕК АННУЛИРОВАН");
+        Ok(vec![operator])
+    }
+
+    fn open_check(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let check_type = args.u8()?;
+        if check_type > 3 {
+            return Err(BAD_PARAMETERS);
+        }
+        self.can_print(faults)?;
+        if self.receipt.is_some() {
+            return Err(RECEIPT_OPEN);
+        }
+        self.selling_shift()?;
+        self.receipt = Some(OpenReceipt {
+            check_type,
+            lines: Vec::new(),
+            cashier_inn: None,
+            text_lines: Vec::new(),
+        });
+        Ok(vec![operator])
+    }
+
+    fn open_shift(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        self.can_print(faults)?;
+        if self.shift.is_some() {
+            return Err(WRONG_MODE);
+        }
+        let number = self.last_closed_shift + 1;
+        self.shift = Some(Shift {
+            number,
+            opened: self.clock,
+            receipts: 0,
+        });
+        let (fd, sign) = self.add_document(DOC_SHIFT_OPEN, self.clock, Some(number), None, None);
+        self.running_number += 1;
+        self.print("ОТЧЕТ ОБ ОТКРЫТИИ СМЕНЫ");
+        self.print(format!(
+            "СМЕНА {number}  КАССИР {}",
+            self.cashiers[operator as usize]
+        ));
+        self.print(format!("ФД {fd}  ФП {sign}"));
+        Ok(vec![operator])
+    }
+
+    fn device_type(&self) -> Vec<u8> {
+        // Type 0 (fiscal register), subtype 0, protocol 1.13, model 150, Russian.
+        let mut out = vec![0, 0, 1, 13, 150, 0];
+        out.extend(cp1251::encode(&self.identity.model));
+        out
+    }
+
+    fn fn_status(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let last = self.last_document().clone();
+        let mut out = vec![
+            0x03, // set up, fiscal mode open
+            if self.receipt.is_some() { 0x04 } else { 0x00 },
+            0x00,
+            self.shift.is_some() as u8,
+            0x00,
+        ];
+        out.extend(last.date_time.fn_bytes());
+        out.extend(ascii(&self.identity.fn_number, 16));
+        out.extend(le(last.number as u64, 4));
+        Ok(out)
+    }
+
+    fn fn_fiscalization(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let registration = self.documents[0].clone();
+        let mut out = registration.date_time.fn_bytes().to_vec();
+        out.extend(ascii(&self.identity.inn, 12));
+        out.extend(ascii(&self.identity.registration_number, 20));
+        out.extend([0x01, 0x00]); // ОСН; no special work modes
+        out.extend(le(registration.number as u64, 4));
+        out.extend(le(registration.fiscal_sign as u64, 4));
+        Ok(out)
+    }
+
+    fn fn_find_document(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let number = args.uint(4)? as usize;
+        let doc = number
+            .checked_sub(1)
+            .and_then(|i| self.documents.get(i))
+            .ok_or(FN_NO_DATA)?;
+        let mut out = vec![doc.kind, 0];
+        out.extend(doc.date_time.fn_bytes());
+        out.extend(le(doc.number as u64, 4));
+        out.extend(le(doc.fiscal_sign as u64, 4));
+        if let Some(shift) = doc.shift_number {
+            out.extend(le(shift as u64, 2));
+        }
+        if let (Some(op), Some(amount)) = (doc.operation, doc.amount) {
+            out.push(op);
+            out.extend(le(amount, 5));
+        }
+        Ok(out)
+    }
+
+    fn fn_tlv(&mut self, args: &mut Args) -> Outcome {
+        args.operator()?;
+        let tag = args.uint(2)? as u16;
+        let len = args.uint(2)? as usize;
+        let value = args.rest();
+        if value.len() != len {
+            return Err(BAD_PARAMETERS);
+        }
+        let receipt = self.receipt.as_mut().ok_or(FN_WRONG_STATE)?;
+        if tag == 1203 {
+            receipt.cashier_inn = Some(String::from_utf8_lossy(value).trim().to_string());
+        }
+        Ok(vec![])
+    }
+
+    fn fn_shift_params(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let (open, number, receipts) = match &self.shift {
+            Some(s) => (1, s.number, s.receipts),
+            None => (0, self.last_closed_shift, 0),
+        };
+        let mut out = vec![open];
+        out.extend(le(number as u64, 2));
+        out.extend(le(receipts as u64, 2));
+        Ok(out)
+    }
+
+    fn operation(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        args.operator()?;
+        let kind = args.u8()?;
+        let quantity = args.uint(6)?;
+        let price = args.uint(5)?;
+        let sum = args.uint(5)?;
+        let tax = args.uint(5)?;
+        let tax_rate = args.u8()?;
+        let department = args.u8()?;
+        let method = args.u8()?;
+        let subject = args.u8()?;
+        let name = args.rest();
+        if !(1..=4).contains(&kind)
+            || ![0x01, 0x02, 0x04, 0x08, 0x10, 0x20].contains(&tax_rate)
+            || !(1..=7).contains(&method)
+            || !(1..=33).contains(&subject)
+            || quantity == 0
+            || name.len() > 128
+        {
+            return Err(BAD_PARAMETERS);
+        }
+        if department > 16 {
+            return Err(DEPARTMENT_RANGE);
+        }
+        self.can_print(faults)?;
+        self.selling_shift()?;
+        // The sum may differ from price × quantity by a kopeck at most.
+        let computed = (price as u128 * quantity as u128 + 500_000) / 1_000_000;
+        let amount = if sum == NOT_GIVEN {
+            computed as u64
+        } else if (sum as u128).abs_diff(computed) <= 1 {
+            sum
+        } else {
+            return Err(BAD_PARAMETERS);
+        };
+        let tax = match (tax, tax_rate) {
+            (NOT_GIVEN, _) => None,
+            // The register counts no tax at 0% and without VAT.
+            (_, 0x04 | 0x08) => Some(0),
+            (t, _) => Some(t),
+        };
+        let receipt = self.receipt.get_or_insert_with(|| OpenReceipt {
+            check_type: check_type_of(kind),
+            lines: Vec::new(),
+            cashier_inn: None,
+            text_lines: Vec::new(),
+        });
+        if operation_of(receipt.check_type) != kind {
+            return Err(WRONG_RECEIPT_TYPE);
+        }
+        let total: u64 = receipt.lines.iter().map(|l| l.amount).sum();
+        if total + amount > MAX_SUM {
+            return Err(TOTAL_OVERFLOW);
+        }
+        let line = ReceiptLine {
+            name: cp1251::decode(name),
+            quantity,
+            price,
+            amount,
+            tax,
+            tax_rate,
+            department,
+            method,
+            subject,
+        };
+        let printed = [
+            line.name.clone(),
+            format!(
+                "{} x {} = {}",
+                quantity_text(quantity),
+                rubles(price),
+                rubles(amount)
+            ),
+        ];
+        receipt.lines.push(line);
+        for l in printed {
+            self.print(l);
+        }
+        Ok(vec![])
+    }
+
+    fn close_check(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let mut payments = [0u64; 16];
+        for p in &mut payments {
+            *p = args.uint(5)?;
+        }
+        let _rounding = args.u8()?;
+        let mut taxes = [0u64; 6];
+        for t in &mut taxes {
+            *t = args.uint(5)?;
+        }
+        let tax_system = args.u8()?;
+        let text = args.rest();
+        if text.len() > 64 {
+            return Err(BAD_PARAMETERS);
+        }
+        let receipt = self.receipt.as_ref().ok_or(RECEIPT_CLOSED)?;
+        self.can_print(faults)?;
+        self.selling_shift()?;
+        let total: u64 = receipt.lines.iter().map(|l| l.amount).sum();
+        if total == 0 {
+            return Err(ZERO_TOTAL);
+        }
+        let paid: u64 = payments.iter().sum();
+        if paid < total {
+            return Err(PAYMENTS_SHORT);
+        }
+        let cash = payments[PAY_CASH];
+        let change = paid - total;
+        if paid - cash > total || change > cash {
+            return Err(CASHLESS_OVER_TOTAL);
+        }
+        let operation = operation_of(receipt.check_type);
+        let net_cash = cash - change;
+        let drawer = match operation {
+            1 | 4 => self.cash.checked_add(net_cash).ok_or(TOTAL_OVERFLOW)?,
+            _ => self.cash.checked_sub(net_cash).ok_or(NO_CASH)?,
+        };
+
+        // From here on nothing fails: the receipt goes into the fiscal drive.
+        let mut receipt = self.receipt.take().expect("checked above");
+        if !text.is_empty() {
+            receipt.text_lines.push(cp1251::decode(text));
+        }
+        self.cash = drawer;
+        let shift = self.shift.as_mut().expect("selling_shift checked it");
+        shift.receipts += 1;
+        let (shift_number, receipt_number) = (shift.number, shift.receipts);
+        let (number, sign) =
+            self.add_document(DOC_RECEIPT, self.clock, None, Some(operation), Some(total));
+        let date_time = self.now();
+        self.running_number += 1;
+        self.print(format!("ИТОГ ={}", rubles(total)));
+        if change > 0 {
+            self.print(format!("СДАЧА ={}", rubles(change)));
+        }
+        self.print(format!("ФД {number}  ФП {sign}"));
+        self.receipts.push(RegisteredReceipt {
+            document_number: number,
+            fiscal_sign: sign,
+            shift_number,
+            receipt_number,
+            operation,
+            items: receipt.lines,
+            total,
+            payments,
+            change,
+            taxes,
+            tax_system: if tax_system == 0 { 0x01 } else { tax_system },
+            cashier: self.cashiers[operator as usize].clone(),
+            cashier_inn: receipt.cashier_inn,
+            text_lines: receipt.text_lines,
+            date_time,
+        });
+        let mut out = le(change, 5);
+        out.extend(le(number as u64, 4));
+        out.extend(le(sign as u64, 4));
+        out.extend(date_time.fn_bytes());
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(device: &mut ShtrihDevice, faults: &Faults, body: &[u8]) -> Vec<u8> {
+        device.execute(body, faults)
+    }
+
+    fn with_password(code: &[u8], password: u32, rest: &[u8]) -> Vec<u8> {
+        let mut body = code.to_vec();
+        body.extend(password.to_le_bytes());
+        body.extend_from_slice(rest);
+        body
+    }
+
+    #[test]
+    fn a_sale_end_to_end_at_command_level() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xE0], 30, &[])),
+            [0xE0, 0, 30]
+        );
+        let mut op = vec![1];
+        op.extend(le(2_000_000, 6));
+        op.extend(le(5_000, 5));
+        op.extend(le(NOT_GIVEN, 5));
+        op.extend(le(NOT_GIVEN, 5));
+        op.extend([0x01, 1, 4, 1]);
+        op.extend(cp1251::encode("Хлеб"));
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op)),
+            [0xFF, 0x46, 0]
+        );
+        let mut close = le(20_000, 5);
+        close.extend([0; 75]);
+        close.push(0);
+        close.extend([0; 30]);
+        close.push(0);
+        let answer = run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close));
+        assert_eq!(&answer[..8], [0xFF, 0x45, 0, 0x10, 0x27, 0, 0, 0]); // change 100.00
+        let r = &d.receipts()[0];
+        assert_eq!(
+            (r.total, r.change, r.receipt_number, r.document_number),
+            (10_000, 10_000, 1, 3)
+        );
+        assert_eq!(r.items[0].name, "Хлеб");
+        assert_eq!(r.cashier, "КАССИР 1");
+        assert_eq!(d.cash_in_drawer(), 10_000);
+    }
+
+    #[test]
+    fn refusals_use_the_vendor_codes() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x8D], 30, &[0])),
+            [0x8D, SHIFT_NOT_OPEN]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x41], 1, &[])),
+            [0x41, WRONG_PASSWORD]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xE0], 31, &[])),
+            [0xE0, WRONG_PASSWORD]
+        );
+        assert_eq!(run(&mut d, &f, &[0x99]), [0x99, NOT_SUPPORTED]);
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xE0], 30, &[])),
+            [0xE0, WRONG_MODE]
+        );
+        d.advance_clock(std::time::Duration::from_secs(24 * 3600));
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x8D], 30, &[0])),
+            [0x8D, SHIFT_OVER_24H]
+        );
+        f.inject(emulator_kit::Fault::PaperOut);
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x41], 30, &[])),
+            [0x41, NO_RECEIPT_PAPER]
+        );
+        f.clear();
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x41], 30, &[])),
+            [0x41, 0, 30]
+        );
+        assert!(!d.shift_open());
+    }
+
+    #[test]
+    fn quantities_print_without_trailing_zeros() {
+        assert_eq!(quantity_text(2_500_000), "2.5");
+        assert_eq!(quantity_text(1_000_000), "1");
+        assert_eq!(quantity_text(1_234), "0.001234");
+    }
+}

@@ -1,0 +1,376 @@
+//! The emulated register: its state and the link protocol around its commands.
+//!
+//! Link behaviour, as the vendor describes the device's side: ENQ is answered NAK when no
+//! answer is pending and ACK followed by the pending answer otherwise; a frame with a good
+//! LRC is acknowledged (ACK), executed, and answered; its answer stays pending until the
+//! host acknowledges it, so a lost or damaged answer is sent again on the next ENQ; a
+//! damaged frame is answered NAK and not executed. The pending answer survives a dropped
+//! line, like the real device's, which keeps it until someone acknowledges it.
+
+use std::time::Duration;
+
+use emulator_kit::{Device, Fault, Faults, Reactions};
+
+use crate::clock::{self, DateTime, Instant};
+use crate::journal::{DOC_REGISTRATION, FiscalDocument, RegisteredReceipt};
+use crate::wire::{self, ACK, Incoming, Input, NAK};
+
+/// A shift in progress.
+#[derive(Debug, Clone)]
+pub(crate) struct Shift {
+    pub number: u32,
+    pub opened: Instant,
+    /// Receipts registered in this shift.
+    pub receipts: u32,
+}
+
+/// The receipt being made.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenReceipt {
+    /// Open-check type: 0 sale, 1 purchase, 2 sale return, 3 purchase return.
+    pub check_type: u8,
+    pub lines: Vec<crate::journal::ReceiptLine>,
+    pub cashier_inn: Option<String>,
+    pub text_lines: Vec<String>,
+}
+
+/// Who the emulated register is.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub model: String,
+    pub serial_number: u32,
+    /// 16 digits.
+    pub fn_number: String,
+    /// Registration number (РН ККТ), 16 digits.
+    pub registration_number: String,
+    /// The owner's INN, 10 or 12 digits.
+    pub inn: String,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Self {
+            model: "ШТРИХ-М-01Ф".into(),
+            serial_number: 12_345_678,
+            fn_number: "9960440300000001".into(),
+            registration_number: "0000000001012345".into(),
+            inn: "7700000000".into(),
+        }
+    }
+}
+
+/// An emulated Shtrih-M register with a fiscal drive.
+#[derive(Debug)]
+pub struct ShtrihDevice {
+    input: Input,
+    /// The last answer frame, until the host acknowledges it.
+    pending: Option<Vec<u8>>,
+    pub(crate) identity: Identity,
+    pub(crate) clock: Instant,
+    pub(crate) shift: Option<Shift>,
+    pub(crate) last_closed_shift: u32,
+    pub(crate) receipt: Option<OpenReceipt>,
+    pub(crate) documents: Vec<FiscalDocument>,
+    pub(crate) receipts: Vec<RegisteredReceipt>,
+    /// Cash in the drawer, kopecks.
+    pub(crate) cash: u64,
+    /// Table 2, field 2: the names of operators 1..=30 (index 0 unused).
+    pub(crate) cashiers: Vec<String>,
+    /// Everything printed, one entry per line.
+    pub(crate) tape: Vec<String>,
+    pub(crate) cuts: u32,
+    /// The running document number of 11h (every printed document counts).
+    pub(crate) running_number: u16,
+}
+
+impl Default for ShtrihDevice {
+    fn default() -> Self {
+        Self::new(Identity::default())
+    }
+}
+
+impl ShtrihDevice {
+    /// A registered register with a closed shift, its clock at 2026-03-01 12:00:00.
+    pub fn new(identity: Identity) -> Self {
+        let clock = Instant::from_date_time(clock::START);
+        let mut cashiers = vec![String::new(); 31];
+        for (i, name) in cashiers.iter_mut().enumerate().skip(1) {
+            *name = match i {
+                29 => "АДМИНИСТРАТОР".into(),
+                30 => "СИС. АДМИНИСТРАТОР".into(),
+                n => format!("КАССИР {n}"),
+            };
+        }
+        let mut device = Self {
+            input: Input::default(),
+            pending: None,
+            identity,
+            clock,
+            shift: None,
+            last_closed_shift: 0,
+            receipt: None,
+            documents: Vec::new(),
+            receipts: Vec::new(),
+            cash: 0,
+            cashiers,
+            tape: Vec::new(),
+            cuts: 0,
+            running_number: 0,
+        };
+        // The registration report: fiscal document 1, made before the emulator "shipped".
+        let registered = clock.plus(Duration::ZERO);
+        device.add_document(DOC_REGISTRATION, registered, None, None, None);
+        device
+    }
+
+    /// Moves the register's clock forward.
+    pub fn advance_clock(&mut self, by: Duration) {
+        self.clock = self.clock.plus(by);
+    }
+
+    /// The register's current date and time.
+    pub fn now(&self) -> DateTime {
+        self.clock.date_time()
+    }
+
+    /// Receipts registered in the fiscal drive, oldest first.
+    pub fn receipts(&self) -> &[RegisteredReceipt] {
+        &self.receipts
+    }
+
+    /// All fiscal documents, oldest first (document 1 is the registration report).
+    pub fn documents(&self) -> &[FiscalDocument] {
+        &self.documents
+    }
+
+    /// The last fiscal document (what recovery after a crash looks up).
+    pub fn last_document(&self) -> &FiscalDocument {
+        self.documents
+            .last()
+            .expect("the registration report is always there")
+    }
+
+    pub fn shift_open(&self) -> bool {
+        self.shift.is_some()
+    }
+
+    /// The open shift's number, else the last closed one's.
+    pub fn shift_number(&self) -> u32 {
+        self.shift
+            .as_ref()
+            .map_or(self.last_closed_shift, |s| s.number)
+    }
+
+    /// The shift is open for 24 hours or more.
+    pub fn shift_expired(&self) -> bool {
+        self.shift
+            .as_ref()
+            .is_some_and(|s| self.clock.since(s.opened) >= Duration::from_secs(24 * 3600))
+    }
+
+    pub fn receipt_open(&self) -> bool {
+        self.receipt.is_some()
+    }
+
+    /// Cash in the drawer, kopecks.
+    pub fn cash_in_drawer(&self) -> u64 {
+        self.cash
+    }
+
+    /// Everything printed so far, one entry per line.
+    pub fn tape(&self) -> &[String] {
+        &self.tape
+    }
+
+    /// How many times the paper was cut.
+    pub fn cuts(&self) -> u32 {
+        self.cuts
+    }
+
+    /// The name in the cashier table for `operator` (1..=30).
+    pub fn cashier(&self, operator: u8) -> &str {
+        self.cashiers
+            .get(operator as usize)
+            .map_or("", String::as_str)
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Whether an answer waits for the host's ACK.
+    pub fn answer_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Adds a fiscal document stamped `at` and returns its number and fiscal sign.
+    pub(crate) fn add_document(
+        &mut self,
+        kind: u8,
+        at: Instant,
+        shift_number: Option<u32>,
+        operation: Option<u8>,
+        amount: Option<u64>,
+    ) -> (u32, u32) {
+        let number = self.documents.len() as u32 + 1;
+        let date_time = at.date_time();
+        let fiscal_sign = fiscal_sign(number, kind, &date_time, shift_number, amount);
+        self.documents.push(FiscalDocument {
+            number,
+            kind,
+            date_time,
+            fiscal_sign,
+            shift_number,
+            operation,
+            amount,
+        });
+        (number, fiscal_sign)
+    }
+
+    fn on_frame(&mut self, body: &[u8], faults: &Faults, out: &mut Reactions) {
+        if faults.take(Fault::NoReply) {
+            return;
+        }
+        if faults.take(Fault::Nak) {
+            out.send(vec![NAK]);
+            return;
+        }
+        let answer = wire::frame(&self.execute(body, faults));
+        self.pending = Some(answer.clone());
+        out.send(vec![ACK]);
+        if faults.take(Fault::DisconnectMidFrame) {
+            out.send(answer[..answer.len() / 2].to_vec());
+            out.hangup();
+        } else if faults.take(Fault::CorruptChecksum) {
+            let mut damaged = answer;
+            *damaged.last_mut().expect("a frame has an LRC") ^= 0xFF;
+            out.send(damaged);
+        } else {
+            out.send(answer);
+        }
+    }
+}
+
+/// A deterministic fiscal sign: FNV-1a over the document's number, type, time and content.
+fn fiscal_sign(
+    number: u32,
+    kind: u8,
+    at: &DateTime,
+    shift: Option<u32>,
+    amount: Option<u64>,
+) -> u32 {
+    let mut hash: u32 = 0x811C_9DC5;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= b as u32;
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+    };
+    eat(&number.to_le_bytes());
+    eat(&[kind]);
+    eat(&at.fn_bytes());
+    eat(&shift.unwrap_or(0).to_le_bytes());
+    eat(&amount.unwrap_or(0).to_le_bytes());
+    hash
+}
+
+impl Device for ShtrihDevice {
+    fn receive(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions) {
+        self.input.push(bytes);
+        while let Some(incoming) = self.input.next() {
+            match incoming {
+                Incoming::Enq => match &self.pending {
+                    Some(answer) => {
+                        out.send(vec![ACK]);
+                        out.send(answer.clone());
+                    }
+                    None => out.send(vec![NAK]),
+                },
+                Incoming::Ack => self.pending = None,
+                // The host rejected the answer: keep it, the host asks again with ENQ.
+                Incoming::Nak => {}
+                Incoming::Damaged => out.send(vec![NAK]),
+                Incoming::Frame(body) => self.on_frame(&body, faults, out),
+            }
+        }
+    }
+
+    fn reset_line(&mut self) {
+        self.input.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{ENQ, STX};
+
+    fn send(device: &mut ShtrihDevice, faults: &Faults, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Reactions::default();
+        device.receive(bytes, faults, &mut out);
+        out.sent_bytes()
+    }
+
+    const SHORT_STATUS: [u8; 8] = [STX, 0x05, 0x10, 0x1E, 0x00, 0x00, 0x00, 0x0B];
+
+    #[test]
+    fn enq_then_a_command_byte_by_byte() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        assert_eq!(send(&mut d, &f, &[ENQ]), [NAK]);
+        let mut got = Vec::new();
+        for b in SHORT_STATUS {
+            got.extend(send(&mut d, &f, &[b]));
+        }
+        assert_eq!(got[0], ACK);
+        let answer = &got[1..];
+        assert_eq!(answer[0], STX);
+        assert_eq!(answer[1] as usize, answer.len() - 3);
+        assert_eq!(&answer[2..5], [0x10, 0x00, 30]); // no error, operator 30
+        // Mode 4 (shift closed), submode 0 (paper present).
+        assert_eq!(&answer[7..9], [0x04, 0x00]);
+        // Unacknowledged, the answer is repeated on ENQ; after ACK it is gone.
+        let again = send(&mut d, &f, &[ENQ]);
+        assert_eq!(again[0], ACK);
+        assert_eq!(&again[1..], answer);
+        assert!(send(&mut d, &f, &[ACK]).is_empty());
+        assert_eq!(send(&mut d, &f, &[ENQ]), [NAK]);
+    }
+
+    #[test]
+    fn glitches_happen_once() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        f.inject(Fault::Nak);
+        assert_eq!(send(&mut d, &f, &SHORT_STATUS), [NAK]);
+        f.inject(Fault::NoReply);
+        assert!(send(&mut d, &f, &SHORT_STATUS).is_empty());
+        assert!(!d.answer_pending());
+        f.inject(Fault::CorruptChecksum);
+        let bad = send(&mut d, &f, &SHORT_STATUS);
+        let good = send(&mut d, &f, &[ENQ]);
+        assert_eq!(bad.len(), good.len());
+        assert_ne!(bad.last(), good.last());
+        assert_eq!(bad[..bad.len() - 1], good[..good.len() - 1]);
+        let mut out = Reactions::default();
+        f.inject(Fault::DisconnectMidFrame);
+        d.receive(&SHORT_STATUS, &f, &mut out);
+        assert_eq!(out.as_slice().last(), Some(&emulator_kit::Reaction::Hangup));
+    }
+
+    #[test]
+    fn a_damaged_frame_is_refused() {
+        let mut d = ShtrihDevice::default();
+        let mut bad = SHORT_STATUS;
+        bad[7] ^= 1;
+        assert_eq!(send(&mut d, &Faults::default(), &bad), [NAK]);
+    }
+
+    #[test]
+    fn fiscal_signs_are_deterministic() {
+        let a = ShtrihDevice::default();
+        let b = ShtrihDevice::default();
+        assert_eq!(a.last_document(), b.last_document());
+        assert_eq!(a.last_document().number, 1);
+    }
+}

@@ -1,0 +1,39 @@
+//! An emulated Shtrih-M fiscal register (a KKT with a fiscal drive) that speaks the vendor's
+//! serial protocol byte for byte: STX LEN CMD DATA LRC frames, the ENQ/ACK/NAK handshake,
+//! the commands the `shtrih-m` driver uses, and the vendor's error codes.
+//!
+//! It keeps state like the real device: the shift and its 24-hour limit on a simulated
+//! clock (`ShtrihDevice::advance_clock`), receipt and fiscal-document counters, a fiscal
+//! sign per document, the open receipt, cash in the drawer, the cashier table, and a
+//! journal of registered receipts (`ShtrihDevice::receipts`) for tests to check what was
+//! fiscalized. Faults come from `emulator_kit::Faults`: paper out and cover open refuse
+//! printing with code 6Bh; `Nak`, `CorruptChecksum`, `NoReply` and `DisconnectMidFrame`
+//! disturb the next frame or answer.
+//!
+//! ```no_run
+//! let emulator = shtrih_m_emulator::emulator();
+//! let line = emulator.connect().unwrap(); // or serve_tcp / serve_pty
+//! emulator.with_device(|d| d.advance_clock(std::time::Duration::from_secs(3600)));
+//! # drop(line);
+//! ```
+
+mod clock;
+mod commands;
+mod cp1251;
+mod device;
+mod journal;
+mod wire;
+
+pub use clock::{DateTime, START};
+pub use commands::code;
+pub use device::{Identity, ShtrihDevice};
+pub use journal::{
+    DOC_RECEIPT, DOC_REGISTRATION, DOC_SHIFT_CLOSE, DOC_SHIFT_OPEN, FiscalDocument, PAY_CASH,
+    PAY_CASHLESS, PAY_COUNTER_PROVISION, PAY_CREDIT, PAY_PREPAYMENT, ReceiptLine,
+    RegisteredReceipt,
+};
+
+/// An emulator around a fresh register (registered, shift closed, clock at `START`).
+pub fn emulator() -> emulator_kit::Emulator<ShtrihDevice> {
+    emulator_kit::Emulator::new(ShtrihDevice::default())
+}

@@ -1,0 +1,452 @@
+//! Registering a receipt: the WIT `fiscal-receipt` as register commands.
+//!
+//! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → operation v2 (FF46h) per item →
+//! footer lines (17h) → close check v2 (FF45h) → shift parameters (FF40h) for the receipt's
+//! number. Everything that can be checked without the register is checked first, so a
+//! refused receipt never leaves one half-made on the device.
+
+use driver_kit::Port;
+
+use crate::commands::{self, *};
+use crate::driver::{LogLevel, Shtrih};
+use crate::errors;
+use crate::types::*;
+
+/// The register's tax-rate bits (operation v2 "Налоговая ставка"; the vendor's tax table
+/// rows 1..6). Row 1 holds the general rate: 20% until 2025, 22% since the 2026 firmware.
+pub const TAX_GENERAL: u8 = 0x01;
+pub const TAX_REDUCED: u8 = 0x02;
+pub const TAX_ZERO: u8 = 0x04;
+pub const TAX_NONE: u8 = 0x08;
+pub const TAX_GENERAL_COMPUTED: u8 = 0x10;
+pub const TAX_REDUCED_COMPUTED: u8 = 0x20;
+
+/// The department every item goes to (free-sale mode; 0..16 are departments).
+const DEPARTMENT: u8 = 1;
+/// FFD 1212 "goods", for items that leave the subject to the device (0).
+const DEFAULT_SUBJECT: u8 = 1;
+/// FFD 1214 "full payment", for items that leave the method to the device (0).
+const DEFAULT_METHOD: u8 = 4;
+
+/// The tax-rate bit for an item: from its FFD tag 1199 code, else from its rate.
+pub fn tax_bit(vat_code: Option<u8>, vat: &Vat) -> Result<u8, DriverError> {
+    let unsupported = |what: String| {
+        errors::refused(
+            ErrorClass::Unsupported,
+            format!(
+                "{what} has no tax row on a Shtrih-M register (rows: 22%, 10%, 0%, без НДС, 22/122, 10/110)"
+            ),
+        )
+    };
+    if let Some(code) = vat_code {
+        return match code {
+            1 | 11 => Ok(TAX_GENERAL),          // 20% / 22%
+            2 => Ok(TAX_REDUCED),               // 10%
+            3 | 12 => Ok(TAX_GENERAL_COMPUTED), // 20/120 / 22/122
+            4 => Ok(TAX_REDUCED_COMPUTED),      // 10/110
+            5 => Ok(TAX_ZERO),                  // 0%
+            6 => Ok(TAX_NONE),                  // без НДС
+            other => Err(unsupported(format!("VAT code {other} (FFD tag 1199)"))),
+        };
+    }
+    match *vat {
+        Vat::Rate(2000 | 2200) => Ok(TAX_GENERAL),
+        Vat::Rate(1000) => Ok(TAX_REDUCED),
+        Vat::Rate(0) => Ok(TAX_ZERO),
+        Vat::None => Ok(TAX_NONE),
+        Vat::Computed(2000 | 2200) => Ok(TAX_GENERAL_COMPUTED),
+        Vat::Computed(1000) => Ok(TAX_REDUCED_COMPUTED),
+        Vat::Rate(bp) => Err(unsupported(format!("VAT {}%", bp as f64 / 100.0))),
+        Vat::Computed(bp) => Err(unsupported(format!("computed VAT {}%", bp as f64 / 100.0))),
+    }
+}
+
+/// The close-check slot of a tax bit: taxes 1, 2, turnover 0%, turnover without VAT, 5, 6.
+pub fn tax_slot(bit: u8) -> usize {
+    bit.trailing_zeros() as usize
+}
+
+/// Slots whose close-check figure is the turnover, not a tax (0% and without VAT).
+fn is_turnover_slot(slot: usize) -> bool {
+    slot == tax_slot(TAX_ZERO) || slot == tax_slot(TAX_NONE)
+}
+
+/// Open-check type and FFD tag 1054 of a document kind.
+fn check_type(kind: DocumentKind) -> (CheckType, u8) {
+    match kind {
+        DocumentKind::Sale => (CheckType::Sale, 1),
+        DocumentKind::SaleReturn => (CheckType::SaleReturn, 2),
+        DocumentKind::Expense => (CheckType::Purchase, 3),
+        DocumentKind::ExpenseReturn => (CheckType::PurchaseReturn, 4),
+    }
+}
+
+/// A receipt checked and turned into commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub check: CheckType,
+    pub operations: Vec<Operation>,
+    pub close: CloseCheck,
+    /// What the driver adjusted, for the log.
+    pub notes: Vec<String>,
+}
+
+fn invalid(message: String) -> DriverError {
+    errors::refused(ErrorClass::Unsupported, message)
+}
+
+fn money(value: Money, what: &str) -> Result<u64, DriverError> {
+    if value < 0 || value as u64 > MAX_SUM {
+        return Err(invalid(format!(
+            "{what} {value} is out of 0..={MAX_SUM} kopecks"
+        )));
+    }
+    Ok(value as u64)
+}
+
+/// price × quantity (thousandths) in kopecks, rounded half up.
+fn extend(price: u64, thousandths: u64) -> u128 {
+    (price as u128 * thousandths as u128 + 500) / 1000
+}
+
+/// Checks `receipt` and plans its commands.
+pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
+    if receipt.items.is_empty() {
+        return Err(invalid("a receipt needs at least one item".into()));
+    }
+    let (check, operation) = check_type(receipt.kind);
+    let mut notes = Vec::new();
+    let mut operations = Vec::with_capacity(receipt.items.len());
+    let mut taxes = [0u64; TAX_SLOTS];
+    let mut sum = 0u64;
+    for (index, item) in receipt.items.iter().enumerate() {
+        let what = |field: &str| format!("item {index} ({}): {field}", item.name);
+        let mut price = money(item.price, &what("price"))?;
+        let amount = money(item.amount, &what("amount"))?;
+        let tax = money(item.tax, &what("tax"))?;
+        if item.quantity <= 0 {
+            return Err(invalid(format!(
+                "{} {} must be positive",
+                what("quantity"),
+                item.quantity
+            )));
+        }
+        let mut thousandths = item.quantity as u64;
+        // The register checks the sum against price × quantity to within a kopeck; a line
+        // discount breaks that, so the price becomes the discounted unit price, or, when
+        // no unit price fits, the whole line goes as one unit.
+        if extend(price, thousandths).abs_diff(amount as u128) > 1 {
+            let unit =
+                ((amount as u128 * 1000 + thousandths as u128 / 2) / thousandths as u128) as u64;
+            if extend(unit, thousandths).abs_diff(amount as u128) <= 1 {
+                notes.push(format!(
+                    "{}: price {price} → {unit} to match the amount {amount}",
+                    what("price")
+                ));
+                price = unit;
+            } else {
+                notes.push(format!(
+                    "{}: sent as 1 × {amount}, no unit price matches the amount",
+                    what("quantity")
+                ));
+                price = amount;
+                thousandths = 1000;
+            }
+        }
+        let quantity = thousandths
+            .checked_mul(1000)
+            .filter(|q| *q <= MAX_QUANTITY)
+            .ok_or_else(|| {
+                invalid(format!(
+                    "{} {} is too large",
+                    what("quantity"),
+                    item.quantity
+                ))
+            })?;
+        let bit = tax_bit(item.vat_code, &item.vat)?;
+        let slot = tax_slot(bit);
+        // The register counts no tax for 0% and without VAT; it wants zero there.
+        let item_tax = if is_turnover_slot(slot) { 0 } else { tax };
+        taxes[slot] += if is_turnover_slot(slot) { amount } else { tax };
+        sum += amount;
+        operations.push(Operation {
+            kind: operation,
+            quantity,
+            price,
+            amount: Some(amount),
+            tax: Some(item_tax),
+            tax_rate: bit,
+            department: DEPARTMENT,
+            method: if item.method == 0 {
+                DEFAULT_METHOD
+            } else {
+                item.method
+            },
+            subject: if item.subject == 0 {
+                DEFAULT_SUBJECT
+            } else {
+                item.subject
+            },
+            name: item.name.clone(),
+        });
+    }
+    if sum as i128 != receipt.total as i128 {
+        return Err(invalid(format!(
+            "the receipt total {} differs from the sum of its items {sum}",
+            receipt.total
+        )));
+    }
+    let p = &receipt.payments;
+    let mut payments = [0u64; 16];
+    payments[PAY_CASH] = money(p.cash, "cash payment")?;
+    payments[PAY_CASHLESS] = money(p.cashless, "cashless payment")?;
+    payments[PAY_PREPAYMENT] = money(p.prepayment, "prepayment")?;
+    payments[PAY_CREDIT] = money(p.credit, "credit")?;
+    payments[PAY_COUNTER_PROVISION] = money(p.counter_provision, "counter-provision")?;
+    Ok(Plan {
+        check,
+        operations,
+        close: CloseCheck {
+            payments,
+            rounding: 0,
+            taxes,
+            tax_system: receipt.taxation_system,
+            text: String::new(),
+        },
+        notes,
+    })
+}
+
+impl<P: Port> Shtrih<P> {
+    /// Registers `receipt` in the fiscal drive and prints it.
+    pub fn register_receipt(
+        &mut self,
+        receipt: FiscalReceipt,
+    ) -> Result<FiscalResult, DriverError> {
+        let plan = plan(&receipt)?;
+        for note in &plan.notes {
+            self.log(LogLevel::Info, note);
+        }
+        let st = self.full_status()?;
+        match mode_number(st.mode) {
+            MODE_SHIFT_CLOSED => {
+                return Err(errors::refused(
+                    ErrorClass::ShiftClosed,
+                    "Смена не открыта (the shift is not open)",
+                ));
+            }
+            MODE_SHIFT_EXPIRED => {
+                return Err(errors::refused(
+                    ErrorClass::ShiftExpired,
+                    "Смена превысила 24 часа, закройте её (the shift is over 24 hours; close it)",
+                ));
+            }
+            MODE_RECEIPT_OPEN => self.cancel_leftover()?,
+            _ => {}
+        }
+        self.set_cashier(&receipt.cashier)?;
+        self.call(&commands::open_check(self.password(), plan.check))?;
+        let closed = match self.fill_and_close(&receipt, &plan) {
+            Ok(closed) => closed,
+            Err(e) => {
+                // The register refused something: the receipt is open and unfiscalized, so
+                // cancel it. After a line failure the outcome is unknown; leave it for
+                // `last-fiscal-document` (a leftover is cancelled before the next receipt).
+                if e.class != ErrorClass::Communication
+                    && let Err(cancel) = self.call(&commands::cancel_check(self.password()))
+                {
+                    self.log(
+                        LogLevel::Warn,
+                        &format!("cancelling the refused receipt failed: {}", cancel.message),
+                    );
+                }
+                return Err(e);
+            }
+        };
+        let params = self.shift_params()?;
+        let date_time = match closed.date_time {
+            Some(at) => at,
+            None => self.find_document(closed.document_number)?.date_time,
+        };
+        Ok(FiscalResult {
+            shift_number: params.shift_number as u32,
+            receipt_number: params.receipt_number as u32,
+            document_number: closed.document_number,
+            fiscal_sign: closed.fiscal_sign.to_string(),
+            fn_number: self.fn_number()?,
+            registration_number: self.registration_number()?,
+            date_time,
+        })
+    }
+
+    fn fill_and_close(
+        &mut self,
+        receipt: &FiscalReceipt,
+        plan: &Plan,
+    ) -> Result<Closed, DriverError> {
+        self.send_cashier_inn(&receipt.cashier)?;
+        for op in &plan.operations {
+            self.call(&commands::operation_v2(self.password(), op))?;
+        }
+        let width = self.paper_width() as usize;
+        for line in &receipt.footer {
+            for chunk in chunks(line, width) {
+                self.call(&commands::print_string(
+                    self.password(),
+                    RECEIPT_STATION,
+                    &chunk,
+                ))?;
+            }
+        }
+        let data = self.call(&commands::close_check_v2(self.password(), &plan.close))?;
+        decode_closed(&data).map_err(errors::garbage)
+    }
+}
+
+/// `line` in pieces of at most `width` characters (an empty line stays one empty piece).
+fn chunks(line: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(width).map(|c| c.iter().collect()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(
+        name: &str,
+        price: Money,
+        quantity: i64,
+        amount: Money,
+        vat_code: u8,
+        tax: Money,
+    ) -> ReceiptItem {
+        ReceiptItem {
+            name: name.into(),
+            price,
+            quantity,
+            amount,
+            vat: Vat::Rate(2200),
+            vat_code: Some(vat_code),
+            tax,
+            subject: 0,
+            method: 0,
+        }
+    }
+
+    fn receipt(items: Vec<ReceiptItem>, cash: Money) -> FiscalReceipt {
+        let total = items.iter().map(|i| i.amount).sum();
+        FiscalReceipt {
+            kind: DocumentKind::Sale,
+            cashier: Cashier {
+                name: "Иванова".into(),
+                tax_id: None,
+            },
+            items,
+            payments: ReceiptPayments {
+                cash,
+                cashless: 0,
+                prepayment: 0,
+                credit: 0,
+                counter_provision: 0,
+            },
+            total,
+            taxation_system: 0,
+            footer: vec![],
+        }
+    }
+
+    #[test]
+    fn ffd_1199_codes_map_to_tax_rows() {
+        let any = Vat::None;
+        assert_eq!(tax_bit(Some(11), &any).unwrap(), TAX_GENERAL);
+        assert_eq!(tax_bit(Some(1), &any).unwrap(), TAX_GENERAL);
+        assert_eq!(tax_bit(Some(2), &any).unwrap(), TAX_REDUCED);
+        assert_eq!(tax_bit(Some(12), &any).unwrap(), TAX_GENERAL_COMPUTED);
+        assert_eq!(tax_bit(Some(4), &any).unwrap(), TAX_REDUCED_COMPUTED);
+        assert_eq!(tax_bit(Some(5), &any).unwrap(), TAX_ZERO);
+        assert_eq!(tax_bit(Some(6), &any).unwrap(), TAX_NONE);
+        assert_eq!(
+            tax_bit(Some(7), &any).unwrap_err().class,
+            ErrorClass::Unsupported
+        );
+        assert_eq!(tax_bit(None, &Vat::Rate(2200)).unwrap(), TAX_GENERAL);
+        assert_eq!(
+            tax_bit(None, &Vat::Computed(1000)).unwrap(),
+            TAX_REDUCED_COMPUTED
+        );
+        assert_eq!(
+            tax_bit(None, &Vat::Rate(500)).unwrap_err().class,
+            ErrorClass::Unsupported
+        );
+        assert_eq!(
+            [
+                TAX_GENERAL,
+                TAX_REDUCED,
+                TAX_ZERO,
+                TAX_NONE,
+                TAX_GENERAL_COMPUTED,
+                TAX_REDUCED_COMPUTED
+            ]
+            .map(tax_slot),
+            [0, 1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn a_plan_sums_taxes_per_row_and_turnover_for_zero_rates() {
+        let r = receipt(
+            vec![
+                item("Хлеб", 5_000, 2_000, 10_000, 11, 1_803),
+                item("Молоко", 9_000, 1_000, 9_000, 2, 818),
+                item("Газета", 3_000, 1_000, 3_000, 6, 0),
+            ],
+            30_000,
+        );
+        let plan = plan(&r).unwrap();
+        assert_eq!(plan.check, CheckType::Sale);
+        assert_eq!(plan.operations.len(), 3);
+        assert_eq!(plan.operations[0].quantity, 2_000_000);
+        assert_eq!(plan.operations[0].method, 4);
+        assert_eq!(plan.operations[0].subject, 1);
+        assert_eq!(plan.close.taxes, [1_803, 818, 0, 3_000, 0, 0]);
+        assert_eq!(plan.close.payments[PAY_CASH], 30_000);
+        assert!(plan.notes.is_empty());
+    }
+
+    #[test]
+    fn discounted_lines_get_a_matching_unit_price() {
+        // 3 × 10.00 with a 1.00 discount: 29.00 → unit price 9.67 (3 × 9.67 = 29.01).
+        let r = receipt(vec![item("Чай", 1_000, 3_000, 2_900, 11, 523)], 2_900);
+        let plan = plan(&r).unwrap();
+        assert_eq!(plan.operations[0].price, 967);
+        assert_eq!(plan.operations[0].quantity, 3_000_000);
+        assert_eq!(plan.notes.len(), 1);
+    }
+
+    #[test]
+    fn inconsistent_receipts_are_refused_before_anything_is_sent() {
+        let mut r = receipt(vec![item("Чай", 1_000, 1_000, 1_000, 11, 180)], 1_000);
+        r.total = 999;
+        assert_eq!(plan(&r).unwrap_err().class, ErrorClass::Unsupported);
+        let r = receipt(vec![], 0);
+        assert!(plan(&r).is_err());
+        let r = receipt(vec![item("Чай", -1, 1_000, 1_000, 11, 180)], 1_000);
+        assert!(plan(&r).is_err());
+    }
+
+    #[test]
+    fn footer_lines_are_cut_to_the_print_field() {
+        assert_eq!(chunks("", 40), [""]);
+        assert_eq!(
+            chunks(&"ж".repeat(45), 40)
+                .iter()
+                .map(|c| c.chars().count())
+                .collect::<Vec<_>>(),
+            [40, 5]
+        );
+    }
+}

@@ -1,0 +1,57 @@
+//! Devices: one actor per device that serializes every operation on it (a register accepts
+//! one command at a time), keeps its status current, and never lets a slow or dead device
+//! block another device or the API faces.
+
+mod actor;
+mod registry;
+
+pub use actor::{DeviceHandle, DeviceView, Driver};
+pub use registry::Devices;
+
+use crate::plugins::PluginError;
+use crate::plugins::bindings::device::fiscal::host::driver_types::{DriverError, ErrorClass};
+
+/// Why an operation on a device failed, as one typed enum the core and faces map.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error("device {device}: {message} (vendor code {vendor_code})")]
+    Driver {
+        device: String,
+        class: ErrorClass,
+        vendor_code: u32,
+        message: String,
+    },
+    #[error("device {device}: the driver failed: {source}")]
+    Plugin { device: String, source: PluginError },
+    #[error("device {device} did not finish the operation within {timeout_ms} ms")]
+    Timeout { device: String, timeout_ms: u64 },
+    #[error("device {device} is a {actual}, not a {wanted}")]
+    WrongKind {
+        device: String,
+        actual: &'static str,
+        wanted: &'static str,
+    },
+    #[error("no device {0} is configured")]
+    Unknown(String),
+    #[error("device {0} has stopped")]
+    Stopped(String),
+}
+
+impl DeviceError {
+    pub(crate) fn from_driver(device: &str, e: DriverError) -> Self {
+        DeviceError::Driver {
+            device: device.to_owned(),
+            class: e.class,
+            vendor_code: e.vendor_code,
+            message: e.message,
+        }
+    }
+
+    /// The driver's class of the error, when the device answered with one.
+    pub fn class(&self) -> Option<ErrorClass> {
+        match self {
+            DeviceError::Driver { class, .. } => Some(*class),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The configured devices: each one's driver loaded, line opened lazily, actor started.
+
+use std::sync::Arc;
+
+use super::DeviceError;
+use super::actor::{DeviceHandle, DeviceView, Driver};
+use crate::config::{DeviceConfig, DeviceKind, TransportConfig};
+use crate::plugins::{Lent, LoadReport, Origin, PluginRuntime, embedded};
+use crate::transport::{self, Emulators, Reconnecting};
+
+#[derive(Clone, Default)]
+pub struct Devices {
+    handles: Vec<DeviceHandle>,
+}
+
+impl Devices {
+    /// Loads every device's driver and starts its actor. The lines open on first use, so a
+    /// device that is unplugged at start is reported offline, not a start-up failure.
+    pub fn start(
+        configs: &[DeviceConfig],
+        runtime: &PluginRuntime,
+        emulators: &Emulators,
+    ) -> anyhow::Result<Self> {
+        let mut handles = Vec::with_capacity(configs.len());
+        for config in configs {
+            let (name, origin, bytes) = driver_source(&config.driver)?;
+            let driver = match config.kind {
+                DeviceKind::FiscalRegister | DeviceKind::Printer => {
+                    Driver::Register(runtime.load_device_driver(&name, origin, &bytes)?)
+                }
+                DeviceKind::PaymentTerminal => {
+                    Driver::Payment(runtime.load_payment_driver(&name, origin, &bytes)?)
+                }
+            };
+            let transport_config = config.transport.clone();
+            let emulators = emulators.clone();
+            let line = Reconnecting::new(move || transport::open(&transport_config, &emulators));
+            let connected = line.connected_flag();
+            let lent = Lent {
+                device: config.id.as_str().into(),
+                line: Box::new(line),
+                settings: Arc::new(config.settings_text()),
+            };
+            let handle = DeviceHandle::spawn(
+                config,
+                driver,
+                lent,
+                connected,
+                describe_transport(&config.transport),
+            )
+            .map_err(|e| anyhow::anyhow!("device {}: cannot start its worker: {e}", config.id))?;
+            tracing::info!(device = %config.id, kind = ?config.kind, driver = %config.driver, "device started");
+            handles.push(handle);
+        }
+        Ok(Self { handles })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&DeviceHandle, DeviceError> {
+        self.handles
+            .iter()
+            .find(|h| h.id() == id)
+            .ok_or_else(|| DeviceError::Unknown(id.to_owned()))
+    }
+
+    /// The first configured device of a kind: the default register, printer or terminal.
+    pub fn first(&self, kind: DeviceKind) -> Option<&DeviceHandle> {
+        self.handles.iter().find(|h| h.kind() == kind)
+    }
+
+    /// The drivers' load reports, one per device.
+    pub fn driver_reports(&self) -> Vec<LoadReport> {
+        self.handles
+            .iter()
+            .map(|h| h.driver_report().clone())
+            .collect()
+    }
+
+    pub fn views(&self) -> Vec<DeviceView> {
+        self.handles.iter().map(DeviceHandle::view).collect()
+    }
+}
+
+fn driver_source(choice: &str) -> anyhow::Result<(String, Origin, Vec<u8>)> {
+    if let Some(bytes) = embedded::builtin_driver(choice) {
+        return Ok((choice.to_owned(), Origin::Embedded, bytes.to_vec()));
+    }
+    let path = std::path::Path::new(choice);
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("driver {choice}: {e}"))?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| choice.to_owned());
+    Ok((name, Origin::File(path.to_owned()), bytes))
+}
+
+fn describe_transport(config: &TransportConfig) -> String {
+    match config {
+        TransportConfig::Serial(s) => format!("serial {} at {} baud", s.path.display(), s.baud),
+        TransportConfig::Tcp { address, .. } => format!("tcp {address}"),
+        TransportConfig::Emulator { emulator } => {
+            format!(
+                "in-process emulator {}",
+                serde_json::to_value(emulator)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("?")
+            )
+        }
+    }
+}

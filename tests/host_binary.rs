@@ -202,3 +202,46 @@ fn plugin_check_says_why_not() {
     assert!(!ok);
     assert!(out.contains("not a valid WebAssembly component"), "{out}");
 }
+
+#[test]
+fn the_embedded_default_brings_three_emulated_devices_online() {
+    let data = tempfile::tempdir().unwrap();
+    let host = common::start_host(data.path(), &[]);
+    // Each device's worker asks its device who it is right after start; give it a moment.
+    let mut devices = serde_json::Value::Null;
+    for _ in 0..50 {
+        devices = common::get_json(&format!("{}/devices", host.base_url));
+        if devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["online"] == true)
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let summary: Vec<_> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap(),
+                d["kind"].as_str().unwrap(),
+                d["online"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("kkt", "fiscal-register", true),
+            ("printer", "printer", true),
+            ("terminal", "payment-terminal", true)
+        ]
+    );
+    assert_eq!(devices[0]["shift"], "closed");
+    let health = common::get_json(&format!("{}/health", host.base_url));
+    assert_eq!(health["devices"].as_array().unwrap().len(), 3);
+}

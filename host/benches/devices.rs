@@ -1,0 +1,140 @@
+//! Host overhead per receipt: a three-line sale registered on the Shtrih-M emulator through the
+//! real Wasm driver, over a pseudo-terminal opened by the serial transport at 115200 baud (and
+//! over the in-process link), beside the time the same bytes need on a real 115200-baud wire.
+//!
+//! Run: `cargo bench -p fiscal-host --bench devices`
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfig};
+use fiscal_host::devices::{DeviceHandle, Devices};
+use fiscal_host::plugins::bindings::device::exports::fiscal::host::register::{
+    FiscalReceipt, ReceiptItem, ReceiptPayments,
+};
+use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::Cashier;
+use fiscal_host::plugins::bindings::tax::{DocumentKind, Vat};
+use fiscal_host::plugins::{PluginRuntime, RuntimeConfig};
+use fiscal_host::transport::{BuiltinEmulator, Emulators};
+
+const BAUD: u32 = 115_200;
+
+fn cashier() -> Cashier {
+    Cashier {
+        name: "Сидр Петров".into(),
+        tax_id: None,
+    }
+}
+
+fn sale() -> FiscalReceipt {
+    let item = |name: &str, price, quantity, amount, rate, code, tax| ReceiptItem {
+        name: name.into(),
+        price,
+        quantity,
+        amount,
+        vat: Vat::Rate(rate),
+        vat_code: Some(code),
+        tax,
+        subject: 1,
+        method: 4,
+    };
+    FiscalReceipt {
+        kind: DocumentKind::Sale,
+        cashier: cashier(),
+        items: vec![
+            item("Водка Айс 0,5л 40%", 12345, 2000, 24690, 2200, 11, 4452),
+            item("Хлеб", 4990, 3000, 14970, 1000, 2, 1361),
+            item("Сыр", 79900, 1250, 99875, 2200, 11, 18010),
+        ],
+        payments: ReceiptPayments {
+            cash: 139535,
+            cashless: 0,
+            prepayment: 0,
+            credit: 0,
+            counter_provision: 0,
+        },
+        total: 139535,
+        taxation_system: 0,
+        footer: vec![],
+    }
+}
+
+fn start(transport: TransportConfig, emulators: &Emulators) -> Devices {
+    let runtime = PluginRuntime::new(RuntimeConfig {
+        limits: Default::default(),
+        cache_dir: None,
+    })
+    .unwrap();
+    let config = DeviceConfig {
+        id: "kkt".into(),
+        kind: DeviceKind::FiscalRegister,
+        driver: "shtrih-m".into(),
+        transport,
+        settings: Default::default(),
+        operation_timeout_ms: 60_000,
+        status_interval_ms: 3_600_000,
+    };
+    Devices::start(&[config], &runtime, emulators).unwrap()
+}
+
+fn receipts(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let register = |kkt: &DeviceHandle| {
+        rt.block_on(kkt.register(|g, s| g.call_register_receipt(s, &sale())))
+            .unwrap();
+    };
+
+    // Over a pty, through the serial transport, as a USB/COM-attached register.
+    let emulator = shtrih_m_emulator::emulator();
+    let (path, _) = emulator.serve_pty().unwrap();
+    let devices = start(
+        TransportConfig::Serial(SerialConfig {
+            path,
+            baud: BAUD,
+            data_bits: 8,
+            parity: Default::default(),
+            stop_bits: 1,
+            flow_control: Default::default(),
+            read_timeout_ms: 10_000,
+        }),
+        &Emulators::default(),
+    );
+    let kkt = devices.get("kkt").unwrap().clone();
+    rt.block_on(kkt.register(|g, s| g.call_open_shift(s, &cashier())))
+        .unwrap();
+    let (rx0, tx0) = emulator.traffic();
+    register(&kkt);
+    let (rx1, tx1) = emulator.traffic();
+    let bytes = (rx1 - rx0) + (tx1 - tx0);
+    // 8N1: a start bit, 8 data bits, a stop bit per byte.
+    let wire = Duration::from_secs_f64(bytes as f64 * 10.0 / BAUD as f64);
+    eprintln!(
+        "one receipt exchanges {bytes} bytes ({} host→register, {} register→host): {:.2} ms on a {BAUD}-baud 8N1 wire",
+        rx1 - rx0,
+        tx1 - tx0,
+        wire.as_secs_f64() * 1000.0
+    );
+    c.bench_function(
+        "register a 3-line receipt, Shtrih-M over a pty (serial transport)",
+        |b| b.iter(|| register(&kkt)),
+    );
+
+    // Over the in-process link: the same, without a tty in the way.
+    let emulators = Emulators::default();
+    let devices = start(
+        TransportConfig::Emulator {
+            emulator: BuiltinEmulator::ShtrihM,
+        },
+        &emulators,
+    );
+    let kkt = devices.get("kkt").unwrap().clone();
+    rt.block_on(kkt.register(|g, s| g.call_open_shift(s, &cashier())))
+        .unwrap();
+    c.bench_function(
+        "register a 3-line receipt, Shtrih-M over the in-process link",
+        |b| b.iter(|| register(&kkt)),
+    );
+}
+
+criterion_group!(benches, receipts);
+criterion_main!(benches);

@@ -11,15 +11,11 @@ use emulator_kit::{Emulator, Fault};
 use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfig};
 use fiscal_host::devices::{DeviceError, DeviceHandle, Devices};
 use fiscal_host::plugins::Limits;
-use fiscal_host::plugins::bindings::device::exports::fiscal::host::register::{
-    FiscalReceipt, ReceiptItem, ReceiptPayments,
-};
 use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::{
     Cashier, ErrorClass, ShiftState,
 };
 use fiscal_host::plugins::bindings::layout::{Align, Element, Text, TextSize};
 use fiscal_host::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
-use fiscal_host::plugins::bindings::tax::{DocumentKind, Vat};
 use fiscal_host::transport::{BuiltinEmulator, Emulators};
 use zvt_emulator::ZvtDevice;
 
@@ -82,57 +78,7 @@ fn start(configs: &[DeviceConfig], emulators: &Emulators) -> Devices {
     Devices::start(configs, &runtime, emulators).unwrap()
 }
 
-fn cashier() -> Cashier {
-    Cashier {
-        name: "Сидр Петров".into(),
-        tax_id: None,
-    }
-}
-
-fn item(
-    name: &str,
-    price: i64,
-    quantity: i64,
-    amount: i64,
-    rate: i32,
-    code: u8,
-    tax: i64,
-) -> ReceiptItem {
-    ReceiptItem {
-        name: name.into(),
-        price,
-        quantity,
-        amount,
-        vat: Vat::Rate(rate),
-        vat_code: Some(code),
-        tax,
-        subject: 1,
-        method: 4,
-    }
-}
-
-/// Three lines at two VAT rates; figures as tax-ru computes them (tests/plugins_real.rs).
-fn sale() -> FiscalReceipt {
-    FiscalReceipt {
-        kind: DocumentKind::Sale,
-        cashier: cashier(),
-        items: vec![
-            item("Водка Айс 0,5л 40%", 12345, 2000, 24690, 2200, 11, 4452),
-            item("Хлеб", 4990, 3000, 14970, 1000, 2, 1361),
-            item("Сыр", 79900, 1250, 99875, 2200, 11, 18010),
-        ],
-        payments: ReceiptPayments {
-            cash: 39535,
-            cashless: 100000,
-            prepayment: 0,
-            credit: 0,
-            counter_provision: 0,
-        },
-        total: 139535,
-        taxation_system: 0,
-        footer: vec!["Спасибо за покупку!".into()],
-    }
-}
+use common::receipts::{cashier, sale};
 
 async fn open_shift(kkt: &DeviceHandle) -> Result<u32, DeviceError> {
     kkt.register(|g, s| g.call_open_shift(s, &cashier()))

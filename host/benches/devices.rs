@@ -1,4 +1,4 @@
-//! Host overhead per receipt: a three-line sale registered on the Shtrih-M emulator through the
+//! Host overhead per receipt: a three-line sale (39535 cash + 100000 card) registered on the Shtrih-M emulator through the
 //! real Wasm driver, over a pseudo-terminal opened by the serial transport at 115200 baud (and
 //! over the in-process link), beside the time the same bytes need on a real 115200-baud wire.
 //!
@@ -9,55 +9,14 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfig};
 use fiscal_host::devices::{DeviceHandle, Devices};
-use fiscal_host::plugins::bindings::device::exports::fiscal::host::register::{
-    FiscalReceipt, ReceiptItem, ReceiptPayments,
-};
-use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::Cashier;
-use fiscal_host::plugins::bindings::tax::{DocumentKind, Vat};
 use fiscal_host::plugins::{PluginRuntime, RuntimeConfig};
 use fiscal_host::transport::{BuiltinEmulator, Emulators};
 
+#[path = "../../tests/common/receipts.rs"]
+mod receipts;
+use receipts::{cashier, sale};
+
 const BAUD: u32 = 115_200;
-
-fn cashier() -> Cashier {
-    Cashier {
-        name: "Сидр Петров".into(),
-        tax_id: None,
-    }
-}
-
-fn sale() -> FiscalReceipt {
-    let item = |name: &str, price, quantity, amount, rate, code, tax| ReceiptItem {
-        name: name.into(),
-        price,
-        quantity,
-        amount,
-        vat: Vat::Rate(rate),
-        vat_code: Some(code),
-        tax,
-        subject: 1,
-        method: 4,
-    };
-    FiscalReceipt {
-        kind: DocumentKind::Sale,
-        cashier: cashier(),
-        items: vec![
-            item("Водка Айс 0,5л 40%", 12345, 2000, 24690, 2200, 11, 4452),
-            item("Хлеб", 4990, 3000, 14970, 1000, 2, 1361),
-            item("Сыр", 79900, 1250, 99875, 2200, 11, 18010),
-        ],
-        payments: ReceiptPayments {
-            cash: 139535,
-            cashless: 0,
-            prepayment: 0,
-            credit: 0,
-            counter_provision: 0,
-        },
-        total: 139535,
-        taxation_system: 0,
-        footer: vec![],
-    }
-}
 
 fn start(transport: TransportConfig, emulators: &Emulators) -> Devices {
     let runtime = PluginRuntime::new(RuntimeConfig {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod docs;
+pub mod receipts;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

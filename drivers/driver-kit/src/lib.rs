@@ -27,6 +27,34 @@ impl std::fmt::Display for PortError {
     }
 }
 
+impl From<std::io::Error> for PortError {
+    fn from(e: std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        match e.kind() {
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => PortError::Timeout,
+            ErrorKind::BrokenPipe
+            | ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::NotConnected
+            | ErrorKind::UnexpectedEof => PortError::Disconnected,
+            _ => PortError::Io(e.to_string()),
+        }
+    }
+}
+
+/// One read of at most `max` bytes from a line whose timeout is already set: at least one
+/// byte, or why not. A read of 0 bytes is the other side hanging up.
+pub fn read_some(line: &mut impl std::io::Read, max: usize) -> Result<Vec<u8>, PortError> {
+    let mut buf = vec![0u8; max.max(1)];
+    match line.read(&mut buf)? {
+        0 => Err(PortError::Disconnected),
+        n => {
+            buf.truncate(n);
+            Ok(buf)
+        }
+    }
+}
+
 pub trait Port {
     /// Writes all bytes or fails.
     fn write(&mut self, bytes: &[u8]) -> Result<(), PortError>;
@@ -58,7 +86,7 @@ pub struct StreamPort<S>(pub S);
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use super::{Port, PortError, StreamPort};
-    use std::io::{ErrorKind, Read, Write};
+    use std::io::{Read, Write};
     use std::time::Duration;
 
     /// Sockets whose reads can time out.
@@ -85,39 +113,19 @@ mod native {
         }
     }
 
-    fn io_error(e: std::io::Error) -> PortError {
-        match e.kind() {
-            ErrorKind::WouldBlock | ErrorKind::TimedOut => PortError::Timeout,
-            ErrorKind::BrokenPipe
-            | ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::NotConnected
-            | ErrorKind::UnexpectedEof => PortError::Disconnected,
-            _ => PortError::Io(e.to_string()),
-        }
-    }
-
     impl<S: TimedStream> Port for StreamPort<S> {
         fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
             self.0
                 .write_all(bytes)
                 .and_then(|()| self.0.flush())
-                .map_err(io_error)
+                .map_err(PortError::from)
         }
 
         fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
             // A zero timeout means "poll", which a socket expresses as a 1 ms wait.
             let timeout = timeout.max(Duration::from_millis(1));
-            self.0.set_timeout(Some(timeout)).map_err(io_error)?;
-            let mut buf = vec![0u8; max.max(1)];
-            match self.0.read(&mut buf) {
-                Ok(0) => Err(PortError::Disconnected),
-                Ok(n) => {
-                    buf.truncate(n);
-                    Ok(buf)
-                }
-                Err(e) => Err(io_error(e)),
-            }
+            self.0.set_timeout(Some(timeout))?;
+            super::read_some(&mut self.0, max)
         }
 
         fn discard_input(&mut self) {

@@ -1,7 +1,7 @@
 //! Serial lines through the `serialport` crate (built without libudev: ports are named by
 //! path in the configuration, never enumerated).
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use serialport::{ClearBuffer, SerialPort, TTYPort};
@@ -52,22 +52,12 @@ impl SerialLine {
     }
 }
 
-fn io_error(e: std::io::Error) -> PortError {
-    match e.kind() {
-        ErrorKind::TimedOut | ErrorKind::WouldBlock => PortError::Timeout,
-        ErrorKind::BrokenPipe | ErrorKind::NotConnected | ErrorKind::UnexpectedEof => {
-            PortError::Disconnected
-        }
-        _ => PortError::Io(e.to_string()),
-    }
-}
-
 impl Port for SerialLine {
     fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
         self.port
             .write_all(bytes)
             .and_then(|()| self.port.flush())
-            .map_err(io_error)
+            .map_err(PortError::from)
     }
 
     fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
@@ -75,16 +65,7 @@ impl Port for SerialLine {
         self.port
             .set_timeout(wait)
             .map_err(|e| PortError::Io(e.to_string()))?;
-        let mut buf = vec![0u8; max.max(1)];
-        match self.port.read(&mut buf) {
-            // A tty read of 0 bytes is the line's hangup (the other side closed).
-            Ok(0) => Err(PortError::Disconnected),
-            Ok(n) => {
-                buf.truncate(n);
-                Ok(buf)
-            }
-            Err(e) => Err(io_error(e)),
-        }
+        driver_kit::read_some(&mut self.port, max)
     }
 
     fn discard_input(&mut self) {

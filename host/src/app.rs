@@ -5,8 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{Config, Rate, TaxConfig};
+use crate::core::Core;
 use crate::devices::Devices;
 use crate::faces;
+use crate::journal::Journal;
 use crate::plugins::bindings::tax;
 use crate::plugins::{
     LayoutPlugin, LoadReport, Origin, PluginError, PluginRuntime, RuntimeConfig, TaxPlugin,
@@ -95,6 +97,7 @@ pub struct Host {
     pub config: Config,
     pub plugins: Plugins,
     pub devices: Devices,
+    pub core: Arc<Core>,
     /// The in-process emulators (used by devices whose transport is `emulator`).
     pub emulators: Emulators,
 }
@@ -130,19 +133,32 @@ impl Host {
         tracing::info!(data_dir = %data_dir.display(), "starting");
         let plugins = Plugins::load(&runtime, &config)?;
         let devices = Devices::start(&config.devices, &runtime, &emulators)?;
+        let journal_path = data_dir.join("journal.sqlite");
+        let journal = Journal::open(&journal_path).map_err(|e| {
+            anyhow::anyhow!("cannot open the journal {}: {e}", journal_path.display())
+        })?;
+        let core = Core::new(
+            journal,
+            devices.clone(),
+            plugins.clone(),
+            jurisdiction(&config.tax),
+        );
         Ok(Arc::new(Self {
             config,
             plugins,
             devices,
+            core,
             emulators,
         }))
     }
 }
 
-/// Binds the listener and returns its address and the server future (run it to serve).
+/// Resolves what a crash left open, then binds the listener and returns its address and the
+/// server future (run it to serve). No request is taken before recovery has finished.
 pub async fn bind(
     host: Arc<Host>,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = ()>)> {
+    host.core.recover().await;
     let listener = tokio::net::TcpListener::bind(host.config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", host.config.listen))?;

@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod config;
+pub mod core;
 pub mod devices;
 pub mod faces;
+pub mod journal;
 pub mod plugins;
 pub mod transport;

@@ -4,6 +4,7 @@
 
 pub mod docs;
 pub mod receipts;
+pub mod ws;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

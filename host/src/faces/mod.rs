@@ -1,6 +1,8 @@
 //! The network faces. Each parses its own format and maps errors back to it; none knows a vendor.
 
+pub mod decimal;
 pub mod health;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -12,10 +14,12 @@ use crate::app::Host;
 pub fn routes(
     host: Arc<Host>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
-    health::route(host).recover(|_rejection: warp::Rejection| async {
-        Ok::<_, std::convert::Infallible>(warp::reply::with_status(
-            warp::reply::json(&serde_json::json!({ "error": "not found" })),
-            warp::http::StatusCode::NOT_FOUND,
-        ))
-    })
+    health::route(host.clone())
+        .or(ws::route(host))
+        .recover(|_rejection: warp::Rejection| async {
+            Ok::<_, std::convert::Infallible>(warp::reply::with_status(
+                warp::reply::json(&serde_json::json!({ "error": "not found" })),
+                warp::http::StatusCode::NOT_FOUND,
+            ))
+        })
 }

@@ -1,0 +1,201 @@
+//! Creating a document: the lines are taxed by the tax plugin, and the document is journaled
+//! with its figures, so every later step (payment, receipt, reprint, return) reads them back
+//! from the journal instead of computing them again.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Core, CoreError, Created};
+use crate::plugins::bindings::tax;
+
+/// A line as a face hands it over: integers only (the face converted any decimal input).
+#[derive(Debug, Clone)]
+pub struct SaleLine {
+    pub name: String,
+    pub barcode: Option<String>,
+    /// Kopecks (tiyin) per unit.
+    pub price: i64,
+    /// Thousandths.
+    pub quantity: i64,
+    pub discount: i64,
+    pub tax: tax::TaxSpec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    Sale,
+    Return,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Sale => "sale",
+            DocKind::Return => "return",
+        }
+    }
+
+    pub fn wit(self) -> tax::DocumentKind {
+        match self {
+            DocKind::Sale => tax::DocumentKind::Sale,
+            DocKind::Return => tax::DocumentKind::SaleReturn,
+        }
+    }
+}
+
+/// A VAT rate as the journal keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VatRecord {
+    Rate(i32),
+    Computed(i32),
+    None,
+}
+
+impl From<tax::Vat> for VatRecord {
+    fn from(v: tax::Vat) -> Self {
+        match v {
+            tax::Vat::Rate(r) => VatRecord::Rate(r),
+            tax::Vat::Computed(r) => VatRecord::Computed(r),
+            tax::Vat::None => VatRecord::None,
+        }
+    }
+}
+
+impl From<VatRecord> for tax::Vat {
+    fn from(v: VatRecord) -> Self {
+        match v {
+            VatRecord::Rate(r) => tax::Vat::Rate(r),
+            VatRecord::Computed(r) => tax::Vat::Computed(r),
+            VatRecord::None => tax::Vat::None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BodyLine {
+    pub name: String,
+    pub barcode: Option<String>,
+    pub price: i64,
+    pub quantity: i64,
+    pub discount: i64,
+    pub amount: i64,
+    pub tax: i64,
+    pub vat: VatRecord,
+    pub vat_code: Option<u8>,
+}
+
+/// What the journal keeps of a document's figures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DocumentBody {
+    pub kind: DocKind,
+    pub lines: Vec<BodyLine>,
+    pub total: i64,
+    pub warnings: Vec<String>,
+}
+
+impl Core {
+    /// Taxes the lines with the tax plugin and journals the document (state `created`).
+    pub async fn create_document(
+        &self,
+        device: &str,
+        cashier: &str,
+        kind: DocKind,
+        lines: Vec<SaleLine>,
+        request: &str,
+    ) -> Result<Created, CoreError> {
+        if cashier.trim().is_empty() {
+            return Err(CoreError::InvalidInput("cashier is empty".into()));
+        }
+        if lines.is_empty() {
+            return Err(CoreError::InvalidInput("the document has no lines".into()));
+        }
+        self.require_open_shift(device).await?;
+        let body = self.tax(kind, &lines).await?;
+        let id = self
+            .journal()
+            .insert_document(&crate::journal::NewDocument {
+                device,
+                kind: kind.as_str(),
+                cashier,
+                total: body.total,
+                body: &body,
+                request,
+                refers_to: None,
+            })?;
+        Ok(Created {
+            document_id: id,
+            total: body.total,
+            warnings: body.warnings,
+        })
+    }
+
+    /// Runs the tax plugin on a worker thread (a hostile plugin may burn its whole CPU budget).
+    pub(super) async fn tax(
+        &self,
+        kind: DocKind,
+        lines: &[SaleLine],
+    ) -> Result<DocumentBody, CoreError> {
+        let today = chrono::Local::now().date_naive();
+        use chrono::Datelike;
+        let doc = tax::Document {
+            kind: kind.wit(),
+            date: tax::Date {
+                year: today.year() as u16,
+                month: today.month() as u8,
+                day: today.day() as u8,
+            },
+            jurisdiction: self.jurisdiction.clone(),
+            lines: lines
+                .iter()
+                .map(|l| tax::Line {
+                    name: l.name.clone(),
+                    price: l.price,
+                    quantity: l.quantity,
+                    discount: l.discount,
+                    tax: l.tax,
+                    calc: tax::CalcType::InPrice,
+                    margin: None,
+                })
+                .collect(),
+        };
+        let plugin = self.plugins.tax.clone();
+        let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+            .map_err(|e| CoreError::Tax(e.to_string()))?
+            .map_err(|e| CoreError::Tax(describe_tax_error(&e)))?;
+        let body_lines = lines
+            .iter()
+            .zip(&result.lines)
+            .map(|(l, r)| BodyLine {
+                name: l.name.clone(),
+                barcode: l.barcode.clone(),
+                price: l.price,
+                quantity: l.quantity,
+                discount: l.discount,
+                amount: r.amount,
+                tax: r.tax,
+                vat: r.vat.into(),
+                vat_code: r.vat_code,
+            })
+            .collect();
+        Ok(DocumentBody {
+            kind,
+            lines: body_lines,
+            total: result.total,
+            warnings: result.warnings.into_iter().map(|w| w.message).collect(),
+        })
+    }
+}
+
+fn describe_tax_error(e: &tax::TaxError) -> String {
+    match e {
+        tax::TaxError::UnsupportedCountry(c) => format!("unsupported country {c}"),
+        tax::TaxError::UnknownTaxCode(p)
+        | tax::TaxError::RateNotAllowed(p)
+        | tax::TaxError::InvalidLine(p)
+        | tax::TaxError::Overflow(p) => format!("line {}: {}", p.line + 1, p.message),
+        tax::TaxError::EmptyDocument => "the document has no lines".into(),
+    }
+}

@@ -1,0 +1,304 @@
+//! Fiscalization of a journaled document: the intent (with the register's last document number
+//! before, so recovery can tell what happened) is synced before the receipt goes to the
+//! register, the outcome after; then a copy is laid out and printed on the receipt printer.
+
+use serde_json::{Value, json};
+
+use super::crash::CrashPoint;
+use super::document::{DocKind, DocumentBody};
+use super::{Core, CoreError, FiscalRecord};
+use crate::config::DeviceKind;
+use crate::devices::DeviceError;
+use crate::journal::DocumentRow;
+use crate::plugins::bindings::device::exports::fiscal::host::register::{
+    FiscalReceipt, ReceiptItem, ReceiptPayments,
+};
+use crate::plugins::bindings::device::fiscal::host::driver_types::{
+    Cashier, ErrorClass, FiscalResult,
+};
+use crate::plugins::bindings::layout;
+use crate::plugins::bindings::layout::DateTime;
+
+/// How fiscalization ended when it did not succeed.
+pub(super) enum NotFiscalized {
+    /// The register refused the receipt (its own error): nothing was registered.
+    Refused(String),
+    /// The register's answer was lost and asking it afterwards did not settle the question.
+    Unknown(String),
+    /// The core could not even start (journal or configuration).
+    Failed(CoreError),
+}
+
+pub(super) fn record(result: &FiscalResult) -> FiscalRecord {
+    FiscalRecord {
+        shift_number: result.shift_number,
+        receipt_number: result.receipt_number,
+        document_number: result.document_number,
+        fiscal_sign: result.fiscal_sign.clone(),
+        fn_number: result.fn_number.clone(),
+        registration_number: result.registration_number.clone(),
+        date_time: iso(&result.date_time),
+    }
+}
+
+pub(super) fn iso(dt: &DateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.date.year, dt.date.month, dt.date.day, dt.hour, dt.minute, dt.second
+    )
+}
+
+pub(super) fn body(doc: &DocumentRow) -> Result<DocumentBody, CoreError> {
+    serde_json::from_value(doc.body.clone())
+        .map_err(|e| CoreError::Internal(format!("document {}: {e}", doc.id)))
+}
+
+fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) -> FiscalReceipt {
+    FiscalReceipt {
+        kind: body.kind.wit(),
+        cashier: Cashier {
+            name: doc.cashier.clone(),
+            tax_id: None,
+        },
+        items: body
+            .lines
+            .iter()
+            .map(|l| ReceiptItem {
+                name: l.name.clone(),
+                price: l.price,
+                quantity: l.quantity,
+                amount: l.amount,
+                vat: l.vat.into(),
+                vat_code: l.vat_code,
+                tax: l.tax,
+                subject: 1,
+                method: 4,
+            })
+            .collect(),
+        payments,
+        total: body.total,
+        taxation_system: 0,
+        footer: Vec::new(),
+    }
+}
+
+impl Core {
+    /// Registers the document on its register. On success the document is `fiscalized`.
+    pub(super) async fn fiscalize(
+        &self,
+        doc: &DocumentRow,
+        payments: ReceiptPayments,
+    ) -> Result<FiscalRecord, NotFiscalized> {
+        let body = body(doc).map_err(NotFiscalized::Failed)?;
+        let register = self
+            .register(Some(&doc.device))
+            .map_err(NotFiscalized::Failed)?;
+        // The last document before ours: recovery compares the register's last document with it.
+        let last_before = register
+            .register(|g, s| g.call_last_fiscal_document(s))
+            .await
+            .map_err(|e| NotFiscalized::Failed(e.into()))?
+            .document_number;
+        let intent = self
+            .journal()
+            .begin_intent(
+                Some(doc.id),
+                &doc.device,
+                "register-receipt",
+                &json!({ "last_before": last_before, "total": body.total }),
+            )
+            .map_err(|e| NotFiscalized::Failed(e.into()))?;
+        self.crash_point(CrashPoint::AfterIntent);
+        let fiscal_receipt = receipt(doc, &body, payments);
+        let answer = register
+            .register(move |g, s| g.call_register_receipt(s, &fiscal_receipt))
+            .await;
+        self.crash_point(CrashPoint::AfterExchange);
+        match answer {
+            Ok(result) => {
+                let fiscal = record(&result);
+                self.note_fiscalized(doc.id, intent, &fiscal)
+                    .map_err(NotFiscalized::Failed)?;
+                Ok(fiscal)
+            }
+            Err(e) if refused_by_register(&e) => {
+                let _ = self.journal().finish_intent(
+                    intent,
+                    "failed",
+                    &json!({ "refused": e.to_string() }),
+                );
+                Err(NotFiscalized::Refused(e.to_string()))
+            }
+            // The answer was lost: ask the register what it registered, do not guess.
+            Err(e) => match self
+                .resolve_receipt_intent(&doc.device, doc.id, intent, last_before, body.total)
+                .await
+            {
+                Ok(Some(fiscal)) => Ok(fiscal),
+                Ok(None) => Err(NotFiscalized::Refused(e.to_string())),
+                Err(why) => Err(NotFiscalized::Unknown(format!(
+                    "{e}; asking the register afterwards: {why}"
+                ))),
+            },
+        }
+    }
+
+    pub(super) fn note_fiscalized(
+        &self,
+        doc_id: i64,
+        intent: i64,
+        fiscal: &FiscalRecord,
+    ) -> Result<(), CoreError> {
+        let value = serde_json::to_value(fiscal).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let mut journal = self.journal();
+        journal.finish_intent(intent, "done", &value)?;
+        journal.set_document_state(doc_id, "fiscalized", Some(&value))?;
+        Ok(())
+    }
+
+    /// Prints a copy laid out by the layout plugin on the receipt printer, if there is one.
+    /// The register has printed its own receipt; a failure here loses nothing fiscal.
+    pub(super) async fn print_copy(
+        &self,
+        doc: &DocumentRow,
+        fiscal: &FiscalRecord,
+        payments: Vec<layout::Payment>,
+    ) -> Option<String> {
+        let printer = self.devices.first(DeviceKind::Printer)?.clone();
+        let body = match body(doc) {
+            Ok(b) => b,
+            Err(e) => return Some(e.to_string()),
+        };
+        let receipt = layout_receipt(doc, &body, fiscal, payments);
+        let plugin = self.plugins.layout.clone();
+        let width = 42;
+        let elements =
+            match tokio::task::spawn_blocking(move || plugin.render(&receipt, width)).await {
+                Ok(Ok(Ok(elements))) => elements,
+                Ok(Ok(Err(e))) => return Some(format!("layout: {e:?}")),
+                Ok(Err(e)) => return Some(e.to_string()),
+                Err(e) => return Some(e.to_string()),
+            };
+        match printer
+            .register(move |g, s| g.call_print(s, &elements))
+            .await
+        {
+            Ok(()) => {
+                let _ = self.journal().set_document_state(doc.id, "printed", None);
+                None
+            }
+            Err(e) => Some(e.to_string()),
+        }
+    }
+}
+
+/// The register answered with an error of its own: the receipt is not registered.
+fn refused_by_register(e: &DeviceError) -> bool {
+    !matches!(e.class(), Some(ErrorClass::Communication) | None)
+}
+
+fn layout_receipt(
+    doc: &DocumentRow,
+    body: &DocumentBody,
+    fiscal: &FiscalRecord,
+    payments: Vec<layout::Payment>,
+) -> layout::Receipt {
+    let dt = parse_iso(&fiscal.date_time);
+    let mut taxes: Vec<layout::TaxTotal> = Vec::new();
+    for line in &body.lines {
+        let vat: layout::Vat = line.vat.into();
+        match taxes.iter_mut().find(|t| t.vat == vat) {
+            Some(t) => {
+                t.base += line.amount;
+                t.tax += line.tax;
+            }
+            None => taxes.push(layout::TaxTotal {
+                vat,
+                base: line.amount,
+                tax: line.tax,
+            }),
+        }
+    }
+    layout::Receipt {
+        header: layout::Header {
+            organisation: "Fiscal Host".into(),
+            tax_id: None,
+            address: None,
+            lines: vec![],
+        },
+        kind: body.kind.wit(),
+        currency: "RUB".into(),
+        cashier: Some(doc.cashier.clone()),
+        document_number: Some(doc.id.to_string()),
+        date_time: dt,
+        lines: body
+            .lines
+            .iter()
+            .map(|l| layout::ReceiptLine {
+                name: l.name.clone(),
+                price: l.price,
+                quantity: l.quantity,
+                unit: None,
+                discount: l.discount,
+                amount: l.amount,
+                vat: l.vat.into(),
+                tax: l.tax,
+            })
+            .collect(),
+        payments,
+        taxes,
+        total: body.total,
+        fiscal: Some(layout::FiscalRequisites {
+            fn_number: fiscal.fn_number.clone(),
+            document_number: fiscal.document_number,
+            fiscal_sign: fiscal.fiscal_sign.clone(),
+            shift_number: fiscal.shift_number,
+            receipt_number: fiscal.receipt_number,
+            registration_number: fiscal.registration_number.clone(),
+            date_time: dt,
+        }),
+        footer: vec![],
+    }
+}
+
+fn parse_iso(text: &str) -> DateTime {
+    let n = |range: std::ops::Range<usize>| {
+        text.get(range)
+            .and_then(|s| s.parse::<u16>().ok())
+            .unwrap_or(0)
+    };
+    DateTime {
+        date: layout::Date {
+            year: n(0..4),
+            month: n(5..7) as u8,
+            day: n(8..10) as u8,
+        },
+        hour: n(11..13) as u8,
+        minute: n(14..16) as u8,
+        second: n(17..19) as u8,
+    }
+}
+
+/// A payment as the layout prints it.
+pub(super) fn card_payment(amount: i64, rrn: &str) -> layout::Payment {
+    layout::Payment {
+        kind: layout::PaymentKind::Cashless,
+        amount,
+        details: vec![format!("RRN {rrn}")],
+    }
+}
+
+pub(super) fn doc_kind(doc: &DocumentRow) -> DocKind {
+    if doc.kind == "return" {
+        DocKind::Return
+    } else {
+        DocKind::Sale
+    }
+}
+
+#[allow(dead_code)]
+pub(super) fn fiscal_of(doc: &DocumentRow) -> Option<FiscalRecord> {
+    doc.fiscal
+        .clone()
+        .and_then(|v: Value| serde_json::from_value(v).ok())
+}

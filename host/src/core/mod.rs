@@ -1,0 +1,200 @@
+//! The fiscal core: the one place that decides. Document lifecycle (created → paid →
+//! fiscalized → printed, or cancelled), shifts, card payments and the payment ↔ fiscal saga,
+//! idempotency and crash recovery. Faces turn their requests into these calls and map
+//! `CoreError` to their own formats; the core never formats a reply.
+
+mod crash;
+mod document;
+mod fiscal;
+mod recovery;
+mod refunds;
+mod sale;
+mod shifts;
+
+use std::sync::{Arc, Mutex};
+
+pub use crash::CrashPoint;
+pub use document::{DocKind, DocumentBody, SaleLine};
+pub use recovery::RecoveryReport;
+
+use crate::app::Plugins;
+use crate::config::DeviceKind;
+use crate::devices::{DeviceError, DeviceHandle, Devices};
+use crate::journal::{Journal, JournalError};
+use crate::plugins::bindings::device::fiscal::host::driver_types::ErrorClass;
+use crate::plugins::bindings::tax;
+
+/// Why a command failed, in the core's terms; each face maps these once to its own codes.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("invalid value: {0}")]
+    InvalidInput(String),
+    #[error("there is no open document")]
+    NoOpenDocument,
+    #[error("the amount {got} differs from the document's {expected}")]
+    AmountMismatch { expected: i64, got: i64 },
+    #[error("the shift is not open")]
+    ShiftClosed,
+    #[error("the shift is already open")]
+    ShiftAlreadyOpen,
+    #[error("the shift is older than 24 hours; close it first")]
+    ShiftExpired,
+    #[error("the payment was declined (response code {code}): {text}")]
+    PaymentDeclined { code: u32, text: String },
+    #[error("the register refused the receipt: {reason}; the payment {}", if *.reversed { "was reversed" } else { "could NOT be reversed" })]
+    ReceiptRefused { reason: String, reversed: bool },
+    #[error("device unavailable: {0}")]
+    DeviceUnavailable(String),
+    #[error("no such payment, or the amount exceeds what is left of it")]
+    PaymentNotFound,
+    #[error("tax calculation: {0}")]
+    Tax(String),
+    #[error("the outcome at the device is unknown: {0}")]
+    OutcomeUnknown(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<JournalError> for CoreError {
+    fn from(e: JournalError) -> Self {
+        CoreError::Internal(e.to_string())
+    }
+}
+
+impl From<DeviceError> for CoreError {
+    fn from(e: DeviceError) -> Self {
+        match e.class() {
+            Some(ErrorClass::ShiftClosed) => CoreError::ShiftClosed,
+            Some(ErrorClass::ShiftAlreadyOpen) => CoreError::ShiftAlreadyOpen,
+            Some(ErrorClass::ShiftExpired) => CoreError::ShiftExpired,
+            _ => CoreError::DeviceUnavailable(e.to_string()),
+        }
+    }
+}
+
+/// What a fiscalized document got from the register.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct FiscalRecord {
+    pub shift_number: u32,
+    pub receipt_number: u32,
+    pub document_number: u32,
+    pub fiscal_sign: String,
+    pub fn_number: String,
+    pub registration_number: String,
+    /// ISO 8601 as the register reported it.
+    pub date_time: String,
+}
+
+/// The answer to a card payment that ended in a fiscal receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub document_id: i64,
+    pub rrn: String,
+    pub auth_id: i64,
+    pub fiscal: FiscalRecord,
+    /// Set when the receipt could not be printed on the receipt printer (it is fiscalized).
+    pub print_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub document_id: i64,
+    pub total: i64,
+    pub warnings: Vec<String>,
+}
+
+/// The answer to a reversal or a refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cancelled {
+    pub response_code: u32,
+    /// The return receipt registered for a fiscalized sale.
+    pub return_receipt: Option<FiscalRecord>,
+}
+
+pub struct Core {
+    journal: Mutex<Journal>,
+    devices: Devices,
+    plugins: Plugins,
+    jurisdiction: tax::Jurisdiction,
+    crash: Option<CrashPoint>,
+}
+
+impl Core {
+    pub fn new(
+        journal: Journal,
+        devices: Devices,
+        plugins: Plugins,
+        jurisdiction: tax::Jurisdiction,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            journal: Mutex::new(journal),
+            devices,
+            plugins,
+            jurisdiction,
+            crash: CrashPoint::from_env(),
+        })
+    }
+
+    pub fn devices(&self) -> &Devices {
+        &self.devices
+    }
+
+    /// The journal, for one short synchronous step; never held across a device call.
+    pub(crate) fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A fiscal register by id, or the first one configured.
+    pub fn register(&self, id: Option<&str>) -> Result<&DeviceHandle, CoreError> {
+        let handle = match id {
+            Some(id) => self
+                .devices
+                .get(id)
+                .map_err(|e| CoreError::InvalidInput(e.to_string()))?,
+            None => self
+                .devices
+                .first(DeviceKind::FiscalRegister)
+                .ok_or_else(|| {
+                    CoreError::DeviceUnavailable("no fiscal register is configured".into())
+                })?,
+        };
+        if handle.kind() != DeviceKind::FiscalRegister {
+            return Err(CoreError::InvalidInput(format!(
+                "device {} is not a fiscal register",
+                handle.id()
+            )));
+        }
+        Ok(handle)
+    }
+
+    fn terminal(&self) -> Result<&DeviceHandle, CoreError> {
+        self.devices
+            .first(DeviceKind::PaymentTerminal)
+            .ok_or_else(|| CoreError::DeviceUnavailable("no payment terminal is configured".into()))
+    }
+
+    /// A reply a face already gave to a request with this key, and its document.
+    pub fn stored_reply(
+        &self,
+        face: &str,
+        key: &str,
+    ) -> Result<Option<(String, Option<i64>)>, CoreError> {
+        Ok(self.journal().reply(face, key)?)
+    }
+
+    pub fn store_reply(
+        &self,
+        face: &str,
+        key: &str,
+        reply: &str,
+        document: Option<i64>,
+    ) -> Result<(), CoreError> {
+        Ok(self.journal().store_reply(face, key, reply, document)?)
+    }
+
+    fn crash_point(&self, point: CrashPoint) {
+        if self.crash == Some(point) {
+            crash::die(point);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Money back: a reversal by `auth_id` or a refund by `rrn` and amount. When the payment's
+//! sale was fiscalized, the host registers the matching return receipt itself, so money and
+//! books never disagree.
+
+use super::document::{DocKind, DocumentBody};
+use super::fiscal::{NotFiscalized, card_payment};
+use super::sale::transaction_json;
+use super::{Cancelled, Core, CoreError, FiscalRecord};
+use crate::journal::{NewDocument, PaymentRow};
+use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
+use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
+
+impl Core {
+    /// Reverses the payment with this `auth_id` (seed 000 `cancel_payment`).
+    pub async fn cancel_payment(&self, auth_id: i64) -> Result<Cancelled, CoreError> {
+        let payment = self
+            .journal()
+            .payment_by_auth_id(auth_id)?
+            .filter(|p| p.state == "approved" && p.refunded == 0)
+            .ok_or(CoreError::PaymentNotFound)?;
+        let terminal = self.terminal()?;
+        let id = u32::try_from(auth_id).map_err(|_| CoreError::PaymentNotFound)?;
+        let t = terminal.terminal(move |g, s| g.call_cancel(s, id)).await?;
+        if t.outcome != Outcome::Approved {
+            return Err(CoreError::PaymentDeclined {
+                code: t.response_code,
+                text: t.text,
+            });
+        }
+        self.journal().settle_payment(
+            payment.id,
+            "reversed",
+            None,
+            None,
+            Some(&transaction_json(&t)),
+        )?;
+        let return_receipt = self.return_for(&payment, payment.amount).await?;
+        Ok(Cancelled {
+            response_code: t.response_code,
+            return_receipt,
+        })
+    }
+
+    /// Refunds `amount` of the payment with this `rrn` (seed 000 `cancel_payment_by_link`).
+    pub async fn refund_by_link(&self, rrn: &str, amount: i64) -> Result<Cancelled, CoreError> {
+        if amount <= 0 {
+            return Err(CoreError::InvalidInput("amount must be above 0".into()));
+        }
+        let payment = self
+            .journal()
+            .payment_by_rrn(rrn)?
+            .filter(|p| p.state == "approved" && p.amount - p.refunded >= amount)
+            .ok_or(CoreError::PaymentNotFound)?;
+        let terminal = self.terminal()?;
+        let reference = rrn.to_owned();
+        let t = terminal
+            .terminal(move |g, s| g.call_refund(s, &reference, amount))
+            .await?;
+        if t.outcome != Outcome::Approved {
+            return Err(CoreError::PaymentDeclined {
+                code: t.response_code,
+                text: t.text,
+            });
+        }
+        self.journal().add_refund(payment.id, amount)?;
+        let return_receipt = self.return_for(&payment, amount).await?;
+        Ok(Cancelled {
+            response_code: t.response_code,
+            return_receipt,
+        })
+    }
+
+    /// Registers the return receipt for money given back on a fiscalized sale: the sale's own
+    /// lines when all of it went back, otherwise one line for the part, taxed at the rate of
+    /// the sale's largest line.
+    async fn return_for(
+        &self,
+        payment: &PaymentRow,
+        amount: i64,
+    ) -> Result<Option<FiscalRecord>, CoreError> {
+        let sale = self
+            .journal()
+            .document(payment.document_id)?
+            .ok_or_else(|| CoreError::Internal("the payment's document vanished".into()))?;
+        if sale.kind != "sale" || !matches!(sale.state.as_str(), "fiscalized" | "printed") {
+            return Ok(None);
+        }
+        let sale_body = super::fiscal::body(&sale)?;
+        let body = if amount == sale_body.total {
+            DocumentBody {
+                kind: DocKind::Return,
+                ..sale_body
+            }
+        } else {
+            let largest = sale_body
+                .lines
+                .iter()
+                .max_by_key(|l| l.amount)
+                .ok_or_else(|| CoreError::Internal("a sale without lines".into()))?;
+            let spec = match largest.vat {
+                super::document::VatRecord::Rate(r) => {
+                    crate::plugins::bindings::tax::TaxSpec::Percent(r)
+                }
+                super::document::VatRecord::Computed(r) => {
+                    crate::plugins::bindings::tax::TaxSpec::Computed(r)
+                }
+                super::document::VatRecord::None => crate::plugins::bindings::tax::TaxSpec::Exempt,
+            };
+            let line = super::SaleLine {
+                name: format!("Частичный возврат: {}", largest.name),
+                barcode: None,
+                price: amount,
+                quantity: 1000,
+                discount: 0,
+                tax: spec,
+            };
+            self.tax(DocKind::Return, &[line]).await?
+        };
+        let request = serde_json::json!({ "return_of": sale.id, "amount": amount }).to_string();
+        let id = self.journal().insert_document(&NewDocument {
+            device: &sale.device,
+            kind: DocKind::Return.as_str(),
+            cashier: &sale.cashier,
+            total: body.total,
+            body: &body,
+            request: &request,
+            refers_to: Some(sale.id),
+        })?;
+        let doc = self.journal().document(id)?.expect("just written");
+        let payments = ReceiptPayments {
+            cash: 0,
+            cashless: body.total,
+            prepayment: 0,
+            credit: 0,
+            counter_provision: 0,
+        };
+        match self.fiscalize(&doc, payments).await {
+            Ok(fiscal) => {
+                let rrn = payment.rrn.clone().unwrap_or_default();
+                let _ = self
+                    .print_copy(&doc, &fiscal, vec![card_payment(body.total, &rrn)])
+                    .await;
+                Ok(Some(fiscal))
+            }
+            // The money went back but the return receipt did not register: say so loudly; the
+            // journal keeps the return document in `created` for a retry.
+            Err(NotFiscalized::Refused(why)) | Err(NotFiscalized::Unknown(why)) => {
+                Err(CoreError::OutcomeUnknown(format!(
+                    "the money was returned, the return receipt (document {id}) is not registered: {why}"
+                )))
+            }
+            Err(NotFiscalized::Failed(e)) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Shifts: one open shift per register, opened by a cashier, at most 24 hours long (the
+//! register enforces it and says so; the core turns that into `ShiftExpired`), and a force
+//! close that closes whatever state the register is in.
+
+use serde_json::json;
+
+use super::{Core, CoreError};
+use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
+
+fn cashier(name: &str) -> Cashier {
+    Cashier {
+        name: name.to_owned(),
+        tax_id: None,
+    }
+}
+
+impl Core {
+    pub async fn open_shift(
+        &self,
+        device: &str,
+        cashier_name: &str,
+        request: &str,
+    ) -> Result<u32, CoreError> {
+        if cashier_name.trim().is_empty() {
+            return Err(CoreError::InvalidInput("cashier is empty".into()));
+        }
+        let register = self.register(Some(device))?;
+        let status = register.register(|g, s| g.call_status(s)).await?;
+        match status.shift {
+            ShiftState::Open => return Err(CoreError::ShiftAlreadyOpen),
+            ShiftState::Expired => return Err(CoreError::ShiftExpired),
+            ShiftState::Closed => {}
+        }
+        let who = cashier(cashier_name);
+        let result = register
+            .register(move |g, s| g.call_open_shift(s, &who))
+            .await;
+        self.record_shift(device, "open", Some(cashier_name), request, &result);
+        Ok(result?.shift_number)
+    }
+
+    pub async fn close_shift(
+        &self,
+        device: &str,
+        cashier_name: &str,
+        request: &str,
+    ) -> Result<u32, CoreError> {
+        if cashier_name.trim().is_empty() {
+            return Err(CoreError::InvalidInput("cashier is empty".into()));
+        }
+        let register = self.register(Some(device))?;
+        let who = cashier(cashier_name);
+        let result = register
+            .register(move |g, s| g.call_close_shift(s, &who))
+            .await;
+        self.record_shift(device, "close", Some(cashier_name), request, &result);
+        Ok(result?.shift_number)
+    }
+
+    /// "Аварийное завершение": cancels an open receipt if there is one, then closes the shift
+    /// if it is open or expired. A closed shift is already where this wants it.
+    pub async fn force_close_shift(
+        &self,
+        device: &str,
+        request: &str,
+    ) -> Result<Option<u32>, CoreError> {
+        let register = self.register(Some(device))?;
+        let status = register.register(|g, s| g.call_status(s)).await?;
+        if status.receipt_open {
+            register
+                .register(|g, s| g.call_cancel_open_receipt(s))
+                .await?;
+        }
+        if status.shift == ShiftState::Closed {
+            self.record_shift::<()>(device, "force-close", None, request, &Ok(()));
+            return Ok(None);
+        }
+        let who = cashier("Администратор");
+        let result = register
+            .register(move |g, s| g.call_close_shift(s, &who))
+            .await;
+        self.record_shift(device, "force-close", None, request, &result);
+        Ok(Some(result?.shift_number))
+    }
+
+    /// Sales need an open shift of less than 24 hours; asking the register costs one status
+    /// round trip and spares the customer a card charge that could not be fiscalized.
+    pub(super) async fn require_open_shift(&self, device: &str) -> Result<(), CoreError> {
+        let status = self
+            .register(Some(device))?
+            .register(|g, s| g.call_status(s))
+            .await?;
+        match status.shift {
+            ShiftState::Open => Ok(()),
+            ShiftState::Closed => Err(CoreError::ShiftClosed),
+            ShiftState::Expired => Err(CoreError::ShiftExpired),
+        }
+    }
+
+    fn record_shift<T: std::fmt::Debug>(
+        &self,
+        device: &str,
+        kind: &str,
+        cashier: Option<&str>,
+        request: &str,
+        result: &Result<T, crate::devices::DeviceError>,
+    ) {
+        let outcome = match result {
+            Ok(v) => json!({ "ok": format!("{v:?}") }),
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+        if let Err(e) = self
+            .journal()
+            .record_shift_event(device, kind, cashier, request, &outcome)
+        {
+            tracing::error!("journal: shift event not recorded: {e}");
+        }
+    }
+}

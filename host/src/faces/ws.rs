@@ -1,0 +1,378 @@
+//! The WebSocket face of seed 000: `ws://HOST:PORT/ws[?device=<id>]`.
+//!
+//! Parses `{"event", "data", "request_id"?}`, calls the core, and replies
+//! `{"event": "on<event>", "data": {...}}` on the same connection, which stays open after any
+//! error. Each connection holds its open document (the seed's `pay` names none). Error codes are
+//! mapped here, once (docs/websocket.md).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Map, Value, json};
+use warp::Filter;
+use warp::ws::{Message, WebSocket};
+
+use super::decimal;
+use crate::app::Host;
+use crate::core::{CoreError, DocKind, SaleLine};
+use crate::plugins::bindings::tax::TaxSpec;
+
+const FACE: &str = "ws";
+const OK_TEXT: &str = "Успешно";
+
+pub fn route(
+    host: Arc<Host>,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+    warp::path!("ws")
+        .and(warp::ws())
+        .and(warp::query::<HashMap<String, String>>())
+        .and_then(move |ws: warp::ws::Ws, query: HashMap<String, String>| {
+            let host = host.clone();
+            async move {
+                // An unknown device is refused before the upgrade, with the reason in the body.
+                let device = match host.core.register(query.get("device").map(String::as_str)) {
+                    Ok(d) => d.id().to_owned(),
+                    Err(e) => {
+                        return Ok::<_, warp::Rejection>(Box::new(warp::reply::with_status(
+                            warp::reply::json(&json!({ "error": true, "error_code": 4, "text": format!("Недопустимое значение: {e}") })),
+                            warp::http::StatusCode::NOT_FOUND,
+                        )) as Box<dyn warp::Reply>);
+                    }
+                };
+                Ok(Box::new(ws.on_upgrade(move |socket| serve(socket, host, device))) as Box<dyn warp::Reply>)
+            }
+        })
+}
+
+/// One connection: its device and its open document.
+struct Session {
+    host: Arc<Host>,
+    device: String,
+    open_document: Option<i64>,
+}
+
+async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
+    let (mut tx, mut rx) = socket.split();
+    let mut session = Session {
+        host,
+        device,
+        open_document: None,
+    };
+    while let Some(Ok(message)) = rx.next().await {
+        if message.is_close() {
+            break;
+        }
+        let Ok(text) = message.to_str() else { continue };
+        let reply = session.handle(text).await;
+        if tx.send(Message::text(reply.to_string())).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// A face-level failure: the seed's error code and a Russian text.
+struct Failure {
+    code: u32,
+    text: String,
+}
+
+fn failure(code: u32, text: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        text: text.into(),
+    }
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        let (code, text) = match &e {
+            CoreError::InvalidInput(m) => (4, format!("Недопустимое значение: {m}")),
+            CoreError::NoOpenDocument => (5, "Нет открытого документа".into()),
+            CoreError::AmountMismatch { expected, got } => (
+                6,
+                format!("Сумма не совпадает с суммой документа: {got} вместо {expected}"),
+            ),
+            CoreError::ShiftClosed => (7, "Смена не открыта".into()),
+            CoreError::ShiftAlreadyOpen => (8, "Смена уже открыта".into()),
+            CoreError::ShiftExpired => (9, "Смена превысила 24 часа: закройте смену".into()),
+            CoreError::PaymentDeclined { code, text } => {
+                (10, format!("Оплата отклонена (код {code}): {text}"))
+            }
+            CoreError::ReceiptRefused { reason, reversed } => (
+                11,
+                format!(
+                    "ККТ отказала в регистрации чека: {reason}. Оплата {}",
+                    if *reversed {
+                        "отменена"
+                    } else {
+                        "НЕ отменена, требуется вмешательство"
+                    }
+                ),
+            ),
+            CoreError::DeviceUnavailable(m) => (12, format!("Устройство недоступно: {m}")),
+            CoreError::PaymentNotFound => {
+                (13, "Платёж не найден или сумма превышает остаток".into())
+            }
+            CoreError::Tax(m) => (14, format!("Ошибка расчёта налогов: {m}")),
+            CoreError::Internal(m) => (15, format!("Внутренняя ошибка: {m}")),
+            CoreError::OutcomeUnknown(m) => (16, format!("Результат операции неизвестен: {m}")),
+        };
+        Failure { code, text }
+    }
+}
+
+/// Reads the fields of `data`; a missing or mistyped one is error 3, naming it.
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn missing(name: &str) -> Failure {
+        failure(3, format!("Не передано или неверного типа поле «{name}»"))
+    }
+    fn str(&self, name: &str) -> Result<&str, Failure> {
+        self.0
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| Self::missing(name))
+    }
+    fn int(&self, name: &str) -> Result<i64, Failure> {
+        self.0
+            .get(name)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| Self::missing(name))
+    }
+    fn number(&self, name: &str) -> Result<&serde_json::Number, Failure> {
+        match self.0.get(name) {
+            Some(Value::Number(n)) => Ok(n),
+            _ => Err(Self::missing(name)),
+        }
+    }
+    fn array(&self, name: &str) -> Result<&Vec<Value>, Failure> {
+        self.0
+            .get(name)
+            .and_then(Value::as_array)
+            .ok_or_else(|| Self::missing(name))
+    }
+}
+
+fn reply(event: &str, data: Value) -> Value {
+    json!({ "event": format!("on{event}"), "data": data })
+}
+
+fn error_reply(event: &str, f: &Failure) -> Value {
+    let mut data = json!({ "error": true, "error_code": f.code, "text": f.text });
+    if event.starts_with("cancel_payment") {
+        data["response_code"] = json!(f.code);
+    }
+    reply(event, data)
+}
+
+impl Session {
+    async fn handle(&mut self, text: &str) -> Value {
+        let request: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return error_reply("error", &failure(1, format!("Некорректный JSON: {e}"))),
+        };
+        let Some(event) = request.get("event").and_then(Value::as_str) else {
+            return error_reply("error", &Fields::missing("event"));
+        };
+        let request_id = request
+            .get("request_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(key) = &request_id {
+            match self.host.core.stored_reply(FACE, key) {
+                Ok(Some((stored, document))) => {
+                    if event == "create_doc" {
+                        self.open_document = document;
+                    }
+                    return serde_json::from_str(&stored).unwrap_or_else(|_| json!(stored));
+                }
+                Ok(None) => {}
+                Err(e) => return error_reply(event, &Failure::from(e)),
+            }
+        }
+        let empty = Map::new();
+        let data = request
+            .get("data")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let outcome = self.dispatch(event, Fields(data), text).await;
+        match outcome {
+            Ok((data, document)) => {
+                let answer = reply(event, data);
+                if let Some(key) = &request_id {
+                    // Only successes are kept: a failed request may be repeated to better luck.
+                    if let Err(e) =
+                        self.host
+                            .core
+                            .store_reply(FACE, key, &answer.to_string(), document)
+                    {
+                        tracing::error!("journal: reply to {key} not stored: {e}");
+                    }
+                }
+                answer
+            }
+            Err(f) => error_reply(event, &f),
+        }
+    }
+
+    /// Runs one event; the document id travels with the reply so a replay can restore it.
+    async fn dispatch(
+        &mut self,
+        event: &str,
+        data: Fields<'_>,
+        raw: &str,
+    ) -> Result<(Value, Option<i64>), Failure> {
+        let core = &self.host.core;
+        let ok = |extra: Value| {
+            let mut data = json!({ "error": false, "error_code": 0, "text": OK_TEXT });
+            if let (Some(d), Value::Object(extra)) = (data.as_object_mut(), extra) {
+                d.extend(extra);
+            }
+            data
+        };
+        match event {
+            "open_shift" => {
+                let cashier = data.str("cashier")?;
+                let shift = core.open_shift(&self.device, cashier, raw).await?;
+                Ok((ok(json!({ "shift_number": shift })), None))
+            }
+            "close_shift" => {
+                let cashier = data.str("cashier")?;
+                let shift = core.close_shift(&self.device, cashier, raw).await?;
+                Ok((ok(json!({ "shift_number": shift })), None))
+            }
+            "force_close_shift" => {
+                let shift = core.force_close_shift(&self.device, raw).await?;
+                Ok((ok(json!({ "shift_number": shift })), None))
+            }
+            "create_doc" => {
+                let cashier = data.str("cashier")?;
+                let kind = match data.int("doc_type")? {
+                    2 => DocKind::Sale,
+                    3 => DocKind::Return,
+                    other => {
+                        return Err(failure(
+                            4,
+                            format!(
+                                "Недопустимое значение: doc_type {other} (2 — продажа, 3 — возврат)"
+                            ),
+                        ));
+                    }
+                };
+                let lines = wares(data.array("wares")?)?;
+                let created = core
+                    .create_document(&self.device, cashier, kind, lines, raw)
+                    .await?;
+                self.open_document = Some(created.document_id);
+                let mut extra = json!({ "amount": created.total, "cashier": cashier });
+                if !created.warnings.is_empty() {
+                    extra["warnings"] = json!(created.warnings);
+                }
+                Ok((ok(extra), Some(created.document_id)))
+            }
+            "pay" => {
+                let amount = data.int("amount")?;
+                let document = self.open_document.ok_or(CoreError::NoOpenDocument)?;
+                let result = core.pay_by_card(document, amount).await;
+                if matches!(&result, Ok(_) | Err(CoreError::ReceiptRefused { .. })) {
+                    self.open_document = None;
+                }
+                let paid = result?;
+                let mut extra = json!({
+                    "rrn": paid.rrn,
+                    "auth_id": paid.auth_id,
+                    "fiscal": {
+                        "document_number": paid.fiscal.document_number,
+                        "fiscal_sign": paid.fiscal.fiscal_sign,
+                        "shift_number": paid.fiscal.shift_number,
+                        "date_time": paid.fiscal.date_time,
+                    },
+                });
+                if let Some(e) = paid.print_error {
+                    extra["print_error"] = json!(e);
+                }
+                Ok((ok(extra), Some(paid.document_id)))
+            }
+            "cancel_payment" => {
+                let auth_id = data.int("auth_id")?;
+                let cancelled = core.cancel_payment(auth_id).await?;
+                Ok((cancelled_reply(cancelled), None))
+            }
+            "cancel_payment_by_link" => {
+                let rrn = data.str("rrn")?;
+                let amount = data.int("amount")?;
+                let cancelled = core.refund_by_link(rrn, amount).await?;
+                Ok((cancelled_reply(cancelled), None))
+            }
+            other => Err(failure(2, format!("Неизвестное событие «{other}»"))),
+        }
+    }
+}
+
+fn cancelled_reply(c: crate::core::Cancelled) -> Value {
+    let mut data = json!({ "error": false, "error_code": 0, "response_code": c.response_code, "text": OK_TEXT });
+    if let Some(fiscal) = c.return_receipt {
+        data["return_receipt"] = json!({
+            "document_number": fiscal.document_number,
+            "fiscal_sign": fiscal.fiscal_sign,
+        });
+    }
+    data
+}
+
+/// Seed 000's wares: prices in rubles with at most two decimals, quantities with at most three.
+fn wares(items: &[Value]) -> Result<Vec<SaleLine>, Failure> {
+    if items.is_empty() {
+        return Err(failure(4, "Недопустимое значение: список товаров пуст"));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let object = item
+                .as_object()
+                .ok_or_else(|| Fields::missing(&format!("wares[{i}]")))?;
+            let f = Fields(object);
+            let field = |name: &str| format!("wares[{i}].{name}");
+            let name = f.str("name").map_err(|_| Fields::missing(&field("name")))?;
+            let barcode = object
+                .get("barcode")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let tax_number = f
+                .int("tax_number")
+                .map_err(|_| Fields::missing(&field("tax_number")))?;
+            let price = f
+                .number("price")
+                .map_err(|_| Fields::missing(&field("price")))?;
+            let quantity = f
+                .number("quantity")
+                .map_err(|_| Fields::missing(&field("quantity")))?;
+            let invalid = |what: String| failure(4, format!("Недопустимое значение: {what}"));
+            let price = decimal::scaled(price, 2)
+                .map_err(|e| invalid(format!("{}: {e}", field("price"))))?;
+            let quantity = decimal::scaled(quantity, 3)
+                .map_err(|e| invalid(format!("{}: {e}", field("quantity"))))?;
+            if price < 0 {
+                return Err(invalid(format!("{} отрицательная", field("price"))));
+            }
+            if quantity <= 0 {
+                return Err(invalid(format!(
+                    "{} должно быть больше нуля",
+                    field("quantity")
+                )));
+            }
+            let tax_number = u32::try_from(tax_number).map_err(|_| invalid(field("tax_number")))?;
+            Ok(SaleLine {
+                name: name.to_owned(),
+                barcode,
+                price,
+                quantity,
+                discount: 0,
+                tax: TaxSpec::Code(tax_number),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,553 @@
+//! The journal: every document, payment, device intent and shift event, in SQLite.
+//!
+//! WAL with `synchronous=FULL`: a commit returns only once it is on disk, so an intent written
+//! before a device command survives a crash in the middle of that command. The journal is the
+//! source of truth for replies, reprints and recovery.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("journal: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T> = std::result::Result<T, JournalError>;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS documents (
+    id          INTEGER PRIMARY KEY,
+    uuid        TEXT NOT NULL UNIQUE,
+    device      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    cashier     TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    total       INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    request     TEXT NOT NULL,
+    refers_to   INTEGER REFERENCES documents(id),
+    fiscal      TEXT,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE IF NOT EXISTS payments (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    terminal    TEXT NOT NULL,
+    amount      INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    rrn         TEXT,
+    auth_id     INTEGER,
+    refunded    INTEGER NOT NULL DEFAULT 0,
+    details     TEXT,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE INDEX IF NOT EXISTS payments_by_auth ON payments(terminal, auth_id);
+CREATE INDEX IF NOT EXISTS payments_by_rrn ON payments(rrn);
+CREATE TABLE IF NOT EXISTS intents (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER REFERENCES documents(id),
+    device      TEXT NOT NULL,
+    operation   TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    outcome     TEXT,
+    created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    resolved_at TEXT
+);
+CREATE TABLE IF NOT EXISTS shift_events (
+    id          INTEGER PRIMARY KEY,
+    device      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    cashier     TEXT,
+    request     TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE IF NOT EXISTS replies (
+    face        TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    reply       TEXT NOT NULL,
+    document_id INTEGER,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+    PRIMARY KEY (face, key)
+);
+";
+
+/// A document as journaled.
+#[derive(Debug, Clone)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub uuid: String,
+    pub device: String,
+    pub kind: String,
+    pub cashier: String,
+    pub state: String,
+    pub total: i64,
+    pub body: Value,
+    pub refers_to: Option<i64>,
+    pub fiscal: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub document_id: i64,
+    pub terminal: String,
+    pub amount: i64,
+    pub state: String,
+    pub rrn: Option<String>,
+    pub auth_id: Option<i64>,
+    pub refunded: i64,
+    pub details: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IntentRow {
+    pub id: i64,
+    pub document_id: Option<i64>,
+    pub device: String,
+    pub operation: String,
+    pub detail: Value,
+}
+
+/// What a new document carries.
+pub struct NewDocument<'a, B: Serialize> {
+    pub device: &'a str,
+    pub kind: &'a str,
+    pub cashier: &'a str,
+    pub total: i64,
+    pub body: &'a B,
+    pub request: &'a str,
+    pub refers_to: Option<i64>,
+}
+
+pub struct Journal {
+    conn: Connection,
+}
+
+fn json(text: Option<String>) -> Result<Option<Value>> {
+    Ok(match text {
+        Some(t) => Some(serde_json::from_str(&t)?),
+        None => None,
+    })
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    pub fn insert_document<B: Serialize>(&mut self, doc: &NewDocument<'_, B>) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
+             VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
+            params![
+                uuid::Uuid::new_v4().to_string(),
+                doc.device,
+                doc.kind,
+                doc.cashier,
+                doc.total,
+                serde_json::to_string(doc.body)?,
+                doc.request,
+                doc.refers_to
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal
+                 FROM documents WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal)) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(DocumentRow {
+            id,
+            uuid,
+            device,
+            kind,
+            cashier,
+            state,
+            total,
+            body: serde_json::from_str(&body)?,
+            refers_to,
+            fiscal: json(fiscal)?,
+        }))
+    }
+
+    pub fn set_document_state(
+        &mut self,
+        id: i64,
+        state: &str,
+        fiscal: Option<&Value>,
+    ) -> Result<()> {
+        let fiscal = fiscal.map(serde_json::to_string).transpose()?;
+        self.conn.execute(
+            "UPDATE documents SET state = ?2, fiscal = COALESCE(?3, fiscal),
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            params![id, state, fiscal],
+        )?;
+        Ok(())
+    }
+
+    /// Journals a payment about to be asked of a terminal (its intent).
+    pub fn insert_payment(&mut self, document_id: i64, terminal: &str, amount: i64) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO payments (document_id, terminal, amount, state) VALUES (?1, ?2, ?3, 'authorizing')",
+            params![document_id, terminal, amount],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn settle_payment(
+        &mut self,
+        id: i64,
+        state: &str,
+        rrn: Option<&str>,
+        auth_id: Option<i64>,
+        details: Option<&Value>,
+    ) -> Result<()> {
+        let details = details.map(serde_json::to_string).transpose()?;
+        self.conn.execute(
+            "UPDATE payments SET state = ?2, rrn = COALESCE(?3, rrn), auth_id = COALESCE(?4, auth_id),
+                 details = COALESCE(?5, details), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+             WHERE id = ?1",
+            params![id, state, rrn, auth_id, details],
+        )?;
+        Ok(())
+    }
+
+    pub fn add_refund(&mut self, id: i64, amount: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE payments SET refunded = refunded + ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+             WHERE id = ?1",
+            params![id, amount],
+        )?;
+        Ok(())
+    }
+
+    fn payment_where(
+        &self,
+        clause: &str,
+        param: &dyn rusqlite::ToSql,
+    ) -> Result<Option<PaymentRow>> {
+        let sql = format!(
+            "SELECT id, document_id, terminal, amount, state, rrn, auth_id, refunded, details
+             FROM payments WHERE {clause} ORDER BY id DESC LIMIT 1"
+        );
+        let row = self
+            .conn
+            .query_row(&sql, [param], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ))
+            })
+            .optional()?;
+        let Some((id, document_id, terminal, amount, state, rrn, auth_id, refunded, details)) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(PaymentRow {
+            id,
+            document_id,
+            terminal,
+            amount,
+            state,
+            rrn,
+            auth_id,
+            refunded,
+            details: json(details)?,
+        }))
+    }
+
+    pub fn payment_by_auth_id(&self, auth_id: i64) -> Result<Option<PaymentRow>> {
+        self.payment_where("auth_id = ?1", &auth_id)
+    }
+
+    pub fn payment_by_rrn(&self, rrn: &str) -> Result<Option<PaymentRow>> {
+        self.payment_where("rrn = ?1", &rrn)
+    }
+
+    /// The latest payment of a document.
+    pub fn payment_of(&self, document_id: i64) -> Result<Option<PaymentRow>> {
+        self.payment_where("document_id = ?1", &document_id)
+    }
+
+    /// The latest approved card payment with at least `amount` not yet refunded.
+    pub fn refundable_payment(&self, amount: i64) -> Result<Option<PaymentRow>> {
+        self.payment_where("state = 'approved' AND amount - refunded >= ?1", &amount)
+    }
+
+    /// Payments whose terminal outcome was never journaled (a crash mid-authorisation).
+    pub fn unsettled_payments(&self) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM payments WHERE state = 'authorizing' ORDER BY id")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    }
+
+    pub fn payment(&self, id: i64) -> Result<Option<PaymentRow>> {
+        self.payment_where("id = ?1", &id)
+    }
+
+    /// Writes (and syncs) what the host is about to ask of a device.
+    pub fn begin_intent(
+        &mut self,
+        document_id: Option<i64>,
+        device: &str,
+        operation: &str,
+        detail: &Value,
+    ) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO intents (document_id, device, operation, state, detail) VALUES (?1, ?2, ?3, 'pending', ?4)",
+            params![document_id, device, operation, serde_json::to_string(detail)?],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_intent(&mut self, id: i64, state: &str, outcome: &Value) -> Result<()> {
+        self.conn.execute(
+            "UPDATE intents SET state = ?2, outcome = ?3, resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+             WHERE id = ?1",
+            params![id, state, serde_json::to_string(outcome)?],
+        )?;
+        Ok(())
+    }
+
+    /// Intents written before a crash whose outcome never was.
+    pub fn pending_intents(&self) -> Result<Vec<IntentRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, document_id, device, operation, detail FROM intents WHERE state = 'pending' ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, document_id, device, operation, detail)| {
+                Ok(IntentRow {
+                    id,
+                    document_id,
+                    device,
+                    operation,
+                    detail: serde_json::from_str(&detail)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Intents that stayed unknown after recovery: reported, never guessed.
+    pub fn unknown_intents(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM intents WHERE state = 'unknown'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn record_shift_event(
+        &mut self,
+        device: &str,
+        kind: &str,
+        cashier: Option<&str>,
+        request: &str,
+        outcome: &Value,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO shift_events (device, kind, cashier, request, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![device, kind, cashier, request, serde_json::to_string(outcome)?],
+        )?;
+        Ok(())
+    }
+
+    /// A reply already given to a request with this key, and the document it was about.
+    pub fn reply(&self, face: &str, key: &str) -> Result<Option<(String, Option<i64>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reply, document_id FROM replies WHERE face = ?1 AND key = ?2",
+                params![face, key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn store_reply(
+        &mut self,
+        face: &str,
+        key: &str,
+        reply: &str,
+        document_id: Option<i64>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO replies (face, key, reply, document_id) VALUES (?1, ?2, ?3, ?4)",
+            params![face, key, reply, document_id],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn journal() -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+        (dir, journal)
+    }
+
+    #[test]
+    fn the_journal_is_a_synchronous_wal_database() {
+        let (_dir, journal) = journal();
+        let mode: String = journal
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = journal
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "FULL");
+    }
+
+    #[test]
+    fn a_document_its_payment_and_intent_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let (doc, payment, intent) = {
+            let mut j = Journal::open(&path).unwrap();
+            let body = json!({"lines": [{"name": "Хлеб", "amount": 4990}]});
+            let doc = j
+                .insert_document(&NewDocument {
+                    device: "kkt",
+                    kind: "sale",
+                    cashier: "Сидр Петров",
+                    total: 4990,
+                    body: &body,
+                    request: "{}",
+                    refers_to: None,
+                })
+                .unwrap();
+            let payment = j.insert_payment(doc, "terminal", 4990).unwrap();
+            j.settle_payment(payment, "approved", Some("2911004200001"), Some(7), None)
+                .unwrap();
+            j.set_document_state(doc, "paid", None).unwrap();
+            let intent = j
+                .begin_intent(
+                    Some(doc),
+                    "kkt",
+                    "register-receipt",
+                    &json!({"last_before": 12}),
+                )
+                .unwrap();
+            (doc, payment, intent)
+            // dropped without finishing the intent: a crash
+        };
+        let j = Journal::open(&path).unwrap();
+        let row = j.document(doc).unwrap().unwrap();
+        assert_eq!(
+            (row.state.as_str(), row.total, row.cashier.as_str()),
+            ("paid", 4990, "Сидр Петров")
+        );
+        assert_eq!(row.body["lines"][0]["name"], "Хлеб");
+        let p = j.payment_by_auth_id(7).unwrap().unwrap();
+        assert_eq!(
+            (p.id, p.state.as_str(), p.rrn.as_deref()),
+            (payment, "approved", Some("2911004200001"))
+        );
+        assert_eq!(
+            j.payment_by_rrn("2911004200001").unwrap().unwrap().id,
+            payment
+        );
+        let pending = j.pending_intents().unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            (pending[0].id, pending[0].detail["last_before"].as_i64()),
+            (intent, Some(12))
+        );
+    }
+
+    #[test]
+    fn a_finished_intent_is_no_longer_pending() {
+        let (_dir, mut j) = journal();
+        let id = j
+            .begin_intent(None, "kkt", "close-shift", &json!({}))
+            .unwrap();
+        j.finish_intent(id, "done", &json!({"shift": 3})).unwrap();
+        assert!(j.pending_intents().unwrap().is_empty());
+        let id = j
+            .begin_intent(None, "kkt", "register-receipt", &json!({}))
+            .unwrap();
+        j.finish_intent(id, "unknown", &json!({})).unwrap();
+        assert_eq!(j.unknown_intents().unwrap(), 1);
+    }
+
+    #[test]
+    fn replies_are_kept_by_face_and_key() {
+        let (_dir, mut j) = journal();
+        assert!(j.reply("ws", "r-1").unwrap().is_none());
+        j.store_reply("ws", "r-1", "{\"event\":\"onpay\"}", Some(3))
+            .unwrap();
+        assert_eq!(
+            j.reply("ws", "r-1").unwrap(),
+            Some(("{\"event\":\"onpay\"}".into(), Some(3)))
+        );
+        assert!(j.reply("rest", "r-1").unwrap().is_none());
+    }
+}

@@ -11,9 +11,7 @@ use emulator_kit::{Emulator, Fault};
 use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfig};
 use fiscal_host::devices::{DeviceError, DeviceHandle, Devices};
 use fiscal_host::plugins::Limits;
-use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::{
-    Cashier, ErrorClass, ShiftState,
-};
+use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::{ErrorClass, ShiftState};
 use fiscal_host::plugins::bindings::layout::{Align, Element, Text, TextSize};
 use fiscal_host::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
 use fiscal_host::transport::{BuiltinEmulator, Emulators};

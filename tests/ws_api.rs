@@ -568,6 +568,19 @@ async fn a_repeated_request_id_is_answered_from_the_journal() {
     let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
     failed(&reply, "onpay", 5, NO_DOCUMENT);
 
+    // Repeating the create_doc after the payment still opens nothing.
+    let again = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
+    assert_eq!(again["data"], first["data"], "{again}");
+    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+    failed(&reply, "onpay", 5, NO_DOCUMENT);
+
+    // The journal is the host's, not the connection's: another client gets the same answer.
+    let mut other = WsClient::connect(host.url()).await;
+    let again = other
+        .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
+        .await;
+    assert_eq!(again["data"], paid_once["data"], "{again}");
+
     // The single payment is cancelled once.
     let reply = kkt
         .request("cancel_payment", json!({ "auth_id": payment.auth_id }))

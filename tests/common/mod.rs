@@ -35,10 +35,20 @@ impl Drop for RunningHost {
 
 /// Starts the real binary on a free port and waits for its "listening" line.
 pub fn start_host(data_dir: &Path, extra_args: &[&str]) -> RunningHost {
+    start_host_with_env(data_dir, extra_args, &[])
+}
+
+/// Like `start_host`, with extra environment variables (the crash tests' crash point).
+pub fn start_host_with_env(
+    data_dir: &Path,
+    extra_args: &[&str],
+    envs: &[(&str, &str)],
+) -> RunningHost {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fiscal-host"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(extra_args)
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -1,0 +1,170 @@
+//! Crash tests: the real host is killed with SIGKILL at each step of a card sale (after the
+//! intent is synced, after the register answered but before the journal knew, after the
+//! journal knew but before the reply), restarted on the same data directory, and asked the
+//! same requests again. The register and the terminal run in this test process, so they
+//! outlive the host like real devices: no receipt may be fiscalized twice, none lost, and the
+//! repeated request is answered from the journal.
+
+mod common;
+
+use std::os::unix::process::ExitStatusExt;
+
+use common::ws::WsClient;
+use emulator_kit::Emulator;
+use serde_json::json;
+use zvt_emulator::ZvtDevice;
+
+/// The register and terminal on TCP, the printer in-process; written as the host's config.
+struct Shop {
+    register: Emulator<shtrih_m_emulator::ShtrihDevice>,
+    terminal: Emulator<ZvtDevice>,
+    config: std::path::PathBuf,
+}
+
+fn shop(dir: &std::path::Path) -> Shop {
+    let register = shtrih_m_emulator::emulator();
+    let (kkt, _) = register.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+    let terminal = Emulator::new(ZvtDevice::tcp());
+    let (zvt, _) = terminal.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+    let config = dir.join("host.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[devices]]
+id = "kkt"
+kind = "fiscal-register"
+driver = "shtrih-m"
+transport = {{ type = "tcp", address = "{kkt}" }}
+
+[[devices]]
+id = "printer"
+kind = "printer"
+driver = "escpos"
+transport = {{ type = "emulator", emulator = "escpos" }}
+
+[[devices]]
+id = "terminal"
+kind = "payment-terminal"
+driver = "zvt"
+transport = {{ type = "tcp", address = "{zvt}" }}
+"#
+        ),
+    )
+    .unwrap();
+    Shop {
+        register,
+        terminal,
+        config,
+    }
+}
+
+fn seed_doc() -> serde_json::Value {
+    json!({
+        "cashier": "Сидр Петров",
+        "doc_type": 2,
+        "wares": [{ "name": "Водка Айс 0,5л 40%", "barcode": "123123", "tax_number": 0, "price": 123.45, "quantity": 2 }]
+    })
+}
+
+async fn crash_and_recover(point: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop(dir.path());
+    let config = shop.config.to_str().unwrap().to_owned();
+    let data = dir.path().join("data");
+
+    let mut doomed = common::start_host_with_env(
+        &data,
+        &["--config", &config],
+        &[("FISCAL_HOST_CRASH_AT", point)],
+    );
+    {
+        let mut ws = WsClient::connect(&doomed.base_url).await;
+        let opened = ws
+            .request_with_id("s-1", "open_shift", json!({ "cashier": "Сидр Петров" }))
+            .await;
+        assert_eq!(opened["data"]["error"], false, "{opened}");
+        let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
+        assert_eq!(created["data"]["amount"], 24690, "{created}");
+        ws.send_with_id("p-1", "pay", json!({ "amount": 24690 }))
+            .await;
+        // The host kills itself at the crash point; no reply comes.
+        let status = tokio::task::spawn_blocking(move || {
+            let status = doomed.child.wait().unwrap();
+            drop(doomed);
+            status
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "{point}: the host should die by SIGKILL, got {status:?}"
+        );
+    }
+    let registered_at_crash = shop.register.with_device(|d| d.receipts().len());
+    let expected_at_crash = if point == "after-intent" { 0 } else { 1 };
+    assert_eq!(
+        registered_at_crash, expected_at_crash,
+        "{point}: receipts on the register at the crash"
+    );
+
+    // Restart on the same journal: recovery asks the register, then the client repeats.
+    let host = common::start_host(&data, &["--config", &config]);
+    let mut ws = WsClient::connect(&host.base_url).await;
+    let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
+    assert_eq!(
+        created["data"]["amount"], 24690,
+        "{point}: the document comes back from the journal: {created}"
+    );
+    let paid = ws
+        .request_with_id("p-1", "pay", json!({ "amount": 24690 }))
+        .await;
+    assert_eq!(paid["data"]["error"], false, "{point}: {paid}");
+
+    shop.register.with_device(|d| {
+        let receipts = d.receipts();
+        assert_eq!(
+            receipts.len(),
+            1,
+            "{point}: exactly one receipt, never two, never none"
+        );
+        assert_eq!(receipts[0].total, 24690);
+        assert_eq!(
+            paid["data"]["fiscal"]["document_number"], receipts[0].document_number,
+            "{point}: the reply names the receipt the register holds"
+        );
+    });
+    shop.terminal.with_device(|d| {
+        let charged: Vec<_> = d.transactions().iter().filter(|t| t.approved()).collect();
+        assert_eq!(
+            charged.len(),
+            1,
+            "{point}: the card was charged once: {:?}",
+            d.transactions()
+        );
+    });
+
+    // And once more: the very same reply, from the journal.
+    let again = ws
+        .request_with_id("p-1", "pay", json!({ "amount": 24690 }))
+        .await;
+    assert_eq!(again, paid, "{point}");
+    shop.register
+        .with_device(|d| assert_eq!(d.receipts().len(), 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_after_the_intent_is_journaled() {
+    crash_and_recover("after-intent").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_after_the_register_answered() {
+    crash_and_recover("after-exchange").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_before_the_reply() {
+    crash_and_recover("before-reply").await;
+}

@@ -347,12 +347,11 @@ async fn bad_input_is_answered_and_the_connection_keeps_working() {
     // The shift is closed.
     let reply = kkt.request("create_doc", seed_doc()).await;
     failed(&reply, "oncreate_doc", 7, SHIFT_NOT_OPEN);
-    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
-    failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
     let reply = kkt
         .request("close_shift", json!({ "cashier": CASHIER }))
         .await;
     failed(&reply, "onclose_shift", 7, SHIFT_NOT_OPEN);
+    // (pay while the shift is closed: its own test below, so that it masks nothing here)
 
     open_shift(&mut kkt).await;
     let reply = kkt
@@ -463,6 +462,26 @@ async fn bad_input_is_answered_and_the_connection_keeps_working() {
     // After all of it, the connection still works.
     create_seed_doc(&mut kkt).await;
     pay(&mut kkt, SEED_AMOUNT).await;
+}
+
+/// `pay` while the shift is closed is «Смена не открыта» (7), before and after a shift; the
+/// connection then works.
+#[tokio::test(flavor = "multi_thread")]
+async fn pay_while_the_shift_is_closed_is_error_7() {
+    let host = start().await;
+    let mut kkt = WsClient::connect(host.url()).await;
+    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+    failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
+
+    open_shift(&mut kkt).await;
+    create_seed_doc(&mut kkt).await;
+    pay(&mut kkt, SEED_AMOUNT).await;
+    let reply = kkt
+        .request("close_shift", json!({ "cashier": CASHIER }))
+        .await;
+    ok(&reply, "close_shift");
+    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+    failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
 }
 
 /// A return (doc_type 3) after a sale, on `?device=kkt`: the same amount, paid as its own
@@ -586,6 +605,29 @@ async fn a_repeated_request_id_is_answered_from_the_journal() {
         .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
         .await;
     cancel_ok(&reply, "cancel_payment");
+}
+
+/// A request_id names one request: reused for another event, it must not answer with the other
+/// event's stored reply (every reply is `on<event>` of its own request).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_id_reused_for_another_event_is_not_answered_with_its_reply() {
+    let host = start().await;
+    let mut kkt = WsClient::connect(host.url()).await;
+    let reply = kkt
+        .request_with_id("x-1", "open_shift", json!({ "cashier": CASHIER }))
+        .await;
+    ok(&reply, "open_shift");
+
+    let reply = kkt.request_with_id("x-1", "create_doc", seed_doc()).await;
+    assert_eq!(reply["event"], "oncreate_doc", "{reply}");
+    let data = &reply["data"];
+    if data["error"] == false {
+        assert_eq!(data["amount"], SEED_AMOUNT, "{reply}");
+    } else {
+        assert_eq!(data["error"], true, "{reply}");
+        let text = data["text"].as_str().unwrap_or_default();
+        assert!(has_cyrillic(text), "{reply}");
+    }
 }
 
 /// The journal answers a repeated request_id after a restart of the host (killed, not stopped).

@@ -56,7 +56,11 @@ impl Core {
         let existing = self.journal().payment_of(doc.id)?;
         let payment = match existing {
             Some(p) if p.state == "approved" => p,
-            _ => self.charge(&doc).await?,
+            _ => {
+                // No money moves for a receipt the register could not take.
+                self.require_open_shift(&doc.device).await?;
+                self.charge(&doc).await?
+            }
         };
         self.fiscalize_paid(&doc, &payment).await
     }
@@ -189,6 +193,14 @@ impl Core {
             tracing::error!("journal: payment {} reversal not recorded: {e}", payment.id);
         }
         state == "reversed"
+    }
+
+    /// Whether a document still waits for its payment or its receipt (a face may resume it).
+    pub fn is_open(&self, document_id: i64) -> Result<bool, CoreError> {
+        Ok(self
+            .journal()
+            .document(document_id)?
+            .is_some_and(|d| matches!(d.state.as_str(), "created" | "paid")))
     }
 
     /// The fiscal record of a document, for faces that answer from the journal.

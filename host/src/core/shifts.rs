@@ -85,7 +85,7 @@ impl Core {
 
     /// Sales need an open shift of less than 24 hours; asking the register costs one status
     /// round trip and spares the customer a card charge that could not be fiscalized.
-    pub(super) async fn require_open_shift(&self, device: &str) -> Result<(), CoreError> {
+    pub async fn require_open_shift(&self, device: &str) -> Result<(), CoreError> {
         let status = self
             .register(Some(device))?
             .register(|g, s| g.call_status(s))

@@ -176,20 +176,32 @@ impl Session {
         let Some(event) = request.get("event").and_then(Value::as_str) else {
             return error_reply("error", &Fields::missing("event"));
         };
-        let request_id = request
+        // A request id names one request of one event: the same id on another event is another request.
+        let key = request
             .get("request_id")
             .and_then(Value::as_str)
-            .map(str::to_owned);
-        if let Some(key) = &request_id {
+            .map(|id| format!("{event}:{id}"));
+        if let Some(key) = &key {
             match self.host.core.stored_reply(FACE, key) {
+                // Begun but never answered (the host died mid-way): run it again on its document;
+                // the core never charges or fiscalizes a document twice.
+                Ok(Some((stored, document))) if stored.is_empty() => self.open_document = document,
                 Ok(Some((stored, document))) => {
                     if event == "create_doc" {
-                        self.open_document = document;
+                        // Reopen the document only while it still waits to be paid.
+                        self.open_document =
+                            document.filter(|&d| self.host.core.is_open(d).unwrap_or(false));
                     }
                     return serde_json::from_str(&stored).unwrap_or_else(|_| json!(stored));
                 }
                 Ok(None) => {}
                 Err(e) => return error_reply(event, &Failure::from(e)),
+            }
+            if event == "pay"
+                && let Some(document) = self.open_document
+                && let Err(e) = self.host.core.store_reply(FACE, key, "", Some(document))
+            {
+                return error_reply(event, &Failure::from(e));
             }
         }
         let empty = Map::new();
@@ -201,7 +213,7 @@ impl Session {
         match outcome {
             Ok((data, document)) => {
                 let answer = reply(event, data);
-                if let Some(key) = &request_id {
+                if let Some(key) = &key {
                     // Only successes are kept: a failed request may be repeated to better luck.
                     if let Err(e) =
                         self.host
@@ -274,7 +286,11 @@ impl Session {
             }
             "pay" => {
                 let amount = data.int("amount")?;
-                let document = self.open_document.ok_or(CoreError::NoOpenDocument)?;
+                let Some(document) = self.open_document else {
+                    // A closed shift says more than a missing document: nothing can be paid now.
+                    core.require_open_shift(&self.device).await?;
+                    return Err(CoreError::NoOpenDocument.into());
+                };
                 let result = core.pay_by_card(document, amount).await;
                 if matches!(&result, Ok(_) | Err(CoreError::ReceiptRefused { .. })) {
                     self.open_document = None;

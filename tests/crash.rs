@@ -154,6 +154,80 @@ async fn crash_and_recover(point: &str) {
         .with_device(|d| assert_eq!(d.receipts().len(), 1));
 }
 
+/// Killed by the test while the register is in the middle of the receipt's frames: each of
+/// its answers is slowed down, and SIGKILL lands somewhere inside the exchange. Wherever it
+/// lands (a receipt half open on the register, or registered and unanswered), recovery and the
+/// repeated request must end with exactly one receipt.
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_during_the_register_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop(dir.path());
+    let config = shop.config.to_str().unwrap().to_owned();
+    let data = dir.path().join("data");
+
+    let doomed = common::start_host(&data, &["--config", &config]);
+    let mut ws = WsClient::connect(&doomed.base_url).await;
+    let opened = ws
+        .request_with_id("s-1", "open_shift", json!({ "cashier": "Сидр Петров" }))
+        .await;
+    assert_eq!(opened["data"]["error"], false, "{opened}");
+    let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
+    assert_eq!(created["data"]["amount"], 24690, "{created}");
+    shop.register
+        .faults()
+        .inject(emulator_kit::Fault::SlowReply(
+            std::time::Duration::from_millis(150),
+        ));
+    ws.send_with_id("p-1", "pay", json!({ "amount": 24690 }))
+        .await;
+    // The terminal answers at once; the register's frames take 150 ms each. Kill the host the
+    // moment the register holds a half-made receipt: in the middle of the exchange.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !shop.register.with_device(|d| d.receipt_open()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the receipt never opened on the register"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let mut doomed = doomed;
+    doomed.child.kill().unwrap(); // SIGKILL
+    doomed.child.wait().unwrap();
+    drop(doomed);
+    let (open, registered) = shop
+        .register
+        .with_device(|d| (d.receipt_open(), d.receipts().len()));
+    assert!(
+        open && registered == 0,
+        "killed mid-receipt: open {open}, registered {registered}"
+    );
+    shop.register.faults().clear();
+
+    let host = common::start_host(&data, &["--config", &config]);
+    let mut ws = WsClient::connect(&host.base_url).await;
+    let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
+    assert_eq!(created["data"]["amount"], 24690, "{created}");
+    let paid = ws
+        .request_with_id("p-1", "pay", json!({ "amount": 24690 }))
+        .await;
+    assert_eq!(paid["data"]["error"], false, "{paid}");
+    shop.register.with_device(|d| {
+        assert_eq!(d.receipts().len(), 1, "exactly one receipt");
+        assert_eq!(
+            paid["data"]["fiscal"]["document_number"],
+            d.receipts()[0].document_number
+        );
+        assert!(!d.receipt_open());
+    });
+    shop.terminal.with_device(|d| {
+        assert_eq!(
+            d.transactions().iter().filter(|t| t.approved()).count(),
+            1,
+            "one charge"
+        );
+    });
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_after_the_intent_is_journaled() {
     crash_and_recover("after-intent").await;

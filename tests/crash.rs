@@ -111,6 +111,17 @@ async fn crash_and_recover(point: &str) {
 
     // Restart on the same journal: recovery asks the register, then the client repeats.
     let host = common::start_host(&data, &["--config", &config]);
+    let health = common::get_json(&format!("{}/health", host.base_url));
+    let recovery = &health["recovery"];
+    match point {
+        // Nothing reached the register: the paid document waits for the repeat.
+        "after-intent" => assert_eq!(recovery["not_registered"], json!([1]), "{health}"),
+        // The register had it; the journal learns it from the register.
+        "after-exchange" => assert_eq!(recovery["fiscalized"], json!([1]), "{health}"),
+        // The journal knew already: nothing to recover.
+        _ => assert_eq!(recovery["fiscalized"], json!([]), "{health}"),
+    }
+    assert_eq!(recovery["unknown"], json!([]), "{health}");
     let mut ws = WsClient::connect(&host.base_url).await;
     let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
     assert_eq!(

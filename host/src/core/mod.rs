@@ -117,6 +117,8 @@ pub struct Core {
     plugins: Plugins,
     jurisdiction: tax::Jurisdiction,
     crash: Option<CrashPoint>,
+    /// What the last recovery found, for `/health`.
+    recovery: Mutex<RecoveryReport>,
 }
 
 impl Core {
@@ -132,7 +134,16 @@ impl Core {
             plugins,
             jurisdiction,
             crash: CrashPoint::from_env(),
+            recovery: Mutex::default(),
         })
+    }
+
+    /// What recovery found at start: documents resolved, and what stays unknown.
+    pub fn recovery_report(&self) -> RecoveryReport {
+        self.recovery
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn devices(&self) -> &Devices {

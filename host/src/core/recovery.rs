@@ -102,6 +102,7 @@ impl Core {
         if report != RecoveryReport::default() {
             tracing::warn!(?report, "recovered what a crash left open");
         }
+        *self.recovery.lock().unwrap_or_else(|p| p.into_inner()) = report.clone();
         report
     }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use warp::Filter;
 
 use crate::app::Host;
+use crate::core::RecoveryReport;
 use crate::devices::DeviceView;
 use crate::plugins::LoadReport;
 
@@ -16,6 +17,8 @@ struct Health {
     version: &'static str,
     plugins: Vec<LoadReport>,
     devices: Vec<DeviceView>,
+    /// What recovery found at start; `unknown` lists what needs a person.
+    recovery: RecoveryReport,
 }
 
 pub fn route(
@@ -30,6 +33,7 @@ pub fn route(
             version: env!("CARGO_PKG_VERSION"),
             plugins: health_host.plugin_reports(),
             devices,
+            recovery: health_host.core.recovery_report(),
         })
     });
     let devices = warp::path!("devices")

@@ -252,38 +252,36 @@ impl Worker {
 
     /// Asks the device who and how it is: at start and whenever the queue is idle.
     fn refresh(&mut self, describe: bool) {
-        match self.driver.clone() {
-            Driver::Register(driver) => {
-                if describe || self.view.lock().map(|v| v.model.is_none()).unwrap_or(true) {
-                    if let Ok(info) = self.call(|lent| driver.call(lent, |g, s| g.call_describe(s)))
-                    {
-                        let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-                        view.model = Some(format!("{} {}", info.vendor, info.model));
-                        view.serial_number = Some(info.serial_number);
-                    }
-                }
-                if let Ok(status) = self.call(|lent| driver.call(lent, |g, s| g.call_status(s))) {
-                    let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-                    // A printer has no shift; only a fiscal register's shift is worth showing.
-                    if view.kind == DeviceKind::FiscalRegister {
-                        view.shift = Some(match status.shift {
-                            ShiftState::Closed => "closed",
-                            ShiftState::Open => "open",
-                            ShiftState::Expired => "expired",
-                        });
-                        view.shift_number = Some(status.shift_number);
-                    }
-                    view.paper_present = Some(status.paper_present);
-                    view.cover_open = Some(status.cover_open);
-                }
+        let driver = self.driver.clone();
+        let unknown = self.view.lock().map(|v| v.model.is_none()).unwrap_or(true);
+        if describe || unknown {
+            let info = match &driver {
+                Driver::Register(d) => self.call(|lent| d.call(lent, |g, s| g.call_describe(s))),
+                Driver::Payment(d) => self.call(|lent| d.call(lent, |g, s| g.call_describe(s))),
+            };
+            if let Ok(info) = info {
+                let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+                view.model = Some(format!("{} {}", info.vendor, info.model));
+                view.serial_number = Some(info.serial_number);
             }
-            Driver::Payment(driver) => {
-                if let Ok(info) = self.call(|lent| driver.call(lent, |g, s| g.call_describe(s))) {
-                    let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-                    view.model = Some(format!("{} {}", info.vendor, info.model));
-                    view.serial_number = Some(info.serial_number);
-                }
+        }
+        // A terminal has no status beyond answering; a register or printer has paper and cover.
+        let Driver::Register(driver) = driver else {
+            return;
+        };
+        if let Ok(status) = self.call(|lent| driver.call(lent, |g, s| g.call_status(s))) {
+            let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+            // A printer has no shift; only a fiscal register's shift is worth showing.
+            if view.kind == DeviceKind::FiscalRegister {
+                view.shift = Some(match status.shift {
+                    ShiftState::Closed => "closed",
+                    ShiftState::Open => "open",
+                    ShiftState::Expired => "expired",
+                });
+                view.shift_number = Some(status.shift_number);
             }
+            view.paper_present = Some(status.paper_present);
+            view.cover_open = Some(status.cover_open);
         }
     }
 }

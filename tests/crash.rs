@@ -67,6 +67,16 @@ fn seed_doc() -> serde_json::Value {
     })
 }
 
+/// The sale up to the payment: the shift (request s-1) and the seed's document (request d-1).
+async fn open_shift_and_create(ws: &mut WsClient) {
+    let opened = ws
+        .request_with_id("s-1", "open_shift", json!({ "cashier": "Сидр Петров" }))
+        .await;
+    assert_eq!(opened["data"]["error"], false, "{opened}");
+    let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
+    assert_eq!(created["data"]["amount"], 24690, "{created}");
+}
+
 async fn crash_and_recover(point: &str) {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop(dir.path());
@@ -80,12 +90,7 @@ async fn crash_and_recover(point: &str) {
     );
     {
         let mut ws = WsClient::connect(&doomed.base_url).await;
-        let opened = ws
-            .request_with_id("s-1", "open_shift", json!({ "cashier": "Сидр Петров" }))
-            .await;
-        assert_eq!(opened["data"]["error"], false, "{opened}");
-        let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
-        assert_eq!(created["data"]["amount"], 24690, "{created}");
+        open_shift_and_create(&mut ws).await;
         ws.send_with_id("p-1", "pay", json!({ "amount": 24690 }))
             .await;
         // The host kills itself at the crash point; no reply comes.
@@ -178,12 +183,7 @@ async fn killed_during_the_register_exchange() {
 
     let doomed = common::start_host(&data, &["--config", &config]);
     let mut ws = WsClient::connect(&doomed.base_url).await;
-    let opened = ws
-        .request_with_id("s-1", "open_shift", json!({ "cashier": "Сидр Петров" }))
-        .await;
-    assert_eq!(opened["data"]["error"], false, "{opened}");
-    let created = ws.request_with_id("d-1", "create_doc", seed_doc()).await;
-    assert_eq!(created["data"]["amount"], 24690, "{created}");
+    open_shift_and_create(&mut ws).await;
     shop.register
         .faults()
         .inject(emulator_kit::Fault::SlowReply(

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS documents (
     request     TEXT NOT NULL,
     refers_to   INTEGER REFERENCES documents(id),
     fiscal      TEXT,
+    tender      TEXT,
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
@@ -94,6 +95,8 @@ pub struct DocumentRow {
     pub body: Value,
     pub refers_to: Option<i64>,
     pub fiscal: Option<Value>,
+    /// How the document is to be paid, once a payment was asked for.
+    pub tender: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +136,36 @@ pub struct Journal {
     conn: Connection,
 }
 
+/// A JSON column, parsed; a column that is not JSON is a conversion error of that column.
+fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<Value>> {
+    match row.get::<_, Option<String>>(index)? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
+fn document_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
+    Ok(DocumentRow {
+        id: r.get(0)?,
+        uuid: r.get(1)?,
+        device: r.get(2)?,
+        kind: r.get(3)?,
+        cashier: r.get(4)?,
+        state: r.get(5)?,
+        total: r.get(6)?,
+        body: json_column(r, 7)?.unwrap_or(Value::Null),
+        refers_to: r.get(8)?,
+        fiscal: json_column(r, 9)?,
+        tender: json_column(r, 10)?,
+    })
+}
+
 fn json(text: Option<String>) -> Result<Option<Value>> {
     Ok(match text {
         Some(t) => Some(serde_json::from_str(&t)?),
@@ -170,44 +203,40 @@ impl Journal {
     }
 
     pub fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
-        let row = self
+        self.document_where("id = ?1", &id)
+    }
+
+    /// The document a register's fiscal sign belongs to.
+    pub fn document_by_fiscal_sign(&self, fiscal_sign: &str) -> Result<Option<DocumentRow>> {
+        self.document_where("json_extract(fiscal, '$.fiscal_sign') = ?1", &fiscal_sign)
+    }
+
+    /// The latest fiscalized document of a register.
+    pub fn last_fiscalized(&self, device: &str) -> Result<Option<DocumentRow>> {
+        self.document_where("device = ?1 AND fiscal IS NOT NULL", &device)
+    }
+
+    fn document_where(
+        &self,
+        clause: &str,
+        param: &dyn rusqlite::ToSql,
+    ) -> Result<Option<DocumentRow>> {
+        let sql = format!(
+            "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal, tender
+             FROM documents WHERE {clause} ORDER BY id DESC LIMIT 1"
+        );
+        Ok(self
             .conn
-            .query_row(
-                "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal
-                 FROM documents WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, String>(7)?,
-                        r.get::<_, Option<i64>>(8)?,
-                        r.get::<_, Option<String>>(9)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal)) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(DocumentRow {
-            id,
-            uuid,
-            device,
-            kind,
-            cashier,
-            state,
-            total,
-            body: serde_json::from_str(&body)?,
-            refers_to,
-            fiscal: json(fiscal)?,
-        }))
+            .query_row(&sql, [param], document_from_row)
+            .optional()?)
+    }
+
+    pub fn set_document_tender(&mut self, id: i64, tender: &Value) -> Result<()> {
+        self.conn.execute(
+            "UPDATE documents SET tender = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            params![id, serde_json::to_string(tender)?],
+        )?;
+        Ok(())
     }
 
     pub fn set_document_state(

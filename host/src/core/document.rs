@@ -18,6 +18,31 @@ pub struct SaleLine {
     pub quantity: i64,
     pub discount: i64,
     pub tax: tax::TaxSpec,
+    pub calc: tax::CalcType,
+    /// The taxed part when only the margin is taxed (seed 001's `itemMarginSum`/`itemMarginPrice`).
+    pub margin: Option<tax::Margin>,
+}
+
+impl SaleLine {
+    /// A line taxed the usual way: VAT inside the price, on the whole amount.
+    pub fn in_price(
+        name: String,
+        barcode: Option<String>,
+        price: i64,
+        quantity: i64,
+        tax: tax::TaxSpec,
+    ) -> Self {
+        Self {
+            name,
+            barcode,
+            price,
+            quantity,
+            discount: 0,
+            tax,
+            calc: tax::CalcType::InPrice,
+            margin: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,8 +179,8 @@ impl Core {
                     quantity: l.quantity,
                     discount: l.discount,
                     tax: l.tax,
-                    calc: tax::CalcType::InPrice,
-                    margin: None,
+                    calc: l.calc,
+                    margin: l.margin,
                 })
                 .collect(),
         };

@@ -288,6 +288,15 @@ pub(super) fn card_payment(amount: i64, rrn: &str) -> layout::Payment {
     }
 }
 
+/// A cash payment as the layout prints it.
+pub(super) fn cash_payment(amount: i64) -> layout::Payment {
+    layout::Payment {
+        kind: layout::PaymentKind::Cash,
+        amount,
+        details: vec![],
+    }
+}
+
 pub(super) fn doc_kind(doc: &DocumentRow) -> DocKind {
     if doc.kind == "return" {
         DocKind::Return

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 pub use crash::CrashPoint;
 pub use document::{DocKind, DocumentBody, SaleLine};
 pub use recovery::RecoveryReport;
+pub use sale::Tender;
 
 use crate::app::Plugins;
 use crate::config::DeviceKind;
@@ -85,12 +86,21 @@ pub struct FiscalRecord {
     pub date_time: String,
 }
 
-/// The answer to a card payment that ended in a fiscal receipt.
+/// What the card terminal said of an approved payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardPayment {
+    pub rrn: String,
+    pub auth_id: i64,
+    pub auth_code: String,
+    pub card_number: String,
+}
+
+/// The answer to a payment that ended in a fiscal receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paid {
     pub document_id: i64,
-    pub rrn: String,
-    pub auth_id: i64,
+    /// The card part, when there was one.
+    pub card: Option<CardPayment>,
     pub fiscal: FiscalRecord,
     /// Set when the receipt could not be printed on the receipt printer (it is fiscalized).
     pub print_error: Option<String>,

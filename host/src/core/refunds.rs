@@ -106,14 +106,13 @@ impl Core {
                 }
                 super::document::VatRecord::None => crate::plugins::bindings::tax::TaxSpec::Exempt,
             };
-            let line = super::SaleLine {
-                name: format!("Частичный возврат: {}", largest.name),
-                barcode: None,
-                price: amount,
-                quantity: 1000,
-                discount: 0,
-                tax: spec,
-            };
+            let line = super::SaleLine::in_price(
+                format!("Частичный возврат: {}", largest.name),
+                None,
+                amount,
+                1000,
+                spec,
+            );
             self.tax(DocKind::Return, &[line]).await?
         };
         let request = serde_json::json!({ "return_of": sale.id, "amount": amount }).to_string();

@@ -1,24 +1,65 @@
-//! Paying a document by card and fiscalizing it: the payment ↔ fiscal saga. The card is charged
-//! first (the customer must pay before the receipt says so); if the register then refuses the
-//! receipt, the host reverses the payment itself and reports both facts. A repeated `pay` of a
-//! document that is already paid or fiscalized never charges or fiscalizes it again.
+//! Paying a document and fiscalizing it: the payment ↔ fiscal saga. The cashless part is
+//! charged on the card terminal first (the customer must pay before the receipt says so); if the
+//! register then refuses the receipt, the host reverses the card payment itself and reports both
+//! facts. A repeated pay of a document that is already paid or fiscalized never charges or
+//! fiscalizes it again.
 
 use serde_json::json;
 
 use super::document::DocKind;
 use super::fiscal::{NotFiscalized, card_payment, doc_kind, fiscal_of};
-use super::{Core, CoreError, FiscalRecord, Paid};
+use super::{CardPayment, Core, CoreError, FiscalRecord, Paid};
 use crate::journal::{DocumentRow, PaymentRow};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 use crate::plugins::bindings::payment::exports::fiscal::host::terminal::{Outcome, Transaction};
 
-fn cashless(amount: i64) -> ReceiptPayments {
-    ReceiptPayments {
-        cash: 0,
-        cashless: amount,
-        prepayment: 0,
-        credit: 0,
-        counter_provision: 0,
+/// How a document is paid: the register records every part; only `cashless` moves through
+/// the card terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tender {
+    pub cash: i64,
+    pub cashless: i64,
+    pub prepayment: i64,
+    pub credit: i64,
+}
+
+impl Tender {
+    pub fn card(amount: i64) -> Self {
+        Self {
+            cashless: amount,
+            ..Self::default()
+        }
+    }
+
+    pub fn total(&self) -> i64 {
+        self.cash + self.cashless + self.prepayment + self.credit
+    }
+
+    fn register_payments(&self) -> ReceiptPayments {
+        ReceiptPayments {
+            cash: self.cash,
+            cashless: self.cashless,
+            prepayment: self.prepayment,
+            credit: self.credit,
+            counter_provision: 0,
+        }
+    }
+}
+
+fn card_of(payment: &PaymentRow) -> CardPayment {
+    let detail = |key: &str| {
+        payment
+            .details
+            .as_ref()
+            .and_then(|d| d[key].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    CardPayment {
+        rrn: payment.rrn.clone().unwrap_or_default(),
+        auth_id: payment.auth_id.unwrap_or_default(),
+        auth_code: detail("auth_code"),
+        card_number: detail("card_number"),
     }
 }
 
@@ -36,49 +77,77 @@ pub(super) fn transaction_json(t: &Transaction) -> serde_json::Value {
 }
 
 impl Core {
-    /// Charges the card for the document and fiscalizes it; idempotent per document.
+    /// Pays the whole document by card and fiscalizes it (seed 000's `pay`).
     pub async fn pay_by_card(&self, document_id: i64, amount: i64) -> Result<Paid, CoreError> {
+        self.pay(document_id, Tender::card(amount)).await
+    }
+
+    /// Pays the document as tendered and fiscalizes it; idempotent per document. The tender must
+    /// add up to the document's total.
+    pub async fn pay(&self, document_id: i64, tender: Tender) -> Result<Paid, CoreError> {
         let doc = self
             .journal()
             .document(document_id)?
             .ok_or(CoreError::NoOpenDocument)?;
-        if amount != doc.total {
-            return Err(CoreError::AmountMismatch {
-                expected: doc.total,
-                got: amount,
-            });
-        }
         match doc.state.as_str() {
             "fiscalized" | "printed" => return self.already_paid(&doc),
             "cancelled" => return Err(CoreError::NoOpenDocument),
             _ => {}
         }
+        // A document resumed after a crash keeps the tender it was first paid with.
+        let tender = match doc
+            .tender
+            .as_ref()
+            .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok())
+        {
+            Some(journaled) if doc.state == "paid" => journaled,
+            _ => tender,
+        };
+        if tender.total() != doc.total
+            || [
+                tender.cash,
+                tender.cashless,
+                tender.prepayment,
+                tender.credit,
+            ]
+            .iter()
+            .any(|&p| p < 0)
+        {
+            return Err(CoreError::AmountMismatch {
+                expected: doc.total,
+                got: tender.total(),
+            });
+        }
         let existing = self.journal().payment_of(doc.id)?;
         let payment = match existing {
-            Some(p) if p.state == "approved" => p,
+            Some(p) if p.state == "approved" => Some(p),
+            _ if doc.state == "paid" => None,
             _ => {
                 // No money moves for a receipt the register could not take.
                 self.require_open_shift(&doc.device).await?;
-                self.charge(&doc).await?
+                let value =
+                    serde_json::to_value(tender).map_err(|e| CoreError::Internal(e.to_string()))?;
+                self.journal().set_document_tender(doc.id, &value)?;
+                if tender.cashless > 0 {
+                    Some(self.charge(&doc, tender.cashless).await?)
+                } else {
+                    self.journal().set_document_state(doc.id, "paid", None)?;
+                    None
+                }
             }
         };
-        self.fiscalize_paid(&doc, &payment).await
+        self.fiscalize_paid(&doc, tender, payment.as_ref()).await
     }
 
     fn already_paid(&self, doc: &DocumentRow) -> Result<Paid, CoreError> {
-        let payment = self.journal().payment_of(doc.id)?.ok_or_else(|| {
-            CoreError::Internal(format!(
-                "document {} is fiscalized without a payment",
-                doc.id
-            ))
-        })?;
+        let payment = self.journal().payment_of(doc.id)?;
         let fiscal = fiscal_of(doc).ok_or_else(|| {
             CoreError::Internal(format!("document {} lost its fiscal data", doc.id))
         })?;
         Ok(Paid {
             document_id: doc.id,
-            rrn: payment.rrn.unwrap_or_default(),
-            auth_id: payment.auth_id.unwrap_or_default(),
+            // The card part as it was paid, even if it was reversed since.
+            card: payment.as_ref().map(card_of),
             fiscal,
             print_error: None,
         })
@@ -86,12 +155,11 @@ impl Core {
 
     /// The card side: a sale is charged; a return is refunded to the card of the latest payment
     /// that can take it (seed 000 gives a return no reference to the sale it returns).
-    async fn charge(&self, doc: &DocumentRow) -> Result<PaymentRow, CoreError> {
+    async fn charge(&self, doc: &DocumentRow, amount: i64) -> Result<PaymentRow, CoreError> {
         let terminal = self.terminal()?;
         let payment_id = self
             .journal()
-            .insert_payment(doc.id, terminal.id(), doc.total)?;
-        let amount = doc.total;
+            .insert_payment(doc.id, terminal.id(), amount)?;
         let answer = match doc_kind(doc) {
             DocKind::Sale => terminal.terminal(move |g, s| g.call_pay(s, amount)).await,
             DocKind::Return => {
@@ -142,26 +210,33 @@ impl Core {
     async fn fiscalize_paid(
         &self,
         doc: &DocumentRow,
-        payment: &PaymentRow,
+        tender: Tender,
+        payment: Option<&PaymentRow>,
     ) -> Result<Paid, CoreError> {
-        let rrn = payment.rrn.clone().unwrap_or_default();
-        let auth_id = payment.auth_id.unwrap_or_default();
-        match self.fiscalize(doc, cashless(doc.total)).await {
+        match self.fiscalize(doc, tender.register_payments()).await {
             Ok(fiscal) => {
                 self.crash_point(super::CrashPoint::BeforeReply);
-                let print_error = self
-                    .print_copy(doc, &fiscal, vec![card_payment(doc.total, &rrn)])
-                    .await;
+                let card = payment.map(card_of);
+                let mut printed = Vec::new();
+                if tender.cash > 0 {
+                    printed.push(super::fiscal::cash_payment(tender.cash));
+                }
+                if let Some(card) = &card {
+                    printed.push(card_payment(tender.cashless, &card.rrn));
+                }
+                let print_error = self.print_copy(doc, &fiscal, printed).await;
                 Ok(Paid {
                     document_id: doc.id,
-                    rrn,
-                    auth_id,
+                    card,
                     fiscal,
                     print_error,
                 })
             }
             Err(NotFiscalized::Refused(reason)) => {
-                let reversed = self.reverse(payment).await;
+                let reversed = match payment {
+                    Some(p) => self.reverse(p).await,
+                    None => true,
+                };
                 let _ = self.journal().set_document_state(doc.id, "cancelled", None);
                 Err(CoreError::ReceiptRefused { reason, reversed })
             }

@@ -296,9 +296,10 @@ impl Session {
                     self.open_document = None;
                 }
                 let paid = result?;
+                let (rrn, auth_id) = paid.card.map(|c| (c.rrn, c.auth_id)).unwrap_or_default();
                 let mut extra = json!({
-                    "rrn": paid.rrn,
-                    "auth_id": paid.auth_id,
+                    "rrn": rrn,
+                    "auth_id": auth_id,
                     "fiscal": {
                         "document_number": paid.fiscal.document_number,
                         "fiscal_sign": paid.fiscal.fiscal_sign,
@@ -381,14 +382,13 @@ fn wares(items: &[Value]) -> Result<Vec<SaleLine>, Failure> {
                 )));
             }
             let tax_number = u32::try_from(tax_number).map_err(|_| invalid(field("tax_number")))?;
-            Ok(SaleLine {
-                name: name.to_owned(),
+            Ok(SaleLine::in_price(
+                name.to_owned(),
                 barcode,
                 price,
                 quantity,
-                discount: 0,
-                tax: TaxSpec::Code(tax_number),
-            })
+                TaxSpec::Code(tax_number),
+            ))
         })
         .collect()
 }

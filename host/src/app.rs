@@ -8,6 +8,7 @@ use crate::config::{Config, Rate, TaxConfig};
 use crate::core::Core;
 use crate::devices::Devices;
 use crate::faces;
+use crate::faces::auth::Auth;
 use crate::journal::Journal;
 use crate::plugins::bindings::tax;
 use crate::plugins::{
@@ -98,6 +99,7 @@ pub struct Host {
     pub plugins: Plugins,
     pub devices: Devices,
     pub core: Arc<Core>,
+    pub auth: Auth,
     /// The in-process emulators (used by devices whose transport is `emulator`).
     pub emulators: Emulators,
 }
@@ -143,11 +145,13 @@ impl Host {
             plugins.clone(),
             jurisdiction(&config.tax),
         );
+        let auth = Auth::from_config(&config.auth);
         Ok(Arc::new(Self {
             config,
             plugins,
             devices,
             core,
+            auth,
             emulators,
         }))
     }

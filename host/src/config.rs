@@ -27,6 +27,37 @@ pub struct Config {
     /// The devices; absent = one emulated register, printer and card terminal.
     #[serde(default = "default_devices")]
     pub devices: Vec<DeviceConfig>,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    /// Seed 002: refuse a second receipt with the same `code`.
+    #[serde(default = "yes")]
+    pub unique_receipt_codes: bool,
+    /// The largest request body the faces accept, in bytes.
+    #[serde(default = "default_body_limit")]
+    pub max_body_bytes: u64,
+}
+
+fn default_body_limit() -> u64 {
+    1 << 20
+}
+
+/// Credentials, as argon2 hashes (`fiscal-host hash-secret` makes one). None = auth off,
+/// which the host accepts on a loopback address only.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    #[serde(default)]
+    pub users: Vec<UserConfig>,
+    /// Hashes of bearer tokens.
+    #[serde(default)]
+    pub token_hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub login: String,
+    pub password_hash: String,
 }
 
 fn default_listen() -> SocketAddr {
@@ -41,6 +72,9 @@ impl Default for Config {
             tax: TaxConfig::default(),
             plugins: PluginsConfig::default(),
             devices: default_devices(),
+            auth: AuthConfig::default(),
+            unique_receipt_codes: true,
+            max_body_bytes: default_body_limit(),
         }
     }
 }
@@ -75,7 +109,7 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         let limits = &self.plugins.limits;
         if limits.memory_bytes < (1 << 20) {
             return Err(ConfigError::Invalid(format!(
@@ -97,6 +131,21 @@ impl Config {
         }
         for code in &self.tax.codes {
             code.rate.parse().map_err(ConfigError::Invalid)?;
+        }
+        let credentials = !self.auth.users.is_empty() || !self.auth.token_hashes.is_empty();
+        if !credentials && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::Invalid(format!(
+                "listen = {} is not a loopback address and [auth] has no credentials: refusing to \
+                 serve a fiscal register to the network unauthenticated",
+                self.listen
+            )));
+        }
+        for (i, user) in self.auth.users.iter().enumerate() {
+            if argon2::password_hash::PasswordHash::new(&user.password_hash).is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "auth.users[{i}].password_hash is not an argon2 hash (make one with `fiscal-host hash-secret`)"
+                )));
+            }
         }
         let mut ids = std::collections::BTreeSet::new();
         for (i, device) in self.devices.iter().enumerate() {

@@ -38,6 +38,8 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// Print the argon2 hash of a password or token for `[auth]` (reads it from stdin).
+    HashSecret,
 }
 
 #[derive(Subcommand)]
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
                     ref world,
                 },
         }) => check_plugin(file, world.as_deref()),
+        Some(Command::HashSecret) => hash_secret(),
         Some(Command::Run) | None => run(&cli),
     };
     match result {
@@ -89,6 +92,8 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(dir) = &cli.data_dir {
         config.data_dir = Some(dir.clone());
     }
+    // The overrides are checked like the file (a public --listen needs credentials).
+    config.validate()?;
     Ok(config)
 }
 
@@ -105,6 +110,15 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         tracing::info!("fiscal-host stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn hash_secret() -> anyhow::Result<ExitCode> {
+    let mut secret = String::new();
+    std::io::stdin().read_line(&mut secret)?;
+    let secret = secret.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(!secret.is_empty(), "give the password or token on stdin");
+    println!("{}", fiscal_host::faces::auth::hash_secret(secret));
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> {

@@ -1,5 +1,6 @@
 //! The network faces. Each parses its own format and maps errors back to it; none knows a vendor.
 
+pub mod auth;
 pub mod decimal;
 pub mod health;
 pub mod ws;

@@ -27,9 +27,21 @@ pub fn route(
     warp::path!("ws")
         .and(warp::ws())
         .and(warp::query::<HashMap<String, String>>())
-        .and_then(move |ws: warp::ws::Ws, query: HashMap<String, String>| {
+        .and(warp::header::optional::<String>("authorization"))
+        .and_then(move |ws: warp::ws::Ws, query: HashMap<String, String>, authorization: Option<String>| {
             let host = host.clone();
             async move {
+                // A token on the upgrade: `?token=` (browsers cannot set headers) or the header.
+                let allowed = match query.get("token") {
+                    Some(token) => host.auth.check_token(token),
+                    None => host.auth.check_header(authorization.as_deref()),
+                };
+                if !allowed {
+                    return Ok::<_, warp::Rejection>(Box::new(warp::reply::with_status(
+                        warp::reply::json(&json!({ "error": true, "error_code": 17, "text": "Ошибка авторизации" })),
+                        warp::http::StatusCode::UNAUTHORIZED,
+                    )) as Box<dyn warp::Reply>);
+                }
                 // An unknown device is refused before the upgrade, with the reason in the body.
                 let device = match host.core.register(query.get("device").map(String::as_str)) {
                     Ok(d) => d.id().to_owned(),

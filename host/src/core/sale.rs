@@ -18,7 +18,12 @@ use crate::plugins::bindings::payment::exports::fiscal::host::terminal::{Outcome
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tender {
     pub cash: i64,
+    /// Charged on this host's card terminal before the receipt.
     pub cashless: i64,
+    /// Paid by card on a terminal the host does not drive (the client sends its RRN): only
+    /// recorded on the receipt as cashless.
+    #[serde(default)]
+    pub external_cashless: i64,
     pub prepayment: i64,
     pub credit: i64,
 }
@@ -32,13 +37,23 @@ impl Tender {
     }
 
     pub fn total(&self) -> i64 {
-        self.cash + self.cashless + self.prepayment + self.credit
+        self.cash + self.cashless + self.external_cashless + self.prepayment + self.credit
+    }
+
+    fn parts(&self) -> [i64; 5] {
+        [
+            self.cash,
+            self.cashless,
+            self.external_cashless,
+            self.prepayment,
+            self.credit,
+        ]
     }
 
     fn register_payments(&self) -> ReceiptPayments {
         ReceiptPayments {
             cash: self.cash,
-            cashless: self.cashless,
+            cashless: self.cashless + self.external_cashless,
             prepayment: self.prepayment,
             credit: self.credit,
             counter_provision: 0,

@@ -118,16 +118,7 @@ impl Core {
             Some(journaled) if doc.state == "paid" => journaled,
             _ => tender,
         };
-        if tender.total() != doc.total
-            || [
-                tender.cash,
-                tender.cashless,
-                tender.prepayment,
-                tender.credit,
-            ]
-            .iter()
-            .any(|&p| p < 0)
-        {
+        if tender.total() != doc.total || tender.parts().iter().any(|&p| p < 0) {
             return Err(CoreError::AmountMismatch {
                 expected: doc.total,
                 got: tender.total(),

@@ -245,3 +245,40 @@ fn the_embedded_default_brings_three_emulated_devices_online() {
     let health = common::get_json(&format!("{}/health", host.base_url));
     assert_eq!(health["devices"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn a_public_address_without_credentials_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not a loopback address") && stderr.contains("[auth]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn hash_secret_prints_an_argon2_hash() {
+    use std::io::Write;
+    let mut child = bin()
+        .arg("hash-secret")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"kas123456\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let hash = String::from_utf8(out.stdout).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+}

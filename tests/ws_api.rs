@@ -721,3 +721,43 @@ async fn decimal_prices_become_exact_kopecks() {
 
     pay(&mut kkt, 1266).await;
 }
+
+/// With credentials configured, the upgrade needs a token: `?token=` or `Authorization`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_upgrade_needs_a_token_when_credentials_are_configured() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("host.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[auth]\ntoken_hashes = [{:?}]\n",
+            fiscal_host::faces::auth::hash_secret("s3cret-token")
+        ),
+    )
+    .unwrap();
+    let dir = data.path().to_owned();
+    let config_arg = config.to_str().unwrap().to_owned();
+    let host =
+        tokio::task::spawn_blocking(move || common::start_host(&dir, &["--config", &config_arg]))
+            .await
+            .unwrap();
+    let url = common::ws::ws_url(&host.base_url, None);
+    match WsClient::try_connect(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        Err(e) => panic!("expected HTTP 401, got {e}"),
+        Ok(_) => panic!("the upgrade without a token was accepted"),
+    }
+    match WsClient::try_connect(&format!("{url}?token=wrong")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("a wrong token: {:?}", other.err()),
+    }
+    let mut client = WsClient::connect_url(&format!("{url}?token=s3cret-token")).await;
+    let reply = client
+        .request("open_shift", json!({ "cashier": CASHIER }))
+        .await;
+    ok(&reply, "open_shift");
+}

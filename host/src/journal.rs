@@ -80,6 +80,19 @@ CREATE TABLE IF NOT EXISTS replies (
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     PRIMARY KEY (face, key)
 );
+CREATE TABLE IF NOT EXISTS receipt_codes (
+    code        TEXT PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+CREATE TABLE IF NOT EXISTS printouts (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    device      TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    error       TEXT,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
 ";
 
 /// A document as journaled.
@@ -466,6 +479,113 @@ impl Journal {
             params![face, key, reply, document_id],
         )?;
         Ok(())
+    }
+
+    /// A document by the uuid the faces hand out.
+    pub fn document_by_uuid(&self, uuid: &str) -> Result<Option<DocumentRow>> {
+        self.document_where("uuid = ?1", &uuid)
+    }
+
+    /// The document a client's receipt code (seed 002's `code`) belongs to.
+    pub fn receipt_code(&self, code: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT document_id FROM receipt_codes WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Claims a receipt code for a document; false when another document holds it already.
+    pub fn claim_receipt_code(&mut self, code: &str, document_id: i64) -> Result<bool> {
+        let changed = self.conn.execute(
+            "INSERT OR IGNORE INTO receipt_codes (code, document_id) VALUES (?1, ?2)",
+            params![code, document_id],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Gives a code back (the receipt it was claimed for was never issued).
+    pub fn release_receipt_code(&mut self, code: &str, document_id: i64) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM receipt_codes WHERE code = ?1 AND document_id = ?2",
+            params![code, document_id],
+        )?;
+        Ok(())
+    }
+
+    /// Journals a document and claims its receipt code in one transaction; `None` (and nothing
+    /// written) when the code is taken.
+    pub fn insert_document_with_code<B: Serialize>(
+        &mut self,
+        doc: &NewDocument<'_, B>,
+        code: Option<&str>,
+    ) -> Result<Option<i64>> {
+        let tx = self.conn.transaction()?;
+        if let Some(code) = code {
+            let taken: Option<i64> = tx
+                .query_row(
+                    "SELECT document_id FROM receipt_codes WHERE code = ?1",
+                    [code],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Ok(None);
+            }
+        }
+        tx.execute(
+            "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
+             VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
+            params![
+                uuid::Uuid::new_v4().to_string(),
+                doc.device,
+                doc.kind,
+                doc.cashier,
+                doc.total,
+                serde_json::to_string(doc.body)?,
+                doc.request,
+                doc.refers_to
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        if let Some(code) = code {
+            tx.execute(
+                "INSERT INTO receipt_codes (code, document_id) VALUES (?1, ?2)",
+                params![code, id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
+    /// What was sent to a printer for a document (the laid-out text), and why it failed if it did.
+    pub fn record_printout(
+        &mut self,
+        document_id: i64,
+        device: &str,
+        text: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO printouts (document_id, device, text, error) VALUES (?1, ?2, ?3, ?4)",
+            params![document_id, device, text, error],
+        )?;
+        Ok(())
+    }
+
+    /// The latest printout of a document: device, text and error.
+    pub fn printout(&self, document_id: i64) -> Result<Option<(String, String, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT device, text, error FROM printouts WHERE document_id = ?1 ORDER BY id DESC LIMIT 1",
+                [document_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
     }
 }
 

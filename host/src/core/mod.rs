@@ -4,10 +4,12 @@
 //! `CoreError` to their own formats; the core never formats a reply.
 
 mod crash;
+pub mod credit;
 mod document;
 mod fiscal;
 mod recovery;
 mod refunds;
+pub mod reports;
 mod sale;
 mod shifts;
 

@@ -6,8 +6,9 @@ use super::document::{DocKind, DocumentBody};
 use super::fiscal::{NotFiscalized, card_payment};
 use super::sale::transaction_json;
 use super::{Cancelled, Core, CoreError, FiscalRecord};
-use crate::journal::{NewDocument, PaymentRow};
+use crate::journal::{DocumentRow, NewDocument, PaymentRow};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
+use crate::plugins::bindings::layout;
 use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
 
 impl Core {
@@ -85,7 +86,34 @@ impl Core {
         if sale.kind != "sale" || !matches!(sale.state.as_str(), "fiscalized" | "printed") {
             return Ok(None);
         }
-        let sale_body = super::fiscal::body(&sale)?;
+        let rrn = payment.rrn.clone().unwrap_or_default();
+        let payments = ReceiptPayments {
+            cash: 0,
+            cashless: amount,
+            prepayment: 0,
+            credit: 0,
+            counter_provision: 0,
+        };
+        let fiscal = self
+            .register_return(&sale, amount, payments, |total| {
+                vec![card_payment(total, &rrn)]
+            })
+            .await?;
+        Ok(Some(fiscal))
+    }
+
+    /// Registers the return receipt of `amount` of a fiscalized sale, paid back as `payments`
+    /// (which must add up to `amount`), and prints its copy with the payments `printed` makes
+    /// of the return's total. Shared by the refunds here and the REST face's whole-document
+    /// refund (core/reports.rs).
+    pub(super) async fn register_return(
+        &self,
+        sale: &DocumentRow,
+        amount: i64,
+        payments: ReceiptPayments,
+        printed: impl FnOnce(i64) -> Vec<layout::Payment>,
+    ) -> Result<FiscalRecord, CoreError> {
+        let sale_body = super::fiscal::body(sale)?;
         let body = if amount == sale_body.total {
             DocumentBody {
                 kind: DocKind::Return,
@@ -126,20 +154,10 @@ impl Core {
             refers_to: Some(sale.id),
         })?;
         let doc = self.journal().document(id)?.expect("just written");
-        let payments = ReceiptPayments {
-            cash: 0,
-            cashless: body.total,
-            prepayment: 0,
-            credit: 0,
-            counter_provision: 0,
-        };
         match self.fiscalize(&doc, payments).await {
             Ok(fiscal) => {
-                let rrn = payment.rrn.clone().unwrap_or_default();
-                let _ = self
-                    .print_copy(&doc, &fiscal, vec![card_payment(body.total, &rrn)])
-                    .await;
-                Ok(Some(fiscal))
+                let _ = self.print_copy(&doc, &fiscal, printed(body.total)).await;
+                Ok(fiscal)
             }
             // The money went back but the return receipt did not register: say so loudly; the
             // journal keeps the return document in `created` for a retry.

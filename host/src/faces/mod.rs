@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod decimal;
 pub mod health;
+pub mod rest;
+pub mod rpc;
 pub mod ws;
 
 use std::sync::Arc;
@@ -16,6 +18,8 @@ pub fn routes(
     host: Arc<Host>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     health::route(host.clone())
+        .or(rpc::route(host.clone()))
+        .or(rest::route(host.clone()))
         .or(ws::route(host))
         .recover(|_rejection: warp::Rejection| async {
             Ok::<_, std::convert::Infallible>(warp::reply::with_status(

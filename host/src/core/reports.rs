@@ -1,0 +1,300 @@
+//! What the REST face (seed 001's siblings of `/sale`) needs beside sales: the register's X
+//! report, cash in and out, the shift's state, the last fiscalized document, a reprint of a
+//! fiscalized document, and the refund of a whole (or part of a) fiscalized sale found by its
+//! fiscal sign: the cash part back in cash, the card part through the terminal by its RRN, then
+//! the return receipt.
+
+use super::fiscal::{card_payment, cash_payment, fiscal_of};
+use super::sale::{Tender, transaction_json};
+use super::{CardPayment, Core, CoreError, FiscalRecord};
+use crate::journal::{DocumentRow, PaymentRow};
+use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
+use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
+use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
+
+/// Where the core keeps how much of a sale was refunded by [`Core::refund_document`].
+const REFUNDED: &str = "core:refunded";
+
+fn cashier(name: &str) -> Result<Cashier, CoreError> {
+    if name.trim().is_empty() {
+        return Err(CoreError::InvalidInput("cashier is empty".into()));
+    }
+    Ok(Cashier {
+        name: name.to_owned(),
+        tax_id: None,
+    })
+}
+
+/// The register's shift as it reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftStatus {
+    pub open: bool,
+    pub expired: bool,
+    /// The current shift's number, or the last one's when closed.
+    pub number: u32,
+}
+
+/// A fiscalized document as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiscalDocument {
+    pub document_id: i64,
+    /// `sale` or `return`.
+    pub kind: String,
+    pub total: i64,
+    pub fiscal: FiscalRecord,
+    /// The card part, when there was one.
+    pub card: Option<CardPayment>,
+}
+
+/// The answer to a refund of a fiscalized document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refunded {
+    /// The return document.
+    pub document_id: i64,
+    pub cash: i64,
+    pub cashless: i64,
+    /// The terminal's answer to the card part.
+    pub card: Option<CardPayment>,
+    pub return_receipt: FiscalRecord,
+}
+
+fn card_of(payment: &PaymentRow, t: Option<&serde_json::Value>) -> CardPayment {
+    let details = t.or(payment.details.as_ref());
+    let detail = |key: &str| {
+        details
+            .and_then(|d| d[key].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    CardPayment {
+        rrn: payment.rrn.clone().unwrap_or_default(),
+        auth_id: payment.auth_id.unwrap_or_default(),
+        auth_code: detail("auth_code"),
+        card_number: detail("card_number"),
+    }
+}
+
+impl Core {
+    /// X report: the shift's totals so far, printed by the register.
+    pub async fn x_report(&self, device: &str, cashier_name: &str) -> Result<(), CoreError> {
+        let who = cashier(cashier_name)?;
+        self.register(Some(device))?
+            .register(move |g, s| g.call_x_report(s, &who))
+            .await?;
+        Ok(())
+    }
+
+    /// Cash in ("внесение") of `amount` into the register's drawer.
+    pub async fn deposit(
+        &self,
+        device: &str,
+        cashier_name: &str,
+        amount: i64,
+    ) -> Result<(), CoreError> {
+        let who = cashier(cashier_name)?;
+        if amount <= 0 {
+            return Err(CoreError::InvalidInput("amount must be above 0".into()));
+        }
+        self.register(Some(device))?
+            .register(move |g, s| g.call_cash_in(s, &who, amount))
+            .await?;
+        Ok(())
+    }
+
+    /// Cash out ("выплата") of `amount` from the register's drawer.
+    pub async fn withdraw(
+        &self,
+        device: &str,
+        cashier_name: &str,
+        amount: i64,
+    ) -> Result<(), CoreError> {
+        let who = cashier(cashier_name)?;
+        if amount <= 0 {
+            return Err(CoreError::InvalidInput("amount must be above 0".into()));
+        }
+        self.register(Some(device))?
+            .register(move |g, s| g.call_cash_out(s, &who, amount))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn shift_status(&self, device: &str) -> Result<ShiftStatus, CoreError> {
+        let status = self
+            .register(Some(device))?
+            .register(|g, s| g.call_status(s))
+            .await?;
+        Ok(ShiftStatus {
+            open: status.shift == ShiftState::Open,
+            expired: status.shift == ShiftState::Expired,
+            number: status.shift_number,
+        })
+    }
+
+    fn fiscal_document(&self, doc: &DocumentRow) -> Result<Option<FiscalDocument>, CoreError> {
+        let Some(fiscal) = fiscal_of(doc) else {
+            return Ok(None);
+        };
+        let card = self
+            .journal()
+            .payment_of(doc.id)?
+            .filter(|p| p.rrn.is_some())
+            .map(|p| card_of(&p, None));
+        Ok(Some(FiscalDocument {
+            document_id: doc.id,
+            kind: doc.kind.clone(),
+            total: doc.total,
+            fiscal,
+            card,
+        }))
+    }
+
+    /// The latest fiscalized document of the register, whichever face made it.
+    pub fn last_document(&self, device: &str) -> Result<Option<FiscalDocument>, CoreError> {
+        let doc = self.journal().last_fiscalized(device)?;
+        match doc {
+            Some(doc) => self.fiscal_document(&doc),
+            None => Ok(None),
+        }
+    }
+
+    /// The fiscalized document with this fiscal sign (ФП).
+    pub fn document_by_fiscal_sign(
+        &self,
+        fiscal_sign: &str,
+    ) -> Result<Option<FiscalDocument>, CoreError> {
+        let doc = self.journal().document_by_fiscal_sign(fiscal_sign)?;
+        match doc {
+            Some(doc) => self.fiscal_document(&doc),
+            None => Ok(None),
+        }
+    }
+
+    /// Prints a copy of a fiscalized document on the receipt printer; nothing is fiscalized.
+    /// `Ok(Some(why))` when the copy could not be printed.
+    pub async fn reprint(&self, document_id: i64) -> Result<Option<String>, CoreError> {
+        let doc = self
+            .journal()
+            .document(document_id)?
+            .ok_or(CoreError::NoOpenDocument)?;
+        let fiscal = fiscal_of(&doc).ok_or(CoreError::NoOpenDocument)?;
+        let tender = doc
+            .tender
+            .as_ref()
+            .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok());
+        let rrn = self
+            .journal()
+            .payment_of(doc.id)?
+            .and_then(|p| p.rrn)
+            .unwrap_or_default();
+        let mut printed = Vec::new();
+        match tender {
+            Some(t) => {
+                if t.cash > 0 {
+                    printed.push(cash_payment(t.cash));
+                }
+                if t.cashless + t.external_cashless > 0 {
+                    printed.push(card_payment(t.cashless + t.external_cashless, &rrn));
+                }
+            }
+            // A return registered by the core (no tender journaled): paid back as registered.
+            None if !rrn.is_empty() => printed.push(card_payment(doc.total, &rrn)),
+            None => printed.push(cash_payment(doc.total)),
+        }
+        Ok(self.print_copy(&doc, &fiscal, printed).await)
+    }
+
+    /// Refunds a fiscalized sale found by its fiscal sign: all that is left of it when `amount`
+    /// is none, else `amount`. The card part goes back first through the terminal (refund by
+    /// the payment's RRN, up to what is left of the card payment), the rest in cash (up to the
+    /// sale's cash and other non-card parts); then the return receipt is registered with that
+    /// split. `PaymentNotFound` when nothing (or less than `amount`) is left to refund.
+    pub async fn refund_document(
+        &self,
+        fiscal_sign: &str,
+        amount: Option<i64>,
+    ) -> Result<Refunded, CoreError> {
+        let sale = self
+            .journal()
+            .document_by_fiscal_sign(fiscal_sign)?
+            .ok_or(CoreError::PaymentNotFound)?;
+        if sale.kind != "sale" || fiscal_of(&sale).is_none() {
+            return Err(CoreError::InvalidInput(format!(
+                "document {} is not a fiscalized sale",
+                sale.id
+            )));
+        }
+        let key = sale.id.to_string();
+        let refunded: i64 = self
+            .stored_reply(REFUNDED, &key)?
+            .and_then(|(r, _)| r.parse().ok())
+            .unwrap_or(0);
+        let left = sale.total - refunded;
+        let amount = amount.unwrap_or(left);
+        if amount <= 0 || amount > left {
+            return Err(CoreError::PaymentNotFound);
+        }
+        let payment = self
+            .journal()
+            .payment_of(sale.id)?
+            .filter(|p| p.state == "approved" && p.rrn.is_some());
+        let card_left = payment.as_ref().map_or(0, |p| p.amount - p.refunded);
+        let cashless = amount.min(card_left);
+        let cash = amount - cashless;
+        // No money moves for a return receipt the register could not take.
+        self.require_open_shift(&sale.device).await?;
+        let mut card = None;
+        if let Some(p) = payment.as_ref().filter(|_| cashless > 0) {
+            let terminal = self.terminal()?;
+            let rrn = p.rrn.clone().unwrap_or_default();
+            let t = terminal
+                .terminal(move |g, s| g.call_refund(s, &rrn, cashless))
+                .await?;
+            if t.outcome != Outcome::Approved {
+                return Err(CoreError::PaymentDeclined {
+                    code: t.response_code,
+                    text: t.text,
+                });
+            }
+            self.journal().add_refund(p.id, cashless)?;
+            card = Some(card_of(p, Some(&transaction_json(&t))));
+        }
+        // Counted before the receipt: the money is back whatever the register says next.
+        self.store_reply(
+            REFUNDED,
+            &key,
+            &(refunded + amount).to_string(),
+            Some(sale.id),
+        )?;
+        let payments = ReceiptPayments {
+            cash,
+            cashless,
+            prepayment: 0,
+            credit: 0,
+            counter_provision: 0,
+        };
+        let rrn = card.as_ref().map(|c| c.rrn.clone()).unwrap_or_default();
+        let fiscal = self
+            .register_return(&sale, amount, payments, |_| {
+                let mut printed = Vec::new();
+                if cash > 0 {
+                    printed.push(cash_payment(cash));
+                }
+                if cashless > 0 {
+                    printed.push(card_payment(cashless, &rrn));
+                }
+                printed
+            })
+            .await?;
+        let document_id = self
+            .journal()
+            .document_by_fiscal_sign(&fiscal.fiscal_sign)?
+            .map_or(0, |d| d.id);
+        Ok(Refunded {
+            document_id,
+            cash,
+            cashless,
+            card,
+            return_receipt: fiscal,
+        })
+    }
+}

@@ -1,0 +1,720 @@
+//! The REST face of seed 001: `POST /sale` and its siblings (`/refund`, `/x_report`,
+//! `/open_shift`, `/close_shift`, `/check_shift`, `/deposit`, `/withdraw`, `/check_copy`,
+//! `/last_document`), each `POST` with a JSON body and an optional `?device=<id>`; and
+//! `GET /openapi.json`, the OpenAPI 3.0 description of them all.
+//!
+//! Every reply has the seed's shape `{status, code, message, printError, documentID, fiscalID,
+//! fiscalNum, rrn, auth, cardNum, checkNum}` (plus a route's own fields), whatever went wrong.
+//! `CoreError` is mapped here, once, to the seed's codes 1–9 (docs/rest.md).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use warp::Filter;
+use warp::http::StatusCode;
+
+use crate::app::Host;
+use crate::core::reports::FiscalDocument;
+use crate::core::{CoreError, DocKind, FiscalRecord, Paid, SaleLine, Tender};
+use crate::plugins::bindings::tax::{CalcType, Margin, TaxSpec};
+
+const FACE: &str = "rest";
+const OPENAPI: &str = include_str!("openapi.json");
+
+/// Every route this face serves under `POST /<name>` (the OpenAPI test compares it both ways).
+pub const ROUTES: &[&str] = &[
+    "sale",
+    "refund",
+    "x_report",
+    "open_shift",
+    "close_shift",
+    "check_shift",
+    "deposit",
+    "withdraw",
+    "check_copy",
+    "last_document",
+];
+
+pub fn route(
+    host: Arc<Host>,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+    let openapi = warp::get()
+        .and(warp::path!("openapi.json"))
+        .map(|| warp::reply::with_header(OPENAPI, "content-type", "application/json"));
+    // An oversized body (or one without a length) is answered in the seed's shape, not rejected.
+    let body = warp::body::content_length_limit(host.config.max_body_bytes)
+        .and(warp::body::bytes())
+        .map(|b: warp::hyper::body::Bytes| Some(b.to_vec()))
+        .or(warp::any().map(|| None))
+        .unify();
+    let api = warp::post()
+        .and(warp::path::param::<String>())
+        .and(warp::path::end())
+        .and_then(|name: String| async move {
+            if ROUTES.contains(&name.as_str()) {
+                Ok(name)
+            } else {
+                Err(warp::reject::not_found())
+            }
+        })
+        .and(warp::query::<HashMap<String, String>>())
+        .and(warp::header::optional::<String>("authorization"))
+        .and(body)
+        .and_then(
+            move |name: String,
+                  query: HashMap<String, String>,
+                  authorization: Option<String>,
+                  body: Option<Vec<u8>>| {
+                let host = host.clone();
+                async move {
+                    let (status, reply) = handle(&host, &name, &query, authorization, body).await;
+                    Ok::<_, warp::Rejection>(warp::reply::with_status(
+                        warp::reply::json(&reply),
+                        status,
+                    ))
+                }
+            },
+        );
+    openapi.or(api)
+}
+
+/// A face-level failure: the seed's code, the HTTP status and a Russian text.
+#[derive(Debug)]
+struct Failure {
+    code: u32,
+    http: StatusCode,
+    message: String,
+}
+
+fn failure(code: u32, message: impl Into<String>) -> Failure {
+    let http = match code {
+        1 => StatusCode::UNAUTHORIZED,
+        5 => StatusCode::INTERNAL_SERVER_ERROR,
+        6 => StatusCode::CONFLICT,
+        9 => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    Failure {
+        code,
+        http,
+        message: message.into(),
+    }
+}
+
+impl Failure {
+    fn with_status(mut self, http: StatusCode) -> Self {
+        self.http = http;
+        self
+    }
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        match &e {
+            CoreError::InvalidInput(m) => failure(3, format!("Недопустимое значение: {m}")),
+            CoreError::AmountMismatch { expected, got } => failure(
+                4,
+                format!("Сумма документа {expected} не совпадает с суммой оплаты {got}"),
+            ),
+            CoreError::ShiftClosed => failure(6, "Смена не открыта"),
+            CoreError::ShiftExpired => failure(6, "Смена превысила 24 часа: закройте смену"),
+            CoreError::ShiftAlreadyOpen => {
+                failure(5, "Смена уже открыта").with_status(StatusCode::CONFLICT)
+            }
+            // A declined card leaves the document unpaid.
+            CoreError::PaymentDeclined { code, text } => {
+                failure(8, format!("Оплата отклонена (код {code}): {text}"))
+                    .with_status(StatusCode::PAYMENT_REQUIRED)
+            }
+            CoreError::PaymentNotFound => failure(
+                9,
+                "Документ или платёж не найден, или сумма превышает остаток к возврату",
+            ),
+            CoreError::Tax(m) => failure(3, format!("Недопустимые параметры позиций: {m}")),
+            CoreError::ReceiptRefused { reason, reversed } => failure(
+                5,
+                format!(
+                    "ККТ отказала в регистрации чека: {reason}. Оплата {}",
+                    if *reversed {
+                        "отменена"
+                    } else {
+                        "НЕ отменена, требуется вмешательство"
+                    }
+                ),
+            ),
+            CoreError::DeviceUnavailable(m) => failure(5, format!("Устройство недоступно: {m}")),
+            CoreError::OutcomeUnknown(m) => {
+                failure(5, format!("Результат операции неизвестен: {m}"))
+            }
+            CoreError::NoOpenDocument => failure(5, "Внутренняя ошибка: документ не открыт"),
+            CoreError::Internal(m) => failure(5, format!("Внутренняя ошибка: {m}")),
+        }
+    }
+}
+
+/// The seed's reply with every field present: strings empty and numbers 0 when not applicable.
+fn base_reply() -> Map<String, Value> {
+    let Value::Object(map) = json!({
+        "status": "success",
+        "code": 0,
+        "message": "",
+        "printError": 0,
+        "documentID": 0,
+        "fiscalID": "",
+        "fiscalNum": "",
+        "rrn": "",
+        "auth": "",
+        "cardNum": "",
+        "checkNum": "",
+    }) else {
+        unreachable!()
+    };
+    map
+}
+
+fn error_reply(f: &Failure) -> Value {
+    let mut reply = base_reply();
+    reply.insert("status".into(), json!("error"));
+    reply.insert("code".into(), json!(f.code));
+    reply.insert("message".into(), json!(f.message));
+    Value::Object(reply)
+}
+
+/// The fields of a fiscal document, for `/sale`, reprints and `/last_document`.
+fn document_fields(reply: &mut Map<String, Value>, doc: &FiscalDocument) {
+    fiscal_fields(reply, doc.document_id, &doc.fiscal);
+    if let Some(card) = &doc.card {
+        reply.insert("rrn".into(), json!(card.rrn));
+        reply.insert("auth".into(), json!(card.auth_code));
+        reply.insert("cardNum".into(), json!(card.card_number));
+    }
+}
+
+fn fiscal_fields(reply: &mut Map<String, Value>, document_id: i64, fiscal: &FiscalRecord) {
+    reply.insert("documentID".into(), json!(document_id));
+    reply.insert("fiscalID".into(), json!(fiscal.fiscal_sign));
+    reply.insert(
+        "fiscalNum".into(),
+        json!(fiscal.document_number.to_string()),
+    );
+    reply.insert("checkNum".into(), json!(fiscal.receipt_number.to_string()));
+}
+
+fn print_fields(reply: &mut Map<String, Value>, print_error: Option<String>) {
+    if let Some(e) = print_error {
+        reply.insert("printError".into(), json!(1));
+        reply.insert("message".into(), json!(format!("Ошибка печати копии: {e}")));
+    }
+}
+
+async fn handle(
+    host: &Host,
+    name: &str,
+    query: &HashMap<String, String>,
+    authorization: Option<String>,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
+    match run(host, name, query, authorization, body).await {
+        Ok(reply) => (StatusCode::OK, Value::Object(reply)),
+        Err(f) => (f.http, error_reply(&f)),
+    }
+}
+
+async fn run(
+    host: &Host,
+    name: &str,
+    query: &HashMap<String, String>,
+    authorization: Option<String>,
+    body: Option<Vec<u8>>,
+) -> Result<Map<String, Value>, Failure> {
+    if !host.auth.check_header(authorization.as_deref()) {
+        return Err(failure(1, "Ошибка авторизации"));
+    }
+    let Some(body) = body else {
+        return Err(failure(
+            2,
+            format!(
+                "Тело запроса больше {} байт или без Content-Length",
+                host.config.max_body_bytes
+            ),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE));
+    };
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let request: Value =
+        serde_json::from_str(&raw).map_err(|e| failure(2, format!("Некорректный JSON: {e}")))?;
+    let Value::Object(request) = request else {
+        return Err(failure(2, "Некорректный JSON: ожидается объект"));
+    };
+    let device = host
+        .core
+        .register(query.get("device").map(String::as_str))?
+        .id()
+        .to_owned();
+    let f = Fields(&request);
+    let core = &host.core;
+    let mut reply = base_reply();
+    match name {
+        "sale" => return sale(host, &device, &f, &raw).await,
+        "refund" => {
+            let fiscal_id = f.string("fiscalID")?;
+            let amount = f.opt_int("amount")?;
+            if core.document_by_fiscal_sign(&fiscal_id)?.is_none() {
+                return Err(not_found(&fiscal_id));
+            }
+            let refunded = core.refund_document(&fiscal_id, amount).await?;
+            fiscal_fields(&mut reply, refunded.document_id, &refunded.return_receipt);
+            if let Some(card) = &refunded.card {
+                reply.insert("rrn".into(), json!(card.rrn));
+                reply.insert("auth".into(), json!(card.auth_code));
+                reply.insert("cardNum".into(), json!(card.card_number));
+            }
+            reply.insert("cashAmount".into(), json!(refunded.cash));
+            reply.insert("cashlessAmount".into(), json!(refunded.cashless));
+        }
+        "x_report" => {
+            core.x_report(&device, &f.string("employeeName")?).await?;
+        }
+        "open_shift" => {
+            let shift = core
+                .open_shift(&device, &f.string("employeeName")?, &raw)
+                .await?;
+            reply.insert("shiftNumber".into(), json!(shift));
+        }
+        "close_shift" => {
+            let shift = core
+                .close_shift(&device, &f.string("employeeName")?, &raw)
+                .await?;
+            reply.insert("shiftNumber".into(), json!(shift));
+        }
+        "check_shift" => {
+            let status = core.shift_status(&device).await?;
+            reply.insert("shiftOpen".into(), json!(status.open));
+            reply.insert("shiftNumber".into(), json!(status.number));
+            reply.insert("shiftExpired".into(), json!(status.expired));
+        }
+        "deposit" | "withdraw" => {
+            let amount = f.int("amount")?;
+            let cashier = f.string("employeeName")?;
+            if name == "deposit" {
+                core.deposit(&device, &cashier, amount).await?;
+            } else {
+                core.withdraw(&device, &cashier, amount).await?;
+            }
+            reply.insert("amount".into(), json!(amount));
+        }
+        "check_copy" => {
+            let fiscal_id = f.string("fiscalID")?;
+            return reprint(host, &fiscal_id, None).await;
+        }
+        "last_document" => {
+            let doc = core
+                .last_document(&device)?
+                .ok_or_else(|| failure(9, "На этой ККТ нет фискализированных документов"))?;
+            document_fields(&mut reply, &doc);
+            reply.insert("amount".into(), json!(doc.total));
+            reply.insert(
+                "docTime".into(),
+                json!(doc.fiscal.date_time.replace('T', " ")),
+            );
+            reply.insert("docType".into(), json!(doc.kind));
+        }
+        other => return Err(failure(5, format!("Маршрут «{other}» не реализован"))),
+    }
+    Ok(reply)
+}
+
+fn not_found(fiscal_id: &str) -> Failure {
+    failure(9, format!("Документ с fiscalID «{fiscal_id}» не найден"))
+}
+
+/// Prints a copy of the fiscalized document with this fiscal sign; nothing is fiscalized.
+async fn reprint(
+    host: &Host,
+    fiscal_id: &str,
+    message: Option<&str>,
+) -> Result<Map<String, Value>, Failure> {
+    let doc = host
+        .core
+        .document_by_fiscal_sign(fiscal_id)?
+        .ok_or_else(|| not_found(fiscal_id))?;
+    let print_error = host.core.reprint(doc.document_id).await?;
+    let mut reply = base_reply();
+    document_fields(&mut reply, &doc);
+    if let Some(m) = message {
+        reply.insert("message".into(), json!(m));
+    }
+    print_fields(&mut reply, print_error);
+    Ok(reply)
+}
+
+const ALREADY_FISCALIZED: &str = "Документ уже фискализирован: напечатана копия без фискализации";
+
+/// Seed 001's `/sale`.
+async fn sale(
+    host: &Host,
+    device: &str,
+    f: &Fields<'_>,
+    raw: &str,
+) -> Result<Map<String, Value>, Failure> {
+    let core = &host.core;
+    // A reprint of a fiscalized document.
+    if let Some(fiscal_id) = f.opt_string("fiscalID")? {
+        return reprint(host, &fiscal_id, Some(ALREADY_FISCALIZED)).await;
+    }
+    let doc_number = f.string("docNumber")?;
+    let cashier = f.string("employeeName")?;
+    let amount = f.int("amount")?;
+    let items = f.array("items")?;
+    let payments = f.object("payments")?;
+    if items.is_empty() {
+        return Err(failure(3, "Не переданы обязательные параметры: items пуст"));
+    }
+    if cashier.trim().is_empty() {
+        return Err(failure(
+            3,
+            "Не переданы обязательные параметры: employeeName пуст",
+        ));
+    }
+    let doc_time = f.opt_string("docTime")?;
+    if let Some(t) = &doc_time
+        && chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").is_err()
+    {
+        return Err(failure(
+            3,
+            format!("Недопустимое значение: docTime «{t}» (ожидается yyyy-MM-dd hh:mm:ss)"),
+        ));
+    }
+    let lines = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| line(i, item))
+        .collect::<Result<Vec<_>, _>>()?;
+    let items_total: i64 = lines.iter().map(|(_, amount)| amount).sum();
+    if items_total != amount {
+        return Err(failure(
+            4,
+            format!("Сумма документа {amount} не совпадает с суммой позиций {items_total}"),
+        ));
+    }
+    let tender = tender(&Fields(payments), amount)?;
+
+    let key = doc_time.map(|t| format!("sale:{t}|{doc_number}|{amount}"));
+    let mut resume = None;
+    if let Some(key) = &key
+        && let Some((_, Some(document))) = core.stored_reply(FACE, key)?
+    {
+        if let Some(fiscal) = core.fiscal_record(document)? {
+            // Fiscalized already: print it again, never fiscalize it twice.
+            return reprint(host, &fiscal.fiscal_sign, Some(ALREADY_FISCALIZED)).await;
+        }
+        if core.is_open(document)? {
+            // Begun and not finished (declined card, host restarted): pay that document.
+            resume = Some(document);
+        }
+    }
+    let document = match resume {
+        Some(d) => d,
+        None => {
+            let lines = lines.into_iter().map(|(l, _)| l).collect();
+            let created = core
+                .create_document(device, &cashier, DocKind::Sale, lines, raw)
+                .await?;
+            if created.total != amount {
+                return Err(failure(
+                    4,
+                    format!(
+                        "Сумма документа {amount} не совпадает с суммой позиций по расчёту налогов {}",
+                        created.total
+                    ),
+                ));
+            }
+            if let Some(key) = &key {
+                core.store_reply(FACE, key, "", Some(created.document_id))?;
+            }
+            created.document_id
+        }
+    };
+    let paid: Paid = core.pay(document, tender).await?;
+    let mut reply = base_reply();
+    fiscal_fields(&mut reply, paid.document_id, &paid.fiscal);
+    if let Some(card) = &paid.card {
+        reply.insert("rrn".into(), json!(card.rrn));
+        reply.insert("auth".into(), json!(card.auth_code));
+        reply.insert("cardNum".into(), json!(card.card_number));
+    }
+    print_fields(&mut reply, paid.print_error);
+    if let Some(key) = &key
+        && let Err(e) = core.store_reply(
+            FACE,
+            key,
+            &Value::Object(reply.clone()).to_string(),
+            Some(paid.document_id),
+        )
+    {
+        tracing::error!("journal: reply to {key} not stored: {e}");
+    }
+    Ok(reply)
+}
+
+/// Seed 001's payments: bonuses and installments are not supported (7); the parts must cover
+/// the amount (8). Cash above what is due is change; any other overpayment is refused (3).
+fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
+    let part = |name: &str| -> Result<i64, Failure> {
+        let v = p.opt_int(name)?.unwrap_or(0);
+        if v < 0 {
+            return Err(failure(
+                3,
+                format!("Недопустимое значение: payments.{name} отрицательна"),
+            ));
+        }
+        Ok(v)
+    };
+    let mut tender = Tender {
+        cash: part("cashAmount")?,
+        cashless: part("cashlessAmount")?,
+        external_cashless: 0,
+        prepayment: part("prepaymentAmount")?,
+        credit: part("creditAmount")?,
+    };
+    for unsupported in ["bonusesAmount", "installmentAmount"] {
+        if part(unsupported)? > 0 {
+            return Err(failure(
+                7,
+                format!("Тип оплаты не поддерживается: {unsupported}"),
+            ));
+        }
+    }
+    let paid = tender.total();
+    if paid < amount {
+        return Err(failure(
+            8,
+            format!("Документ не полностью оплачен: оплачено {paid} из {amount}"),
+        ));
+    }
+    let change = paid - amount;
+    if change > tender.cash {
+        return Err(failure(
+            3,
+            format!(
+                "Недопустимое значение: безналичные оплаты превышают сумму документа на {change}"
+            ),
+        ));
+    }
+    tender.cash -= change;
+    Ok(tender)
+}
+
+/// One of seed 001's items: the unit price is derived from the line's amount (see docs/rest.md).
+fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
+    let object = item
+        .as_object()
+        .ok_or_else(|| Fields::missing(&format!("items[{i}]")))?;
+    let f = Fields(object);
+    let field = |name: &str| format!("items[{i}].{name}");
+    let missing = |name: &str| Fields::missing(&field(name));
+    let invalid = |what: String| failure(3, format!("Недопустимое значение: {what}"));
+    let name = f.string("itemName").map_err(|_| missing("itemName"))?;
+    let qty = f.int("itemQty").map_err(|_| missing("itemQty"))?;
+    let amount = f.int("itemAmount").map_err(|_| missing("itemAmount"))?;
+    let discount = f
+        .opt_int("discount")
+        .map_err(|_| missing("discount"))?
+        .unwrap_or(0);
+    if qty <= 0 {
+        return Err(invalid(format!(
+            "{} должно быть больше нуля",
+            field("itemQty")
+        )));
+    }
+    if amount < 0 || discount < 0 {
+        return Err(invalid(format!(
+            "{} и {} не могут быть отрицательными",
+            field("itemAmount"),
+            field("discount")
+        )));
+    }
+    let gross = amount + discount;
+    let mut price = div_half_up(i128::from(gross) * 1000, i128::from(qty));
+    let mut quantity = qty;
+    if div_half_up(i128::from(price) * i128::from(qty), 1000) - discount != amount {
+        // No whole-kopeck unit price gives this amount at this quantity: one line of the whole.
+        price = gross;
+        quantity = 1000;
+    }
+    let (tax, calc) = match object.get("itemTaxes") {
+        None | Some(Value::Null) => (TaxSpec::Exempt, CalcType::InPrice),
+        Some(Value::Array(taxes)) => match taxes.first() {
+            None => (TaxSpec::Exempt, CalcType::InPrice),
+            Some(tax) => {
+                let tax = tax.as_object().ok_or_else(|| missing("itemTaxes[0]"))?;
+                let t = Fields(tax);
+                let prc = t
+                    .int("taxPrc")
+                    .map_err(|_| missing("itemTaxes[0].taxPrc"))?;
+                let prc = i32::try_from(prc)
+                    .ok()
+                    .filter(|p| *p >= 0)
+                    .ok_or_else(|| invalid(field("itemTaxes[0].taxPrc")))?;
+                let calc = match t
+                    .opt_int("calcType")
+                    .map_err(|_| missing("itemTaxes[0].calcType"))?
+                    .unwrap_or(1)
+                {
+                    1 => CalcType::InPrice,
+                    2 => CalcType::Fixed,
+                    3 => CalcType::Simplified,
+                    other => {
+                        return Err(invalid(format!(
+                            "{} {other} (1, 2 или 3)",
+                            field("itemTaxes[0].calcType")
+                        )));
+                    }
+                };
+                (TaxSpec::Percent(prc), calc)
+            }
+        },
+        Some(_) => return Err(missing("itemTaxes")),
+    };
+    let margin = match (
+        f.opt_int("itemMarginSum")
+            .map_err(|_| missing("itemMarginSum"))?,
+        f.opt_int("itemMarginPrice")
+            .map_err(|_| missing("itemMarginPrice"))?,
+    ) {
+        (Some(sum), _) => Some(Margin::Sum(sum)),
+        (None, Some(price)) => Some(Margin::UnitPrice(price)),
+        (None, None) => None,
+    };
+    let barcode = f.opt_string("itemQRCode").ok().flatten();
+    Ok((
+        SaleLine {
+            name,
+            barcode,
+            price,
+            quantity,
+            discount,
+            tax,
+            calc,
+            margin,
+        },
+        amount,
+    ))
+}
+
+fn div_half_up(n: i128, d: i128) -> i64 {
+    // Both non-negative here.
+    ((n * 2 + d) / (d * 2)) as i64
+}
+
+/// Reads the fields of a request; a missing or mistyped required one is code 3, naming it.
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn missing(name: &str) -> Failure {
+        failure(
+            3,
+            format!("Не переданы обязательные параметры: «{name}» отсутствует или неверного типа"),
+        )
+    }
+    /// A string; a number is accepted as its decimal text (a docNumber of 42).
+    fn string(&self, name: &str) -> Result<String, Failure> {
+        self.opt_string(name)?.ok_or_else(|| Self::missing(name))
+    }
+    fn opt_string(&self, name: &str) -> Result<Option<String>, Failure> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(Self::missing(name)),
+        }
+    }
+    fn int(&self, name: &str) -> Result<i64, Failure> {
+        self.opt_int(name)?.ok_or_else(|| Self::missing(name))
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, Failure> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| Self::missing(name)),
+        }
+    }
+    fn array(&self, name: &str) -> Result<&Vec<Value>, Failure> {
+        self.0
+            .get(name)
+            .and_then(Value::as_array)
+            .ok_or_else(|| Self::missing(name))
+    }
+    fn object(&self, name: &str) -> Result<&Map<String, Value>, Failure> {
+        self.0
+            .get(name)
+            .and_then(Value::as_object)
+            .ok_or_else(|| Self::missing(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(qty: i64, amount: i64, discount: i64) -> Value {
+        json!({ "itemName": "x", "itemQty": qty, "itemAmount": amount, "discount": discount })
+    }
+
+    #[test]
+    fn unit_price_is_derived_from_the_amount() {
+        let (l, a) = line(0, &item(2000, 24690, 0)).unwrap();
+        assert_eq!((l.price, l.quantity, a), (12345, 2000, 24690));
+        let (l, _) = line(0, &item(1500, 14900, 100)).unwrap();
+        assert_eq!((l.price, l.quantity, l.discount), (10000, 1500, 100));
+    }
+
+    #[test]
+    fn an_amount_no_unit_price_gives_becomes_one_line_of_the_whole() {
+        // 100 kopecks for 3 units: 33 × 3 = 99, 34 × 3 = 102.
+        let (l, a) = line(0, &item(3000, 100, 0)).unwrap();
+        assert_eq!((l.price, l.quantity, a), (100, 1000, 100));
+    }
+
+    #[test]
+    fn taxes_and_margins_map_to_the_plugin_specs() {
+        let mut it = item(1000, 500, 0);
+        it["itemTaxes"] = json!([{ "taxName": "НДС", "taxPrc": 1000, "calcType": 2 }]);
+        it["itemMarginPrice"] = json!(100);
+        it["itemMarginSum"] = Value::Null;
+        let (l, _) = line(0, &it).unwrap();
+        assert_eq!(l.tax, TaxSpec::Percent(1000));
+        assert_eq!(l.calc, CalcType::Fixed);
+        assert_eq!(l.margin, Some(Margin::UnitPrice(100)));
+        let (l, _) = line(0, &item(1000, 500, 0)).unwrap();
+        assert_eq!(l.tax, TaxSpec::Exempt);
+    }
+
+    #[test]
+    fn cash_above_the_amount_is_change_and_bonuses_are_refused() {
+        let t = tender(
+            &Fields(
+                json!({ "cashAmount": 1000, "cashlessAmount": 500 })
+                    .as_object()
+                    .unwrap(),
+            ),
+            1200,
+        )
+        .unwrap();
+        assert_eq!((t.cash, t.cashless), (700, 500));
+        let e = tender(
+            &Fields(json!({ "bonusesAmount": 1 }).as_object().unwrap()),
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 7);
+        let e = tender(&Fields(json!({ "cashAmount": 1 }).as_object().unwrap()), 2).unwrap_err();
+        assert_eq!(e.code, 8);
+        let e = tender(
+            &Fields(json!({ "cashlessAmount": 3 }).as_object().unwrap()),
+            2,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 3);
+    }
+}

@@ -244,6 +244,16 @@ impl Journal {
             .optional()?)
     }
 
+    /// How much of a sale its return documents gave back (whatever became of their receipts:
+    /// the money went back before the receipt was asked for).
+    pub fn returned_amount(&self, sale_id: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(SUM(total), 0) FROM documents WHERE refers_to = ?1 AND kind = 'return'",
+            [sale_id],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn set_document_tender(&mut self, id: i64, tender: &Value) -> Result<()> {
         self.conn.execute(
             "UPDATE documents SET tender = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",

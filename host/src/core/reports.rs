@@ -12,9 +12,6 @@ use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPa
 use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
 use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
 
-/// Where the core keeps how much of a sale was refunded by [`Core::refund_document`].
-const REFUNDED: &str = "core:refunded";
-
 fn cashier(name: &str) -> Result<Cashier, CoreError> {
     if name.trim().is_empty() {
         return Err(CoreError::InvalidInput("cashier is empty".into()));
@@ -223,12 +220,7 @@ impl Core {
                 sale.id
             )));
         }
-        let key = sale.id.to_string();
-        let refunded: i64 = self
-            .stored_reply(REFUNDED, &key)?
-            .and_then(|(r, _)| r.parse().ok())
-            .unwrap_or(0);
-        let left = sale.total - refunded;
+        let left = sale.total - self.journal().returned_amount(sale.id)?;
         let amount = amount.unwrap_or(left);
         if amount <= 0 || amount > left {
             return Err(CoreError::PaymentNotFound);
@@ -258,13 +250,6 @@ impl Core {
             self.journal().add_refund(p.id, cashless)?;
             card = Some(card_of(p, Some(&transaction_json(&t))));
         }
-        // Counted before the receipt: the money is back whatever the register says next.
-        self.store_reply(
-            REFUNDED,
-            &key,
-            &(refunded + amount).to_string(),
-            Some(sale.id),
-        )?;
         let payments = ReceiptPayments {
             cash,
             cashless,

@@ -163,6 +163,25 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option
     }
 }
 
+/// Inserts a document (state `created`) on a connection or inside a transaction.
+fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
+         VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            doc.device,
+            doc.kind,
+            doc.cashier,
+            doc.total,
+            serde_json::to_string(doc.body)?,
+            doc.request,
+            doc.refers_to
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 fn document_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
     Ok(DocumentRow {
         id: r.get(0)?,
@@ -198,21 +217,7 @@ impl Journal {
     }
 
     pub fn insert_document<B: Serialize>(&mut self, doc: &NewDocument<'_, B>) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
-             VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
-            params![
-                uuid::Uuid::new_v4().to_string(),
-                doc.device,
-                doc.kind,
-                doc.cashier,
-                doc.total,
-                serde_json::to_string(doc.body)?,
-                doc.request,
-                doc.refers_to
-            ],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        insert_document_on(&self.conn, doc)
     }
 
     pub fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
@@ -546,21 +551,7 @@ impl Journal {
                 return Ok(None);
             }
         }
-        tx.execute(
-            "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
-             VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
-            params![
-                uuid::Uuid::new_v4().to_string(),
-                doc.device,
-                doc.kind,
-                doc.cashier,
-                doc.total,
-                serde_json::to_string(doc.body)?,
-                doc.request,
-                doc.refers_to
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_document_on(&tx, doc)?;
         if let Some(code) = code {
             tx.execute(
                 "INSERT INTO receipt_codes (code, document_id) VALUES (?1, ?2)",

@@ -231,21 +231,7 @@ impl Core {
             minute: now.minute() as u8,
             second: now.second() as u8,
         };
-        let mut taxes: Vec<layout::TaxTotal> = Vec::new();
-        for line in &figures.lines {
-            let vat: layout::Vat = line.vat.into();
-            match taxes.iter_mut().find(|t| t.vat == vat) {
-                Some(t) => {
-                    t.base += line.amount;
-                    t.tax += line.tax;
-                }
-                None => taxes.push(layout::TaxTotal {
-                    vat,
-                    base: line.amount,
-                    tax: line.tax,
-                }),
-            }
-        }
+        let taxes = super::fiscal::tax_totals(&figures.lines);
         let mut payments: Vec<layout::Payment> = receipt
             .payments
             .iter()

@@ -204,21 +204,7 @@ fn layout_receipt(
     payments: Vec<layout::Payment>,
 ) -> layout::Receipt {
     let dt = parse_iso(&fiscal.date_time);
-    let mut taxes: Vec<layout::TaxTotal> = Vec::new();
-    for line in &body.lines {
-        let vat: layout::Vat = line.vat.into();
-        match taxes.iter_mut().find(|t| t.vat == vat) {
-            Some(t) => {
-                t.base += line.amount;
-                t.tax += line.tax;
-            }
-            None => taxes.push(layout::TaxTotal {
-                vat,
-                base: line.amount,
-                tax: line.tax,
-            }),
-        }
-    }
+    let taxes = tax_totals(&body.lines);
     layout::Receipt {
         header: layout::Header {
             organisation: "Fiscal Host".into(),
@@ -259,6 +245,26 @@ fn layout_receipt(
         }),
         footer: vec![],
     }
+}
+
+/// The per-rate totals a receipt prints: sums of the line figures, in order of appearance.
+pub(super) fn tax_totals(lines: &[super::document::BodyLine]) -> Vec<layout::TaxTotal> {
+    let mut taxes: Vec<layout::TaxTotal> = Vec::new();
+    for line in lines {
+        let vat: layout::Vat = line.vat.into();
+        match taxes.iter_mut().find(|t| t.vat == vat) {
+            Some(t) => {
+                t.base += line.amount;
+                t.tax += line.tax;
+            }
+            None => taxes.push(layout::TaxTotal {
+                vat,
+                base: line.amount,
+                tax: line.tax,
+            }),
+        }
+    }
+    taxes
 }
 
 fn parse_iso(text: &str) -> DateTime {

@@ -5,9 +5,9 @@
 //! the return receipt.
 
 use super::fiscal::{card_payment, cash_payment, fiscal_of};
-use super::sale::{Tender, transaction_json};
+use super::sale::{Tender, card_of, transaction_json};
 use super::{CardPayment, Core, CoreError, FiscalRecord};
-use crate::journal::{DocumentRow, PaymentRow};
+use crate::journal::DocumentRow;
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
 use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
@@ -53,22 +53,6 @@ pub struct Refunded {
     /// The terminal's answer to the card part.
     pub card: Option<CardPayment>,
     pub return_receipt: FiscalRecord,
-}
-
-fn card_of(payment: &PaymentRow, t: Option<&serde_json::Value>) -> CardPayment {
-    let details = t.or(payment.details.as_ref());
-    let detail = |key: &str| {
-        details
-            .and_then(|d| d[key].as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    CardPayment {
-        rrn: payment.rrn.clone().unwrap_or_default(),
-        auth_id: payment.auth_id.unwrap_or_default(),
-        auth_code: detail("auth_code"),
-        card_number: detail("card_number"),
-    }
 }
 
 impl Core {

@@ -61,11 +61,12 @@ impl Tender {
     }
 }
 
-fn card_of(payment: &PaymentRow) -> CardPayment {
+/// The card part of a payment; `fresh` is a transaction just received, which says more than
+/// what the journal kept of the payment.
+pub(super) fn card_of(payment: &PaymentRow, fresh: Option<&serde_json::Value>) -> CardPayment {
+    let details = fresh.or(payment.details.as_ref());
     let detail = |key: &str| {
-        payment
-            .details
-            .as_ref()
+        details
             .and_then(|d| d[key].as_str())
             .unwrap_or_default()
             .to_owned()
@@ -153,7 +154,7 @@ impl Core {
         Ok(Paid {
             document_id: doc.id,
             // The card part as it was paid, even if it was reversed since.
-            card: payment.as_ref().map(card_of),
+            card: payment.as_ref().map(|p| card_of(p, None)),
             fiscal,
             print_error: None,
         })
@@ -222,7 +223,7 @@ impl Core {
         match self.fiscalize(doc, tender.register_payments()).await {
             Ok(fiscal) => {
                 self.crash_point(super::CrashPoint::BeforeReply);
-                let card = payment.map(card_of);
+                let card = payment.map(|p| card_of(p, None));
                 let mut printed = Vec::new();
                 if tender.cash > 0 {
                     printed.push(super::fiscal::cash_payment(tender.cash));

@@ -45,6 +45,18 @@ fn tax_calls(c: &mut Criterion) {
     }
 }
 
+/// What a start loads: the default tax and layout plugins.
+fn load_defaults(rt: &PluginRuntime) {
+    rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+        .unwrap();
+    rt.load_layout(
+        "receipt-default",
+        Origin::Embedded,
+        embedded::RECEIPT_DEFAULT,
+    )
+    .unwrap();
+}
+
 fn cold_start(c: &mut Criterion) {
     let mut group = c.benchmark_group("cold start: engine + tax-ru + receipt-default");
     group
@@ -53,39 +65,18 @@ fn cold_start(c: &mut Criterion) {
     group.bench_function("no cache", |b| {
         b.iter(|| {
             let rt = runtime(None);
-            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
-                .unwrap();
-            rt.load_layout(
-                "receipt-default",
-                Origin::Embedded,
-                embedded::RECEIPT_DEFAULT,
-            )
-            .unwrap();
+            load_defaults(&rt);
         })
     });
     let cache = tempfile::tempdir().unwrap();
     {
         let rt = runtime(Some(cache.path().to_owned()));
-        rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
-            .unwrap();
-        rt.load_layout(
-            "receipt-default",
-            Origin::Embedded,
-            embedded::RECEIPT_DEFAULT,
-        )
-        .unwrap();
+        load_defaults(&rt);
     }
     group.bench_function("warm cache", |b| {
         b.iter(|| {
             let rt = runtime(Some(cache.path().to_owned()));
-            rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
-                .unwrap();
-            rt.load_layout(
-                "receipt-default",
-                Origin::Embedded,
-                embedded::RECEIPT_DEFAULT,
-            )
-            .unwrap();
+            load_defaults(&rt);
         })
     });
     group.finish();

@@ -43,6 +43,8 @@ fn device(
         settings: toml::from_str(&text).unwrap(),
         operation_timeout_ms: 20_000,
         status_interval_ms: 60_000,
+        printer: None,
+        terminal: None,
     }
 }
 
@@ -272,6 +274,8 @@ fn embedded() -> (Devices, Emulators) {
             "shtrih-m",
             TransportConfig::Emulator {
                 emulator: BuiltinEmulator::ShtrihM,
+                unit: 0,
+                baud: None,
             },
             &[("timeout-ms", "500")],
         ),
@@ -281,6 +285,8 @@ fn embedded() -> (Devices, Emulators) {
             "escpos",
             TransportConfig::Emulator {
                 emulator: BuiltinEmulator::Escpos,
+                unit: 0,
+                baud: None,
             },
             &[("timeout-ms", "300")],
         ),
@@ -290,6 +296,8 @@ fn embedded() -> (Devices, Emulators) {
             "zvt",
             TransportConfig::Emulator {
                 emulator: BuiltinEmulator::Zvt,
+                unit: 0,
+                baud: None,
             },
             &[("timeout-ms", "500")],
         ),
@@ -474,6 +482,8 @@ async fn an_operation_over_its_timeout_is_reported_and_the_queue_goes_on() {
         "shtrih-m",
         TransportConfig::Emulator {
             emulator: BuiltinEmulator::ShtrihM,
+            unit: 0,
+            baud: None,
         },
         &[],
     );

@@ -32,6 +32,8 @@ fn start(transport: TransportConfig, emulators: &Emulators) -> Devices {
         settings: Default::default(),
         operation_timeout_ms: 60_000,
         status_interval_ms: 3_600_000,
+        printer: None,
+        terminal: None,
     };
     Devices::start(&[config], &runtime, emulators).unwrap()
 }
@@ -83,6 +85,8 @@ fn receipts(c: &mut Criterion) {
     let devices = start(
         TransportConfig::Emulator {
             emulator: BuiltinEmulator::ShtrihM,
+            unit: 0,
+            baud: None,
         },
         &emulators,
     );

@@ -144,7 +144,8 @@ impl Host {
             devices.clone(),
             plugins.clone(),
             jurisdiction(&config.tax),
-        );
+        )
+        .map_err(|e| anyhow::anyhow!("cannot start the journal's syncer: {e}"))?;
         let auth = Auth::from_config(&config.auth);
         Ok(Arc::new(Self {
             config,

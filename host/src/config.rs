@@ -24,9 +24,15 @@ pub struct Config {
     pub tax: TaxConfig,
     #[serde(default)]
     pub plugins: PluginsConfig,
-    /// The devices; absent = one emulated register, printer and card terminal.
-    #[serde(default = "default_devices")]
+    /// `[[devices]]` as written; absent = the emulated lanes of `[emulation]`.
+    #[serde(default, rename = "devices")]
+    configured_devices: Option<Vec<DeviceConfig>>,
+    /// The devices in force: the configured ones, or the emulated lanes.
+    #[serde(skip)]
     pub devices: Vec<DeviceConfig>,
+    /// The embedded default's shape when no `[[devices]]` are configured.
+    #[serde(default)]
+    pub emulation: EmulationConfig,
     #[serde(default)]
     pub auth: AuthConfig,
     /// Seed 002: refuse a second receipt with the same `code`.
@@ -71,7 +77,9 @@ impl Default for Config {
             data_dir: None,
             tax: TaxConfig::default(),
             plugins: PluginsConfig::default(),
-            devices: default_devices(),
+            configured_devices: None,
+            devices: EmulationConfig::default().devices(),
+            emulation: EmulationConfig::default(),
             auth: AuthConfig::default(),
             unique_receipt_codes: true,
             max_body_bytes: default_body_limit(),
@@ -101,11 +109,24 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: path.to_owned(),
-            source,
-        })?;
-        config.validate()?;
+        Self::from_toml(&text).map_err(|e| match e {
+            Ok(source) => ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            },
+            Err(invalid) => invalid,
+        })
+    }
+
+    /// Parses and checks a configuration (Ok(parse error) | Err(invalid)).
+    fn from_toml(text: &str) -> Result<Self, Result<toml::de::Error, ConfigError>> {
+        let mut config: Config = toml::from_str(text).map_err(Ok)?;
+        config.emulation.validate().map_err(Err)?;
+        config.devices = match config.configured_devices.clone() {
+            Some(devices) => devices,
+            None => config.emulation.devices(),
+        };
+        config.validate().map_err(Err)?;
         Ok(config)
     }
 
@@ -132,6 +153,7 @@ impl Config {
         for code in &self.tax.codes {
             code.rate.parse().map_err(ConfigError::Invalid)?;
         }
+        self.check_lanes()?;
         let credentials = !self.auth.users.is_empty() || !self.auth.token_hashes.is_empty();
         if !credentials && !self.listen.ip().is_loopback() {
             return Err(ConfigError::Invalid(format!(
@@ -157,6 +179,32 @@ impl Config {
                     "devices[{i}]: the id \"{}\" is used twice",
                     device.id
                 )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A register's `printer` and `terminal` name devices of those kinds.
+    fn check_lanes(&self) -> Result<(), ConfigError> {
+        let kind_of = |id: &str| self.devices.iter().find(|d| d.id == id).map(|d| d.kind);
+        for device in &self.devices {
+            for (key, wanted, named) in [
+                ("printer", DeviceKind::Printer, &device.printer),
+                ("terminal", DeviceKind::PaymentTerminal, &device.terminal),
+            ] {
+                let Some(named) = named else { continue };
+                if device.kind != DeviceKind::FiscalRegister {
+                    return Err(ConfigError::Invalid(format!(
+                        "device {}: only a fiscal register has a {key}",
+                        device.id
+                    )));
+                }
+                if kind_of(named) != Some(wanted) {
+                    return Err(ConfigError::Invalid(format!(
+                        "device {}: {key} = \"{named}\" is not a configured {key}",
+                        device.id
+                    )));
+                }
             }
         }
         Ok(())
@@ -356,6 +404,12 @@ pub struct DeviceConfig {
     /// How often an idle device's status is refreshed.
     #[serde(default = "default_status_interval_ms")]
     pub status_interval_ms: u64,
+    /// For a fiscal register: the receipt printer of its lane (default: the first printer).
+    #[serde(default)]
+    pub printer: Option<String>,
+    /// For a fiscal register: the card terminal of its lane (default: the first terminal).
+    #[serde(default)]
+    pub terminal: Option<String>,
 }
 
 fn default_operation_timeout_ms() -> u64 {
@@ -412,36 +466,119 @@ impl DeviceConfig {
             id: id.into(),
             kind,
             driver: driver.into(),
-            transport: TransportConfig::Emulator { emulator },
+            transport: TransportConfig::Emulator {
+                emulator,
+                unit: 0,
+                baud: None,
+            },
             settings: Default::default(),
             operation_timeout_ms: default_operation_timeout_ms(),
             status_interval_ms: default_status_interval_ms(),
+            printer: None,
+            terminal: None,
         }
     }
 }
 
-/// The embedded default: one of each, on in-process emulators.
-fn default_devices() -> Vec<DeviceConfig> {
-    vec![
-        DeviceConfig::emulated(
-            "kkt",
-            DeviceKind::FiscalRegister,
-            "shtrih-m",
-            BuiltinEmulator::ShtrihM,
-        ),
-        DeviceConfig::emulated(
-            "printer",
-            DeviceKind::Printer,
-            "escpos",
-            BuiltinEmulator::Escpos,
-        ),
-        DeviceConfig::emulated(
-            "terminal",
-            DeviceKind::PaymentTerminal,
-            "zvt",
-            BuiltinEmulator::Zvt,
-        ),
-    ]
+/// `[emulation]`: the devices the host runs when no `[[devices]]` are configured. One lane is the
+/// embedded default (`kkt`, `printer`, `terminal`); more lanes model a store or a rack of
+/// registers for load tests (`kkt-1`, `printer-1`, `terminal-1`, …, each lane its own emulated
+/// devices).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EmulationConfig {
+    /// Checkout lanes: a fiscal register, a receipt printer and a card terminal each.
+    #[serde(default = "one")]
+    pub lanes: u32,
+    /// Emulated lines carry bytes at this rate (8N1, 10 bits a byte), as a serial cable would;
+    /// absent = at once, so figures measure the host alone.
+    #[serde(default)]
+    pub baud: Option<u32>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Default for EmulationConfig {
+    fn default() -> Self {
+        Self {
+            lanes: 1,
+            baud: None,
+        }
+    }
+}
+
+/// More lanes than this are a typo, not a store.
+const MAX_LANES: u32 = 1024;
+
+impl EmulationConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=MAX_LANES).contains(&self.lanes) {
+            return Err(ConfigError::Invalid(format!(
+                "emulation.lanes = {} must be 1..={MAX_LANES}",
+                self.lanes
+            )));
+        }
+        if let Some(baud) = self.baud
+            && !(300..=4_000_000).contains(&baud)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "emulation.baud = {baud} is not a serial line rate (300..=4000000)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The emulated devices of every lane.
+    pub fn devices(&self) -> Vec<DeviceConfig> {
+        let kinds = [
+            (
+                "kkt",
+                DeviceKind::FiscalRegister,
+                "shtrih-m",
+                BuiltinEmulator::ShtrihM,
+            ),
+            (
+                "printer",
+                DeviceKind::Printer,
+                "escpos",
+                BuiltinEmulator::Escpos,
+            ),
+            (
+                "terminal",
+                DeviceKind::PaymentTerminal,
+                "zvt",
+                BuiltinEmulator::Zvt,
+            ),
+        ];
+        let mut devices = Vec::with_capacity(3 * self.lanes as usize);
+        for lane in 1..=self.lanes {
+            // One lane keeps the short names and unit 0 (the emulators tests reach).
+            let unit = if self.lanes == 1 { 0 } else { lane };
+            let id = |base: &str| {
+                if unit == 0 {
+                    base.to_owned()
+                } else {
+                    format!("{base}-{lane}")
+                }
+            };
+            for (base, kind, driver, emulator) in kinds {
+                let mut device = DeviceConfig::emulated(&id(base), kind, driver, emulator);
+                device.transport = TransportConfig::Emulator {
+                    emulator,
+                    unit,
+                    baud: self.baud,
+                };
+                if kind == DeviceKind::FiscalRegister && unit != 0 {
+                    device.printer = Some(id("printer"));
+                    device.terminal = Some(id("terminal"));
+                }
+                devices.push(device);
+            }
+        }
+        devices
+    }
 }
 
 /// How the host reaches a device.
@@ -458,6 +595,13 @@ pub enum TransportConfig {
     /// An emulator running inside the host.
     Emulator {
         emulator: BuiltinEmulator,
+        /// Which emulated device of that kind: each unit has its own state (shift, counters);
+        /// 0 is the one the embedded default and the tests share.
+        #[serde(default)]
+        unit: u32,
+        /// Pace the line at this rate (8N1); absent = at once.
+        #[serde(default)]
+        baud: Option<u32>,
     },
 }
 
@@ -544,9 +688,10 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
-        config.validate().map_err(|e| e.to_string())?;
-        Ok(config)
+        Config::from_toml(text).map_err(|e| match e {
+            Ok(parse) => parse.to_string(),
+            Err(invalid) => invalid.to_string(),
+        })
     }
 
     #[test]
@@ -606,6 +751,38 @@ mod tests {
         let ids: Vec<_> = config.devices.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["kkt", "printer", "terminal"]);
         assert!(parse("devices = []\n").unwrap().devices.is_empty());
+    }
+
+    #[test]
+    fn emulated_lanes_pair_each_register_with_its_printer_and_terminal() {
+        let config = parse("[emulation]\nlanes = 3\nbaud = 115200\n").unwrap();
+        assert_eq!(config.devices.len(), 9);
+        let kkt = config.devices.iter().find(|d| d.id == "kkt-3").unwrap();
+        assert_eq!(kkt.printer.as_deref(), Some("printer-3"));
+        assert_eq!(kkt.terminal.as_deref(), Some("terminal-3"));
+        assert!(matches!(
+            kkt.transport,
+            TransportConfig::Emulator {
+                unit: 3,
+                baud: Some(115_200),
+                ..
+            }
+        ));
+        assert!(
+            parse("[emulation]\nlanes = 0\n")
+                .unwrap_err()
+                .contains("lanes")
+        );
+        assert!(
+            parse("[emulation]\nbaud = 7\n")
+                .unwrap_err()
+                .contains("baud")
+        );
+        let err = parse(
+            "[[devices]]\nid = \"k\"\nkind = \"fiscal-register\"\ndriver = \"shtrih-m\"\nterminal = \"nope\"\ntransport = { type = \"emulator\", emulator = \"shtrih-m\" }\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("nope"), "{err}");
     }
 
     #[test]

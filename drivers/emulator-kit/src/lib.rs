@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use faults::{Fault, Faults};
+pub use pump::LineRate;
 
 /// What a device does after bytes arrived, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +144,11 @@ impl<D: Device> Emulator<D> {
     /// An in-process line to the device: the host's end of a socket pair whose other end a
     /// pump thread serves. Each call is a fresh line (a reconnection).
     pub fn connect(&self) -> io::Result<UnixStream> {
+        self.connect_at(None)
+    }
+
+    /// As `connect`, with the line paced like a serial cable at `baud` (None: at once).
+    pub fn connect_at(&self, baud: Option<u32>) -> io::Result<UnixStream> {
         let (host_end, device_end) = UnixStream::pair()?;
         let (device, faults, traffic) = (
             self.device.clone(),
@@ -151,7 +157,10 @@ impl<D: Device> Emulator<D> {
         );
         std::thread::Builder::new()
             .name("emulator-link".into())
-            .spawn(move || pump::serve(device_end, &device, &faults, &traffic))?;
+            .spawn(move || {
+                let rate = baud.map(|baud| LineRate { baud });
+                pump::serve(device_end, &device, &faults, &traffic, rate)
+            })?;
         Ok(host_end)
     }
 
@@ -169,7 +178,7 @@ impl<D: Device> Emulator<D> {
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
                     let _ = stream.set_nodelay(true);
-                    pump::serve(stream, &device, &faults, &traffic);
+                    pump::serve(stream, &device, &faults, &traffic, None);
                 }
             })?;
         Ok((bound, handle))
@@ -267,5 +276,18 @@ mod tests {
         let started = std::time::Instant::now();
         assert_eq!(exchange(&mut line, &[1]), [2]);
         assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn a_paced_line_takes_the_wire_time_both_ways() {
+        let emulator = Emulator::new(Plus1);
+        let mut line = emulator.connect_at(Some(9600)).unwrap();
+        let bytes = [1u8; 96];
+        let started = std::time::Instant::now();
+        assert_eq!(exchange(&mut line, &bytes), [2u8; 96]);
+        // 96 bytes in (100 ms at 9600 8N1), then 96 one-byte answers of 1.04 ms each.
+        let wire = LineRate { baud: 9600 }.time_for(96) * 2;
+        assert_eq!(wire, Duration::from_millis(200));
+        assert!(started.elapsed() >= wire, "{:?}", started.elapsed());
     }
 }

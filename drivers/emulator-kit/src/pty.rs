@@ -44,7 +44,7 @@ pub(crate) fn serve<D: Device>(
             Ok(f) => f,
             Err(_) => return,
         };
-        crate::pump::serve(line, device, faults, traffic);
+        crate::pump::serve(line, device, faults, traffic, None);
         // EIO while no one has the slave open would spin; the slave is kept open above, so
         // reaching here means the device hung up: serve on.
         std::thread::sleep(std::time::Duration::from_millis(10));

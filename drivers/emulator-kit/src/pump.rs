@@ -2,15 +2,30 @@
 
 use std::io::{Read, Write};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::{Device, Faults, Reaction, Reactions, Traffic};
 
-/// Serves one line until it closes or the device hangs up.
+/// The pace of a serial line: how long bytes take on the wire (8N1: ten bits a byte).
+#[derive(Debug, Clone, Copy)]
+pub struct LineRate {
+    pub baud: u32,
+}
+
+impl LineRate {
+    pub fn time_for(self, bytes: usize) -> Duration {
+        Duration::from_nanos(bytes as u64 * 10 * 1_000_000_000 / u64::from(self.baud.max(1)))
+    }
+}
+
+/// Serves one line until it closes or the device hangs up; with a `rate`, the device hears
+/// each chunk only once it could have crossed the wire, and its answers take their wire time.
 pub(crate) fn serve<D: Device, S: Read + Write>(
     mut line: S,
     device: &Mutex<D>,
     faults: &Faults,
     traffic: &Traffic,
+    rate: Option<LineRate>,
 ) {
     lock(device).reset_line();
     let mut buf = [0u8; 4096];
@@ -19,10 +34,13 @@ pub(crate) fn serve<D: Device, S: Read + Write>(
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        if let Some(rate) = rate {
+            std::thread::sleep(rate.time_for(n));
+        }
         let mut out = Reactions::default();
         lock(device).receive(&buf[..n], faults, &mut out);
         traffic.count(n, 0);
-        if !act(&mut line, out, faults, traffic) {
+        if !act(&mut line, out, faults, traffic, rate) {
             break;
         }
     }
@@ -35,6 +53,7 @@ pub(crate) fn act<S: Write>(
     out: Reactions,
     faults: &Faults,
     traffic: &Traffic,
+    rate: Option<LineRate>,
 ) -> bool {
     let reactions = out.into_vec();
     if let Some(delay) = faults.slow_reply()
@@ -45,6 +64,9 @@ pub(crate) fn act<S: Write>(
     for reaction in reactions {
         match reaction {
             Reaction::Send(bytes) => {
+                if let Some(rate) = rate {
+                    std::thread::sleep(rate.time_for(bytes.len()));
+                }
                 // Counted before the write so a reader that got the bytes also sees the count.
                 traffic.count(0, bytes.len());
                 if line.write_all(&bytes).and_then(|()| line.flush()).is_err() {

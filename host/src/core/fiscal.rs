@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use super::crash::CrashPoint;
 use super::document::{DocKind, DocumentBody};
 use super::{Core, CoreError, FiscalRecord};
-use crate::config::DeviceKind;
 use crate::devices::DeviceError;
 use crate::journal::DocumentRow;
 use crate::plugins::bindings::device::exports::fiscal::host::register::{
@@ -108,6 +107,8 @@ impl Core {
                 &json!({ "last_before": last_before, "total": body.total }),
             )
             .map_err(|e| NotFiscalized::Failed(e.into()))?;
+        // The intent must be on disk before the register hears of the receipt.
+        self.durable().await.map_err(NotFiscalized::Failed)?;
         self.crash_point(CrashPoint::AfterIntent);
         let fiscal_receipt = receipt(doc, &body, payments);
         let answer = register
@@ -164,7 +165,7 @@ impl Core {
         fiscal: &FiscalRecord,
         payments: Vec<layout::Payment>,
     ) -> Option<String> {
-        let printer = self.devices.first(DeviceKind::Printer)?.clone();
+        let printer = self.devices.printer_of(&doc.device)?.clone();
         let body = match body(doc) {
             Ok(b) => b,
             Err(e) => return Some(e.to_string()),

@@ -23,7 +23,7 @@ pub use sale::Tender;
 use crate::app::Plugins;
 use crate::config::DeviceKind;
 use crate::devices::{DeviceError, DeviceHandle, Devices};
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Journal, JournalError, JournalGuard, SharedJournal, SyncError};
 use crate::plugins::bindings::device::fiscal::host::driver_types::ErrorClass;
 use crate::plugins::bindings::tax;
 
@@ -60,6 +60,12 @@ pub enum CoreError {
 
 impl From<JournalError> for CoreError {
     fn from(e: JournalError) -> Self {
+        CoreError::Internal(e.to_string())
+    }
+}
+
+impl From<SyncError> for CoreError {
+    fn from(e: SyncError) -> Self {
         CoreError::Internal(e.to_string())
     }
 }
@@ -124,7 +130,7 @@ pub struct Cancelled {
 }
 
 pub struct Core {
-    journal: Mutex<Journal>,
+    journal: SharedJournal,
     devices: Devices,
     plugins: Plugins,
     jurisdiction: tax::Jurisdiction,
@@ -139,15 +145,15 @@ impl Core {
         devices: Devices,
         plugins: Plugins,
         jurisdiction: tax::Jurisdiction,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            journal: Mutex::new(journal),
+    ) -> std::io::Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            journal: SharedJournal::new(journal)?,
             devices,
             plugins,
             jurisdiction,
             crash: CrashPoint::from_env(),
             recovery: Mutex::default(),
-        })
+        }))
     }
 
     /// What recovery found at start: documents resolved, and what stays unknown.
@@ -163,8 +169,20 @@ impl Core {
     }
 
     /// The journal, for one short synchronous step; never held across a device call.
-    pub(crate) fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
-        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn journal(&self) -> JournalGuard<'_> {
+        self.journal.lock()
+    }
+
+    /// Waits until every journal write so far is on disk. Called before anything outside the
+    /// host learns of a write: before a face replies, before a device command that an intent
+    /// or a payment row announced.
+    pub async fn durable(&self) -> Result<(), CoreError> {
+        Ok(self.journal.durable().await?)
+    }
+
+    /// (journal writes, fsyncs) since start: how well the group commit groups.
+    pub fn journal_counters(&self) -> (u64, u64) {
+        (self.journal.writes(), self.journal.fsyncs())
     }
 
     /// A fiscal register by id, or the first one configured.
@@ -190,10 +208,27 @@ impl Core {
         Ok(handle)
     }
 
-    fn terminal(&self) -> Result<&DeviceHandle, CoreError> {
+    /// The card terminal of a register's lane (or the first one).
+    fn terminal_of(&self, register: &str) -> Result<&DeviceHandle, CoreError> {
         self.devices
-            .first(DeviceKind::PaymentTerminal)
+            .terminal_of(register)
             .ok_or_else(|| CoreError::DeviceUnavailable("no payment terminal is configured".into()))
+    }
+
+    /// The terminal that took a payment (or the first one, if it is no longer configured).
+    fn terminal_of_payment(
+        &self,
+        payment: &crate::journal::PaymentRow,
+    ) -> Result<&DeviceHandle, CoreError> {
+        match self.devices.get(&payment.terminal) {
+            Ok(t) if t.kind() == DeviceKind::PaymentTerminal => Ok(t),
+            _ => self
+                .devices
+                .first(DeviceKind::PaymentTerminal)
+                .ok_or_else(|| {
+                    CoreError::DeviceUnavailable("no payment terminal is configured".into())
+                }),
+        }
     }
 
     /// A reply a face already gave to a request with this key, and its document.

@@ -113,7 +113,9 @@ impl Core {
             .payment(payment_id)
             .map_err(|e| e.to_string())?
             .ok_or("vanished")?;
-        let terminal = self.terminal().map_err(|e| e.to_string())?;
+        let terminal = self
+            .terminal_of_payment(&payment)
+            .map_err(|e| e.to_string())?;
         let last = terminal
             .terminal(|g, s| g.call_last_transaction(s))
             .await

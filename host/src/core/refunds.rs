@@ -19,7 +19,7 @@ impl Core {
             .payment_by_auth_id(auth_id)?
             .filter(|p| p.state == "approved" && p.refunded == 0)
             .ok_or(CoreError::PaymentNotFound)?;
-        let terminal = self.terminal()?;
+        let terminal = self.terminal_of_payment(&payment)?;
         let id = u32::try_from(auth_id).map_err(|_| CoreError::PaymentNotFound)?;
         let t = terminal.terminal(move |g, s| g.call_cancel(s, id)).await?;
         if t.outcome != Outcome::Approved {
@@ -52,7 +52,7 @@ impl Core {
             .payment_by_rrn(rrn)?
             .filter(|p| p.state == "approved" && p.amount - p.refunded >= amount)
             .ok_or(CoreError::PaymentNotFound)?;
-        let terminal = self.terminal()?;
+        let terminal = self.terminal_of_payment(&payment)?;
         let reference = rrn.to_owned();
         let t = terminal
             .terminal(move |g, s| g.call_refund(s, &reference, amount))

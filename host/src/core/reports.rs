@@ -220,7 +220,7 @@ impl Core {
         self.require_open_shift(&sale.device).await?;
         let mut card = None;
         if let Some(p) = payment.as_ref().filter(|_| cashless > 0) {
-            let terminal = self.terminal()?;
+            let terminal = self.terminal_of_payment(p)?;
             let rrn = p.rrn.clone().unwrap_or_default();
             let t = terminal
                 .terminal(move |g, s| g.call_refund(s, &rrn, cashless))

@@ -163,10 +163,12 @@ impl Core {
     /// The card side: a sale is charged; a return is refunded to the card of the latest payment
     /// that can take it (seed 000 gives a return no reference to the sale it returns).
     async fn charge(&self, doc: &DocumentRow, amount: i64) -> Result<PaymentRow, CoreError> {
-        let terminal = self.terminal()?;
+        let terminal = self.terminal_of(&doc.device)?;
         let payment_id = self
             .journal()
             .insert_payment(doc.id, terminal.id(), amount)?;
+        // Recovery must find the payment row if the host dies while the terminal charges.
+        self.durable().await?;
         let answer = match doc_kind(doc) {
             DocKind::Sale => terminal.terminal(move |g, s| g.call_pay(s, amount)).await,
             DocKind::Return => {
@@ -254,7 +256,7 @@ impl Core {
 
     /// Gives the money back for a payment whose receipt was refused; true when it went back.
     async fn reverse(&self, payment: &PaymentRow) -> bool {
-        let Ok(terminal) = self.terminal() else {
+        let Ok(terminal) = self.terminal_of_payment(payment) else {
             return false;
         };
         let Some(auth_id) = payment.auth_id else {

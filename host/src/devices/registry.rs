@@ -1,5 +1,6 @@
 //! The configured devices: each one's driver loaded, line opened lazily, actor started.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::DeviceError;
@@ -11,6 +12,16 @@ use crate::transport::{self, Emulators, Reconnecting};
 #[derive(Clone, Default)]
 pub struct Devices {
     handles: Vec<DeviceHandle>,
+    /// Position of each device in `handles`, by id.
+    by_id: Arc<HashMap<String, usize>>,
+    /// A register's lane: its printer and terminal, when configured.
+    lanes: Arc<HashMap<String, Lane>>,
+}
+
+#[derive(Clone, Default)]
+struct Lane {
+    printer: Option<String>,
+    terminal: Option<String>,
 }
 
 impl Devices {
@@ -52,19 +63,64 @@ impl Devices {
             tracing::info!(device = %config.id, kind = ?config.kind, driver = %config.driver, "device started");
             handles.push(handle);
         }
-        Ok(Self { handles })
+        let by_id = handles
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.id().to_owned(), i))
+            .collect();
+        let lanes = configs
+            .iter()
+            .map(|c| {
+                let lane = Lane {
+                    printer: c.printer.clone(),
+                    terminal: c.terminal.clone(),
+                };
+                (c.id.clone(), lane)
+            })
+            .collect();
+        Ok(Self {
+            handles,
+            by_id: Arc::new(by_id),
+            lanes: Arc::new(lanes),
+        })
     }
 
     pub fn get(&self, id: &str) -> Result<&DeviceHandle, DeviceError> {
-        self.handles
-            .iter()
-            .find(|h| h.id() == id)
+        self.by_id
+            .get(id)
+            .map(|&i| &self.handles[i])
             .ok_or_else(|| DeviceError::Unknown(id.to_owned()))
     }
 
     /// The first configured device of a kind: the default register, printer or terminal.
     pub fn first(&self, kind: DeviceKind) -> Option<&DeviceHandle> {
         self.handles.iter().find(|h| h.kind() == kind)
+    }
+
+    /// The receipt printer of a register's lane, else the first printer.
+    pub fn printer_of(&self, register: &str) -> Option<&DeviceHandle> {
+        self.lane_device(register, |l| l.printer.as_deref(), DeviceKind::Printer)
+    }
+
+    /// The card terminal of a register's lane, else the first terminal.
+    pub fn terminal_of(&self, register: &str) -> Option<&DeviceHandle> {
+        self.lane_device(
+            register,
+            |l| l.terminal.as_deref(),
+            DeviceKind::PaymentTerminal,
+        )
+    }
+
+    fn lane_device(
+        &self,
+        register: &str,
+        pick: impl Fn(&Lane) -> Option<&str>,
+        kind: DeviceKind,
+    ) -> Option<&DeviceHandle> {
+        match self.lanes.get(register).and_then(pick) {
+            Some(id) => self.get(id).ok(),
+            None => self.first(kind),
+        }
     }
 
     /// The drivers' load reports, one per device.
@@ -97,14 +153,20 @@ fn describe_transport(config: &TransportConfig) -> String {
     match config {
         TransportConfig::Serial(s) => format!("serial {} at {} baud", s.path.display(), s.baud),
         TransportConfig::Tcp { address, .. } => format!("tcp {address}"),
-        TransportConfig::Emulator { emulator } => {
-            format!(
-                "in-process emulator {}",
-                serde_json::to_value(emulator)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("?")
-            )
+        TransportConfig::Emulator {
+            emulator,
+            unit,
+            baud,
+        } => {
+            let name = serde_json::to_value(emulator).unwrap_or_default();
+            let mut text = format!("in-process emulator {}", name.as_str().unwrap_or("?"));
+            if *unit != 0 {
+                text.push_str(&format!(" #{unit}"));
+            }
+            if let Some(baud) = baud {
+                text.push_str(&format!(" at {baud} baud"));
+            }
+            text
         }
     }
 }

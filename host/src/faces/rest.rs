@@ -215,7 +215,13 @@ async fn handle(
     authorization: Option<String>,
     body: Option<Vec<u8>>,
 ) -> (StatusCode, Value) {
-    match run(host, name, query, authorization, body).await {
+    let outcome = run(host, name, query, authorization, body).await;
+    // No reply before what it reports is on disk.
+    if let Err(e) = host.core.durable().await {
+        let f = failure(5, format!("Внутренняя ошибка: {e}"));
+        return (f.http, error_reply(&f));
+    }
+    match outcome {
         Ok(reply) => (StatusCode::OK, Value::Object(reply)),
         Err(f) => (f.http, error_reply(&f)),
     }

@@ -8,7 +8,7 @@
 //! `Receipt.Refund` (fiscal), `Receipt.Get`, `ZReport.Open` and `ZReport.Close`. Error codes are
 //! mapped here, once (docs/rpc.md).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use base64::Engine;
@@ -55,11 +55,21 @@ pub fn route(
     let limit = host.config.max_body_bytes;
     warp::path!("rpc")
         .and(warp::post())
+        .and(warp::query::<HashMap<String, String>>())
         .and(warp::body::content_length_limit(limit))
         .and(warp::body::bytes())
-        .and_then(move |body: Bytes| {
+        .and_then(move |query: HashMap<String, String>, body: Bytes| {
             let host = host.clone();
-            async move { Ok::<_, warp::Rejection>(handle_body(host, &body).await) }
+            async move {
+                let device = query.get("device").map(String::as_str);
+                let reply = handle_body(host.clone(), &body, device).await;
+                // No reply before what it reports is on disk.
+                if let Err(e) = host.core.durable().await {
+                    let e = failure(codes::INTERNAL, e.to_string());
+                    return Ok::<_, warp::Rejection>(json_reply(&error_reply(Value::Null, &e)));
+                }
+                Ok::<_, warp::Rejection>(reply)
+            }
         })
         .recover(move |rejection: warp::Rejection| async move {
             let (status, message) = if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
@@ -156,7 +166,7 @@ fn error_reply(id: Value, e: &RpcError) -> Value {
     json!({ "id": id, "ok": false, "error": error, "jsonrpc": VERSION })
 }
 
-async fn handle_body(host: Arc<Host>, body: &[u8]) -> Box<dyn warp::Reply> {
+async fn handle_body(host: Arc<Host>, body: &[u8], device: Option<&str>) -> Box<dyn warp::Reply> {
     let request: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -173,7 +183,7 @@ async fn handle_body(host: Arc<Host>, body: &[u8]) -> Box<dyn warp::Reply> {
             // In order: a batch may open a shift and then sell in it.
             let mut replies = Vec::with_capacity(items.len());
             for item in &items {
-                if let Some(reply) = handle_one(&host, item).await {
+                if let Some(reply) = handle_one(&host, item, device).await {
                     replies.push(reply);
                 }
             }
@@ -183,7 +193,7 @@ async fn handle_body(host: Arc<Host>, body: &[u8]) -> Box<dyn warp::Reply> {
                 json_reply(&Value::Array(replies))
             }
         }
-        single => match handle_one(&host, &single).await {
+        single => match handle_one(&host, &single, device).await {
             Some(reply) => json_reply(&reply),
             None => no_content(),
         },
@@ -202,7 +212,7 @@ fn no_content() -> Box<dyn warp::Reply> {
 }
 
 /// One request; `None` for a notification (no `id` member), which gets no reply.
-async fn handle_one(host: &Arc<Host>, request: &Value) -> Option<Value> {
+async fn handle_one(host: &Arc<Host>, request: &Value, device: Option<&str>) -> Option<Value> {
     let Some(object) = request.as_object() else {
         let e = failure(codes::INVALID_REQUEST, "a request must be a JSON object");
         return Some(error_reply(Value::Null, &e));
@@ -218,7 +228,7 @@ async fn handle_one(host: &Arc<Host>, request: &Value) -> Option<Value> {
             return Some(error_reply(Value::Null, &e));
         }
     };
-    let outcome = run(host, object).await;
+    let outcome = run(host, object, device).await;
     if notification {
         if let Err(e) = &outcome {
             tracing::info!("rpc notification failed: {} {}", e.code, e.message);
@@ -231,7 +241,11 @@ async fn handle_one(host: &Arc<Host>, request: &Value) -> Option<Value> {
     })
 }
 
-async fn run(host: &Arc<Host>, request: &Map<String, Value>) -> Result<Value, RpcError> {
+async fn run(
+    host: &Arc<Host>,
+    request: &Map<String, Value>,
+    device: Option<&str>,
+) -> Result<Value, RpcError> {
     if request.get("jsonrpc").and_then(Value::as_str) != Some(VERSION) {
         return Err(failure(codes::INVALID_REQUEST, "jsonrpc must be \"2.0\""));
     }
@@ -265,6 +279,7 @@ async fn run(host: &Arc<Host>, request: &Map<String, Value>) -> Result<Value, Rp
         host,
         login: auth.as_deref().and_then(login_of),
         raw: &raw,
+        device,
     };
     let empty = Map::new();
     let params = match request.get("params") {
@@ -587,6 +602,8 @@ struct Call<'a> {
     host: &'a Arc<Host>,
     login: Option<String>,
     raw: &'a str,
+    /// `?device=` of the request: the register for fiscal methods (default: the first).
+    device: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -662,7 +679,7 @@ impl Call<'_> {
         {
             return Err(CreditError::DuplicateCode(code.clone()).into());
         }
-        let device = core.register(None)?.id().to_owned();
+        let device = core.register(self.device)?.id().to_owned();
         let cashier = self.cashier(model.cashier.clone());
         let lines = model.positions.iter().map(|p| p.line.clone()).collect();
         let created = core
@@ -756,7 +773,7 @@ impl Call<'_> {
     async fn shift(&self, open: bool, f: Fields<'_>) -> Result<Value, RpcError> {
         let cashier = self.cashier(f.opt_str("cashier_name")?.filter(|c| !c.trim().is_empty()));
         let core = &self.host.core;
-        let device = core.register(None)?.id().to_owned();
+        let device = core.register(self.device)?.id().to_owned();
         let shift = if open {
             core.open_shift(&device, &cashier, self.raw).await?
         } else {

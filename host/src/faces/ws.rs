@@ -76,7 +76,14 @@ async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
             break;
         }
         let Ok(text) = message.to_str() else { continue };
-        let reply = session.handle(text).await;
+        let mut reply = session.handle(text).await;
+        // No reply before what it reports is on disk.
+        if let Err(e) = session.host.core.durable().await {
+            reply = json!({
+                "event": reply["event"].clone(),
+                "data": { "error": true, "error_code": 15, "text": format!("Внутренняя ошибка: {e}") },
+            });
+        }
         if tx.send(Message::text(reply.to_string())).await.is_err() {
             break;
         }

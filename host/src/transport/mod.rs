@@ -35,9 +35,13 @@ pub fn open(config: &TransportConfig, emulators: &Emulators) -> Result<Line, Por
             stream.set_nodelay(true).ok();
             Ok(Box::new(StreamPort(stream)))
         }
-        TransportConfig::Emulator { emulator } => {
-            Ok(Box::new(StreamPort(emulators.connect(*emulator)?)))
-        }
+        TransportConfig::Emulator {
+            emulator,
+            unit,
+            baud,
+        } => Ok(Box::new(StreamPort(
+            emulators.connect(*emulator, *unit, *baud)?,
+        ))),
     }
 }
 

@@ -14,7 +14,25 @@ use fiscal_host::transport::{BuiltinEmulator, Emulators};
 
 #[path = "../../tests/common/receipts.rs"]
 mod receipts;
-use receipts::{cashier, sale};
+use receipts::{cashier, item, sale};
+
+/// A 10-line sale at 22%, paid in cash: the receipt the load tests send.
+fn ten_line_sale()
+-> fiscal_host::plugins::bindings::device::exports::fiscal::host::register::FiscalReceipt {
+    let mut receipt = sale();
+    receipt.items = (0..10)
+        .map(|i| {
+            let amount = 10_000 + 100 * i;
+            // VAT inside the amount: 22/122, rounded half up.
+            let tax = (amount * 22 + 61) / 122;
+            item(&format!("Товар №{i}"), amount, 1000, amount, 2200, 11, tax)
+        })
+        .collect();
+    receipt.total = receipt.items.iter().map(|i| i.amount).sum();
+    receipt.payments.cash = receipt.total;
+    receipt.payments.cashless = 0;
+    receipt
+}
 
 const BAUD: u32 = 115_200;
 
@@ -97,6 +115,50 @@ fn receipts(c: &mut Criterion) {
         "register a 3-line receipt, Shtrih-M over the in-process link",
         |b| b.iter(|| register(&kkt)),
     );
+
+    // Host time against wire time: a 10-line receipt on a line paced at 115200 baud, and on an
+    // inline link that answers at once (what is left there is the host's own time: the device
+    // queue, the Wasm driver, the transport, and the emulator's model).
+    let register_ten = |kkt: &DeviceHandle| {
+        let receipt = ten_line_sale();
+        rt.block_on(kkt.register(move |g, s| g.call_register_receipt(s, &receipt)))
+            .unwrap();
+    };
+    for (name, baud) in [
+        ("inline link, instant", None),
+        ("line paced at 115200 baud", Some(BAUD)),
+    ] {
+        let emulators = Emulators::default();
+        let devices = start(
+            TransportConfig::Emulator {
+                emulator: BuiltinEmulator::ShtrihM,
+                unit: 0,
+                baud,
+            },
+            &emulators,
+        );
+        let kkt = devices.get("kkt").unwrap().clone();
+        rt.block_on(kkt.register(|g, s| g.call_open_shift(s, &cashier())))
+            .unwrap();
+        let (rx0, tx0) = emulators.shtrih_m.traffic();
+        register_ten(&kkt);
+        let (rx1, tx1) = emulators.shtrih_m.traffic();
+        let bytes = (rx1 - rx0) + (tx1 - tx0);
+        let wire = Duration::from_secs_f64(bytes as f64 * 10.0 / BAUD as f64);
+        eprintln!(
+            "a 10-line receipt exchanges {bytes} bytes: {:.2} ms on a {BAUD}-baud 8N1 wire",
+            wire.as_secs_f64() * 1000.0
+        );
+        let mut group = c.benchmark_group("10-line receipt");
+        if baud.is_some() {
+            group.sample_size(10);
+        }
+        group.bench_function(
+            format!("register a 10-line receipt, Shtrih-M, {name}"),
+            |b| b.iter(|| register_ten(&kkt)),
+        );
+        group.finish();
+    }
 }
 
 criterion_group!(benches, receipts);

@@ -170,6 +170,7 @@ impl Config {
             }
         }
         let mut ids = std::collections::BTreeSet::new();
+        let mut units = std::collections::BTreeMap::new();
         for (i, device) in self.devices.iter().enumerate() {
             device
                 .validate()
@@ -177,6 +178,15 @@ impl Config {
             if !ids.insert(device.id.as_str()) {
                 return Err(ConfigError::Invalid(format!(
                     "devices[{i}]: the id \"{}\" is used twice",
+                    device.id
+                )));
+            }
+            // Two devices on one emulated unit would interleave their commands on one model.
+            if let TransportConfig::Emulator { emulator, unit, .. } = &device.transport
+                && let Some(other) = units.insert((*emulator as u8, *unit), device.id.as_str())
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "devices[{i}] ({}): emulator unit {unit} is already device {other}'s; give it another `unit`",
                     device.id
                 )));
             }
@@ -783,6 +793,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("nope"), "{err}");
+        let twice = "[[devices]]\nid = \"a\"\nkind = \"printer\"\ndriver = \"escpos\"\ntransport = { type = \"emulator\", emulator = \"escpos\" }\n";
+        let err = parse(&format!("{twice}{}", twice.replace("\"a\"", "\"b\""))).unwrap_err();
+        assert!(err.contains("unit 0 is already device a"), "{err}");
     }
 
     #[test]

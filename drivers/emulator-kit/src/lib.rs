@@ -7,6 +7,7 @@
 //! sockets, threads or clocks, so the same model serves all three ways and unit tests.
 
 mod faults;
+mod inline;
 mod pty;
 mod pump;
 
@@ -19,6 +20,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use faults::{Fault, Faults};
+pub use inline::InlineLine;
 pub use pump::LineRate;
 
 /// What a device does after bytes arrived, in order.
@@ -145,6 +147,15 @@ impl<D: Device> Emulator<D> {
     /// pump thread serves. Each call is a fresh line (a reconnection).
     pub fn connect(&self) -> io::Result<UnixStream> {
         self.connect_at(None)
+    }
+
+    /// A line served on the caller's own thread: no pump thread, no socket (see `inline`).
+    pub fn connect_inline(&self) -> InlineLine<D> {
+        InlineLine::new(
+            self.device.clone(),
+            self.faults.clone(),
+            self.traffic.clone(),
+        )
     }
 
     /// As `connect`, with the line paced like a serial cable at `baud` (None: at once).

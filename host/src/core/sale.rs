@@ -224,6 +224,10 @@ impl Core {
     ) -> Result<Paid, CoreError> {
         match self.fiscalize(doc, tender.register_payments()).await {
             Ok(fiscal) => {
+                if self.crash.is_some() {
+                    // The crash point's promise: the outcome is on disk, the reply not sent.
+                    self.durable().await?;
+                }
                 self.crash_point(super::CrashPoint::BeforeReply);
                 let card = payment.map(|p| card_of(p, None));
                 let mut printed = Vec::new();

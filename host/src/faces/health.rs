@@ -19,6 +19,14 @@ struct Health {
     devices: Vec<DeviceView>,
     /// What recovery found at start; `unknown` lists what needs a person.
     recovery: RecoveryReport,
+    journal: JournalCounters,
+}
+
+/// How well the group commit groups: journal writes against the fsyncs that made them durable.
+#[derive(Serialize)]
+struct JournalCounters {
+    writes: u64,
+    fsyncs: u64,
 }
 
 pub fn route(
@@ -34,6 +42,10 @@ pub fn route(
             plugins: health_host.plugin_reports(),
             devices,
             recovery: health_host.core.recovery_report(),
+            journal: {
+                let (writes, fsyncs) = health_host.core.journal_counters();
+                JournalCounters { writes, fsyncs }
+            },
         })
     });
     let devices = warp::path!("devices")

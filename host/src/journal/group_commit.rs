@@ -1,14 +1,15 @@
-//! Group commit: the journal's transactions commit without waiting for the disk (WAL with
-//! `synchronous=NORMAL`), and whoever is about to act on them — answer a client, send a command to
-//! a device — first waits for an fsync of the WAL that covers them. One syncer thread runs the
-//! fsyncs; every waiter that arrives while one is running is covered by the next, so many
-//! documents share one fsync and no reply leaves before its document is on disk.
+//! Group commit: the journal's writes collect in one open SQLite transaction, and whoever is about
+//! to act on them — answer a client, send a command to a device — first waits until a syncer
+//! thread has committed that transaction (WAL, `synchronous=NORMAL`: the commit writes its pages
+//! to the `-wal` file) and fsynced the WAL. Every waiter that arrives while a sync runs is covered
+//! by the next one, so the writes of many documents share one commit (a page written once, not
+//! once per write) and one fsync, and no reply leaves before its document is on disk.
 //!
-//! Why this is as durable as `synchronous=FULL`: in WAL mode a commit is a `write()` of its frames
-//! to the `-wal` file; FULL only adds an fsync of that file per commit. Here the fsync of the same
-//! file (same inode, any descriptor) comes before anything outside the host learns of the commit.
-//! A crash loses at most commits nobody was told about. Checkpoints under NORMAL sync the WAL and
-//! the database themselves, and the WAL file is reused in place while the connection is open.
+//! Why this is as durable as `synchronous=FULL`: FULL adds an fsync of the `-wal` file to each
+//! commit; here the fsync of the same file (same inode, any descriptor) comes before anything
+//! outside the host learns of the write. A crash loses at most writes nobody was told about.
+//! Checkpoints under NORMAL sync the WAL and the database themselves, and the WAL file is reused
+//! in place while the connection is open.
 
 use std::fs::File;
 use std::ops::{Deref, DerefMut};
@@ -25,8 +26,12 @@ pub struct SyncError(String);
 
 /// The journal shared by every request, with its group commit.
 pub struct SharedJournal {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     journal: Mutex<Journal>,
-    group: Arc<Group>,
+    group: Group,
 }
 
 /// A short, synchronous hold on the journal; never held across an `.await` or a device call.
@@ -45,8 +50,8 @@ struct Synced {
 }
 
 struct Group {
-    /// Writes finished so far (bumped after the write returned, so a count read by the syncer
-    /// before its fsync never includes a write still in flight).
+    /// Writes finished so far (bumped while the journal is still held, so the syncer, which
+    /// reads it under the same lock, never counts a write its commit does not carry).
     committed: AtomicU64,
     /// The highest count a waiter needs on disk, and whether the journal is closing.
     wanted: Mutex<(u64, bool)>,
@@ -61,35 +66,36 @@ impl SharedJournal {
             .read(true)
             .write(true)
             .open(journal.wal_path())?;
-        let group = Arc::new(Group {
-            committed: AtomicU64::new(0),
-            wanted: Mutex::new((0, false)),
-            wake: Condvar::new(),
-            synced: watch::Sender::new(Synced::default()),
-            fsyncs: AtomicU64::new(0),
+        journal.begin_group().map_err(std::io::Error::other)?;
+        let inner = Arc::new(Inner {
+            journal: Mutex::new(journal),
+            group: Group {
+                committed: AtomicU64::new(0),
+                wanted: Mutex::new((0, false)),
+                wake: Condvar::new(),
+                synced: watch::Sender::new(Synced::default()),
+                fsyncs: AtomicU64::new(0),
+            },
         });
-        let syncer = group.clone();
+        let syncer = inner.clone();
         std::thread::Builder::new()
             .name("journal-sync".into())
             .spawn(move || syncer.run(wal))?;
-        Ok(Self {
-            journal: Mutex::new(journal),
-            group,
-        })
+        Ok(Self { inner })
     }
 
     pub fn lock(&self) -> JournalGuard<'_> {
-        let journal = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        let journal = self.inner.lock();
         JournalGuard {
             changes_at_lock: journal.total_changes(),
             journal,
-            group: &self.group,
+            group: &self.inner.group,
         }
     }
 
-    /// Returns once every write finished before this call is on disk.
+    /// Returns once every write finished before this call is committed and on disk.
     pub async fn durable(&self) -> Result<(), SyncError> {
-        let group = &self.group;
+        let group = &self.inner.group;
         let target = group.committed.load(Ordering::Acquire);
         let mut synced = group.synced.subscribe();
         if synced.borrow().upto >= target {
@@ -114,51 +120,68 @@ impl SharedJournal {
 
     /// How many fsyncs the journal has run (a test and the benchmarks compare it with writes).
     pub fn fsyncs(&self) -> u64 {
-        self.group.fsyncs.load(Ordering::Relaxed)
+        self.inner.group.fsyncs.load(Ordering::Relaxed)
     }
 
     /// How many write holds have finished.
     pub fn writes(&self) -> u64 {
-        self.group.committed.load(Ordering::Relaxed)
+        self.inner.group.committed.load(Ordering::Relaxed)
     }
 }
 
 impl Drop for SharedJournal {
     fn drop(&mut self) {
-        let mut wanted = self.group.wanted.lock().unwrap_or_else(|p| p.into_inner());
+        let group = &self.inner.group;
+        let mut wanted = group.wanted.lock().unwrap_or_else(|p| p.into_inner());
         wanted.1 = true;
-        self.group.wake.notify_one();
+        group.wake.notify_one();
+        drop(wanted);
+        // What nobody waited for is kept too: commit it on the way out.
+        if let Err(e) = self.inner.lock().commit_group(false) {
+            tracing::warn!(error = %e, "journal: last commit at shutdown failed");
+        }
     }
 }
 
-impl Group {
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn run(&self, wal: File) {
+        let group = &self.group;
         let mut done = 0;
         loop {
             {
-                let mut wanted = self.wanted.lock().unwrap_or_else(|p| p.into_inner());
+                let mut wanted = group.wanted.lock().unwrap_or_else(|p| p.into_inner());
                 while wanted.0 <= done && !wanted.1 {
-                    wanted = self.wake.wait(wanted).unwrap_or_else(|p| p.into_inner());
+                    wanted = group.wake.wait(wanted).unwrap_or_else(|p| p.into_inner());
                 }
                 if wanted.1 {
                     return;
                 }
             }
-            // Everything counted now has been written; the fsync below covers all of it, also
-            // what waiters who arrived during the previous fsync are waiting for.
-            let upto = self.committed.load(Ordering::Acquire);
-            let result = wal.sync_data();
-            self.fsyncs.fetch_add(1, Ordering::Relaxed);
+            // Under the lock every counted write is in the open transaction: commit it (and open
+            // the next), then fsync outside the lock while new writes collect.
+            let (upto, committed) = {
+                let journal = self.lock();
+                let upto = group.committed.load(Ordering::Acquire);
+                (upto, journal.commit_group(true))
+            };
+            let result = committed
+                .map_err(|e| format!("commit: {e}"))
+                .and_then(|()| wal.sync_data().map_err(|e| format!("fsync: {e}")));
+            group.fsyncs.fetch_add(1, Ordering::Relaxed);
             match result {
                 Ok(()) => {
                     done = upto;
-                    self.synced.send_modify(|s| s.upto = upto);
+                    group.synced.send_modify(|s| s.upto = upto);
                 }
                 Err(e) => {
-                    // Nothing after a failed fsync can be promised durable: every waiter fails.
-                    tracing::error!(error = %e, "journal: fsync of the write-ahead log failed");
-                    self.synced
-                        .send_modify(|s| s.failed = Some(format!("fsync: {e}")));
+                    // Nothing after a failed commit or fsync can be promised durable: every
+                    // waiter fails, and so does every later one (the host needs a person).
+                    tracing::error!(error = %e, "journal: the group commit failed");
+                    group.synced.send_modify(|s| s.failed = Some(e));
                     return;
                 }
             }
@@ -180,6 +203,7 @@ impl DerefMut for JournalGuard<'_> {
 }
 
 impl Drop for JournalGuard<'_> {
+    // Runs before the lock is released (fields drop after this), which the syncer relies on.
     fn drop(&mut self) {
         if self.journal.total_changes() != self.changes_at_lock {
             self.group.committed.fetch_add(1, Ordering::Release);

@@ -56,8 +56,13 @@ CREATE TABLE IF NOT EXISTS payments (
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
+CREATE INDEX IF NOT EXISTS documents_by_device ON documents(device);
+CREATE INDEX IF NOT EXISTS documents_by_refers_to ON documents(refers_to);
+CREATE INDEX IF NOT EXISTS documents_by_fiscal_sign ON documents(json_extract(fiscal, '$.fiscal_sign'));
 CREATE INDEX IF NOT EXISTS payments_by_auth ON payments(terminal, auth_id);
 CREATE INDEX IF NOT EXISTS payments_by_rrn ON payments(rrn);
+CREATE INDEX IF NOT EXISTS payments_by_auth_id ON payments(auth_id);
+CREATE INDEX IF NOT EXISTS payments_by_document ON payments(document_id);
 CREATE TABLE IF NOT EXISTS intents (
     id          INTEGER PRIMARY KEY,
     document_id INTEGER REFERENCES documents(id),
@@ -69,6 +74,7 @@ CREATE TABLE IF NOT EXISTS intents (
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     resolved_at TEXT
 );
+CREATE INDEX IF NOT EXISTS intents_by_state ON intents(state);
 CREATE TABLE IF NOT EXISTS shift_events (
     id          INTEGER PRIMARY KEY,
     device      TEXT NOT NULL,
@@ -99,6 +105,7 @@ CREATE TABLE IF NOT EXISTS printouts (
     error       TEXT,
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
+CREATE INDEX IF NOT EXISTS printouts_by_document ON printouts(document_id);
 ";
 
 /// A document as journaled.
@@ -156,6 +163,22 @@ pub struct Journal {
     path: PathBuf,
 }
 
+/// Runs a statement through the connection's statement cache: the journal's statements are few
+/// and run thousands of times a second under load, so each is parsed once.
+fn exec<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// One row of a cached statement (see `exec`).
+fn one<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, row)
+}
+
 /// A JSON column, parsed; a column that is not JSON is a conversion error of that column.
 fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<Value>> {
     match row.get::<_, Option<String>>(index)? {
@@ -172,7 +195,7 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option
 
 /// Inserts a document (state `created`) on a connection or inside a transaction.
 fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>) -> Result<i64> {
-    conn.execute(
+    exec(conn, 
         "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
          VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
         params![
@@ -219,6 +242,8 @@ impl Journal {
         // Durability comes from the group commit's fsync of the WAL, before anyone is answered.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The recent documents stay in memory (16 MiB) instead of being re-read from the OS.
+        conn.pragma_update(None, "cache_size", -16_384)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {
@@ -232,6 +257,25 @@ impl Journal {
         let mut name = self.path.clone().into_os_string();
         name.push("-wal");
         name.into()
+    }
+
+    /// Opens the transaction the group commit collects writes in.
+    fn begin_group(&self) -> rusqlite::Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")
+    }
+
+    /// Commits the collected writes (the WAL gets their pages; the caller fsyncs it) and, when
+    /// `reopen`, opens the next transaction. A statement that failed badly enough for SQLite to
+    /// roll the whole transaction back leaves the connection in autocommit mode: then there is
+    /// nothing to commit, and what came after was committed one write at a time.
+    fn commit_group(&self, reopen: bool) -> rusqlite::Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        if reopen {
+            self.begin_group()?;
+        }
+        Ok(())
     }
 
     /// Rows changed by this connection since it opened: tells a write from a read.
@@ -266,16 +310,14 @@ impl Journal {
             "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal, tender
              FROM documents WHERE {clause} ORDER BY id DESC LIMIT 1"
         );
-        Ok(self
-            .conn
-            .query_row(&sql, [param], document_from_row)
-            .optional()?)
+        Ok(one(&self.conn, &sql, [param], document_from_row).optional()?)
     }
 
     /// How much of a sale its return documents gave back (whatever became of their receipts:
     /// the money went back before the receipt was asked for).
     pub fn returned_amount(&self, sale_id: i64) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(one(
+            &self.conn,
             "SELECT COALESCE(SUM(total), 0) FROM documents WHERE refers_to = ?1 AND kind = 'return'",
             [sale_id],
             |r| r.get(0),
@@ -283,7 +325,8 @@ impl Journal {
     }
 
     pub fn set_document_tender(&mut self, id: i64, tender: &Value) -> Result<()> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "UPDATE documents SET tender = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
             params![id, serde_json::to_string(tender)?],
         )?;
@@ -297,7 +340,8 @@ impl Journal {
         fiscal: Option<&Value>,
     ) -> Result<()> {
         let fiscal = fiscal.map(serde_json::to_string).transpose()?;
-        self.conn.execute(
+        exec(
+            &self.conn,
             "UPDATE documents SET state = ?2, fiscal = COALESCE(?3, fiscal),
                  updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
             params![id, state, fiscal],
@@ -307,7 +351,8 @@ impl Journal {
 
     /// Journals a payment about to be asked of a terminal (its intent).
     pub fn insert_payment(&mut self, document_id: i64, terminal: &str, amount: i64) -> Result<i64> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT INTO payments (document_id, terminal, amount, state) VALUES (?1, ?2, ?3, 'authorizing')",
             params![document_id, terminal, amount],
         )?;
@@ -323,7 +368,7 @@ impl Journal {
         details: Option<&Value>,
     ) -> Result<()> {
         let details = details.map(serde_json::to_string).transpose()?;
-        self.conn.execute(
+        exec(&self.conn, 
             "UPDATE payments SET state = ?2, rrn = COALESCE(?3, rrn), auth_id = COALESCE(?4, auth_id),
                  details = COALESCE(?5, details), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
@@ -333,7 +378,7 @@ impl Journal {
     }
 
     pub fn add_refund(&mut self, id: i64, amount: i64) -> Result<()> {
-        self.conn.execute(
+        exec(&self.conn, 
             "UPDATE payments SET refunded = refunded + ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
             params![id, amount],
@@ -350,22 +395,20 @@ impl Journal {
             "SELECT id, document_id, terminal, amount, state, rrn, auth_id, refunded, details
              FROM payments WHERE {clause} ORDER BY id DESC LIMIT 1"
         );
-        let row = self
-            .conn
-            .query_row(&sql, [param], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<i64>>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                ))
-            })
-            .optional()?;
+        let row = one(&self.conn, &sql, [param], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ))
+        })
+        .optional()?;
         let Some((id, document_id, terminal, amount, state, rrn, auth_id, refunded, details)) = row
         else {
             return Ok(None);
@@ -405,7 +448,7 @@ impl Journal {
     pub fn unsettled_payments(&self) -> Result<Vec<i64>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id FROM payments WHERE state = 'authorizing' ORDER BY id")?;
+            .prepare_cached("SELECT id FROM payments WHERE state = 'authorizing' ORDER BY id")?;
         let ids = stmt
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<i64>>>()?;
@@ -424,15 +467,21 @@ impl Journal {
         operation: &str,
         detail: &Value,
     ) -> Result<i64> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT INTO intents (document_id, device, operation, state, detail) VALUES (?1, ?2, ?3, 'pending', ?4)",
-            params![document_id, device, operation, serde_json::to_string(detail)?],
+            params![
+                document_id,
+                device,
+                operation,
+                serde_json::to_string(detail)?
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
     pub fn finish_intent(&mut self, id: i64, state: &str, outcome: &Value) -> Result<()> {
-        self.conn.execute(
+        exec(&self.conn, 
             "UPDATE intents SET state = ?2, outcome = ?3, resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
             params![id, state, serde_json::to_string(outcome)?],
@@ -442,7 +491,7 @@ impl Journal {
 
     /// Intents written before a crash whose outcome never was.
     pub fn pending_intents(&self) -> Result<Vec<IntentRow>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT id, document_id, device, operation, detail FROM intents WHERE state = 'pending' ORDER BY id",
         )?;
         let rows = stmt
@@ -471,7 +520,8 @@ impl Journal {
 
     /// Intents that stayed unknown after recovery: reported, never guessed.
     pub fn unknown_intents(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
+        Ok(one(
+            &self.conn,
             "SELECT COUNT(*) FROM intents WHERE state = 'unknown'",
             [],
             |r| r.get(0),
@@ -486,23 +536,29 @@ impl Journal {
         request: &str,
         outcome: &Value,
     ) -> Result<()> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT INTO shift_events (device, kind, cashier, request, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![device, kind, cashier, request, serde_json::to_string(outcome)?],
+            params![
+                device,
+                kind,
+                cashier,
+                request,
+                serde_json::to_string(outcome)?
+            ],
         )?;
         Ok(())
     }
 
     /// A reply already given to a request with this key, and the document it was about.
     pub fn reply(&self, face: &str, key: &str) -> Result<Option<(String, Option<i64>)>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT reply, document_id FROM replies WHERE face = ?1 AND key = ?2",
-                params![face, key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+        Ok(one(
+            &self.conn,
+            "SELECT reply, document_id FROM replies WHERE face = ?1 AND key = ?2",
+            params![face, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
     }
 
     pub fn store_reply(
@@ -512,7 +568,8 @@ impl Journal {
         reply: &str,
         document_id: Option<i64>,
     ) -> Result<()> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT OR REPLACE INTO replies (face, key, reply, document_id) VALUES (?1, ?2, ?3, ?4)",
             params![face, key, reply, document_id],
         )?;
@@ -526,19 +583,19 @@ impl Journal {
 
     /// The document a client's receipt code (seed 002's `code`) belongs to.
     pub fn receipt_code(&self, code: &str) -> Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT document_id FROM receipt_codes WHERE code = ?1",
-                [code],
-                |r| r.get(0),
-            )
-            .optional()?)
+        Ok(one(
+            &self.conn,
+            "SELECT document_id FROM receipt_codes WHERE code = ?1",
+            [code],
+            |r| r.get(0),
+        )
+        .optional()?)
     }
 
     /// Claims a receipt code for a document; false when another document holds it already.
     pub fn claim_receipt_code(&mut self, code: &str, document_id: i64) -> Result<bool> {
-        let changed = self.conn.execute(
+        let changed = exec(
+            &self.conn,
             "INSERT OR IGNORE INTO receipt_codes (code, document_id) VALUES (?1, ?2)",
             params![code, document_id],
         )?;
@@ -547,7 +604,8 @@ impl Journal {
 
     /// Gives a code back (the receipt it was claimed for was never issued).
     pub fn release_receipt_code(&mut self, code: &str, document_id: i64) -> Result<()> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "DELETE FROM receipt_codes WHERE code = ?1 AND document_id = ?2",
             params![code, document_id],
         )?;
@@ -561,22 +619,23 @@ impl Journal {
         doc: &NewDocument<'_, B>,
         code: Option<&str>,
     ) -> Result<Option<i64>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         if let Some(code) = code {
-            let taken: Option<i64> = tx
-                .query_row(
-                    "SELECT document_id FROM receipt_codes WHERE code = ?1",
-                    [code],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let taken: Option<i64> = one(
+                &tx,
+                "SELECT document_id FROM receipt_codes WHERE code = ?1",
+                [code],
+                |r| r.get(0),
+            )
+            .optional()?;
             if taken.is_some() {
                 return Ok(None);
             }
         }
         let id = insert_document_on(&tx, doc)?;
         if let Some(code) = code {
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT INTO receipt_codes (code, document_id) VALUES (?1, ?2)",
                 params![code, id],
             )?;
@@ -593,7 +652,8 @@ impl Journal {
         text: &str,
         error: Option<&str>,
     ) -> Result<()> {
-        self.conn.execute(
+        exec(
+            &self.conn,
             "INSERT INTO printouts (document_id, device, text, error) VALUES (?1, ?2, ?3, ?4)",
             params![document_id, device, text, error],
         )?;
@@ -602,9 +662,7 @@ impl Journal {
 
     /// The latest printout of a document: device, text and error.
     pub fn printout(&self, document_id: i64) -> Result<Option<(String, String, Option<String>)>> {
-        Ok(self
-            .conn
-            .query_row(
+        Ok(one(&self.conn, 
                 "SELECT device, text, error FROM printouts WHERE document_id = ?1 ORDER BY id DESC LIMIT 1",
                 [document_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),

@@ -1,9 +1,10 @@
-//! The in-process emulators: one running emulator per built-in kind and unit, reached through a
-//! fresh socket pair per connection. Unit 0 is the embedded default's (tests reach it through the
+//! The in-process emulators: one running emulator per built-in kind and unit. An unpaced line is
+//! an inline link (the model runs on the device's own worker thread when the driver writes: the
+//! emulator answers at once); a line paced at a baud rate is a socket pair whose other end a pump
+//! thread serves, sleeping each byte's wire time. Unit 0 is the embedded default's (tests reach it through the
 //! public fields); further units are created on first use, each a device of its own.
 
 use std::collections::HashMap;
-use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 
 use emulator_kit::Emulator;
@@ -11,7 +12,7 @@ use escpos_emulator::EscPosDevice;
 use shtrih_m_emulator::ShtrihDevice;
 use zvt_emulator::ZvtDevice;
 
-use super::PortError;
+use super::{Line, PortError, StreamPort};
 
 /// The emulators the host can run in-process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -39,11 +40,20 @@ impl Unit {
         }
     }
 
-    fn connect(&self, baud: Option<u32>) -> std::io::Result<UnixStream> {
+    fn connect(&self, baud: Option<u32>) -> std::io::Result<Line> {
+        fn line<D: emulator_kit::Device>(
+            e: &Emulator<D>,
+            baud: Option<u32>,
+        ) -> std::io::Result<Line> {
+            Ok(match baud {
+                None => Box::new(e.connect_inline()),
+                Some(_) => Box::new(StreamPort(e.connect_at(baud)?)),
+            })
+        }
         match self {
-            Unit::ShtrihM(e) => e.connect_at(baud),
-            Unit::Escpos(e) => e.connect_at(baud),
-            Unit::Zvt(e) => e.connect_at(baud),
+            Unit::ShtrihM(e) => line(e, baud),
+            Unit::Escpos(e) => line(e, baud),
+            Unit::Zvt(e) => line(e, baud),
         }
     }
 }
@@ -76,7 +86,7 @@ impl Emulators {
         which: BuiltinEmulator,
         unit: u32,
         baud: Option<u32>,
-    ) -> Result<UnixStream, PortError> {
+    ) -> Result<Line, PortError> {
         let emulator = match (which, unit) {
             (BuiltinEmulator::ShtrihM, 0) => Unit::ShtrihM(self.shtrih_m.clone()),
             (BuiltinEmulator::Escpos, 0) => Unit::Escpos(self.escpos.clone()),

@@ -39,9 +39,7 @@ pub fn open(config: &TransportConfig, emulators: &Emulators) -> Result<Line, Por
             emulator,
             unit,
             baud,
-        } => Ok(Box::new(StreamPort(
-            emulators.connect(*emulator, *unit, *baud)?,
-        ))),
+        } => emulators.connect(*emulator, *unit, *baud),
     }
 }
 

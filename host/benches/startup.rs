@@ -1,0 +1,188 @@
+//! Cold start and resident memory of the real binary with eight devices (four registers, two
+//! printers, two card terminals, all emulated in-process):
+//! - cold start: from spawning `fiscal-host` on a data directory whose compile cache is warm to
+//!   the answer of its first served request (REST `/check_shift`, which asks the register);
+//! - resident memory (VmRSS, and its peak VmHWM) right after start and after a load run.
+//!
+//! Run: `cargo bench -p fiscal-host --bench startup`
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 15;
+
+const EIGHT_DEVICES: &str = r#"
+[[devices]]
+id = "kkt-1"
+kind = "fiscal-register"
+driver = "shtrih-m"
+printer = "printer-1"
+terminal = "terminal-1"
+transport = { type = "emulator", emulator = "shtrih-m", unit = 1 }
+
+[[devices]]
+id = "kkt-2"
+kind = "fiscal-register"
+driver = "shtrih-m"
+printer = "printer-1"
+terminal = "terminal-1"
+transport = { type = "emulator", emulator = "shtrih-m", unit = 2 }
+
+[[devices]]
+id = "kkt-3"
+kind = "fiscal-register"
+driver = "shtrih-m"
+printer = "printer-2"
+terminal = "terminal-2"
+transport = { type = "emulator", emulator = "shtrih-m", unit = 3 }
+
+[[devices]]
+id = "kkt-4"
+kind = "fiscal-register"
+driver = "shtrih-m"
+printer = "printer-2"
+terminal = "terminal-2"
+transport = { type = "emulator", emulator = "shtrih-m", unit = 4 }
+
+[[devices]]
+id = "printer-1"
+kind = "printer"
+driver = "escpos"
+transport = { type = "emulator", emulator = "escpos", unit = 1 }
+
+[[devices]]
+id = "printer-2"
+kind = "printer"
+driver = "escpos"
+transport = { type = "emulator", emulator = "escpos", unit = 2 }
+
+[[devices]]
+id = "terminal-1"
+kind = "payment-terminal"
+driver = "zvt"
+transport = { type = "emulator", emulator = "zvt", unit = 1 }
+
+[[devices]]
+id = "terminal-2"
+kind = "payment-terminal"
+driver = "zvt"
+transport = { type = "emulator", emulator = "zvt", unit = 2 }
+"#;
+
+struct Running {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn(dir: &std::path::Path) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fiscal-host"))
+        .arg("--config")
+        .arg(dir.join("eight.toml"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start fiscal-host");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("fiscal-host listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    Running { child, url }
+}
+
+/// The first request a POS would send: is the shift open on my register?
+fn first_request(url: &str) {
+    let reply: serde_json::Value = ureq::post(&format!("{url}/check_shift?device=kkt-1"))
+        .send_json(serde_json::json!({}))
+        .expect("check_shift")
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(reply["status"], "success", "{reply}");
+}
+
+/// (VmRSS, VmHWM) in KiB.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; this harness has nothing to filter.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("eight.toml"), EIGHT_DEVICES).unwrap();
+
+    // The first start compiles the plugins and fills the cache.
+    let started = Instant::now();
+    let host = spawn(dir.path());
+    first_request(&host.url);
+    let compiled = started.elapsed();
+    drop(host);
+
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let started = Instant::now();
+            let host = spawn(dir.path());
+            first_request(&host.url);
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "cold start to the first served request, compile cache empty: {:.1} ms",
+        ms(compiled)
+    );
+    println!(
+        "cold start to the first served request, compile cache warm ({RUNS} runs): min {:.1} ms, median {:.1} ms, max {:.1} ms",
+        ms(times[0]),
+        ms(times[RUNS / 2]),
+        ms(times[RUNS - 1])
+    );
+
+    let host = spawn(dir.path());
+    first_request(&host.url);
+    let pid = host.child.id();
+    let (rss, _) = memory(pid);
+    println!(
+        "resident memory after start, 8 devices: {:.1} MiB",
+        rss as f64 / 1024.0
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut options = loadgen::Options::new(host.url.clone(), loadgen::Face::Ws);
+    options.clients = 8;
+    options.duration = Some(Duration::from_secs(5));
+    let report = runtime.block_on(loadgen::run(options)).expect("load run");
+    assert_eq!(report.errors, 0, "{}", report.to_text());
+    let (rss, hwm) = memory(pid);
+    println!(
+        "resident memory after {} WS receipts from 8 clients: {:.1} MiB (peak {:.1} MiB)",
+        report.ok,
+        rss as f64 / 1024.0,
+        hwm as f64 / 1024.0
+    );
+}

@@ -1,0 +1,148 @@
+//! A load tool for the fiscal host: N concurrent clients drive one of its faces (WebSocket,
+//! REST, JSON-RPC) over loopback for a count or a time, and the run is reported as throughput
+//! and latency percentiles. `run` is the whole of it, usable from a test: no process exit, no
+//! global state, the report is returned.
+
+pub mod auth;
+pub mod clients;
+pub mod connection;
+pub mod devices;
+pub mod drive;
+pub mod options;
+pub mod receipt;
+pub mod report;
+pub mod schedule;
+pub mod tally;
+pub mod target;
+
+use std::sync::{Arc, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use tokio::sync::Barrier;
+
+pub use options::{Face, Options};
+pub use report::{ErrorReason, Latency, Report};
+
+use auth::Credentials;
+use clients::{Client, Shared};
+use drive::{Pace, Start};
+use report::Setup;
+use tally::Tally;
+
+/// Runs the load described by `opts` against the host and reports it. Fails before sending any
+/// receipt when the options are out of bounds, the host is not on loopback, has no fiscal
+/// register, or a shift cannot be opened; failures during the run are counted, not returned.
+pub async fn run(opts: Options) -> anyhow::Result<Report> {
+    opts.validate()?;
+    let target = target::resolve(&opts.url).await?;
+    let credentials = Credentials {
+        token: opts.token.clone(),
+        user: opts.user.clone(),
+    };
+    // A host that accepts and never answers must not hang the run before it starts.
+    let patience = opts.timeout;
+    let all = tokio::time::timeout(
+        patience,
+        devices::discover(&target, credentials.authorization().as_deref()),
+    )
+    .await
+    .with_context(|| format!("GET /devices: no answer within {} ms", patience.as_millis()))??;
+    let registers = devices::used(&all, opts.clients);
+    let shared = Arc::new(Shared::new(
+        opts.face,
+        target,
+        credentials,
+        receipt::lines(opts.lines),
+        run_id(),
+        opts.request_ids,
+    ));
+    for register in &registers {
+        tokio::time::timeout(patience, clients::open_shift(&shared, register))
+            .await
+            .with_context(|| {
+                format!(
+                    "opening the shift on `{register}`: no answer within {} ms",
+                    patience.as_millis()
+                )
+            })??;
+    }
+
+    let start = Arc::new(Start {
+        barrier: Barrier::new(opts.clients as usize),
+        at: OnceLock::new(),
+    });
+    let tasks: Vec<_> = (0..opts.clients)
+        .map(|index| {
+            let register = registers[index as usize % registers.len()].clone();
+            let client = Client::new(shared.clone(), index, register);
+            let pace = Pace {
+                quota: opts
+                    .count
+                    .map(|count| schedule::quota(count, opts.clients, index)),
+                duration: opts.duration,
+                rate: opts.rate,
+                clients: opts.clients,
+            };
+            tokio::spawn(drive::client(
+                client,
+                index,
+                opts.warmup,
+                pace,
+                opts.timeout,
+                start.clone(),
+            ))
+        })
+        .collect();
+
+    let mut tally = Tally::new();
+    let mut missed = 0;
+    let mut window = None;
+    for task in tasks {
+        let outcome = task.await.context("a client task failed")?;
+        tally.merge(outcome.tally);
+        missed += outcome.missed;
+        let (t0, end) = window.get_or_insert((outcome.start, outcome.finished));
+        *t0 = (*t0).min(outcome.start);
+        *end = (*end).max(outcome.finished);
+    }
+    let elapsed = window.map(|(t0, end)| end - t0).unwrap_or_default();
+    let setup = Setup {
+        face: opts.face,
+        url: opts.url,
+        clients: opts.clients,
+        registers,
+        lines: opts.lines,
+        target_rate: opts.rate,
+        request_ids: opts.request_ids,
+        warmup: opts.warmup,
+    };
+    Ok(Report::new(setup, tally, elapsed, missed))
+}
+
+/// Writes the report where the options ask: the text on stdout, and with `--json PATH` the
+/// JSON to that file, or with `--json -` the JSON on stdout and the text on stderr.
+pub fn emit(report: &Report, json: Option<&str>) -> anyhow::Result<()> {
+    match json {
+        Some("-") => {
+            eprint!("{}", report.to_text());
+            println!("{}", report.to_json());
+        }
+        Some(path) => {
+            print!("{}", report.to_text());
+            std::fs::write(path, report.to_json() + "\n")
+                .with_context(|| format!("writing the JSON report to {path}"))?;
+        }
+        None => print!("{}", report.to_text()),
+    }
+    Ok(())
+}
+
+/// Receipt numbers and RPC codes must not repeat those of an earlier run on the same journal.
+fn run_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{nanos:x}{:x}", std::process::id())
+}

@@ -2,10 +2,17 @@
 //! clear): users with a login and a password hash (REST Basic, seed 002's `auth` field) and
 //! tokens (REST `Authorization: Bearer`, the WebSocket upgrade's `token` parameter or header).
 //! With none configured authentication is off, which the host allows on loopback only.
+//!
+//! argon2 is slow on purpose (tens of milliseconds); a POS sends the same credential with every
+//! request, so a credential once verified is remembered by its SHA-256 (with the hash it matched)
+//! and not verified again. Failures are never remembered: each wrong guess pays the full price.
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::{Argon2, PasswordHasher};
 use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use crate::config::AuthConfig;
 
@@ -13,7 +20,12 @@ use crate::config::AuthConfig;
 pub struct Auth {
     users: Vec<(String, String)>,
     tokens: Vec<String>,
+    /// SHA-256 of (configured hash, presented secret) pairs that verified.
+    verified: Arc<Mutex<HashSet<[u8; 32]>>>,
 }
+
+/// More remembered credentials than this are forgotten all at once (a shop has a few).
+const MAX_REMEMBERED: usize = 1024;
 
 /// Hashes a password or token for the configuration (`fiscal-host hash-secret`).
 pub fn hash_secret(secret: &str) -> String {
@@ -42,7 +54,30 @@ impl Auth {
                 .map(|u| (u.login.clone(), u.password_hash.clone()))
                 .collect(),
             tokens: config.token_hashes.clone(),
+            verified: Arc::default(),
         }
+    }
+
+    fn verify(&self, secret: &str, hash: &str) -> bool {
+        let key: [u8; 32] = Sha256::new()
+            .chain_update(hash.as_bytes())
+            .chain_update([0])
+            .chain_update(secret.as_bytes())
+            .finalize()
+            .into();
+        let remembered = || self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if remembered().contains(&key) {
+            return true;
+        }
+        let ok = verify(secret, hash);
+        if ok {
+            let mut set = remembered();
+            if set.len() >= MAX_REMEMBERED {
+                set.clear();
+            }
+            set.insert(key);
+        }
+        ok
     }
 
     /// Whether any credential is configured; without one every request is let in.
@@ -55,11 +90,11 @@ impl Auth {
             || self
                 .users
                 .iter()
-                .any(|(l, h)| l == login && verify(password, h))
+                .any(|(l, h)| l == login && self.verify(password, h))
     }
 
     pub fn check_token(&self, token: &str) -> bool {
-        !self.enabled() || self.tokens.iter().any(|h| verify(token, h))
+        !self.enabled() || self.tokens.iter().any(|h| self.verify(token, h))
     }
 
     /// Seed 002's `auth`: Base64 of `login:password`.
@@ -140,6 +175,28 @@ mod tests {
         assert!(!open.enabled());
         assert!(open.check_header(None));
         assert!(open.check_basic_b64(None));
+    }
+
+    #[test]
+    fn a_verified_credential_is_remembered_and_a_wrong_one_never() {
+        let auth = auth();
+        assert!(auth.check_header(Some("Bearer t0ken")));
+        assert_eq!(auth.verified.lock().unwrap().len(), 1);
+        assert!(auth.check_header(Some("Bearer t0ken")));
+        assert_eq!(
+            auth.verified.lock().unwrap().len(),
+            1,
+            "remembered, not added again"
+        );
+        assert!(!auth.check_header(Some("Bearer t0ken2")));
+        assert!(!auth.check_header(Some("Bearer t0ken2")));
+        assert_eq!(
+            auth.verified.lock().unwrap().len(),
+            1,
+            "failures are not remembered"
+        );
+        // The same secret against another configured hash is verified on its own.
+        assert!(!auth.check_basic_b64(Some("a2Fzc2E6dDBrZW4="))); // kassa:t0ken
     }
 
     #[test]

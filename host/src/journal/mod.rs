@@ -195,7 +195,7 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option
 
 /// Inserts a document (state `created`) on a connection or inside a transaction.
 fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>) -> Result<i64> {
-    exec(conn, 
+    exec(conn,
         "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
          VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
         params![
@@ -368,7 +368,7 @@ impl Journal {
         details: Option<&Value>,
     ) -> Result<()> {
         let details = details.map(serde_json::to_string).transpose()?;
-        exec(&self.conn, 
+        exec(&self.conn,
             "UPDATE payments SET state = ?2, rrn = COALESCE(?3, rrn), auth_id = COALESCE(?4, auth_id),
                  details = COALESCE(?5, details), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
@@ -378,7 +378,7 @@ impl Journal {
     }
 
     pub fn add_refund(&mut self, id: i64, amount: i64) -> Result<()> {
-        exec(&self.conn, 
+        exec(&self.conn,
             "UPDATE payments SET refunded = refunded + ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
             params![id, amount],
@@ -481,7 +481,7 @@ impl Journal {
     }
 
     pub fn finish_intent(&mut self, id: i64, state: &str, outcome: &Value) -> Result<()> {
-        exec(&self.conn, 
+        exec(&self.conn,
             "UPDATE intents SET state = ?2, outcome = ?3, resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
             params![id, state, serde_json::to_string(outcome)?],
@@ -662,7 +662,7 @@ impl Journal {
 
     /// The latest printout of a document: device, text and error.
     pub fn printout(&self, document_id: i64) -> Result<Option<(String, String, Option<String>)>> {
-        Ok(one(&self.conn, 
+        Ok(one(&self.conn,
                 "SELECT device, text, error FROM printouts WHERE document_id = ?1 ORDER BY id DESC LIMIT 1",
                 [document_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),

@@ -50,6 +50,42 @@ fn a_trap_is_a_typed_error_and_the_plugin_serves_on() {
     assert_still_serves(&plugin);
 }
 
+/// The warning of a `count` call: which call of its instance it was.
+fn call_number(plugin: &TaxPlugin) -> String {
+    let result = plugin.calculate(&doc("count")).unwrap().unwrap();
+    let messages: Vec<_> = result.warnings.iter().map(|w| w.message.as_str()).collect();
+    messages.join(";")
+}
+
+#[test]
+fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one() {
+    let plugin = hostile(Limits::default());
+    assert_eq!(call_number(&plugin), "call 1 of this instance");
+    assert_eq!(call_number(&plugin), "call 2 of this instance");
+    // A plugin's own error is a normal answer: the instance stays.
+    let mut empty = doc("count");
+    empty.lines.clear();
+    assert!(plugin.calculate(&empty).unwrap().is_err());
+    assert_eq!(call_number(&plugin), "call 4 of this instance");
+    // A trap drops it: the next call starts on a fresh instance.
+    assert!(plugin.calculate(&doc("trap")).is_err());
+    assert_eq!(call_number(&plugin), "call 1 of this instance");
+    // So does running out of fuel, with its fuel tank refilled for the next call.
+    let tight = hostile(Limits {
+        fuel: 50_000_000,
+        ..Limits::default()
+    });
+    assert_eq!(call_number(&tight), "call 1 of this instance");
+    assert!(matches!(
+        tight.calculate(&doc("loop")),
+        Err(PluginError::CpuExhausted { .. })
+    ));
+    assert_eq!(call_number(&tight), "call 1 of this instance");
+    for n in 2..=5 {
+        assert_eq!(call_number(&tight), format!("call {n} of this instance"));
+    }
+}
+
 #[test]
 fn an_endless_loop_runs_out_of_fuel() {
     let limits = Limits {

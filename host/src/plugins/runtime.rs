@@ -1,14 +1,15 @@
 //! The plugin runtime: one engine, one linker, the compile cache, and typed plugin handles.
 //!
-//! A plugin is compiled once (or loaded from the cache), linked once into an `InstancePre`,
-//! and then every call instantiates it into a fresh sandboxed store (see `sandbox`).
+//! A plugin is compiled once (or loaded from the cache), linked once into an `InstancePre`;
+//! a call takes a warm instance of it (or instantiates one into a fresh sandboxed store), and
+//! gives it back when the call ended normally (see `sandbox`).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{Config, Engine, Store};
 
 use super::bindings::{device, layout, payment, tax};
 use super::cache::{CompileCache, CompileOutcome, content_hash};
@@ -84,38 +85,11 @@ pub struct PluginRuntime {
     limits: Limits,
 }
 
-/// Plugin instances that may be alive at once: one per device worker plus the tax and layout
-/// calls in flight on the blocking pool. A call beyond it fails (that call only), it never waits.
-pub const MAX_LIVE_INSTANCES: u32 = 1000;
-
-/// Every call gets a fresh instance; the pooling allocator gives it a slot whose memory was
-/// mapped once and is reset in place, instead of an mmap and an munmap (with the TLB
-/// shoot-down that costs every core) per call.
-fn pooling(limits: &Limits) -> PoolingAllocationConfig {
-    let mut pool = PoolingAllocationConfig::new();
-    pool.total_component_instances(MAX_LIVE_INSTANCES)
-        // A wit-bindgen guest for wasm32-wasip2 is a few core modules (the program, the WASI
-        // adapter, shims): room for four each, and two memories.
-        .total_core_instances(4 * MAX_LIVE_INSTANCES)
-        .total_memories(2 * MAX_LIVE_INSTANCES)
-        .total_tables(4 * MAX_LIVE_INSTANCES)
-        // Slots hold at least 64 MiB: a tighter `memory_bytes` is the store limiter's to enforce,
-        // so it fails the call with a typed error instead of refusing to load the plugin.
-        .max_memory_size(limits.memory_bytes.max(64 << 20))
-        // No `linear_memory_keep_resident`: zeroing even 256 KiB in place per call cost more
-        // (9% of the host's time under load) than the page faults it saves.
-        // What is returned goes back in batches: one TLB shoot-down for many slots.
-        .decommit_batch_size(32);
-    pool
-}
-
 impl PluginRuntime {
     pub fn new(config: RuntimeConfig) -> Result<Self, PluginError> {
         let runtime_err = |e: wasmtime::Error| PluginError::Runtime(format!("{e:#}"));
         let mut wasm_config = Config::new();
         wasm_config.consume_fuel(true);
-        wasm_config
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling(&config.limits)));
         let engine = Engine::new(&wasm_config).map_err(runtime_err)?;
 
         let mut linker = Linker::new(&engine);
@@ -356,24 +330,39 @@ impl CheckReport {
     }
 }
 
-/// What every typed plugin shares: its report and the per-call sandbox.
-#[derive(Clone)]
-struct Handle {
+/// Warm instances kept per plugin handle: as many as calls run at once, up to this. A device's
+/// driver needs one (its worker calls it one at a time); tax and layout one per blocking worker.
+const MAX_WARM: usize = 16;
+
+/// What every typed plugin shares: its report, the sandbox's limits and its warm instances.
+struct Handle<B> {
     report: Arc<LoadReport>,
     limits: Limits,
+    warm: Arc<Mutex<Vec<(Store<PluginState>, B)>>>,
 }
 
-impl Handle {
+impl<B> Clone for Handle<B> {
+    fn clone(&self) -> Self {
+        Self {
+            report: self.report.clone(),
+            limits: self.limits,
+            warm: self.warm.clone(),
+        }
+    }
+}
+
+impl<B> Handle<B> {
     fn new(report: LoadReport, limits: Limits) -> Self {
         Self {
             report: Arc::new(report),
             limits,
+            warm: Arc::default(),
         }
     }
 
-    /// Runs one call in a fresh store; a trap, a runaway loop or a memory hog becomes the
-    /// typed error of this call only.
-    fn call<B, R>(
+    /// Runs one call; a trap, a runaway loop or a memory hog becomes the typed error of this
+    /// call only (and its instance is dropped).
+    fn call<R>(
         &self,
         engine: &Engine,
         instantiate: impl FnOnce(&mut Store<PluginState>) -> wasmtime::Result<B>,
@@ -384,7 +373,7 @@ impl Handle {
 
     /// Like `call`, lending the store a device's line and settings, which come back afterwards
     /// whatever the call did.
-    fn call_lent<B, R>(
+    fn call_lent<R>(
         &self,
         engine: &Engine,
         lent: Option<Lent>,
@@ -392,27 +381,57 @@ impl Handle {
         invoke: impl FnOnce(&B, &mut Store<PluginState>) -> wasmtime::Result<R>,
     ) -> (Result<R, PluginError>, Option<Lent>) {
         let name = &self.report.name;
-        let mut store = match sandbox::new_store(engine, self.limits, lent) {
-            Ok(store) => store,
-            // new_store fails only on setting fuel, which consume_fuel(true) makes infallible
-            Err(e) => return (Err(PluginError::Runtime(format!("{e:#}"))), None),
+        let warm = self.warm.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let (mut store, bound) = match warm {
+            Some((mut store, bound)) => match sandbox::rearm(&mut store, self.limits, lent) {
+                Ok(()) => (store, Ok(bound)),
+                Err(e) => {
+                    let lent = store.data_mut().lent.take();
+                    return (Err(PluginError::Runtime(format!("{e:#}"))), lent);
+                }
+            },
+            None => {
+                let mut store = match sandbox::new_store(engine, self.limits, lent) {
+                    Ok(store) => store,
+                    // new_store fails only on setting fuel, which consume_fuel(true) makes
+                    // infallible
+                    Err(e) => return (Err(PluginError::Runtime(format!("{e:#}"))), None),
+                };
+                let bound = instantiate(&mut store);
+                (store, bound)
+            }
         };
-        let result = instantiate(&mut store).and_then(|bound| invoke(&bound, &mut store));
-        sandbox::drain_output(name, &store);
-        let result = result.map_err(|e| {
-            let err = sandbox::classify(name, self.limits, &store, e);
-            tracing::warn!(plugin = %name, "plugin call failed: {err}");
-            err
-        });
+        let (result, bound) = match bound {
+            Ok(bound) => (invoke(&bound, &mut store), Some(bound)),
+            Err(e) => (Err(e), None),
+        };
+        sandbox::drain_output(name, &mut store);
         let lent = store.data_mut().lent.take();
-        (result, lent)
+        match result {
+            Ok(value) => {
+                if let Some(bound) = bound
+                    && sandbox::reusable(&store)
+                {
+                    let mut warm = self.warm.lock().unwrap_or_else(|p| p.into_inner());
+                    if warm.len() < MAX_WARM {
+                        warm.push((store, bound));
+                    }
+                }
+                (Ok(value), lent)
+            }
+            Err(e) => {
+                let err = sandbox::classify(name, self.limits, &store, e);
+                tracing::warn!(plugin = %name, "plugin call failed: {err}");
+                (Err(err), lent)
+            }
+        }
     }
 }
 
 /// A loaded tax-calculator plugin. Cheap to clone; safe to call from many threads.
 #[derive(Clone)]
 pub struct TaxPlugin {
-    handle: Handle,
+    handle: Handle<tax::TaxCalculator>,
     pre: tax::TaxCalculatorPre<PluginState>,
 }
 
@@ -421,14 +440,15 @@ impl TaxPlugin {
         &self.handle.report
     }
 
-    /// Instantiates into a fresh store and calls nothing: the fixed cost of every call,
-    /// measured by the benchmarks.
+    /// Instantiates into a fresh store and calls nothing: what a call costs when no warm
+    /// instance is at hand (the first call, or the one after a failure), for the benchmarks.
     pub fn instantiate_only(&self) -> Result<(), PluginError> {
-        self.handle.call(
-            self.pre.engine(),
-            |store| self.pre.instantiate(store),
-            |_, _| Ok(()),
-        )
+        let mut store = sandbox::new_store(self.pre.engine(), self.handle.limits, None)
+            .map_err(|e| PluginError::Runtime(format!("{e:#}")))?;
+        self.pre
+            .instantiate(&mut store)
+            .map(drop)
+            .map_err(|e| PluginError::Runtime(format!("{e:#}")))
     }
 
     /// The outer error is the sandbox's (trap, CPU, memory); the inner one is the plugin's answer.
@@ -447,7 +467,7 @@ impl TaxPlugin {
 /// A loaded receipt-layout plugin. Cheap to clone; safe to call from many threads.
 #[derive(Clone)]
 pub struct LayoutPlugin {
-    handle: Handle,
+    handle: Handle<layout::ReceiptLayout>,
     pre: layout::ReceiptLayoutPre<PluginState>,
 }
 
@@ -476,7 +496,7 @@ impl LayoutPlugin {
 /// A loaded device driver (fiscal register or printer).
 #[derive(Clone)]
 pub struct DeviceDriverPlugin {
-    handle: Handle,
+    handle: Handle<device::DeviceDriver>,
     pre: device::DeviceDriverPre<PluginState>,
 }
 
@@ -507,7 +527,7 @@ impl DeviceDriverPlugin {
 /// A loaded payment-terminal driver.
 #[derive(Clone)]
 pub struct PaymentDriverPlugin {
-    handle: Handle,
+    handle: Handle<payment::PaymentDriver>,
     pre: payment::PaymentDriverPre<PluginState>,
 }
 

@@ -1,8 +1,11 @@
-//! The per-call sandbox of a plugin: a fresh store that grants nothing, with memory and CPU limits.
+//! The sandbox of a plugin: a store that grants nothing, with memory and CPU limits per call.
 //!
-//! Every call gets its own `Store`: nothing a plugin kept from an earlier call can leak into the
-//! next, and a plugin that trapped leaves no broken instance behind. Instantiation through
-//! `InstancePre` costs tens of microseconds, which buys that isolation cheaply.
+//! A store with its instance is kept warm for the plugin's next call after a call that ended
+//! normally (`runtime.rs`): fuel and the limiter are re-armed per call, the output drained per
+//! call. After a trap, a runaway loop, a refused growth or too much output it is dropped, so a
+//! plugin that failed leaves no broken instance behind. Reuse is what makes a call cheap: a fresh
+//! instance costs its instantiation and, worse, the first write to every page of its memory is a
+//! copy-on-write fault with a TLB shoot-down on every core (measured in BENCHMARKS.md).
 
 use std::time::Duration;
 
@@ -52,6 +55,8 @@ pub struct PluginState {
     limiter: CallLimiter,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
+    /// How much of stdout and stderr earlier calls already handed to tracing.
+    drained: [usize; 2],
     pub(super) lent: Option<Lent>,
 }
 
@@ -159,6 +164,7 @@ pub fn new_store(
         },
         stdout,
         stderr,
+        drained: [0, 0],
         lent,
     };
     let mut store = Store::new(engine, state);
@@ -167,14 +173,39 @@ pub fn new_store(
     Ok(store)
 }
 
-/// Hands what the plugin printed to tracing, line by line.
-pub fn drain_output(plugin: &str, store: &Store<PluginState>) {
+/// Arms a warm store for its next call: a full fuel tank, a clear limiter, the device's line.
+pub fn rearm(
+    store: &mut Store<PluginState>,
+    limits: Limits,
+    lent: Option<Lent>,
+) -> wasmtime::Result<()> {
+    let state = store.data_mut();
+    state.limiter.memory_refused = false;
+    state.lent = lent;
+    store.set_fuel(limits.fuel)
+}
+
+/// Whether a store that ended its call normally may serve the next one: its output pipes keep
+/// what was printed (drained, not emptied), so one that has printed a lot is let go.
+pub fn reusable(store: &Store<PluginState>) -> bool {
     let state = store.data();
-    for (stream, pipe) in [("stdout", &state.stdout), ("stderr", &state.stderr)] {
+    state.stdout.contents().len() < OUTPUT_CAPACITY / 2
+        && state.stderr.contents().len() < OUTPUT_CAPACITY / 2
+}
+
+/// Hands what the plugin printed during this call to tracing, line by line.
+pub fn drain_output(plugin: &str, store: &mut Store<PluginState>) {
+    let state = store.data_mut();
+    for (i, (stream, pipe)) in [("stdout", &state.stdout), ("stderr", &state.stderr)]
+        .into_iter()
+        .enumerate()
+    {
         let bytes = pipe.contents();
-        for line in String::from_utf8_lossy(&bytes).lines() {
+        let new = bytes.get(state.drained[i]..).unwrap_or_default();
+        for line in String::from_utf8_lossy(new).lines() {
             tracing::info!(target: "fiscal_host::plugin_output", plugin, stream, "{line}");
         }
+        state.drained[i] = bytes.len();
     }
 }
 

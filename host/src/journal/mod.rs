@@ -199,7 +199,9 @@ fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>)
         "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
          VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
         params![
-            uuid::Uuid::new_v4().to_string(),
+            // Time-ordered (v7): each insert lands on the right edge of the uuid index, the page
+            // the group commit writes anyway, not on a random page of its own.
+            uuid::Uuid::now_v7().to_string(),
             doc.device,
             doc.kind,
             doc.cashier,
@@ -244,6 +246,9 @@ impl Journal {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // The recent documents stay in memory (16 MiB) instead of being re-read from the OS.
         conn.pragma_update(None, "cache_size", -16_384)?;
+        // Checkpoint every ~40 MiB of WAL instead of 4: the index pages every receipt touches
+        // are copied into the database once per checkpoint, not ten times as often.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(Self {

@@ -1,5 +1,6 @@
 //! Cold start and resident memory of the real binary with eight devices (four registers, two
-//! printers, two card terminals, all emulated in-process):
+//! printers, two card terminals, emulated in this benchmark's process and reached over TCP, so
+//! the host's memory does not include what the emulators remember of every receipt):
 //! - cold start: from spawning `fiscal-host` on a data directory whose compile cache is warm to
 //!   the answer of its first served request (REST `/check_shift`, which asks the register);
 //! - resident memory (VmRSS, and its peak VmHWM) right after start and after a load run.
@@ -19,7 +20,7 @@ kind = "fiscal-register"
 driver = "shtrih-m"
 printer = "printer-1"
 terminal = "terminal-1"
-transport = { type = "emulator", emulator = "shtrih-m", unit = 1 }
+transport = { type = "tcp", address = "{shtrih-m-1}" }
 
 [[devices]]
 id = "kkt-2"
@@ -27,7 +28,7 @@ kind = "fiscal-register"
 driver = "shtrih-m"
 printer = "printer-1"
 terminal = "terminal-1"
-transport = { type = "emulator", emulator = "shtrih-m", unit = 2 }
+transport = { type = "tcp", address = "{shtrih-m-2}" }
 
 [[devices]]
 id = "kkt-3"
@@ -35,7 +36,7 @@ kind = "fiscal-register"
 driver = "shtrih-m"
 printer = "printer-2"
 terminal = "terminal-2"
-transport = { type = "emulator", emulator = "shtrih-m", unit = 3 }
+transport = { type = "tcp", address = "{shtrih-m-3}" }
 
 [[devices]]
 id = "kkt-4"
@@ -43,31 +44,31 @@ kind = "fiscal-register"
 driver = "shtrih-m"
 printer = "printer-2"
 terminal = "terminal-2"
-transport = { type = "emulator", emulator = "shtrih-m", unit = 4 }
+transport = { type = "tcp", address = "{shtrih-m-4}" }
 
 [[devices]]
 id = "printer-1"
 kind = "printer"
 driver = "escpos"
-transport = { type = "emulator", emulator = "escpos", unit = 1 }
+transport = { type = "tcp", address = "{escpos-1}" }
 
 [[devices]]
 id = "printer-2"
 kind = "printer"
 driver = "escpos"
-transport = { type = "emulator", emulator = "escpos", unit = 2 }
+transport = { type = "tcp", address = "{escpos-2}" }
 
 [[devices]]
 id = "terminal-1"
 kind = "payment-terminal"
 driver = "zvt"
-transport = { type = "emulator", emulator = "zvt", unit = 1 }
+transport = { type = "tcp", address = "{zvt-1}" }
 
 [[devices]]
 id = "terminal-2"
 kind = "payment-terminal"
 driver = "zvt"
-transport = { type = "emulator", emulator = "zvt", unit = 2 }
+transport = { type = "tcp", address = "{zvt-2}" }
 "#;
 
 struct Running {
@@ -131,10 +132,31 @@ fn memory(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// Serves the eight emulators on loopback and fills their addresses into the configuration.
+fn serve_emulators() -> String {
+    let any = || "127.0.0.1:0".parse().unwrap();
+    let mut config = EIGHT_DEVICES.to_owned();
+    for unit in 1..=4 {
+        let (addr, _) = shtrih_m_emulator::emulator().serve_tcp(any()).unwrap();
+        config = config.replace(&format!("{{shtrih-m-{unit}}}"), &addr.to_string());
+    }
+    for unit in 1..=2 {
+        let (addr, _) = escpos_emulator::emulator().serve_tcp(any()).unwrap();
+        config = config.replace(&format!("{{escpos-{unit}}}"), &addr.to_string());
+        let (addr, _) = zvt_emulator::emulator().serve_tcp(any()).unwrap();
+        config = config.replace(&format!("{{zvt-{unit}}}"), &addr.to_string());
+    }
+    assert!(
+        !config.contains("\"{"),
+        "an address left unfilled: {config}"
+    );
+    config
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; this harness has nothing to filter.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("eight.toml"), EIGHT_DEVICES).unwrap();
+    std::fs::write(dir.path().join("eight.toml"), serve_emulators()).unwrap();
 
     // The first start compiles the plugins and fills the cache.
     let started = Instant::now();

@@ -1,5 +1,6 @@
-//! Plugin runtime figures for BENCHMARKS.md: instantiation, one tax call (10 and 100 lines) in
-//! Wasm versus the same Rust code called natively, and cold start with and without the cache.
+//! Plugin runtime figures for BENCHMARKS.md: instantiation (what a call costs when no warm
+//! instance is at hand), one tax call (10 and 100 lines) on a warm instance in Wasm versus the
+//! same Rust code called natively, and cold start with and without the cache.
 //!
 //! Run: `cargo bench -p fiscal-host --bench plugins`
 
@@ -36,7 +37,7 @@ fn tax_calls(c: &mut Criterion) {
         let from_native = tax_ru::TaxRu::calculate(native.clone()).unwrap();
         assert_eq!(from_wasm.total, from_native.total);
         c.bench_function(
-            &format!("tax {lines} lines, wasm (instantiate + call)"),
+            &format!("tax {lines} lines, wasm (warm instance: call + copy in and out)"),
             |b| b.iter(|| plugin.calculate(black_box(&wasm)).unwrap().unwrap()),
         );
         c.bench_function(&format!("tax {lines} lines, native"), |b| {

@@ -123,6 +123,13 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(Ok)?;
         config.emulation.validate().map_err(Err)?;
         config.devices = match config.configured_devices.clone() {
+            Some(_) if config.emulation != EmulationConfig::default() => {
+                return Err(Err(ConfigError::Invalid(
+                    "[emulation] shapes the default devices and applies only without [[devices]]; \
+                     give the emulated devices `unit` and `baud` in their transport instead"
+                        .into(),
+                )));
+            }
             Some(devices) => devices,
             None => config.emulation.devices(),
         };
@@ -796,6 +803,8 @@ mod tests {
         let twice = "[[devices]]\nid = \"a\"\nkind = \"printer\"\ndriver = \"escpos\"\ntransport = { type = \"emulator\", emulator = \"escpos\" }\n";
         let err = parse(&format!("{twice}{}", twice.replace("\"a\"", "\"b\""))).unwrap_err();
         assert!(err.contains("unit 0 is already device a"), "{err}");
+        let err = parse(&format!("[emulation]\nlanes = 2\n{twice}")).unwrap_err();
+        assert!(err.contains("only without [[devices]]"), "{err}");
     }
 
     #[test]

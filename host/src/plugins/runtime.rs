@@ -336,11 +336,14 @@ impl CheckReport {
 /// (dropped afterwards). Each warm instance keeps its touched memory, ~2 MiB.
 const MAX_WARM: usize = 4;
 
+/// A store with its instance (`B`: the world's bindings), ready for another call.
+type Warm<B> = (Store<PluginState>, B);
+
 /// What every typed plugin shares: its report, the sandbox's limits and its warm instances.
 struct Handle<B> {
     report: Arc<LoadReport>,
     limits: Limits,
-    warm: Arc<Mutex<Vec<(Store<PluginState>, B)>>>,
+    warm: Arc<Mutex<Vec<Warm<B>>>>,
 }
 
 impl<B> Clone for Handle<B> {

@@ -70,6 +70,10 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     // A trap drops it: the next call starts on a fresh instance.
     assert!(plugin.calculate(&doc("trap")).is_err());
     assert_eq!(call_number(&plugin), "call 1 of this instance");
+    // So does a normal call that left the memory past half the limit (40 of 64 MiB).
+    assert!(plugin.calculate(&doc("grow")).unwrap().is_ok());
+    assert_eq!(call_number(&plugin), "call 1 of this instance");
+    assert_eq!(call_number(&plugin), "call 2 of this instance");
     // So does running out of fuel, with its fuel tank refilled for the next call.
     let tight = hostile(Limits {
         fuel: 50_000_000,

@@ -415,7 +415,7 @@ impl<B> Handle<B> {
         match result {
             Ok(value) => {
                 if let Some(bound) = bound
-                    && sandbox::reusable(&store)
+                    && sandbox::reusable(&store, self.limits)
                 {
                     let mut warm = self.warm.lock().unwrap_or_else(|p| p.into_inner());
                     if warm.len() < MAX_WARM {

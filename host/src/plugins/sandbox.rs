@@ -74,6 +74,8 @@ impl WasiView for PluginState {
 struct CallLimiter {
     inner: StoreLimits,
     memory_refused: bool,
+    /// The largest linear memory granted so far (it never shrinks while the instance lives).
+    memory_granted: usize,
 }
 
 impl ResourceLimiter for CallLimiter {
@@ -85,6 +87,9 @@ impl ResourceLimiter for CallLimiter {
     ) -> wasmtime::Result<bool> {
         let allowed = self.inner.memory_growing(current, desired, maximum)?;
         self.memory_refused |= !allowed;
+        if allowed {
+            self.memory_granted = self.memory_granted.max(desired);
+        }
         Ok(allowed)
     }
 
@@ -161,6 +166,7 @@ pub fn new_store(
                 .memories(4)
                 .build(),
             memory_refused: false,
+            memory_granted: 0,
         },
         stdout,
         stderr,
@@ -185,12 +191,15 @@ pub fn rearm(
     store.set_fuel(limits.fuel)
 }
 
-/// Whether a store that ended its call normally may serve the next one: its output pipes keep
-/// what was printed (drained, not emptied), so one that has printed a lot is let go.
-pub fn reusable(store: &Store<PluginState>) -> bool {
+/// Whether a store that ended its call normally may serve the next one. Its output pipes keep
+/// what was printed (drained, not emptied), and its memory never shrinks: one that has printed
+/// a lot, or grown past half the memory limit, is let go, so a plugin that leaks costs a fresh
+/// instance now and then instead of a failed call at the limit.
+pub fn reusable(store: &Store<PluginState>, limits: Limits) -> bool {
     let state = store.data();
     state.stdout.contents().len() < OUTPUT_CAPACITY / 2
         && state.stderr.contents().len() < OUTPUT_CAPACITY / 2
+        && state.limiter.memory_granted <= limits.memory_bytes / 2
 }
 
 /// Hands what the plugin printed during this call to tracing, line by line.

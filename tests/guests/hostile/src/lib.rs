@@ -3,7 +3,8 @@
 //! The first line's name chooses the behaviour: `trap` panics (a Wasm trap), `loop` spins
 //! forever, `oom` asks for 1 GiB, `print` writes to stdout and stderr and then answers,
 //! `count` answers with a warning saying how many calls this instance has served (the host
-//! keeps an instance warm after a normal call and drops it after a failed one).
+//! keeps an instance warm after a normal call and drops it after a failed one), `grow` takes
+//! 40 MiB and gives it back before answering (a Wasm memory never shrinks).
 //! Any other name gets a well-formed answer, which shows the plugin still serves after a
 //! hostile call cost one request.
 
@@ -33,6 +34,10 @@ impl Guest for Hostile {
             "oom" => {
                 let hog = vec![1u8; 1 << 30];
                 std::hint::black_box(&hog);
+            }
+            "grow" => {
+                let big = vec![1u8; 40 << 20];
+                std::hint::black_box(&big);
             }
             "print" => {
                 println!("hostile plugin: a line on stdout");

@@ -210,9 +210,7 @@ impl Core {
 
     /// The card terminal of a register's lane (or the first one).
     fn terminal_of(&self, register: &str) -> Result<&DeviceHandle, CoreError> {
-        self.devices
-            .terminal_of(register)
-            .ok_or_else(|| CoreError::DeviceUnavailable("no payment terminal is configured".into()))
+        self.devices.terminal_of(register).ok_or_else(no_terminal)
     }
 
     /// The terminal that took a payment (or the first one, if it is no longer configured).
@@ -220,15 +218,12 @@ impl Core {
         &self,
         payment: &crate::journal::PaymentRow,
     ) -> Result<&DeviceHandle, CoreError> {
-        match self.devices.get(&payment.terminal) {
-            Ok(t) if t.kind() == DeviceKind::PaymentTerminal => Ok(t),
-            _ => self
-                .devices
-                .first(DeviceKind::PaymentTerminal)
-                .ok_or_else(|| {
-                    CoreError::DeviceUnavailable("no payment terminal is configured".into())
-                }),
-        }
+        self.devices
+            .get(&payment.terminal)
+            .ok()
+            .filter(|t| t.kind() == DeviceKind::PaymentTerminal)
+            .or_else(|| self.devices.first(DeviceKind::PaymentTerminal))
+            .ok_or_else(no_terminal)
     }
 
     /// A reply a face already gave to a request with this key, and its document.
@@ -255,4 +250,8 @@ impl Core {
             crash::die(point);
         }
     }
+}
+
+fn no_terminal() -> CoreError {
+    CoreError::DeviceUnavailable("no payment terminal is configured".into())
 }

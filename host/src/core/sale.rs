@@ -163,19 +163,25 @@ impl Core {
     /// The card side: a sale is charged; a return is refunded to the card of the latest payment
     /// that can take it (seed 000 gives a return no reference to the sale it returns).
     async fn charge(&self, doc: &DocumentRow, amount: i64) -> Result<PaymentRow, CoreError> {
-        let terminal = self.terminal_of(&doc.device)?;
-        let payment_id = self
-            .journal()
-            .insert_payment(doc.id, terminal.id(), amount)?;
-        // Recovery must find the payment row if the host dies while the terminal charges.
-        self.durable().await?;
-        let answer = match doc_kind(doc) {
-            DocKind::Sale => terminal.terminal(move |g, s| g.call_pay(s, amount)).await,
+        // A return goes back through the terminal that took the original payment.
+        let (terminal, original) = match doc_kind(doc) {
+            DocKind::Sale => (self.terminal_of(&doc.device)?, None),
             DocKind::Return => {
                 let original = self
                     .journal()
                     .refundable_payment(amount)?
                     .ok_or(CoreError::PaymentNotFound)?;
+                (self.terminal_of_payment(&original)?, Some(original))
+            }
+        };
+        let payment_id = self
+            .journal()
+            .insert_payment(doc.id, terminal.id(), amount)?;
+        // Recovery must find the payment row if the host dies while the terminal charges.
+        self.durable().await?;
+        let answer = match original {
+            None => terminal.terminal(move |g, s| g.call_pay(s, amount)).await,
+            Some(original) => {
                 let rrn = original.rrn.clone().unwrap_or_default();
                 let answer = terminal
                     .terminal(move |g, s| g.call_refund(s, &rrn, amount))

@@ -106,10 +106,12 @@ struct CreditBody<'a> {
 }
 
 impl Core {
-    /// Issues a credit receipt: taxed, journaled (kind `credit`), laid out and printed.
+    /// Issues a credit receipt: taxed, journaled (kind `credit`), laid out and printed on the
+    /// printer of `register`'s lane (default: the first register's).
     pub async fn credit_receipt(
         &self,
         receipt: CreditReceipt,
+        register: Option<&str>,
         unique_codes: bool,
         request: &str,
     ) -> Result<CreditIssued, CreditError> {
@@ -133,7 +135,7 @@ impl Core {
         if unique_codes && client_code && self.journal().receipt_code(&code)?.is_some() {
             return Err(CreditError::DuplicateCode(code));
         }
-        let (printer, device) = self.credit_printer()?;
+        let (printer, device) = self.credit_printer(register)?;
         let lines: Vec<SaleLine> = receipt.positions.iter().map(|p| p.line.clone()).collect();
         let figures = self.tax(DocKind::Sale, &lines).await?;
         let paid: i64 = receipt.payments.iter().map(|p| p.value).sum();
@@ -202,11 +204,21 @@ impl Core {
             .ok_or_else(|| CoreError::Internal(format!("document {document_id} is not journaled")))
     }
 
-    /// The receipt printer if one is configured, else the default register (non-fiscal print).
-    fn credit_printer(&self) -> Result<(DeviceHandle, String), CoreError> {
-        let handle = match self.devices.first(DeviceKind::Printer) {
-            Some(printer) => printer.clone(),
-            None => self.register(None)?.clone(),
+    /// The receipt printer of the named register's lane, else that register itself (non-fiscal
+    /// print); with no register named, the first printer, else the first register.
+    fn credit_printer(&self, register: Option<&str>) -> Result<(DeviceHandle, String), CoreError> {
+        let handle = match register {
+            Some(id) => {
+                let register = self.register(Some(id))?;
+                self.devices
+                    .printer_of(register.id())
+                    .unwrap_or(register)
+                    .clone()
+            }
+            None => match self.devices.first(DeviceKind::Printer) {
+                Some(printer) => printer.clone(),
+                None => self.register(None)?.clone(),
+            },
         };
         let id = handle.id().to_owned();
         Ok((handle, id))

@@ -638,7 +638,12 @@ impl Call<'_> {
         let issued = self
             .host
             .core
-            .credit_receipt(receipt, self.host.config.unique_receipt_codes, self.raw)
+            .credit_receipt(
+                receipt,
+                self.device,
+                self.host.config.unique_receipt_codes,
+                self.raw,
+            )
             .await?;
         for warning in &issued.warnings {
             tracing::warn!(receipt = %issued.uuid, "credit receipt: {warning}");

@@ -68,6 +68,19 @@ impl Reactions {
     }
 }
 
+/// How much printed history (paper, tape, registered receipts) an emulator keeps: enough for any
+/// test to read back, bounded so an emulator serving a long load run does not grow without end.
+pub const HISTORY: usize = 1_000;
+
+/// Appends to a history, forgetting the oldest entries beyond `HISTORY` (in batches, so the
+/// forgetting costs nothing per entry).
+pub fn remember<T>(history: &mut Vec<T>, entry: T) {
+    if history.len() >= 2 * HISTORY {
+        history.drain(..history.len() - HISTORY);
+    }
+    history.push(entry);
+}
+
 /// A device model: state plus what it answers to bytes from the host.
 ///
 /// Bytes arrive in whatever pieces the line delivers them; the model buffers partial frames
@@ -300,5 +313,18 @@ mod tests {
         let wire = LineRate { baud: 9600 }.time_for(96) * 2;
         assert_eq!(wire, Duration::from_millis(200));
         assert!(started.elapsed() >= wire, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_history_keeps_at_least_the_last_entries_and_never_twice_the_bound() {
+        let mut history = Vec::new();
+        for i in 0..(5 * HISTORY) {
+            remember(&mut history, i);
+            assert!(history.len() <= 2 * HISTORY);
+        }
+        assert!(history.len() >= HISTORY);
+        assert_eq!(history.last(), Some(&(5 * HISTORY - 1)));
+        let first = history[0];
+        assert!(history.iter().enumerate().all(|(k, v)| *v == first + k));
     }
 }

@@ -68,7 +68,7 @@ impl EscPosDevice {
         Self::default()
     }
 
-    /// Everything printed so far, in order.
+    /// What was printed, in order (the last `emulator_kit::HISTORY` items at least).
     pub fn paper(&self) -> &[PaperItem] {
         &self.paper
     }
@@ -117,7 +117,7 @@ impl EscPosDevice {
     /// Puts an item on paper, unless the printer is offline.
     fn put(&mut self, item: PaperItem, offline: bool) {
         if !offline {
-            self.paper.push(item);
+            emulator_kit::remember(&mut self.paper, item);
         }
     }
 

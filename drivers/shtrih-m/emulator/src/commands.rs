@@ -237,7 +237,7 @@ impl ShtrihDevice {
     }
 
     fn print(&mut self, line: impl Into<String>) {
-        self.tape.push(line.into());
+        emulator_kit::remember(&mut self.tape, line.into());
     }
 
     fn short_status(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
@@ -664,7 +664,7 @@ impl ShtrihDevice {
             self.print(format!("СДАЧА ={}", rubles(change)));
         }
         self.print(format!("ФД {number}  ФП {sign}"));
-        self.receipts.push(RegisteredReceipt {
+        let registered = RegisteredReceipt {
             document_number: number,
             fiscal_sign: sign,
             shift_number,
@@ -680,7 +680,8 @@ impl ShtrihDevice {
             cashier_inn: receipt.cashier_inn,
             text_lines: receipt.text_lines,
             date_time,
-        });
+        };
+        emulator_kit::remember(&mut self.receipts, registered);
         let mut out = le(change, 5);
         out.extend(le(number as u64, 4));
         out.extend(le(sign as u64, 4));

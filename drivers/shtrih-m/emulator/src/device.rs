@@ -133,7 +133,8 @@ impl ShtrihDevice {
         self.clock.date_time()
     }
 
-    /// Receipts registered in the fiscal drive, oldest first.
+    /// Receipts registered in the fiscal drive, oldest first (the last `emulator_kit::HISTORY` at
+    /// least; older ones are forgotten).
     pub fn receipts(&self) -> &[RegisteredReceipt] {
         &self.receipts
     }
@@ -177,7 +178,8 @@ impl ShtrihDevice {
         self.cash
     }
 
-    /// Everything printed so far, one entry per line.
+    /// What was printed, one entry per line, oldest first (the last `emulator_kit::HISTORY` lines
+    /// at least).
     pub fn tape(&self) -> &[String] {
         &self.tape
     }

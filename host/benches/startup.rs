@@ -8,68 +8,11 @@
 //! Run: `cargo bench -p fiscal-host --bench startup`
 
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 15;
-
-const EIGHT_DEVICES: &str = r#"
-[[devices]]
-id = "kkt-1"
-kind = "fiscal-register"
-driver = "shtrih-m"
-printer = "printer-1"
-terminal = "terminal-1"
-transport = { type = "tcp", address = "{shtrih-m-1}" }
-
-[[devices]]
-id = "kkt-2"
-kind = "fiscal-register"
-driver = "shtrih-m"
-printer = "printer-1"
-terminal = "terminal-1"
-transport = { type = "tcp", address = "{shtrih-m-2}" }
-
-[[devices]]
-id = "kkt-3"
-kind = "fiscal-register"
-driver = "shtrih-m"
-printer = "printer-2"
-terminal = "terminal-2"
-transport = { type = "tcp", address = "{shtrih-m-3}" }
-
-[[devices]]
-id = "kkt-4"
-kind = "fiscal-register"
-driver = "shtrih-m"
-printer = "printer-2"
-terminal = "terminal-2"
-transport = { type = "tcp", address = "{shtrih-m-4}" }
-
-[[devices]]
-id = "printer-1"
-kind = "printer"
-driver = "escpos"
-transport = { type = "tcp", address = "{escpos-1}" }
-
-[[devices]]
-id = "printer-2"
-kind = "printer"
-driver = "escpos"
-transport = { type = "tcp", address = "{escpos-2}" }
-
-[[devices]]
-id = "terminal-1"
-kind = "payment-terminal"
-driver = "zvt"
-transport = { type = "tcp", address = "{zvt-1}" }
-
-[[devices]]
-id = "terminal-2"
-kind = "payment-terminal"
-driver = "zvt"
-transport = { type = "tcp", address = "{zvt-2}" }
-"#;
 
 struct Running {
     child: Child,
@@ -132,24 +75,42 @@ fn memory(pid: u32) -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Serves the eight emulators on loopback and fills their addresses into the configuration.
+/// One `[[devices]]` entry on a TCP line.
+fn device(id: &str, kind: &str, driver: &str, lane: &str, address: SocketAddr) -> String {
+    format!(
+        "[[devices]]\nid = \"{id}\"\nkind = \"{kind}\"\ndriver = \"{driver}\"\n{lane}\
+         transport = {{ type = \"tcp\", address = \"{address}\" }}\n\n"
+    )
+}
+
+/// Serves eight emulators on loopback (four registers; two printers and two terminals, each
+/// shared by two registers' lanes) and returns the configuration that reaches them.
 fn serve_emulators() -> String {
     let any = || "127.0.0.1:0".parse().unwrap();
-    let mut config = EIGHT_DEVICES.to_owned();
-    for unit in 1..=4 {
-        let (addr, _) = shtrih_m_emulator::emulator().serve_tcp(any()).unwrap();
-        config = config.replace(&format!("{{shtrih-m-{unit}}}"), &addr.to_string());
+    let mut config = String::new();
+    for pair in 1..=2 {
+        let (printer, _) = escpos_emulator::emulator().serve_tcp(any()).unwrap();
+        let (terminal, _) = zvt_emulator::emulator().serve_tcp(any()).unwrap();
+        config += &device(&format!("printer-{pair}"), "printer", "escpos", "", printer);
+        config += &device(
+            &format!("terminal-{pair}"),
+            "payment-terminal",
+            "zvt",
+            "",
+            terminal,
+        );
+        let lane = format!("printer = \"printer-{pair}\"\nterminal = \"terminal-{pair}\"\n");
+        for register in [2 * pair - 1, 2 * pair] {
+            let (kkt, _) = shtrih_m_emulator::emulator().serve_tcp(any()).unwrap();
+            config += &device(
+                &format!("kkt-{register}"),
+                "fiscal-register",
+                "shtrih-m",
+                &lane,
+                kkt,
+            );
+        }
     }
-    for unit in 1..=2 {
-        let (addr, _) = escpos_emulator::emulator().serve_tcp(any()).unwrap();
-        config = config.replace(&format!("{{escpos-{unit}}}"), &addr.to_string());
-        let (addr, _) = zvt_emulator::emulator().serve_tcp(any()).unwrap();
-        config = config.replace(&format!("{{zvt-{unit}}}"), &addr.to_string());
-    }
-    assert!(
-        !config.contains("\"{"),
-        "an address left unfilled: {config}"
-    );
     config
 }
 

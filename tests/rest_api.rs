@@ -277,6 +277,10 @@ fn the_seed_sale_its_repeat_its_refund_and_the_siblings() {
     assert_eq!(status["shiftOpen"], true, "{status}");
     assert_eq!(status["shiftExpired"], false, "{status}");
     assert_eq!(status["shiftNumber"], shift, "{status}");
+    // /devices shows the new shift at once, not at the register's next idle refresh.
+    let kkt = register_view(&host);
+    assert_eq!(kkt["shift"], "open", "{kkt}");
+    assert_eq!(kkt["shift_number"], shift, "{kkt}");
 
     let sale = host.ok("/sale", seed_sale("2026-03-01 12:00:00", "А-000123"));
     let fiscal_id = non_empty(&sale, "fiscalID");
@@ -370,6 +374,17 @@ fn the_seed_sale_its_repeat_its_refund_and_the_siblings() {
     assert_eq!(closed["shiftNumber"], shift, "{closed}");
     let status = host.ok("/check_shift", json!({}));
     assert_eq!(status["shiftOpen"], false, "{status}");
+    assert_eq!(register_view(&host)["shift"], "closed");
+}
+
+/// The default register as `GET /devices` shows it.
+fn register_view(host: &TestHost) -> Value {
+    let devices = common::get_json(&host.url("/devices"));
+    devices
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["id"] == "kkt"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no kkt in {devices}"))
 }
 
 /// Every error code of seed 001 (except 1, below) provoked by a real request.

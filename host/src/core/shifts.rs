@@ -35,7 +35,8 @@ impl Core {
         let result = register
             .register(move |g, s| g.call_open_shift(s, &who))
             .await;
-        self.record_shift(device, "open", Some(cashier_name), request, &result);
+        self.record_shift(device, "open", Some(cashier_name), request, &result)
+            .await;
         Ok(result?.shift_number)
     }
 
@@ -53,7 +54,8 @@ impl Core {
         let result = register
             .register(move |g, s| g.call_close_shift(s, &who))
             .await;
-        self.record_shift(device, "close", Some(cashier_name), request, &result);
+        self.record_shift(device, "close", Some(cashier_name), request, &result)
+            .await;
         Ok(result?.shift_number)
     }
 
@@ -72,14 +74,16 @@ impl Core {
                 .await?;
         }
         if status.shift == ShiftState::Closed {
-            self.record_shift::<()>(device, "force-close", None, request, &Ok(()));
+            self.record_shift::<()>(device, "force-close", None, request, &Ok(()))
+                .await;
             return Ok(None);
         }
         let who = cashier("Администратор");
         let result = register
             .register(move |g, s| g.call_close_shift(s, &who))
             .await;
-        self.record_shift(device, "force-close", None, request, &result);
+        self.record_shift(device, "force-close", None, request, &result)
+            .await;
         Ok(Some(result?.shift_number))
     }
 
@@ -97,7 +101,9 @@ impl Core {
         }
     }
 
-    fn record_shift<T: std::fmt::Debug>(
+    /// Journals what a shift operation did, and has the register's status (which `/devices`
+    /// shows) read again at once rather than at its next idle refresh.
+    async fn record_shift<T: std::fmt::Debug>(
         &self,
         device: &str,
         kind: &str,
@@ -114,6 +120,11 @@ impl Core {
             .record_shift_event(device, kind, cashier, request, &outcome)
         {
             tracing::error!("journal: shift event not recorded: {e}");
+        }
+        if let Ok(register) = self.register(Some(device))
+            && let Err(e) = register.refresh_status().await
+        {
+            tracing::warn!(device, "status after a shift operation: {e}");
         }
     }
 }

@@ -185,6 +185,16 @@ impl DeviceHandle {
         .await
     }
 
+    /// Reads the device's status again (what `/devices` shows) after the operations queued
+    /// before: a shift opened or closed shows at once, not at the next idle refresh.
+    pub async fn refresh_status(&self) -> Result<(), DeviceError> {
+        self.run(|worker| {
+            worker.refresh(false);
+            Ok(())
+        })
+        .await
+    }
+
     async fn run<R: Send + 'static>(
         &self,
         job: impl FnOnce(&mut Worker) -> Result<R, DeviceError> + Send + 'static,

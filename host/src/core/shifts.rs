@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::{Core, CoreError};
+use crate::devices::{DeviceError, DeviceHandle};
 use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
 
 fn cashier(name: &str) -> Cashier {
@@ -35,7 +36,7 @@ impl Core {
         let result = register
             .register(move |g, s| g.call_open_shift(s, &who))
             .await;
-        self.record_shift(device, "open", Some(cashier_name), request, &result)
+        self.record_shift(register, "open", Some(cashier_name), request, &result)
             .await;
         Ok(result?.shift_number)
     }
@@ -50,13 +51,8 @@ impl Core {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
         }
         let register = self.register(Some(device))?;
-        let who = cashier(cashier_name);
-        let result = register
-            .register(move |g, s| g.call_close_shift(s, &who))
-            .await;
-        self.record_shift(device, "close", Some(cashier_name), request, &result)
-            .await;
-        Ok(result?.shift_number)
+        self.close_as(register, cashier_name, "close", Some(cashier_name), request)
+            .await
     }
 
     /// "Аварийное завершение": cancels an open receipt if there is one, then closes the shift
@@ -74,17 +70,32 @@ impl Core {
                 .await?;
         }
         if status.shift == ShiftState::Closed {
-            self.record_shift::<()>(device, "force-close", None, request, &Ok(()))
+            self.record_shift::<()>(register, "force-close", None, request, &Ok(()))
                 .await;
             return Ok(None);
         }
-        let who = cashier("Администратор");
+        let closed = self
+            .close_as(register, "Администратор", "force-close", None, request)
+            .await?;
+        Ok(Some(closed))
+    }
+
+    /// Closes the shift on the register in `who`'s name; journaled as `kind`.
+    async fn close_as(
+        &self,
+        register: &DeviceHandle,
+        who: &str,
+        kind: &str,
+        cashier_name: Option<&str>,
+        request: &str,
+    ) -> Result<u32, CoreError> {
+        let who = cashier(who);
         let result = register
             .register(move |g, s| g.call_close_shift(s, &who))
             .await;
-        self.record_shift(device, "force-close", None, request, &result)
+        self.record_shift(register, kind, cashier_name, request, &result)
             .await;
-        Ok(Some(result?.shift_number))
+        Ok(result?.shift_number)
     }
 
     /// Sales need an open shift of less than 24 hours; asking the register costs one status
@@ -105,12 +116,13 @@ impl Core {
     /// shows) read again at once rather than at its next idle refresh.
     async fn record_shift<T: std::fmt::Debug>(
         &self,
-        device: &str,
+        register: &DeviceHandle,
         kind: &str,
         cashier: Option<&str>,
         request: &str,
-        result: &Result<T, crate::devices::DeviceError>,
+        result: &Result<T, DeviceError>,
     ) {
+        let device = register.id();
         let outcome = match result {
             Ok(v) => json!({ "ok": format!("{v:?}") }),
             Err(e) => json!({ "error": e.to_string() }),
@@ -121,9 +133,7 @@ impl Core {
         {
             tracing::error!("journal: shift event not recorded: {e}");
         }
-        if let Ok(register) = self.register(Some(device))
-            && let Err(e) = register.refresh_status().await
-        {
+        if let Err(e) = register.refresh_status().await {
             tracing::warn!(device, "status after a shift operation: {e}");
         }
     }

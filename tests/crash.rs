@@ -9,55 +9,9 @@ mod common;
 
 use std::os::unix::process::ExitStatusExt;
 
+use common::shop::shop;
 use common::ws::WsClient;
-use emulator_kit::Emulator;
 use serde_json::json;
-use zvt_emulator::ZvtDevice;
-
-/// The register and terminal on TCP, the printer in-process; written as the host's config.
-struct Shop {
-    register: Emulator<shtrih_m_emulator::ShtrihDevice>,
-    terminal: Emulator<ZvtDevice>,
-    config: std::path::PathBuf,
-}
-
-fn shop(dir: &std::path::Path) -> Shop {
-    let register = shtrih_m_emulator::emulator();
-    let (kkt, _) = register.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
-    let terminal = Emulator::new(ZvtDevice::tcp());
-    let (zvt, _) = terminal.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
-    let config = dir.join("host.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[[devices]]
-id = "kkt"
-kind = "fiscal-register"
-driver = "shtrih-m"
-transport = {{ type = "tcp", address = "{kkt}" }}
-
-[[devices]]
-id = "printer"
-kind = "printer"
-driver = "escpos"
-transport = {{ type = "emulator", emulator = "escpos" }}
-
-[[devices]]
-id = "terminal"
-kind = "payment-terminal"
-driver = "zvt"
-transport = {{ type = "tcp", address = "{zvt}" }}
-"#
-        ),
-    )
-    .unwrap();
-    Shop {
-        register,
-        terminal,
-        config,
-    }
-}
 
 fn seed_doc() -> serde_json::Value {
     json!({
@@ -252,4 +206,73 @@ async fn killed_after_the_register_answered() {
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_before_the_reply() {
     crash_and_recover("before-reply").await;
+}
+
+/// Two sales of equal totals on one register, paid at the same moment from two connections, and
+/// the host killed just after the register answered the first receipt. Each sale must end with
+/// a register receipt of its own: recovery never gives one receipt to two documents (both had
+/// once noted the same "last document before" and both claimed the receipt that followed).
+#[tokio::test(flavor = "multi_thread")]
+async fn two_equal_sales_on_one_register_never_share_a_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = shop(dir.path());
+    let config = shop.config_arg();
+    let data = dir.path().join("data");
+
+    let mut doomed = common::start_host_with_env(
+        &data,
+        &["--config", &config],
+        &[("FISCAL_HOST_CRASH_AT", "after-exchange")],
+    );
+    let mut first = WsClient::connect(&doomed.base_url).await;
+    let mut second = WsClient::connect(&doomed.base_url).await;
+    open_shift_and_create(&mut first).await;
+    let created = second
+        .request_with_id("e-1", "create_doc", seed_doc())
+        .await;
+    assert_eq!(created["data"]["amount"], 24690, "{created}");
+    first
+        .send_with_id("p-1", "pay", json!({ "amount": 24690 }))
+        .await;
+    second
+        .send_with_id("q-1", "pay", json!({ "amount": 24690 }))
+        .await;
+    let status = tokio::task::spawn_blocking(move || doomed.child.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    assert_eq!(shop.register.with_device(|d| d.receipts().len()), 1);
+
+    let host = common::start_host(&data, &["--config", &config]);
+    let mut replies = Vec::new();
+    for (doc, pay) in [("d-1", "p-1"), ("e-1", "q-1")] {
+        let mut ws = WsClient::connect(&host.base_url).await;
+        let created = ws.request_with_id(doc, "create_doc", seed_doc()).await;
+        assert_eq!(created["data"]["amount"], 24690, "{created}");
+        let paid = ws
+            .request_with_id(pay, "pay", json!({ "amount": 24690 }))
+            .await;
+        assert_eq!(paid["data"]["error"], false, "{pay}: {paid}");
+        replies.push(paid);
+    }
+    let numbers: Vec<_> = replies
+        .iter()
+        .map(|r| r["data"]["fiscal"]["document_number"].as_u64().unwrap())
+        .collect();
+    assert_ne!(numbers[0], numbers[1], "one receipt each: {replies:?}");
+    shop.register.with_device(|d| {
+        let registered: Vec<u64> = d
+            .receipts()
+            .iter()
+            .map(|r| u64::from(r.document_number))
+            .collect();
+        assert_eq!(registered.len(), 2, "two sales, two receipts");
+        for n in &numbers {
+            assert!(
+                registered.contains(n),
+                "{n} is not on the register: {registered:?}"
+            );
+        }
+    });
+    assert_eq!(shop.charged().len(), 2, "two sales, two charges");
 }

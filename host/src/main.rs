@@ -1,4 +1,7 @@
-//! The `fiscal-host` binary: runs the host, or checks a plugin for a vendor.
+//! The `fiscal-host` binary: runs the host, checks a plugin for a vendor, or runs an emulated
+//! device on its own.
+
+mod emulate;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +43,8 @@ enum Command {
     },
     /// Print the argon2 hash of a password or token for `[auth]` (reads it from stdin).
     HashSecret,
+    /// Serve an emulated register, terminal or printer on TCP until killed.
+    Emulate(emulate::Args),
 }
 
 #[derive(Subcommand)]
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
                 },
         }) => check_plugin(file, world.as_deref()),
         Some(Command::HashSecret) => hash_secret(),
+        Some(Command::Emulate(ref args)) => emulate::run(args),
         Some(Command::Run) | None => run(&cli),
     };
     match result {

@@ -4,6 +4,7 @@
 
 pub mod docs;
 pub mod receipts;
+pub mod shop;
 pub mod ws;
 
 use std::io::{BufRead, BufReader};

@@ -3,6 +3,11 @@
 //! moment it may be read (a slow-reply fault or a `Wait` reaction moves that moment), for the
 //! host's next read. What an in-process emulator "answering instantly" means: a load test then
 //! measures the host, not thread hand-offs between the host and its emulators.
+//!
+//! A device's timers run on the same thread: a read whose wait reaches a timer's instant fires
+//! it (the device's answer then counts from that instant) and goes on waiting, so the bytes the
+//! timer made are read like any others; a write or a discard first fires the timers that fell
+//! due since the last call, so the device sees time and input in the order they happened.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -10,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use driver_kit::{Port, PortError};
 
-use crate::{Device, Faults, Reaction, Reactions, Traffic};
+use crate::timers::Timers;
+use crate::{Device, Faults, LineId, Reaction, Reactions, Traffic};
 
 /// The host's end of an inline link; a fresh one is a reconnection.
 pub struct InlineLine<D: Device> {
@@ -21,10 +27,20 @@ pub struct InlineLine<D: Device> {
     pending: VecDeque<(Instant, Vec<u8>)>,
     /// The device hung up at this instant (after the answers queued before it).
     hangup: Option<Instant>,
+    /// The device's armed timers; none once it hung up.
+    timers: Timers,
+    /// Which line this is: once a newer one is open, this one's timers no longer fire and its
+    /// drop resets nothing.
+    id: LineId,
 }
 
 impl<D: Device> InlineLine<D> {
-    pub(crate) fn new(device: Arc<Mutex<D>>, faults: Faults, traffic: Arc<Traffic>) -> Self {
+    pub(crate) fn new(
+        device: Arc<Mutex<D>>,
+        faults: Faults,
+        traffic: Arc<Traffic>,
+        id: LineId,
+    ) -> Self {
         lock(&device).reset_line();
         Self {
             device,
@@ -32,13 +48,18 @@ impl<D: Device> InlineLine<D> {
             traffic,
             pending: VecDeque::new(),
             hangup: None,
+            timers: Timers::default(),
+            id,
         }
     }
 
-    fn queue(&mut self, reactions: Reactions) {
+    /// Queues the reactions as if carried out from `from` on (or after what is queued already).
+    fn queue(&mut self, reactions: Reactions, from: Instant) {
+        if self.hangup.is_some() {
+            return;
+        }
         let reactions = reactions.into_vec();
-        let now = Instant::now();
-        let mut at = self.pending.back().map_or(now, |(t, _)| (*t).max(now));
+        let mut at = self.pending.back().map_or(from, |(t, _)| (*t).max(from));
         if let Some(delay) = self.faults.slow_reply()
             && reactions.iter().any(|r| matches!(r, Reaction::Send(_)))
         {
@@ -53,49 +74,40 @@ impl<D: Device> InlineLine<D> {
                 Reaction::Wait(d) => at += d,
                 Reaction::Hangup => {
                     self.hangup = Some(at);
+                    self.timers.clear();
                     return;
                 }
+                Reaction::Timer { id, after } => self.timers.arm(id, at + after),
+                Reaction::CancelTimer(id) => self.timers.cancel(id),
             }
         }
     }
-}
 
-impl<D: Device> Drop for InlineLine<D> {
-    fn drop(&mut self) {
-        lock(&self.device).reset_line();
-    }
-}
-
-impl<D: Device> Port for InlineLine<D> {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
-        if self.hangup.is_some_and(|t| t <= Instant::now()) {
-            return Err(PortError::Disconnected);
-        }
-        let mut out = Reactions::default();
-        lock(&self.device).receive(bytes, &self.faults, &mut out);
-        self.traffic.count(bytes.len(), 0);
-        self.queue(out);
-        Ok(())
-    }
-
-    fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
-        let deadline = Instant::now() + timeout;
-        let Some(&(ready, _)) = self.pending.front() else {
-            // Nothing will come: a hung-up line says so (after what it sent before hanging up);
-            // a silent device lets the wait run out.
-            if self.hangup.is_some() {
-                return Err(PortError::Disconnected);
-            }
-            std::thread::sleep(timeout);
-            return Err(PortError::Timeout);
+    /// Fires the earliest timer due by `now`; false when none is.
+    fn fire_one(&mut self, now: Instant) -> bool {
+        let Some((id, due)) = self.timers.take_due(now) else {
+            return false;
         };
-        if ready > deadline {
-            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-            return Err(PortError::Timeout);
+        let mut out = Reactions::default();
+        {
+            let mut device = lock(&self.device);
+            if !self.id.is_current() {
+                self.timers.clear();
+                return false;
+            }
+            device.on_timer(id, &self.faults, &mut out);
         }
-        std::thread::sleep(ready.saturating_duration_since(Instant::now()));
-        // Like a socket: everything that has arrived by now, up to `max`.
-        let now = Instant::now();
+        self.queue(out, due);
+        true
+    }
+
+    /// Fires every timer that is due by `now`, in order (one may arm another).
+    fn fire_due(&mut self, now: Instant) {
+        while self.fire_one(now) {}
+    }
+
+    /// Everything readable by `now`, up to `max`, like a socket's read.
+    fn take_ready(&mut self, max: usize, now: Instant) -> Vec<u8> {
         let mut got = Vec::new();
         while got.len() < max {
             let Some((ready, chunk)) = self.pending.front_mut() else {
@@ -110,11 +122,75 @@ impl<D: Device> Port for InlineLine<D> {
                 self.pending.pop_front();
             }
         }
-        Ok(got)
+        got
+    }
+}
+
+impl<D: Device> Drop for InlineLine<D> {
+    fn drop(&mut self) {
+        let mut device = lock(&self.device);
+        if self.id.is_current() {
+            device.reset_line();
+        }
+    }
+}
+
+impl<D: Device> Port for InlineLine<D> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
+        let now = Instant::now();
+        self.fire_due(now);
+        if self.hangup.is_some_and(|t| t <= now) {
+            return Err(PortError::Disconnected);
+        }
+        let mut out = Reactions::default();
+        lock(&self.device).receive(bytes, &self.faults, &mut out);
+        self.traffic.count(bytes.len(), 0);
+        self.queue(out, now);
+        Ok(())
+    }
+
+    fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let bytes = self.pending.front().map(|(t, _)| *t);
+            let timer = self.timers.next();
+            // A timer fires first only when it is due before the next bytes are readable.
+            let timer_first = match (bytes, timer) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(b), Some(t)) => t < b,
+            };
+            if timer_first {
+                let due = timer.expect("a timer is armed");
+                if due > deadline {
+                    std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                    return Err(PortError::Timeout);
+                }
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                self.fire_one(due);
+                continue;
+            }
+            let Some(ready) = bytes else {
+                // Nothing will come: a hung-up line says so (after what it sent before hanging
+                // up); a silent device lets the wait run out.
+                if self.hangup.is_some() {
+                    return Err(PortError::Disconnected);
+                }
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                return Err(PortError::Timeout);
+            };
+            if ready > deadline {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                return Err(PortError::Timeout);
+            }
+            std::thread::sleep(ready.saturating_duration_since(Instant::now()));
+            return Ok(self.take_ready(max, Instant::now()));
+        }
     }
 
     fn discard_input(&mut self) {
         let now = Instant::now();
+        self.fire_due(now);
         while self.pending.front().is_some_and(|(t, _)| *t <= now) {
             self.pending.pop_front();
         }
@@ -169,6 +245,38 @@ mod tests {
         let mut again = emulator.connect_inline();
         again.write(&[7]).unwrap();
         assert_eq!(again.read(8, T).unwrap(), [8]);
+    }
+
+    #[test]
+    fn a_read_fires_a_timer_it_reaches_and_returns_what_it_sent() {
+        let emulator = Emulator::new(crate::tests::Alarm);
+        let mut line = emulator.connect_inline();
+        let started = Instant::now();
+        line.write(&[5]).unwrap();
+        assert_eq!(
+            line.read(8, Duration::from_millis(10)),
+            Err(PortError::Timeout)
+        );
+        assert_eq!(line.read(8, Duration::from_secs(2)).unwrap(), [0xA1]);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+
+        // Input first: answered at once, and the timer still rings.
+        line.write(&[10, 0x80]).unwrap();
+        assert_eq!(line.read(8, T).unwrap(), [0x80]);
+        assert_eq!(line.read(8, Duration::from_secs(2)).unwrap(), [0xA1]);
+
+        // A timer due before a write rings before the device hears it.
+        line.write(&[3]).unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        line.write(&[0x81]).unwrap();
+        assert_eq!(line.read(8, T).unwrap(), [0xA1, 0x81]);
+
+        // Cancelled: silence.
+        line.write(&[3, 0]).unwrap();
+        assert_eq!(
+            line.read(8, Duration::from_millis(80)),
+            Err(PortError::Timeout)
+        );
     }
 
     #[test]

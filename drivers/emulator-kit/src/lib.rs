@@ -4,12 +4,17 @@
 //! serial transport opens like a real port.
 //!
 //! A device model only turns bytes into reactions (`Device::receive`); it never touches
-//! sockets, threads or clocks, so the same model serves all three ways and unit tests.
+//! sockets, threads or clocks, so the same model serves all three ways and unit tests. When it
+//! needs time to pass without input (a customer at the PIN pad, a host that went silent), it
+//! asks for a timer with a reaction, and the line it is reached by calls `Device::on_timer`
+//! once the time is up: the pump thread waits for input or the timer, whichever comes first;
+//! the inline link fires a due timer inside the host's own read (or before its next write).
 
 mod faults;
 mod inline;
 mod pty;
 mod pump;
+mod timers;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -32,6 +37,13 @@ pub enum Reaction {
     Wait(Duration),
     /// Drop the line (cable pulled, socket closed); the device keeps its state.
     Hangup,
+    /// Call `Device::on_timer(id)` once `after` has passed, counted from when the reactions
+    /// before this one have been carried out. Input arriving first is handed to `receive` as
+    /// usual and leaves the timer armed: the device cancels it or lets it run. Arming an `id`
+    /// that is armed already moves it. A dropped line forgets its timers.
+    Timer { id: u32, after: Duration },
+    /// Disarm timer `id` (nothing happens when it is not armed).
+    CancelTimer(u32),
 }
 
 /// The reactions a device pushes while it handles bytes.
@@ -47,6 +59,12 @@ impl Reactions {
     }
     pub fn hangup(&mut self) {
         self.0.push(Reaction::Hangup);
+    }
+    pub fn timer(&mut self, id: u32, after: Duration) {
+        self.0.push(Reaction::Timer { id, after });
+    }
+    pub fn cancel_timer(&mut self, id: u32) {
+        self.0.push(Reaction::CancelTimer(id));
     }
     pub fn into_vec(self) -> Vec<Reaction> {
         self.0
@@ -88,7 +106,13 @@ pub fn remember<T>(history: &mut Vec<T>, entry: T) {
 pub trait Device: Send + 'static {
     fn receive(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions);
 
-    /// The line was dropped or reopened: forget partial input.
+    /// Timer `id`, which the device armed with `Reaction::Timer`, is due. Devices that never
+    /// arm one need not implement this.
+    fn on_timer(&mut self, id: u32, faults: &Faults, out: &mut Reactions) {
+        let _ = (id, faults, out);
+    }
+
+    /// The line was dropped or reopened: forget partial input. The line's timers are gone.
     fn reset_line(&mut self) {}
 }
 
@@ -98,6 +122,7 @@ pub struct Emulator<D: Device> {
     device: Arc<Mutex<D>>,
     faults: Faults,
     traffic: Arc<Traffic>,
+    lines: Lines,
 }
 
 impl<D: Device> Clone for Emulator<D> {
@@ -106,7 +131,40 @@ impl<D: Device> Clone for Emulator<D> {
             device: self.device.clone(),
             faults: self.faults.clone(),
             traffic: self.traffic.clone(),
+            lines: self.lines.clone(),
         }
+    }
+}
+
+/// How many lines an emulator has opened. Every open line reaches the device (a test may play
+/// a second program on it), but only the newest speaks for the line's state: an older line's
+/// end, which its pump thread may notice late after a reconnection, does not reset the device
+/// under the new line, and an older line's timers do not fire.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lines(Arc<std::sync::atomic::AtomicU64>);
+
+/// One line an emulator opened.
+#[derive(Debug, Clone)]
+pub(crate) struct LineId {
+    lines: Lines,
+    id: u64,
+}
+
+impl Lines {
+    /// A new line, from now on the current one.
+    pub(crate) fn open(&self) -> LineId {
+        use std::sync::atomic::Ordering::SeqCst;
+        LineId {
+            lines: self.clone(),
+            id: self.0.fetch_add(1, SeqCst) + 1,
+        }
+    }
+}
+
+impl LineId {
+    /// No line opened after this one.
+    pub(crate) fn is_current(&self) -> bool {
+        self.lines.0.load(std::sync::atomic::Ordering::SeqCst) == self.id
     }
 }
 
@@ -138,6 +196,7 @@ impl<D: Device> Emulator<D> {
             device: Arc::new(Mutex::new(device)),
             faults: Faults::default(),
             traffic: Arc::default(),
+            lines: Lines::default(),
         }
     }
 
@@ -168,6 +227,7 @@ impl<D: Device> Emulator<D> {
             self.device.clone(),
             self.faults.clone(),
             self.traffic.clone(),
+            self.lines.open(),
         )
     }
 
@@ -179,11 +239,13 @@ impl<D: Device> Emulator<D> {
             self.faults.clone(),
             self.traffic.clone(),
         );
+        // Opened here, before the caller can write on it or drop the line it replaces.
+        let line = self.lines.open();
         std::thread::Builder::new()
             .name("emulator-link".into())
             .spawn(move || {
                 let rate = baud.map(|baud| LineRate { baud });
-                pump::serve(device_end, &device, &faults, &traffic, rate)
+                pump::serve(device_end, line, &device, &faults, &traffic, rate)
             })?;
         Ok(host_end)
     }
@@ -192,17 +254,18 @@ impl<D: Device> Emulator<D> {
     pub fn serve_tcp(&self, addr: SocketAddr) -> io::Result<(SocketAddr, JoinHandle<()>)> {
         let listener = TcpListener::bind(addr)?;
         let bound = listener.local_addr()?;
-        let (device, faults, traffic) = (
+        let (device, faults, traffic, lines) = (
             self.device.clone(),
             self.faults.clone(),
             self.traffic.clone(),
+            self.lines.clone(),
         );
         let handle = std::thread::Builder::new()
             .name("emulator-tcp".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
                     let _ = stream.set_nodelay(true);
-                    pump::serve(stream, &device, &faults, &traffic, None);
+                    pump::serve(stream, lines.open(), &device, &faults, &traffic, None);
                 }
             })?;
         Ok((bound, handle))
@@ -212,14 +275,15 @@ impl<D: Device> Emulator<D> {
     /// (`/dev/pts/N`), which the host opens as a serial port.
     pub fn serve_pty(&self) -> io::Result<(PathBuf, JoinHandle<()>)> {
         let (master, path) = pty::open_raw()?;
-        let (device, faults, traffic) = (
+        let (device, faults, traffic, lines) = (
             self.device.clone(),
             self.faults.clone(),
             self.traffic.clone(),
+            self.lines.clone(),
         );
         let handle = std::thread::Builder::new()
             .name("emulator-pty".into())
-            .spawn(move || pty::serve(master, &device, &faults, &traffic))?;
+            .spawn(move || pty::serve(master, &lines, &device, &faults, &traffic))?;
         Ok((path, handle))
     }
 }
@@ -249,6 +313,136 @@ mod tests {
         let mut got = vec![0u8; bytes.len()];
         line.read_exact(&mut got).unwrap();
         got
+    }
+
+    /// Byte n in 1..=0x7F arms timer 1 to ring after n × 10 ms; 0 cancels it; any other byte is
+    /// echoed at once. The ring is the byte 0xA0 + the timer's id.
+    pub(crate) struct Alarm;
+
+    impl Device for Alarm {
+        fn receive(&mut self, bytes: &[u8], _: &Faults, out: &mut Reactions) {
+            for &b in bytes {
+                match b {
+                    0 => out.cancel_timer(1),
+                    1..=0x7F => out.timer(1, Duration::from_millis(u64::from(b) * 10)),
+                    _ => out.send(vec![b]),
+                }
+            }
+        }
+
+        fn on_timer(&mut self, id: u32, _: &Faults, out: &mut Reactions) {
+            out.send(vec![0xA0 + id as u8]);
+        }
+    }
+
+    /// The alarm rings on the line after its time, input meanwhile leaves it armed, and a
+    /// cancelled one stays silent.
+    fn alarm_rings(line: &mut (impl Read + Write)) {
+        let started = std::time::Instant::now();
+        line.write_all(&[5]).unwrap();
+        let mut got = [0u8; 1];
+        line.read_exact(&mut got).unwrap();
+        assert_eq!(got, [0xA1]);
+        assert!(started.elapsed() >= Duration::from_millis(50));
+
+        line.write_all(&[10]).unwrap();
+        assert_eq!(exchange(line, &[0x80]), [0x80], "input is answered at once");
+        line.read_exact(&mut got).unwrap();
+        assert_eq!(got, [0xA1], "and the timer still rings");
+
+        line.write_all(&[3, 0]).unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(
+            exchange(line, &[0x82]),
+            [0x82],
+            "the cancelled timer sent nothing before it"
+        );
+    }
+
+    #[test]
+    fn timers_ring_on_every_way_to_the_device() {
+        let emulator = Emulator::new(Alarm);
+        alarm_rings(&mut emulator.connect().unwrap());
+        let (addr, _) = emulator.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+        alarm_rings(&mut std::net::TcpStream::connect(addr).unwrap());
+        let (path, _) = emulator.serve_pty().unwrap();
+        let mut pty = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        alarm_rings(&mut pty);
+    }
+
+    /// Counts how often its line was reset.
+    #[derive(Default)]
+    struct Resets(u32);
+
+    impl Device for Resets {
+        fn receive(&mut self, bytes: &[u8], _: &Faults, out: &mut Reactions) {
+            out.send(bytes.to_vec());
+        }
+        fn reset_line(&mut self) {
+            self.0 += 1;
+        }
+    }
+
+    #[test]
+    fn a_line_closing_after_a_reconnection_leaves_the_new_line_be() {
+        let emulator = Emulator::new(Resets::default());
+        let mut old = emulator.connect().unwrap();
+        let mut new = emulator.connect().unwrap();
+        assert_eq!(exchange(&mut new, &[1]), [1]);
+        // Both lines reach the device.
+        assert_eq!(exchange(&mut old, &[2]), [2]);
+        drop(old);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            emulator.with_device(|d| d.0),
+            2,
+            "one reset per line opened"
+        );
+        drop(new);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            emulator.with_device(|d| d.0),
+            3,
+            "the current line's end resets"
+        );
+
+        let old = emulator.connect_inline();
+        let new = emulator.connect_inline();
+        drop(old);
+        assert_eq!(emulator.with_device(|d| d.0), 5);
+        drop(new);
+        assert_eq!(emulator.with_device(|d| d.0), 6);
+    }
+
+    #[test]
+    fn a_dropped_line_forgets_its_timers() {
+        let emulator = Emulator::new(Alarm);
+        let mut line = emulator.connect().unwrap();
+        line.write_all(&[2]).unwrap();
+        drop(line);
+        let mut again = emulator.connect().unwrap();
+        again
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        assert_eq!(exchange(&mut again, &[0x90]), [0x90]);
+        let mut rest = [0u8; 1];
+        assert!(
+            again.read(&mut rest).is_err(),
+            "the old line's timer never rang"
+        );
+
+        // A line left open when a newer one opens: its timers no longer ring either.
+        let mut older = emulator.connect().unwrap();
+        older.write_all(&[2]).unwrap();
+        let _newer = emulator.connect().unwrap();
+        older
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        assert!(older.read(&mut rest).is_err(), "superseded: no ring");
     }
 
     #[test]

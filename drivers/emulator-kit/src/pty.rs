@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use nix::pty::{OpenptyResult, openpty};
 use nix::sys::termios::{self, SetArg};
 
-use crate::{Device, Faults, Traffic};
+use crate::{Device, Faults, Lines, Traffic};
 
 pub(crate) fn open_raw() -> io::Result<(OwnedFd, PathBuf)> {
     let OpenptyResult { master, slave } = openpty(None, None).map_err(io::Error::from)?;
@@ -34,6 +34,7 @@ pub(crate) fn open_raw() -> io::Result<(OwnedFd, PathBuf)> {
 /// and the line goes on serving (the host sees a lost reply).
 pub(crate) fn serve<D: Device>(
     master: OwnedFd,
+    lines: &Lines,
     device: &Mutex<D>,
     faults: &Faults,
     traffic: &Traffic,
@@ -44,7 +45,7 @@ pub(crate) fn serve<D: Device>(
             Ok(f) => f,
             Err(_) => return,
         };
-        crate::pump::serve(line, device, faults, traffic, None);
+        crate::pump::serve(line, lines.open(), device, faults, traffic, None);
         // EIO while no one has the slave open would spin; the slave is kept open above, so
         // reaching here means the device hung up: serve on.
         std::thread::sleep(std::time::Duration::from_millis(10));

@@ -1,10 +1,18 @@
 //! The byte pump: reads what the host sends, lets the device model react, writes the reactions.
+//! While the device has a timer armed, the pump waits (poll) for input or the timer's instant,
+//! whichever comes first; with none armed it blocks in a plain read, as a line without timers
+//! always did.
 
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::{Device, Faults, Reaction, Reactions, Traffic};
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+use crate::timers::Timers;
+use crate::{Device, Faults, LineId, Reaction, Reactions, Traffic};
 
 /// The pace of a serial line: how long bytes take on the wire (8N1: ten bits a byte).
 #[derive(Debug, Clone, Copy)]
@@ -18,18 +26,47 @@ impl LineRate {
     }
 }
 
+/// What ended a wait for the host.
+enum Woken {
+    /// Bytes (or the end of the line) can be read.
+    Input,
+    /// A timer is due.
+    Timer,
+}
+
 /// Serves one line until it closes or the device hangs up; with a `rate`, the device hears
 /// each chunk only once it could have crossed the wire, and its answers take their wire time.
-pub(crate) fn serve<D: Device, S: Read + Write>(
+/// Once a newer line is open, this one's timers no longer fire and its end resets nothing.
+pub(crate) fn serve<D: Device, S: Read + Write + AsFd>(
     mut line: S,
+    id: LineId,
     device: &Mutex<D>,
     faults: &Faults,
     traffic: &Traffic,
     rate: Option<LineRate>,
 ) {
     lock(device).reset_line();
+    let mut timers = Timers::default();
     let mut buf = [0u8; 4096];
     loop {
+        if let Woken::Timer = wait(&line, &timers) {
+            let Some((timer, _)) = timers.take_due(Instant::now()) else {
+                continue;
+            };
+            let mut out = Reactions::default();
+            {
+                let mut device = lock(device);
+                if !id.is_current() {
+                    timers.clear();
+                    continue;
+                }
+                device.on_timer(timer, faults, &mut out);
+            }
+            if !act(&mut line, out, faults, traffic, rate, &mut timers) {
+                break;
+            }
+            continue;
+        }
         let n = match line.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
@@ -40,20 +77,44 @@ pub(crate) fn serve<D: Device, S: Read + Write>(
         let mut out = Reactions::default();
         lock(device).receive(&buf[..n], faults, &mut out);
         traffic.count(n, 0);
-        if !act(&mut line, out, faults, traffic, rate) {
+        if !act(&mut line, out, faults, traffic, rate, &mut timers) {
             break;
         }
     }
-    lock(device).reset_line();
+    let mut device = lock(device);
+    if id.is_current() {
+        device.reset_line();
+    }
+}
+
+/// Waits until the line can be read or the earliest timer is due.
+fn wait(line: &impl AsFd, timers: &Timers) -> Woken {
+    let Some(due) = timers.next() else {
+        return Woken::Input;
+    };
+    loop {
+        // Rounded up to whole milliseconds, so the timer is due when poll returns.
+        let left = due.saturating_duration_since(Instant::now());
+        let ms = left.as_nanos().div_ceil(1_000_000);
+        let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
+        let mut fds = [PollFd::new(line.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, timeout) {
+            Ok(0) => return Woken::Timer,
+            Err(Errno::EINTR) => continue,
+            // Readable, hung up or failed: the read tells which.
+            _ => return Woken::Input,
+        }
+    }
 }
 
 /// Carries out the reactions; false when the line is to be dropped.
-pub(crate) fn act<S: Write>(
+fn act<S: Write>(
     line: &mut S,
     out: Reactions,
     faults: &Faults,
     traffic: &Traffic,
     rate: Option<LineRate>,
+    timers: &mut Timers,
 ) -> bool {
     let reactions = out.into_vec();
     if let Some(delay) = faults.slow_reply()
@@ -75,6 +136,8 @@ pub(crate) fn act<S: Write>(
             }
             Reaction::Wait(d) => std::thread::sleep(d),
             Reaction::Hangup => return false,
+            Reaction::Timer { id, after } => timers.arm(id, Instant::now() + after),
+            Reaction::CancelTimer(id) => timers.cancel(id),
         }
     }
     true

@@ -75,6 +75,12 @@ pub fn repeat_receipt(password: u32) -> Result<Apdu, Error> {
     Ok(Apdu::new(0x06, 0x20, bcd(password.into(), 3, "password")?))
 }
 
+/// Abort `06 B0`, no data: the terminal is to stop the command it is running. The one command
+/// the ECR may send while the terminal is master (see [`crate::flow`] for when the driver does).
+pub fn abort() -> Apdu {
+    Apdu::new(0x06, 0xB0, Vec::new())
+}
+
 /// Status Enquiry `05 01`: the terminal reports its software version and state.
 pub fn status_enquiry(password: u32) -> Result<Apdu, Error> {
     Ok(Apdu::new(0x05, 0x01, bcd(password.into(), 3, "password")?))
@@ -138,6 +144,7 @@ mod tests {
             repeat_receipt(0).unwrap().encode(),
             hex("06 20 03 00 00 00")
         );
+        assert_eq!(abort().encode(), hex("06 B0 00"));
         // The published status enquiry with password 123456.
         assert_eq!(
             status_enquiry(123456).unwrap().encode(),

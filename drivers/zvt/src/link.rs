@@ -20,6 +20,34 @@ pub enum Framing {
     Serial,
 }
 
+/// Why no message came from the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missed {
+    /// The wait ran out. The line is still there, so the ECR can still speak on it (an abort).
+    Timeout(Error),
+    /// Anything else: a dropped line, a malformed message, garbled frames, a failed write.
+    Failed(Error),
+}
+
+impl From<Missed> for Error {
+    fn from(missed: Missed) -> Self {
+        match missed {
+            Missed::Timeout(e) | Missed::Failed(e) => e,
+        }
+    }
+}
+
+/// A port error while `doing`, sorted into a timeout or a failure.
+fn missed(e: PortError, doing: &str) -> Missed {
+    let timed_out = e == PortError::Timeout;
+    let error = Error::port(e, doing);
+    if timed_out {
+        Missed::Timeout(error)
+    } else {
+        Missed::Failed(error)
+    }
+}
+
 /// Bytes read from the port but not used yet: reads fetch what is there, which may run past
 /// one message.
 pub struct Link<'p, P: Port> {
@@ -38,6 +66,15 @@ impl<'p, P: Port> Link<'p, P> {
             timeout,
             unread: VecDeque::new(),
         }
+    }
+
+    /// Waits at most `timeout` for each thing the terminal owes from now on.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     fn byte(&mut self) -> Result<u8, PortError> {
@@ -101,47 +138,51 @@ impl<'p, P: Port> Link<'p, P> {
 
     /// Receives the terminal's next APDU; on a serial line, NAKing garbled frames until the
     /// terminal repeats them intact.
-    pub fn receive(&mut self) -> Result<Apdu, Error> {
+    pub fn receive(&mut self) -> Result<Apdu, Missed> {
         let doing = "waiting for the terminal";
         let bytes = match self.framing {
             Framing::Tcp => {
-                let mut bytes = self.bytes(3).map_err(|e| Error::port(e, doing))?;
+                let mut bytes = self.bytes(3).map_err(|e| missed(e, doing))?;
                 if bytes[2] == 0xFF {
-                    bytes.extend(self.bytes(2).map_err(|e| Error::port(e, doing))?);
+                    bytes.extend(self.bytes(2).map_err(|e| missed(e, doing))?);
                 }
                 let (_, len) = apdu::header(&bytes).expect("a whole header was read");
-                bytes.extend(self.bytes(len).map_err(|e| Error::port(e, doing))?);
+                bytes.extend(self.bytes(len).map_err(|e| missed(e, doing))?);
                 bytes
             }
             Framing::Serial => self.receive_frame()?,
         };
         log::debug(format!("PT → ECR {}", hex(&bytes)));
         Apdu::decode(&bytes).map_err(|e| {
-            Error::communication(format!("the terminal sent a malformed message: {e}"))
+            Missed::Failed(Error::communication(format!(
+                "the terminal sent a malformed message: {e}"
+            )))
         })
     }
 
-    fn receive_frame(&mut self) -> Result<Vec<u8>, Error> {
+    fn receive_frame(&mut self) -> Result<Vec<u8>, Missed> {
         for attempt in 1..=serial::TRANSMISSIONS {
             match serial::read_frame(|| self.byte())
-                .map_err(|e| Error::port(e, "waiting for the terminal"))?
+                .map_err(|e| missed(e, "waiting for the terminal"))?
             {
                 Received::Frame(apdu) => {
-                    self.write(&[serial::ACK], "acknowledging the terminal's frame")?;
+                    self.write(&[serial::ACK], "acknowledging the terminal's frame")
+                        .map_err(Missed::Failed)?;
                     return Ok(apdu);
                 }
                 Received::Garbled(why) => {
                     log::warn(format!(
                         "garbled frame from the terminal ({why}), transmission {attempt}: NAK"
                     ));
-                    self.write(&[serial::NAK], "rejecting the terminal's frame")?;
+                    self.write(&[serial::NAK], "rejecting the terminal's frame")
+                        .map_err(Missed::Failed)?;
                 }
             }
         }
-        Err(Error::communication(format!(
+        Err(Missed::Failed(Error::communication(format!(
             "the terminal's frame arrived garbled {} times",
             serial::TRANSMISSIONS
-        )))
+        ))))
     }
 }
 

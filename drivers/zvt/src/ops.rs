@@ -2,7 +2,10 @@
 //! `terminal` interface exports, without the WIT (the guest adapter converts the types).
 //!
 //! Each operation starts by dropping whatever the line holds unread (a late answer to an
-//! operation that timed out) and then has one conversation per command.
+//! operation that timed out) and then has one conversation per command. A payment, reversal or
+//! refund whose conversation the driver gave up and the terminal then aborted (see
+//! [`crate::flow`]) is a declined transaction with the terminal's result code: the terminal
+//! says nothing was booked. Registration and repeat receipt report the original error instead.
 
 use driver_kit::Port;
 
@@ -81,9 +84,12 @@ pub fn describe<P: Port>(port: &mut P, settings: &Settings) -> Result<DeviceInfo
     let mut link = start(port, settings);
     let registration =
         commands::registration(settings.password, commands::CONFIG_BYTE, settings.currency)?;
-    let completion = match converse(&mut link, &registration)?.end {
-        End::Completed(data) => Fields::parse(&data),
-        End::Aborted(code) => {
+    let registered = converse(&mut link, &registration)?;
+    let completion = match (registered.end, registered.abandoned) {
+        (End::Completed(data), _) => Fields::parse(&data),
+        // The terminal aborted what the driver gave up: the answer that was missing counts.
+        (End::Aborted(_), Some(cause)) => return Err(cause),
+        (End::Aborted(code), None) => {
             return Err(Error::new(
                 codes::class_of(code),
                 code.into(),
@@ -192,11 +198,20 @@ pub fn last_transaction<P: Port>(
     let command = commands::repeat_receipt(settings.password)?;
     let mut link = start(port, settings);
     let conversation = converse(&mut link, &command)?;
-    match (&conversation.end, conversation.status()) {
-        (End::Completed(_), Some(status)) if status.trace.is_some() || status.amount.is_some() => {
+    match (
+        &conversation.end,
+        conversation.status(),
+        &conversation.abandoned,
+    ) {
+        (End::Completed(_), Some(status), _)
+            if status.trace.is_some() || status.amount.is_some() =>
+        {
             Ok(Some(transaction(&conversation, 0)))
         }
-        (End::Aborted(code), _) => {
+        // Aborted because the driver gave up: the terminal did not say there is nothing, and
+        // "none" could make an unclear payment look unpaid.
+        (End::Aborted(_), _, Some(cause)) => Err(cause.clone()),
+        (End::Aborted(code), _, None) => {
             log::info(format!("nothing to repeat: {}", codes::result_text(*code)));
             Ok(None)
         }

@@ -1,8 +1,9 @@
 //! The driver's operations end to end against the emulator, over an in-process line, in both
-//! framings: payments, reversals, refunds, declines, and every fault the emulator can play.
+//! framings: payments, reversals, refunds, declines, every fault the emulator can play, the
+//! abort of a conversation the driver gives up, and counters started near their wrap.
 
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use driver_kit::StreamPort;
 use emulator_kit::{Emulator, Fault};
@@ -55,6 +56,18 @@ impl Rig {
     fn pay(&mut self, amount: i64) -> zvt_driver::Transaction {
         pay(&mut self.port, &self.settings, amount).unwrap()
     }
+}
+
+/// Waits (a little) for the terminal to have taken the driver's last acknowledgement: the
+/// driver does not wait for it, the emulator's pump thread takes it a moment later.
+fn idle_soon(rig: &Rig) -> bool {
+    for _ in 0..100 {
+        if !rig.emulator.with_device(|d| d.is_master()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
 }
 
 fn both(test: impl Fn(Framing)) {
@@ -266,6 +279,12 @@ fn slow_replies_within_the_timeout_work_and_beyond_it_fail() {
             .inject(Fault::SlowReply(Duration::from_millis(100)));
         assert_eq!(rig.pay(100).outcome, Outcome::Approved);
 
+        // The driver gives up before the terminal's 80 00 00 came: it never knew the terminal
+        // took the command, so it sends no abort. The terminal, master, waits for an
+        // acknowledgement that never comes and gives the conversation up after its own
+        // timeout.
+        rig.emulator
+            .with_device(|d| d.set_ack_timeout(Duration::from_millis(300)));
         rig.emulator
             .faults()
             .inject(Fault::SlowReply(Duration::from_millis(500)));
@@ -274,10 +293,212 @@ fn slow_replies_within_the_timeout_work_and_beyond_it_fail() {
         assert_eq!(e.class, ErrorClass::Communication);
         rig.emulator.faults().clear();
         // The late answer arrives; the next operation drops it and starts afresh.
-        std::thread::sleep(Duration::from_millis(700));
+        std::thread::sleep(Duration::from_millis(900));
+        assert!(idle_soon(&rig));
         let t = rig.pay(200);
         assert_eq!(t.outcome, Outcome::Approved, "{framing:?}");
         assert_eq!(t.amount, 200);
+        rig.emulator.with_device(|d| {
+            assert_eq!(d.protocol_errors(), 0);
+            assert!(d.aborts().is_empty());
+        });
+    });
+}
+
+/// The customer is slow at the PIN pad: the terminal has taken the payment and waits.
+fn slow_customer(rig: &Rig, delay: Duration) {
+    rig.emulator
+        .with_device(|d| d.set_authorisation_delay(Some(delay)));
+}
+
+/// Settings that give up after 200 ms.
+fn hasty(rig: &Rig) -> Settings {
+    Settings {
+        timeout: Duration::from_millis(200),
+        ..rig.settings.clone()
+    }
+}
+
+#[test]
+fn a_timeout_while_the_customer_is_slow_aborts_and_nothing_is_charged() {
+    both(|framing| {
+        let mut rig = Rig::new(framing);
+        slow_customer(&rig, Duration::from_secs(2));
+        let hasty = hasty(&rig);
+        let started = Instant::now();
+        let t = pay(&mut rig.port, &hasty, 2469).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "{framing:?}");
+        assert_eq!(t.outcome, Outcome::Declined, "{framing:?}");
+        assert_eq!(t.response_code, u32::from(zvt_emulator::ABORTED));
+        assert_eq!(t.text, "aborted by timeout or the abort key");
+        assert_eq!((t.auth_id, t.rrn.as_str()), (0, ""));
+        rig.emulator.with_device(|d| {
+            assert!(d.transactions().is_empty(), "nothing booked");
+            assert_eq!(d.aborts().len(), 1, "one abort");
+            let abort = &d.aborts()[0];
+            assert!(abort.aborted);
+            assert_eq!(abort.during, Some([0x06, 0x01]));
+            assert_eq!(
+                (abort.kind, abort.amount),
+                (Some(Kind::Payment), Some(2469))
+            );
+        });
+        assert!(idle_soon(&rig), "the abort ended the conversation");
+
+        // The next payment on the same line goes through, with no protocol error.
+        rig.emulator
+            .with_device(|d| d.set_authorisation_delay(None));
+        let next = rig.pay(100);
+        assert_eq!(next.outcome, Outcome::Approved, "{framing:?}");
+        assert_eq!((next.auth_id, next.rrn.as_str()), (1, "29110042000001"));
+        rig.emulator.with_device(|d| {
+            assert_eq!(d.protocol_errors(), 0);
+            assert_eq!(d.aborts().len(), 1);
+        });
+        assert_eq!(
+            last_transaction(&mut rig.port, &rig.settings).unwrap(),
+            Some(next)
+        );
+    });
+}
+
+#[test]
+fn a_customer_quicker_than_the_timeout_is_approved() {
+    both(|framing| {
+        let mut rig = Rig::new(framing);
+        slow_customer(&rig, Duration::from_millis(150));
+        let started = Instant::now();
+        let t = rig.pay(2469);
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        assert_eq!(t.outcome, Outcome::Approved, "{framing:?}");
+        let reversed = cancel(&mut rig.port, &rig.settings, t.auth_id).unwrap();
+        assert_eq!(reversed.outcome, Outcome::Approved);
+        rig.emulator.with_device(|d| {
+            assert_eq!(d.transactions().len(), 2);
+            assert!(d.aborts().is_empty());
+        });
+    });
+}
+
+#[test]
+fn a_refund_and_a_reversal_wait_for_the_customer_too() {
+    both(|framing| {
+        let mut rig = Rig::new(framing);
+        let paid = rig.pay(5000);
+        slow_customer(&rig, Duration::from_secs(2));
+        let hasty = hasty(&rig);
+        let refunded = refund(&mut rig.port, &hasty, &paid.rrn, 1000).unwrap();
+        assert_eq!(refunded.outcome, Outcome::Declined, "{framing:?}");
+        assert_eq!(refunded.response_code, 0x6C);
+        let reversed = cancel(&mut rig.port, &hasty, paid.auth_id).unwrap();
+        assert_eq!(reversed.outcome, Outcome::Declined);
+        rig.emulator.with_device(|d| {
+            assert_eq!(d.transactions().len(), 1, "only the payment");
+            assert_eq!(
+                (d.transactions()[0].refunded, d.transactions()[0].reversed),
+                (0, false)
+            );
+            let kinds: Vec<_> = d.aborts().iter().map(|a| a.kind).collect();
+            assert_eq!(kinds, [Some(Kind::Refund), Some(Kind::Reversal)]);
+        });
+    });
+}
+
+#[test]
+fn the_abort_works_over_the_inline_line_the_host_uses() {
+    let emulator = Emulator::new(ZvtDevice::tcp().with_authorisation_delay(Duration::from_secs(2)));
+    let mut line = emulator.connect_inline();
+    let settings = Settings {
+        timeout: Duration::from_millis(200),
+        ..Settings::default()
+    };
+    let t = pay(&mut line, &settings, 100).unwrap();
+    assert_eq!((t.outcome, t.response_code), (Outcome::Declined, 0x6C));
+    emulator.with_device(|d| d.set_authorisation_delay(Some(Duration::from_millis(50))));
+    let t = pay(&mut line, &settings, 100).unwrap();
+    assert_eq!(t.outcome, Outcome::Approved);
+    emulator.with_device(|d| {
+        assert_eq!(d.transactions().len(), 1);
+        assert_eq!(d.aborts().len(), 1);
+        assert_eq!(d.protocol_errors(), 0);
+    });
+}
+
+#[test]
+fn a_command_while_the_terminal_is_master_is_a_protocol_error() {
+    both(|framing| {
+        let mut rig = Rig::new(framing);
+        // The driver gives up before the terminal's late 80 00 00: the terminal stays master,
+        // waiting for an acknowledgement.
+        rig.emulator
+            .faults()
+            .inject(Fault::SlowReply(Duration::from_millis(600)));
+        let quick = impatient(&rig);
+        let e = pay(&mut rig.port, &quick, 100).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Communication);
+        rig.emulator.faults().clear();
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(rig.emulator.with_device(|d| d.is_master()));
+        let refused = pay(&mut rig.port, &rig.settings, 200).unwrap_err();
+        assert_eq!(
+            (refused.class, refused.vendor_code),
+            (ErrorClass::WrongState, u32::from(zvt_emulator::BUSY)),
+            "{framing:?}: {refused}"
+        );
+        rig.emulator.with_device(|d| {
+            assert_eq!(d.protocol_errors(), 1);
+            assert_eq!(d.protocol_error_log()[0].during, [0x06, 0x01]);
+            assert_eq!(&d.protocol_error_log()[0].command[..2], [0x06, 0x01]);
+            assert_eq!(
+                d.transactions().len(),
+                1,
+                "the second payment never started"
+            );
+        });
+        // A reopened line ends the conversation; the booked payment stays booked. (First the
+        // old line's pump takes the driver's last ACK, which would otherwise reach the device
+        // after the new line's command.)
+        std::thread::sleep(Duration::from_millis(100));
+        rig.reconnect();
+        assert_eq!(rig.pay(300).outcome, Outcome::Approved);
+        assert_eq!(rig.emulator.with_device(|d| d.transactions().len()), 2);
+    });
+}
+
+#[test]
+fn counters_started_near_the_wrap_run_on_through_it() {
+    both(|framing| {
+        let device = match framing {
+            Framing::Tcp => ZvtDevice::tcp(),
+            Framing::Serial => ZvtDevice::serial(),
+        };
+        let mut rig = Rig::new(framing);
+        rig.emulator = Emulator::new(device.with_first_numbers(999_998, 9_998));
+        rig.reconnect();
+        let first = rig.pay(100);
+        let second = rig.pay(200);
+        let third = rig.pay(300);
+        let numbers = [&first, &second, &third].map(|t| (t.rrn.clone(), t.auth_id));
+        assert_eq!(
+            numbers,
+            [
+                ("29110042999998".to_string(), 9_998),
+                ("29110042999999".to_string(), 9_999),
+                ("29110042000001".to_string(), 1),
+            ],
+            "{framing:?}"
+        );
+        // The numbers around the wrap still name their payments.
+        let refunded = refund(&mut rig.port, &rig.settings, &second.rrn, 200).unwrap();
+        assert_eq!(refunded.outcome, Outcome::Approved);
+        assert_eq!(refunded.auth_id, 2);
+        let reversed = cancel(&mut rig.port, &rig.settings, first.auth_id).unwrap();
+        assert_eq!(reversed.outcome, Outcome::Approved);
+        assert_eq!(reversed.amount, 100);
+        rig.emulator.with_device(|d| {
+            assert!(d.transactions()[0].reversed);
+            assert_eq!(d.transactions()[1].refunded, 200);
+        });
     });
 }
 

@@ -124,6 +124,15 @@ impl Core {
         if receipt.payments.iter().any(|p| p.value < 0) {
             return Err(CoreError::InvalidInput("a payment is negative".into()).into());
         }
+        let paid = receipt
+            .payments
+            .iter()
+            .try_fold(0i64, |sum, p| sum.checked_add(p.value))
+            .ok_or_else(|| {
+                CoreError::InvalidInput(
+                    "the payments add up to more than a 64-bit sum holds".into(),
+                )
+            })?;
         let code = receipt
             .code
             .clone()
@@ -138,7 +147,14 @@ impl Core {
         let (printer, device) = self.credit_printer(register)?;
         let lines: Vec<SaleLine> = receipt.positions.iter().map(|p| p.line.clone()).collect();
         let figures = self.tax(DocKind::Sale, &lines).await?;
-        let paid: i64 = receipt.payments.iter().map(|p| p.value).sum();
+        // What the payments leave unpaid is the credit; paying more than the receipt is not one.
+        if paid > figures.total {
+            return Err(CoreError::AmountMismatch {
+                expected: figures.total,
+                got: paid,
+            }
+            .into());
+        }
         let body = CreditBody {
             figures: &figures,
             code: &code,

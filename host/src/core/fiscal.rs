@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::crash::CrashPoint;
 use super::document::{DocKind, DocumentBody};
+use super::terminal::Turn;
 use super::{Core, CoreError, FiscalRecord};
 use crate::devices::DeviceError;
 use crate::journal::DocumentRow;
@@ -82,16 +83,46 @@ fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) ->
 }
 
 impl Core {
-    /// Registers the document on its register. On success the document is `fiscalized`.
+    /// Registers the document on its register, on the lane's turn. On success the document is
+    /// `fiscalized`.
     pub(super) async fn fiscalize(
         &self,
+        lane: &Turn,
         doc: &DocumentRow,
         payments: ReceiptPayments,
     ) -> Result<FiscalRecord, NotFiscalized> {
+        debug_assert_eq!(
+            lane.device(),
+            doc.device,
+            "fiscalized on another lane's turn"
+        );
         let body = body(doc).map_err(NotFiscalized::Failed)?;
         let register = self
             .register(Some(&doc.device))
             .map_err(NotFiscalized::Failed)?;
+        // Every earlier receipt of this register is settled before another goes out (see
+        // `settle_register`); this document's own earlier attempt among them.
+        if let Err((pending, why)) = self.settle_register(lane).await {
+            return Err(if pending == doc.id {
+                NotFiscalized::Unknown(format!(
+                    "an earlier attempt of this receipt is unresolved: {why}; nothing was sent again"
+                ))
+            } else {
+                NotFiscalized::Failed(CoreError::DeviceUnavailable(format!(
+                    "the register cannot say yet what became of the receipt of document {pending} \
+                     ({why}); nothing was sent"
+                )))
+            });
+        }
+        if let Some(fiscal) = self
+            .journal()
+            .document(doc.id)
+            .map_err(|e| NotFiscalized::Failed(e.into()))?
+            .as_ref()
+            .and_then(fiscal_of)
+        {
+            return Ok(fiscal);
+        }
         // The last document before ours: recovery compares the register's last document with it.
         let last_before = register
             .register(|g, s| g.call_last_fiscal_document(s))
@@ -132,7 +163,7 @@ impl Core {
             }
             // The answer was lost: ask the register what it registered, do not guess.
             Err(e) => match self
-                .resolve_receipt_intent(&doc.device, doc.id, intent, last_before, body.total)
+                .resolve_receipt_intent(lane, doc.id, intent, last_before, body.total)
                 .await
             {
                 Ok(Some(fiscal)) => Ok(fiscal),
@@ -295,12 +326,16 @@ pub(super) fn card_payment(amount: i64, rrn: &str) -> layout::Payment {
     }
 }
 
-/// A cash payment as the layout prints it.
-pub(super) fn cash_payment(amount: i64) -> layout::Payment {
+/// A cash payment as the layout prints it: the cash tendered, and the change under it.
+pub(super) fn cash_payment(tendered: i64, change: i64) -> layout::Payment {
     layout::Payment {
         kind: layout::PaymentKind::Cash,
-        amount,
-        details: vec![],
+        amount: tendered,
+        details: if change > 0 {
+            vec![format!("СДАЧА {}.{:02}", change / 100, change % 100)]
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -312,7 +347,6 @@ pub(super) fn doc_kind(doc: &DocumentRow) -> DocKind {
     }
 }
 
-#[allow(dead_code)]
 pub(super) fn fiscal_of(doc: &DocumentRow) -> Option<FiscalRecord> {
     doc.fiscal
         .clone()

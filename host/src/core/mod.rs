@@ -12,7 +12,9 @@ mod refunds;
 pub mod reports;
 mod sale;
 mod shifts;
+mod terminal;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use crash::CrashPoint;
@@ -110,6 +112,8 @@ pub struct Paid {
     /// The card part, when there was one.
     pub card: Option<CardPayment>,
     pub fiscal: FiscalRecord,
+    /// Cash tendered above the total, given back (the register printed it).
+    pub change: i64,
     /// Set when the receipt could not be printed on the receipt printer (it is fiscalized).
     pub print_error: Option<String>,
 }
@@ -137,6 +141,8 @@ pub struct Core {
     crash: Option<CrashPoint>,
     /// What the last recovery found, for `/health`.
     recovery: Mutex<RecoveryReport>,
+    /// Each device's turn (`terminal::Turn`), made on first use.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Core {
@@ -153,6 +159,7 @@ impl Core {
             jurisdiction,
             crash: CrashPoint::from_env(),
             recovery: Mutex::default(),
+            turns: Mutex::default(),
         }))
     }
 

@@ -1,14 +1,21 @@
-//! Recovery: on start, every intent whose outcome was never journaled is resolved by asking the
-//! device, never by sending the command again. A receipt intent compares the register's last
-//! fiscal document with the one it noted before; a payment left `authorizing` compares the
-//! terminal's last transaction. What stays unknown is reported, not guessed.
+//! Recovery: every intent whose outcome was never journaled is resolved by asking the device,
+//! never by sending the command again — at start (before the faces accept requests) and,
+//! for a register, before its next receipt or shift operation.
+//!
+//! A receipt intent noted the register's last fiscal document before the receipt went out.
+//! Because a register lane takes one sale at a time and a register with an unresolved intent
+//! takes nothing new (`settle_register`), the intent is always the newest thing sent to its
+//! register, so the register's *last* document tells: it is the intent's receipt when its
+//! number is above the one noted, its total is the intent's, and no other document of the
+//! journal already holds its fiscal sign (one register receipt is never given to two
+//! documents). Payments left unsettled are the terminals' business (`terminal.rs`).
 
 use serde::Serialize;
 use serde_json::json;
 
 use super::fiscal::iso;
+use super::terminal::Turn;
 use super::{Core, FiscalRecord};
-use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct RecoveryReport {
@@ -22,29 +29,44 @@ pub struct RecoveryReport {
     pub unknown: Vec<String>,
 }
 
+/// What resolving a register's pending receipt intents found, document by document.
+#[derive(Debug, Default)]
+pub(super) struct Resolved {
+    pub fiscalized: Vec<i64>,
+    pub not_registered: Vec<i64>,
+}
+
 impl Core {
     /// Asks the register about one receipt intent. `Ok(Some)`: it registered the receipt;
     /// `Ok(None)`: it did not; `Err`: the register could not tell (the intent stays pending).
     pub(super) async fn resolve_receipt_intent(
         &self,
-        device: &str,
+        lane: &Turn,
         doc_id: i64,
         intent: i64,
         last_before: u32,
         total: i64,
     ) -> Result<Option<FiscalRecord>, String> {
+        let device = lane.device();
         let register = self.register(Some(device)).map_err(|e| e.to_string())?;
         let last = register
             .register(|g, s| g.call_last_fiscal_document(s))
             .await
             .map_err(|e| e.to_string())?;
-        let ours = last.document_number > last_before && last.amount.is_none_or(|a| a == total);
+        let claimed = self
+            .journal()
+            .document_by_fiscal_sign(&last.fiscal_sign)
+            .map_err(|e| e.to_string())?
+            .is_some_and(|d| d.id != doc_id && d.device == device);
+        let ours = !claimed
+            && last.document_number > last_before
+            && last.amount.is_none_or(|a| a == total);
         if !ours {
             self.journal()
                 .finish_intent(
                     intent,
                     "failed",
-                    &json!({ "not_registered": { "last": last.document_number } }),
+                    &json!({ "not_registered": { "last": last.document_number, "claimed": claimed } }),
                 )
                 .map_err(|e| e.to_string())?;
             return Ok(None);
@@ -64,16 +86,15 @@ impl Core {
         Ok(Some(fiscal))
     }
 
-    /// Resolves what a crash left open. Runs once at start, before the faces accept requests.
-    pub async fn recover(&self) -> RecoveryReport {
-        let mut report = RecoveryReport::default();
-        let pending = match self.journal().pending_intents() {
-            Ok(p) => p,
-            Err(e) => {
-                report.unknown.push(format!("journal: {e}"));
-                return report;
-            }
-        };
+    /// Resolves every pending receipt intent of the lane's register, oldest first. `Err` names
+    /// the document whose receipt the register cannot account for yet: until it can, the
+    /// register takes no new receipt and no shift operation, whose documents would hide it.
+    pub(super) async fn settle_register(&self, lane: &Turn) -> Result<Resolved, (i64, String)> {
+        let mut resolved = Resolved::default();
+        let pending = self
+            .journal()
+            .pending_intents_on(lane.device())
+            .map_err(|e| (0, e.to_string()))?;
         for intent in pending {
             let Some(doc_id) = intent.document_id else {
                 continue;
@@ -81,79 +102,44 @@ impl Core {
             let last_before = intent.detail["last_before"].as_u64().unwrap_or(u64::MAX) as u32;
             let total = intent.detail["total"].as_i64().unwrap_or(-1);
             match self
-                .resolve_receipt_intent(&intent.device, doc_id, intent.id, last_before, total)
+                .resolve_receipt_intent(lane, doc_id, intent.id, last_before, total)
                 .await
             {
-                Ok(Some(_)) => report.fiscalized.push(doc_id),
-                Ok(None) => report.not_registered.push(doc_id),
-                Err(why) => report.unknown.push(format!("document {doc_id}: {why}")),
+                Ok(Some(_)) => resolved.fiscalized.push(doc_id),
+                Ok(None) => resolved.not_registered.push(doc_id),
+                Err(why) => return Err((doc_id, why)),
             }
         }
-        let unsettled = self.journal().unsettled_payments().unwrap_or_default();
-        for payment_id in unsettled {
-            match self.settle_from_terminal(payment_id).await {
-                Ok(true) => report.payments_settled.push(payment_id),
-                Ok(false) => report.unknown.push(format!(
-                    "payment {payment_id}: the terminal does not show it"
-                )),
-                Err(why) => report.unknown.push(format!("payment {payment_id}: {why}")),
+        Ok(resolved)
+    }
+
+    /// Resolves what a crash left open. Runs once at start, before the faces accept requests.
+    pub async fn recover(&self) -> RecoveryReport {
+        let mut report = RecoveryReport::default();
+        let devices = match self.journal().devices_with_pending_intents() {
+            Ok(d) => d,
+            Err(e) => {
+                report.unknown.push(format!("journal: {e}"));
+                return report;
+            }
+        };
+        for device in devices {
+            let lane = self.turn(&device).await;
+            match self.settle_register(&lane).await {
+                Ok(resolved) => {
+                    report.fiscalized.extend(resolved.fiscalized);
+                    report.not_registered.extend(resolved.not_registered);
+                }
+                Err((doc_id, why)) => report.unknown.push(format!("document {doc_id}: {why}")),
             }
         }
+        let (settled, unknown) = self.settle_all().await;
+        report.payments_settled = settled;
+        report.unknown.extend(unknown);
         if report != RecoveryReport::default() {
             tracing::warn!(?report, "recovered what a crash left open");
         }
         *self.recovery.lock().unwrap_or_else(|p| p.into_inner()) = report.clone();
         report
-    }
-
-    /// A payment left `authorizing`: the terminal's last transaction tells whether it went through.
-    async fn settle_from_terminal(&self, payment_id: i64) -> Result<bool, String> {
-        let payment = self
-            .journal()
-            .payment(payment_id)
-            .map_err(|e| e.to_string())?
-            .ok_or("vanished")?;
-        let terminal = self
-            .terminal_of_payment(&payment)
-            .map_err(|e| e.to_string())?;
-        let last = terminal
-            .terminal(|g, s| g.call_last_transaction(s))
-            .await
-            .map_err(|e| e.to_string())?;
-        let known = |auth_id: i64| {
-            self.journal()
-                .payment_by_auth_id(auth_id)
-                .ok()
-                .flatten()
-                .is_some()
-        };
-        match last {
-            Some(t)
-                if t.outcome == Outcome::Approved
-                    && t.amount == payment.amount
-                    && !known(t.auth_id.into()) =>
-            {
-                let mut journal = self.journal();
-                journal
-                    .settle_payment(
-                        payment_id,
-                        "approved",
-                        Some(&t.rrn),
-                        Some(t.auth_id.into()),
-                        None,
-                    )
-                    .map_err(|e| e.to_string())?;
-                journal
-                    .set_document_state(payment.document_id, "paid", None)
-                    .map_err(|e| e.to_string())?;
-                Ok(true)
-            }
-            _ => {
-                self.journal()
-                    .settle_payment(payment_id, "unknown", None, None, None)
-                    .map_err(|e| e.to_string())?;
-                Ok(false)
-            }
-        }
     }
 }

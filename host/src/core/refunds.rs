@@ -4,40 +4,54 @@
 
 use super::document::{DocKind, DocumentBody};
 use super::fiscal::{NotFiscalized, card_payment};
-use super::sale::transaction_json;
+use super::terminal::{Command, Ended};
 use super::{Cancelled, Core, CoreError, FiscalRecord};
-use crate::journal::{DocumentRow, NewDocument, PaymentRow};
+use crate::journal::{DocumentRow, NewDocument, PaymentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 use crate::plugins::bindings::layout;
-use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
+
+/// The terminal's response code of an approved operation (0 unless it said otherwise).
+fn response_code(row: &PaymentRow) -> u32 {
+    row.details
+        .as_ref()
+        .and_then(|d| d["response_code"].as_u64())
+        .unwrap_or(0) as u32
+}
 
 impl Core {
-    /// Reverses the payment with this `auth_id` (seed 000 `cancel_payment`).
-    pub async fn cancel_payment(&self, auth_id: i64) -> Result<Cancelled, CoreError> {
+    /// Reverses the payment with this `auth_id` on the register lane's terminal (seed 000
+    /// `cancel_payment`), once: a payment reversed already (also by an earlier request whose
+    /// answer was lost, which the terminal settles first) is not found again.
+    pub async fn cancel_payment(
+        &self,
+        register: &str,
+        auth_id: i64,
+    ) -> Result<Cancelled, CoreError> {
+        let terminal = self.terminal_of(register)?;
+        self.settle_pending(terminal).await?;
         let payment = self
             .journal()
-            .payment_by_auth_id(auth_id)?
-            .filter(|p| p.state == "approved" && p.refunded == 0)
+            .payment_by_auth_id(terminal.id(), auth_id)?
+            .filter(|p| p.state == PaymentState::Approved && p.refunded == 0)
             .ok_or(CoreError::PaymentNotFound)?;
-        let terminal = self.terminal_of_payment(&payment)?;
-        let id = u32::try_from(auth_id).map_err(|_| CoreError::PaymentNotFound)?;
-        let t = terminal.terminal(move |g, s| g.call_cancel(s, id)).await?;
-        if t.outcome != Outcome::Approved {
-            return Err(CoreError::PaymentDeclined {
-                code: t.response_code,
-                text: t.text,
-            });
-        }
-        self.journal().settle_payment(
-            payment.id,
-            "reversed",
-            None,
-            None,
-            Some(&transaction_json(&t)),
-        )?;
+        let auth_id = u32::try_from(auth_id).map_err(|_| CoreError::PaymentNotFound)?;
+        let response_code = match self
+            .operate(
+                terminal,
+                payment.document_id,
+                Some(&payment),
+                Command::Reversal { auth_id },
+            )
+            .await?
+        {
+            Ended::Approved(row) => response_code(&row),
+            Ended::Declined { code, text } => {
+                return Err(CoreError::PaymentDeclined { code, text });
+            }
+        };
         let return_receipt = self.return_for(&payment, payment.amount).await?;
         Ok(Cancelled {
-            response_code: t.response_code,
+            response_code,
             return_receipt,
         })
     }
@@ -47,26 +61,32 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
+        let found = self.journal().payment_by_rrn(rrn)?;
+        let terminal =
+            self.terminal_of_payment(found.as_ref().ok_or(CoreError::PaymentNotFound)?)?;
+        // What is left of the payment counts refunds whose answers were lost, once settled.
+        self.settle_pending(terminal).await?;
         let payment = self
             .journal()
             .payment_by_rrn(rrn)?
-            .filter(|p| p.state == "approved" && p.amount - p.refunded >= amount)
+            .filter(|p| p.state == PaymentState::Approved && p.amount - p.refunded >= amount)
             .ok_or(CoreError::PaymentNotFound)?;
-        let terminal = self.terminal_of_payment(&payment)?;
-        let reference = rrn.to_owned();
-        let t = terminal
-            .terminal(move |g, s| g.call_refund(s, &reference, amount))
-            .await?;
-        if t.outcome != Outcome::Approved {
-            return Err(CoreError::PaymentDeclined {
-                code: t.response_code,
-                text: t.text,
-            });
-        }
-        self.journal().add_refund(payment.id, amount)?;
+        let command = Command::Refund {
+            rrn: rrn.to_owned(),
+            amount,
+        };
+        let response_code = match self
+            .operate(terminal, payment.document_id, Some(&payment), command)
+            .await?
+        {
+            Ended::Approved(row) => response_code(&row),
+            Ended::Declined { code, text } => {
+                return Err(CoreError::PaymentDeclined { code, text });
+            }
+        };
         let return_receipt = self.return_for(&payment, amount).await?;
         Ok(Cancelled {
-            response_code: t.response_code,
+            response_code,
             return_receipt,
         })
     }
@@ -154,7 +174,8 @@ impl Core {
             refers_to: Some(sale.id),
         })?;
         let doc = self.journal().document(id)?.expect("just written");
-        match self.fiscalize(&doc, payments).await {
+        let lane = self.turn(&sale.device).await;
+        match self.fiscalize(&lane, &doc, payments).await {
             Ok(fiscal) => {
                 let _ = self.print_copy(&doc, &fiscal, printed(body.total)).await;
                 Ok(fiscal)

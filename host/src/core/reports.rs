@@ -5,12 +5,12 @@
 //! the return receipt.
 
 use super::fiscal::{card_payment, cash_payment, fiscal_of};
-use super::sale::{Tender, card_of, transaction_json};
+use super::sale::{Tender, card_of};
+use super::terminal::{Command, Ended};
 use super::{CardPayment, Core, CoreError, FiscalRecord};
-use crate::journal::DocumentRow;
+use crate::journal::{DocumentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
-use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
 
 fn cashier(name: &str) -> Result<Cashier, CoreError> {
     if name.trim().is_empty() {
@@ -171,7 +171,8 @@ impl Core {
         match tender {
             Some(t) => {
                 if t.cash > 0 {
-                    printed.push(cash_payment(t.cash));
+                    let change = t.total().map_or(0, |paid| (paid - doc.total).max(0));
+                    printed.push(cash_payment(t.cash, change));
                 }
                 if t.cashless + t.external_cashless > 0 {
                     printed.push(card_payment(t.cashless + t.external_cashless, &rrn));
@@ -179,7 +180,7 @@ impl Core {
             }
             // A return registered by the core (no tender journaled): paid back as registered.
             None if !rrn.is_empty() => printed.push(card_payment(doc.total, &rrn)),
-            None => printed.push(cash_payment(doc.total)),
+            None => printed.push(cash_payment(doc.total, 0)),
         }
         Ok(self.print_copy(&doc, &fiscal, printed).await)
     }
@@ -209,10 +210,15 @@ impl Core {
         if amount <= 0 || amount > left {
             return Err(CoreError::PaymentNotFound);
         }
+        let paid_by_card = self.journal().payment_of(sale.id)?;
+        if let Some(p) = &paid_by_card {
+            // What is left of the card payment counts refunds whose answers were lost.
+            self.settle_pending(self.terminal_of_payment(p)?).await?;
+        }
         let payment = self
             .journal()
             .payment_of(sale.id)?
-            .filter(|p| p.state == "approved" && p.rrn.is_some());
+            .filter(|p| p.state == PaymentState::Approved && p.rrn.is_some());
         let card_left = payment.as_ref().map_or(0, |p| p.amount - p.refunded);
         let cashless = amount.min(card_left);
         let cash = amount - cashless;
@@ -221,18 +227,19 @@ impl Core {
         let mut card = None;
         if let Some(p) = payment.as_ref().filter(|_| cashless > 0) {
             let terminal = self.terminal_of_payment(p)?;
-            let rrn = p.rrn.clone().unwrap_or_default();
-            let t = terminal
-                .terminal(move |g, s| g.call_refund(s, &rrn, cashless))
-                .await?;
-            if t.outcome != Outcome::Approved {
-                return Err(CoreError::PaymentDeclined {
-                    code: t.response_code,
-                    text: t.text,
-                });
+            let command = Command::Refund {
+                rrn: p.rrn.clone().unwrap_or_default(),
+                amount: cashless,
+            };
+            match self
+                .operate(terminal, p.document_id, Some(p), command)
+                .await?
+            {
+                Ended::Approved(row) => card = Some(card_of(p, row.details.as_ref())),
+                Ended::Declined { code, text } => {
+                    return Err(CoreError::PaymentDeclined { code, text });
+                }
             }
-            self.journal().add_refund(p.id, cashless)?;
-            card = Some(card_of(p, Some(&transaction_json(&t))));
         }
         let payments = ReceiptPayments {
             cash,
@@ -246,7 +253,7 @@ impl Core {
             .register_return(&sale, amount, payments, |_| {
                 let mut printed = Vec::new();
                 if cash > 0 {
-                    printed.push(cash_payment(cash));
+                    printed.push(cash_payment(cash, 0));
                 }
                 if cashless > 0 {
                     printed.push(card_payment(cashless, &rrn));

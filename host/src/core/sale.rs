@@ -4,14 +4,12 @@
 //! facts. A repeated pay of a document that is already paid or fiscalized never charges or
 //! fiscalizes it again.
 
-use serde_json::json;
-
 use super::document::DocKind;
 use super::fiscal::{NotFiscalized, card_payment, doc_kind, fiscal_of};
+use super::terminal::{Command, Ended, Turn};
 use super::{CardPayment, Core, CoreError, FiscalRecord, Paid};
-use crate::journal::{DocumentRow, PaymentRow};
+use crate::journal::{DocumentRow, PaymentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
-use crate::plugins::bindings::payment::exports::fiscal::host::terminal::{Outcome, Transaction};
 
 /// How a document is paid: the register records every part; only `cashless` moves through
 /// the card terminal.
@@ -36,8 +34,33 @@ impl Tender {
         }
     }
 
-    pub fn total(&self) -> i64 {
-        self.cash + self.cashless + self.external_cashless + self.prepayment + self.credit
+    /// Every part together; `None` when the sum does not fit in 64 bits.
+    pub fn total(&self) -> Option<i64> {
+        self.parts()
+            .iter()
+            .try_fold(0i64, |sum, &part| sum.checked_add(part))
+    }
+
+    /// Checks the tender against what is `due` and returns the change: cash above what is due
+    /// goes to the register as tendered (it prints the change); any other part above it is
+    /// refused, as is a part below zero or a sum that overflows — before anything is charged.
+    pub fn change_for(&self, due: i64) -> Result<i64, CoreError> {
+        if self.parts().iter().any(|&p| p < 0) {
+            return Err(CoreError::InvalidInput("a payment part is negative".into()));
+        }
+        let paid = self.total().ok_or_else(|| {
+            CoreError::InvalidInput(
+                "the payment parts add up to more than a 64-bit sum holds".into(),
+            )
+        })?;
+        let change = paid - due;
+        if change < 0 || change > self.cash {
+            return Err(CoreError::AmountMismatch {
+                expected: due,
+                got: paid,
+            });
+        }
+        Ok(change)
     }
 
     fn parts(&self) -> [i64; 5] {
@@ -50,6 +73,7 @@ impl Tender {
         ]
     }
 
+    /// What the register is told: the cash as tendered, so it prints the change itself.
     fn register_payments(&self) -> ReceiptPayments {
         ReceiptPayments {
             cash: self.cash,
@@ -79,19 +103,6 @@ pub(super) fn card_of(payment: &PaymentRow, fresh: Option<&serde_json::Value>) -
     }
 }
 
-pub(super) fn transaction_json(t: &Transaction) -> serde_json::Value {
-    json!({
-        "outcome": if t.outcome == Outcome::Approved { "approved" } else { "declined" },
-        "amount": t.amount,
-        "rrn": t.rrn,
-        "auth_id": t.auth_id,
-        "auth_code": t.auth_code,
-        "card_number": t.card_number,
-        "response_code": t.response_code,
-        "text": t.text,
-    })
-}
-
 impl Core {
     /// Pays the whole document by card and fiscalizes it (seed 000's `pay`).
     pub async fn pay_by_card(&self, document_id: i64, amount: i64) -> Result<Paid, CoreError> {
@@ -99,8 +110,19 @@ impl Core {
     }
 
     /// Pays the document as tendered and fiscalizes it; idempotent per document. The tender must
-    /// add up to the document's total.
+    /// cover the document's total; cash above it is change.
     pub async fn pay(&self, document_id: i64, tender: Tender) -> Result<Paid, CoreError> {
+        let device = self
+            .journal()
+            .document(document_id)?
+            .ok_or(CoreError::NoOpenDocument)?
+            .device;
+        // One sale at a time per register lane: the register takes one document at a time
+        // anyway, and recovery can only tell a receipt by "the register's last document", which
+        // a second receipt in flight would hide (two sales noting one "last before" and both
+        // claiming the one receipt that followed).
+        let lane = self.turn(&device).await;
+        // The document as it is now that it is this request's turn (a twin may have paid it).
         let doc = self
             .journal()
             .document(document_id)?
@@ -110,26 +132,35 @@ impl Core {
             "cancelled" => return Err(CoreError::NoOpenDocument),
             _ => {}
         }
-        // A document resumed after a crash keeps the tender it was first paid with.
-        let tender = match doc
+        let existing = self.journal().payment_of(doc.id)?;
+        let existing = match existing {
+            // Sent and never answered: the terminal says what became of it, or nothing moves.
+            Some(p) if p.state == PaymentState::Sent => Some(self.settle_operation(&p).await?),
+            other => other,
+        };
+        if let Some(p) = existing
+            .as_ref()
+            .filter(|p| p.state == PaymentState::Unknown)
+        {
+            return Err(CoreError::OutcomeUnknown(format!(
+                "card payment {} of this document: the terminal's record does not show what became \
+                 of it; it must be reconciled on the terminal before the document is paid again",
+                p.id
+            )));
+        }
+        let approved = existing.filter(|p| p.state == PaymentState::Approved);
+        // Once money moved, the document keeps the tender it was first paid with.
+        let journaled = doc
             .tender
             .as_ref()
             .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok())
-        {
-            Some(journaled) if doc.state == "paid" => journaled,
-            _ => tender,
-        };
-        if tender.total() != doc.total || tender.parts().iter().any(|&p| p < 0) {
-            return Err(CoreError::AmountMismatch {
-                expected: doc.total,
-                got: tender.total(),
-            });
-        }
-        let existing = self.journal().payment_of(doc.id)?;
-        let payment = match existing {
-            Some(p) if p.state == "approved" => Some(p),
-            _ if doc.state == "paid" => None,
-            _ => {
+            .filter(|_| doc.state == "paid" || approved.is_some());
+        let tender = journaled.unwrap_or(tender);
+        let change = tender.change_for(doc.total)?;
+        let payment = match approved {
+            Some(p) => Some(p),
+            None if doc.state == "paid" => None,
+            None => {
                 // No money moves for a receipt the register could not take.
                 self.require_open_shift(&doc.device).await?;
                 let value =
@@ -143,7 +174,8 @@ impl Core {
                 }
             }
         };
-        self.fiscalize_paid(&doc, tender, payment.as_ref()).await
+        self.fiscalize_paid(&lane, &doc, tender, change, payment.as_ref())
+            .await
     }
 
     fn already_paid(&self, doc: &DocumentRow) -> Result<Paid, CoreError> {
@@ -151,11 +183,21 @@ impl Core {
         let fiscal = fiscal_of(doc).ok_or_else(|| {
             CoreError::Internal(format!("document {} lost its fiscal data", doc.id))
         })?;
+        let change = doc
+            .tender
+            .as_ref()
+            .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok())
+            .and_then(|t| t.total())
+            .map_or(0, |paid| (paid - doc.total).max(0));
         Ok(Paid {
             document_id: doc.id,
             // The card part as it was paid, even if it was reversed since.
-            card: payment.as_ref().map(|p| card_of(p, None)),
+            card: payment
+                .as_ref()
+                .filter(|p| matches!(p.state, PaymentState::Approved | PaymentState::Reversed))
+                .map(|p| card_of(p, None)),
             fiscal,
+            change,
             print_error: None,
         })
     }
@@ -164,71 +206,46 @@ impl Core {
     /// that can take it (seed 000 gives a return no reference to the sale it returns).
     async fn charge(&self, doc: &DocumentRow, amount: i64) -> Result<PaymentRow, CoreError> {
         // A return goes back through the terminal that took the original payment.
-        let (terminal, original) = match doc_kind(doc) {
-            DocKind::Sale => (self.terminal_of(&doc.device)?, None),
+        let (terminal, original, command) = match doc_kind(doc) {
+            DocKind::Sale => (
+                self.terminal_of(&doc.device)?,
+                None,
+                Command::Pay { amount },
+            ),
             DocKind::Return => {
                 let original = self
                     .journal()
                     .refundable_payment(amount)?
                     .ok_or(CoreError::PaymentNotFound)?;
-                (self.terminal_of_payment(&original)?, Some(original))
-            }
-        };
-        let payment_id = self
-            .journal()
-            .insert_payment(doc.id, terminal.id(), amount)?;
-        // Recovery must find the payment row if the host dies while the terminal charges.
-        self.durable().await?;
-        let answer = match original {
-            None => terminal.terminal(move |g, s| g.call_pay(s, amount)).await,
-            Some(original) => {
                 let rrn = original.rrn.clone().unwrap_or_default();
-                let answer = terminal
-                    .terminal(move |g, s| g.call_refund(s, &rrn, amount))
-                    .await;
-                if matches!(&answer, Ok(t) if t.outcome == Outcome::Approved) {
-                    self.journal().add_refund(original.id, amount)?;
-                }
-                answer
+                (
+                    self.terminal_of_payment(&original)?,
+                    Some(original),
+                    Command::Refund { rrn, amount },
+                )
             }
         };
-        let t = match answer {
-            Ok(t) => t,
-            Err(e) => {
-                // The terminal's answer is lost: whether the card was charged is unknown.
-                self.journal()
-                    .settle_payment(payment_id, "unknown", None, None, None)?;
-                return Err(CoreError::OutcomeUnknown(format!("card payment: {e}")));
+        match self
+            .operate(terminal, doc.id, original.as_ref(), command)
+            .await?
+        {
+            Ended::Approved(row) => {
+                self.journal().set_document_state(doc.id, "paid", None)?;
+                Ok(row)
             }
-        };
-        let details = transaction_json(&t);
-        if t.outcome != Outcome::Approved {
-            self.journal()
-                .settle_payment(payment_id, "declined", None, None, Some(&details))?;
-            return Err(CoreError::PaymentDeclined {
-                code: t.response_code,
-                text: t.text,
-            });
+            Ended::Declined { code, text } => Err(CoreError::PaymentDeclined { code, text }),
         }
-        let mut journal = self.journal();
-        journal.settle_payment(
-            payment_id,
-            "approved",
-            Some(&t.rrn),
-            Some(t.auth_id.into()),
-            Some(&details),
-        )?;
-        journal.set_document_state(doc.id, "paid", None)?;
-        Ok(journal.payment(payment_id)?.expect("just written"))
     }
 
     async fn fiscalize_paid(
         &self,
+        lane: &Turn,
         doc: &DocumentRow,
         tender: Tender,
+        change: i64,
         payment: Option<&PaymentRow>,
     ) -> Result<Paid, CoreError> {
-        match self.fiscalize(doc, tender.register_payments()).await {
+        match self.fiscalize(lane, doc, tender.register_payments()).await {
             Ok(fiscal) => {
                 if self.crash.is_some() {
                     // The crash point's promise: the outcome is on disk, the reply not sent.
@@ -238,7 +255,7 @@ impl Core {
                 let card = payment.map(|p| card_of(p, None));
                 let mut printed = Vec::new();
                 if tender.cash > 0 {
-                    printed.push(super::fiscal::cash_payment(tender.cash));
+                    printed.push(super::fiscal::cash_payment(tender.cash, change));
                 }
                 if let Some(card) = &card {
                     printed.push(card_payment(tender.cashless, &card.rrn));
@@ -248,6 +265,7 @@ impl Core {
                     document_id: doc.id,
                     card,
                     fiscal,
+                    change,
                     print_error,
                 })
             }
@@ -269,24 +287,54 @@ impl Core {
         let Ok(terminal) = self.terminal_of_payment(payment) else {
             return false;
         };
-        let Some(auth_id) = payment.auth_id else {
+        let Some(auth_id) = payment.auth_id.and_then(|a| u32::try_from(a).ok()) else {
             return false;
         };
-        let answer = terminal
-            .terminal(move |g, s| g.call_cancel(s, auth_id as u32))
-            .await;
-        let (state, details) = match &answer {
-            Ok(t) if t.outcome == Outcome::Approved => ("reversed", Some(transaction_json(t))),
-            Ok(t) => ("reversal-declined", Some(transaction_json(t))),
-            Err(e) => ("reversal-unknown", Some(json!({ "error": e.to_string() }))),
-        };
-        if let Err(e) =
-            self.journal()
-                .settle_payment(payment.id, state, None, None, details.as_ref())
+        match self
+            .operate(
+                terminal,
+                payment.document_id,
+                Some(payment),
+                Command::Reversal { auth_id },
+            )
+            .await
         {
-            tracing::error!("journal: payment {} reversal not recorded: {e}", payment.id);
+            Ok(Ended::Approved(_)) => true,
+            Ok(Ended::Declined { code, text }) => {
+                tracing::error!(payment = payment.id, code, "reversal declined: {text}");
+                false
+            }
+            Err(e) => {
+                tracing::error!(payment = payment.id, "reversal: {e}");
+                false
+            }
         }
-        state == "reversed"
+    }
+
+    /// Whether a document is still unpaid and unregistered with no card operation that may
+    /// have charged it (none, or each one declined or shown not done by the terminal).
+    pub fn nothing_moved(&self, document_id: i64) -> Result<bool, CoreError> {
+        let journal = self.journal();
+        let doc = journal
+            .document(document_id)?
+            .ok_or(CoreError::NoOpenDocument)?;
+        let card = journal.payment_of(document_id)?.map(|p| p.state);
+        Ok(matches!(doc.state.as_str(), "created" | "cancelled")
+            && matches!(
+                card,
+                None | Some(
+                    PaymentState::Declined | PaymentState::NotDone | PaymentState::Reversed
+                )
+            ))
+    }
+
+    /// The total a journaled document comes to.
+    pub fn document_total(&self, document_id: i64) -> Result<i64, CoreError> {
+        Ok(self
+            .journal()
+            .document(document_id)?
+            .ok_or(CoreError::NoOpenDocument)?
+            .total)
     }
 
     /// Whether a document still waits for its payment or its receipt (a face may resume it).

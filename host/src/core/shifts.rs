@@ -26,6 +26,7 @@ impl Core {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
         }
         let register = self.register(Some(device))?;
+        let _lane = self.lane_settled(device).await?;
         let status = register.register(|g, s| g.call_status(s)).await?;
         match status.shift {
             ShiftState::Open => return Err(CoreError::ShiftAlreadyOpen),
@@ -51,6 +52,7 @@ impl Core {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
         }
         let register = self.register(Some(device))?;
+        let _lane = self.lane_settled(device).await?;
         self.close_as(register, cashier_name, "close", Some(cashier_name), request)
             .await
     }
@@ -63,6 +65,7 @@ impl Core {
         request: &str,
     ) -> Result<Option<u32>, CoreError> {
         let register = self.register(Some(device))?;
+        let _lane = self.lane_settled(device).await?;
         let status = register.register(|g, s| g.call_status(s)).await?;
         if status.receipt_open {
             register
@@ -96,6 +99,20 @@ impl Core {
         self.record_shift(register, kind, cashier_name, request, &result)
             .await;
         Ok(result?.shift_number)
+    }
+
+    /// The register lane's turn, once every receipt sent to the register is accounted for: a
+    /// shift report is a fiscal document too, and one made while a receipt's outcome is unknown
+    /// would hide that receipt from recovery (which reads the register's last document).
+    async fn lane_settled(&self, device: &str) -> Result<super::terminal::Turn, CoreError> {
+        let lane = self.turn(device).await;
+        if let Err((document, why)) = self.settle_register(&lane).await {
+            return Err(CoreError::DeviceUnavailable(format!(
+                "the register cannot say yet what became of the receipt of document {document} \
+                 ({why}); the shift was left as it is"
+            )));
+        }
+        Ok(lane)
     }
 
     /// Sales need an open shift of less than 24 hours; asking the register costs one status

@@ -397,7 +397,15 @@ async fn sale(
         .enumerate()
         .map(|(i, item)| line(i, item))
         .collect::<Result<Vec<_>, _>>()?;
-    let items_total: i64 = lines.iter().map(|(_, amount)| amount).sum();
+    let items_total = lines
+        .iter()
+        .try_fold(0i64, |sum, (_, amount)| sum.checked_add(*amount))
+        .ok_or_else(|| {
+            failure(
+                3,
+                "Недопустимое значение: сумма позиций не помещается в 64 бита",
+            )
+        })?;
     if items_total != amount {
         return Err(failure(
             4,
@@ -445,6 +453,8 @@ async fn sale(
     let paid: Paid = core.pay(document, tender).await?;
     let mut reply = base_reply();
     fiscal_fields(&mut reply, paid.document_id, &paid.fiscal);
+    // Our extension: the change the register gave back from the cash tendered.
+    reply.insert("changeAmount".into(), json!(paid.change));
     if let Some(card) = &paid.card {
         reply.insert("rrn".into(), json!(card.rrn));
         reply.insert("auth".into(), json!(card.auth_code));
@@ -465,7 +475,8 @@ async fn sale(
 }
 
 /// Seed 001's payments: bonuses and installments are not supported (7); the parts must cover
-/// the amount (8). Cash above what is due is change; any other overpayment is refused (3).
+/// the amount (8). Cash above what is due is change; any other overpayment is refused (3), and
+/// so is a sum that overflows.
 fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
     let part = |name: &str| -> Result<i64, Failure> {
         let v = p.opt_int(name)?.unwrap_or(0);
@@ -477,7 +488,7 @@ fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
         }
         Ok(v)
     };
-    let mut tender = Tender {
+    let tender = Tender {
         cash: part("cashAmount")?,
         cashless: part("cashlessAmount")?,
         external_cashless: 0,
@@ -492,7 +503,12 @@ fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
             ));
         }
     }
-    let paid = tender.total();
+    let paid = tender.total().ok_or_else(|| {
+        failure(
+            3,
+            "Недопустимое значение: сумма оплат не помещается в 64 бита",
+        )
+    })?;
     if paid < amount {
         return Err(failure(
             8,
@@ -508,7 +524,7 @@ fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
             ),
         ));
     }
-    tender.cash -= change;
+    // The register gets the cash as tendered and prints the change itself.
     Ok(tender)
 }
 
@@ -707,7 +723,7 @@ mod tests {
             1200,
         )
         .unwrap();
-        assert_eq!((t.cash, t.cashless), (700, 500));
+        assert_eq!((t.cash, t.cashless), (1000, 500), "cash as tendered");
         let e = tender(
             &Fields(json!({ "bonusesAmount": 1 }).as_object().unwrap()),
             0,

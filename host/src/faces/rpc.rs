@@ -21,7 +21,7 @@ use crate::app::Host;
 use crate::core::credit::{
     CreditError, CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt,
 };
-use crate::core::{CoreError, DocKind, SaleLine, Tender};
+use crate::core::{CoreError, DocKind, Paid, SaleLine, Tender};
 use crate::plugins::bindings::tax::TaxSpec;
 
 const VERSION: &str = "2.0";
@@ -530,13 +530,21 @@ struct ReceiptModel {
 }
 
 impl ReceiptModel {
-    fn total(&self) -> i64 {
-        self.positions.iter().map(|p| p.amount).sum()
+    /// The positions' amounts together; refused when the sum overflows.
+    fn total(&self) -> Result<i64, RpcError> {
+        checked_sum(self.positions.iter().map(|p| p.amount), "params.positions")
     }
 
-    fn paid(&self) -> i64 {
-        self.payments.iter().map(|p| p.value).sum()
+    /// The payments together; refused when the sum overflows.
+    fn paid(&self) -> Result<i64, RpcError> {
+        checked_sum(self.payments.iter().map(|p| p.value), "params.payments")
     }
+}
+
+fn checked_sum(mut values: impl Iterator<Item = i64>, what: &str) -> Result<i64, RpcError> {
+    values
+        .try_fold(0i64, i64::checked_add)
+        .ok_or_else(|| invalid_params(format!("{what} add up to more than a 64-bit sum holds")))
 }
 
 fn receipt_model(f: &Fields<'_>) -> Result<ReceiptModel, RpcError> {
@@ -654,7 +662,7 @@ impl Call<'_> {
     /// `Receipt.Sale` / `Receipt.Refund`: a fiscal receipt on the default register.
     async fn fiscal(&self, kind: DocKind, f: Fields<'_>) -> Result<Value, RpcError> {
         let model = receipt_model(&f)?;
-        let (total, paid) = (model.total(), model.paid());
+        let (total, paid) = (model.total()?, model.paid()?);
         if paid != total {
             let mut e = invalid_params(format!(
                 "the payments come to {paid}, the positions to {total}"
@@ -675,14 +683,21 @@ impl Call<'_> {
         let core = &self.host.core;
         let unique = self.host.config.unique_receipt_codes;
         let code = model.code.clone().filter(|_| unique);
-        if let Some(code) = &code
-            && core
-                .journal()
-                .receipt_code(code)
-                .map_err(CoreError::from)?
-                .is_some()
-        {
-            return Err(CreditError::DuplicateCode(code.clone()).into());
+        if let Some(code) = &code {
+            let holder = core.journal().receipt_code(code).map_err(CoreError::from)?;
+            match holder {
+                // The same receipt again while its outcome is open (a POS repeating after
+                // -32010): finish that document, which the core never charges or fiscalizes
+                // twice.
+                Some(document)
+                    if core.is_open(document)? && core.document_total(document)? == total =>
+                {
+                    let receipt = core.pay(document, tender).await?;
+                    return self.fiscal_result(document, &receipt);
+                }
+                Some(_) => return Err(CreditError::DuplicateCode(code.clone()).into()),
+                None => {}
+            }
         }
         let device = core.register(self.device)?.id().to_owned();
         let cashier = self.cashier(model.cashier.clone());
@@ -723,22 +738,23 @@ impl Call<'_> {
         let receipt = match core.pay(document, tender).await {
             Ok(receipt) => receipt,
             Err(e) => {
-                // Nothing was charged or registered: the code is free for another attempt.
-                let state = core
-                    .journal()
-                    .document(document)
-                    .map_err(CoreError::from)?
-                    .map(|d| d.state);
-                if matches!(state.as_deref(), Some("created" | "cancelled")) {
+                // Nothing was charged or registered: the code is free for another attempt. Where
+                // money may have moved the document keeps its code, so the same request again
+                // resumes it.
+                if core.nothing_moved(document)? {
                     abandon(true)?;
                 }
                 return Err(e.into());
             }
         };
+        self.fiscal_result(document, &receipt)
+    }
+
+    fn fiscal_result(&self, document: i64, receipt: &Paid) -> Result<Value, RpcError> {
         if let Some(why) = &receipt.print_error {
             tracing::warn!(document, "rpc receipt copy not printed: {why}");
         }
-        let uuid = core.document_uuid(document)?;
+        let uuid = self.host.core.document_uuid(document)?;
         Ok(json!({
             "id": uuid,
             "fiscal": {

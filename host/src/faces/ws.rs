@@ -333,7 +333,7 @@ impl Session {
             }
             "cancel_payment" => {
                 let auth_id = data.int("auth_id")?;
-                let cancelled = core.cancel_payment(auth_id).await?;
+                let cancelled = core.cancel_payment(&self.device, auth_id).await?;
                 Ok((cancelled_reply(cancelled), None))
             }
             "cancel_payment_by_link" => {

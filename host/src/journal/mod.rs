@@ -7,10 +7,12 @@
 //! the source of truth for replies, reprints and recovery.
 
 mod group_commit;
+mod payments;
 
 use std::path::{Path, PathBuf};
 
 pub use group_commit::{JournalGuard, SharedJournal, SyncError};
+pub use payments::{NewOperation, PaymentRow, PaymentState, TerminalOp, TransactionRecord};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -53,6 +55,9 @@ CREATE TABLE IF NOT EXISTS payments (
     auth_id     INTEGER,
     refunded    INTEGER NOT NULL DEFAULT 0,
     details     TEXT,
+    op          TEXT NOT NULL DEFAULT 'pay',
+    original    INTEGER REFERENCES payments(id),
+    tx_at       TEXT,
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
@@ -63,6 +68,7 @@ CREATE INDEX IF NOT EXISTS payments_by_auth ON payments(terminal, auth_id);
 CREATE INDEX IF NOT EXISTS payments_by_rrn ON payments(rrn);
 CREATE INDEX IF NOT EXISTS payments_by_auth_id ON payments(auth_id);
 CREATE INDEX IF NOT EXISTS payments_by_document ON payments(document_id);
+CREATE INDEX IF NOT EXISTS payments_by_state ON payments(terminal, state);
 CREATE TABLE IF NOT EXISTS intents (
     id          INTEGER PRIMARY KEY,
     document_id INTEGER REFERENCES documents(id),
@@ -123,19 +129,6 @@ pub struct DocumentRow {
     pub fiscal: Option<Value>,
     /// How the document is to be paid, once a payment was asked for.
     pub tender: Option<Value>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PaymentRow {
-    pub id: i64,
-    pub document_id: i64,
-    pub terminal: String,
-    pub amount: i64,
-    pub state: String,
-    pub rrn: Option<String>,
-    pub auth_id: Option<i64>,
-    pub refunded: i64,
-    pub details: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -252,6 +245,7 @@ impl Journal {
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        payments::migrate(&conn)?;
         Ok(Self {
             conn,
             path: path.to_owned(),
@@ -319,6 +313,14 @@ impl Journal {
         Ok(one(&self.conn, &sql, [param], document_from_row).optional()?)
     }
 
+    /// The latest return document of a sale that the register registered.
+    pub fn last_registered_return(&self, sale_id: i64) -> Result<Option<DocumentRow>> {
+        self.document_where(
+            "refers_to = ?1 AND kind = 'return' AND fiscal IS NOT NULL",
+            &sale_id,
+        )
+    }
+
     /// How much of a sale its return documents gave back (whatever became of their receipts:
     /// the money went back before the receipt was asked for).
     pub fn returned_amount(&self, sale_id: i64) -> Result<i64> {
@@ -353,116 +355,6 @@ impl Journal {
             params![id, state, fiscal],
         )?;
         Ok(())
-    }
-
-    /// Journals a payment about to be asked of a terminal (its intent).
-    pub fn insert_payment(&mut self, document_id: i64, terminal: &str, amount: i64) -> Result<i64> {
-        exec(
-            &self.conn,
-            "INSERT INTO payments (document_id, terminal, amount, state) VALUES (?1, ?2, ?3, 'authorizing')",
-            params![document_id, terminal, amount],
-        )?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    pub fn settle_payment(
-        &mut self,
-        id: i64,
-        state: &str,
-        rrn: Option<&str>,
-        auth_id: Option<i64>,
-        details: Option<&Value>,
-    ) -> Result<()> {
-        let details = details.map(serde_json::to_string).transpose()?;
-        exec(&self.conn,
-            "UPDATE payments SET state = ?2, rrn = COALESCE(?3, rrn), auth_id = COALESCE(?4, auth_id),
-                 details = COALESCE(?5, details), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-             WHERE id = ?1",
-            params![id, state, rrn, auth_id, details],
-        )?;
-        Ok(())
-    }
-
-    pub fn add_refund(&mut self, id: i64, amount: i64) -> Result<()> {
-        exec(&self.conn,
-            "UPDATE payments SET refunded = refunded + ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-             WHERE id = ?1",
-            params![id, amount],
-        )?;
-        Ok(())
-    }
-
-    fn payment_where(
-        &self,
-        clause: &str,
-        param: &dyn rusqlite::ToSql,
-    ) -> Result<Option<PaymentRow>> {
-        let sql = format!(
-            "SELECT id, document_id, terminal, amount, state, rrn, auth_id, refunded, details
-             FROM payments WHERE {clause} ORDER BY id DESC LIMIT 1"
-        );
-        let row = one(&self.conn, &sql, [param], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<i64>>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, Option<String>>(8)?,
-            ))
-        })
-        .optional()?;
-        let Some((id, document_id, terminal, amount, state, rrn, auth_id, refunded, details)) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(PaymentRow {
-            id,
-            document_id,
-            terminal,
-            amount,
-            state,
-            rrn,
-            auth_id,
-            refunded,
-            details: json(details)?,
-        }))
-    }
-
-    pub fn payment_by_auth_id(&self, auth_id: i64) -> Result<Option<PaymentRow>> {
-        self.payment_where("auth_id = ?1", &auth_id)
-    }
-
-    pub fn payment_by_rrn(&self, rrn: &str) -> Result<Option<PaymentRow>> {
-        self.payment_where("rrn = ?1", &rrn)
-    }
-
-    /// The latest payment of a document.
-    pub fn payment_of(&self, document_id: i64) -> Result<Option<PaymentRow>> {
-        self.payment_where("document_id = ?1", &document_id)
-    }
-
-    /// The latest approved card payment with at least `amount` not yet refunded.
-    pub fn refundable_payment(&self, amount: i64) -> Result<Option<PaymentRow>> {
-        self.payment_where("state = 'approved' AND amount - refunded >= ?1", &amount)
-    }
-
-    /// Payments whose terminal outcome was never journaled (a crash mid-authorisation).
-    pub fn unsettled_payments(&self) -> Result<Vec<i64>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id FROM payments WHERE state = 'authorizing' ORDER BY id")?;
-        let ids = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
-        Ok(ids)
-    }
-
-    pub fn payment(&self, id: i64) -> Result<Option<PaymentRow>> {
-        self.payment_where("id = ?1", &id)
     }
 
     /// Writes (and syncs) what the host is about to ask of a device.
@@ -522,6 +414,28 @@ impl Journal {
                 })
             })
             .collect()
+    }
+
+    /// The pending intents of one device, oldest first.
+    pub fn pending_intents_on(&self, device: &str) -> Result<Vec<IntentRow>> {
+        Ok(self
+            .pending_intents()?
+            .into_iter()
+            .filter(|i| i.device == device)
+            .collect())
+    }
+
+    /// Devices with intents whose outcome was never journaled.
+    pub fn devices_with_pending_intents(&self) -> Result<Vec<String>> {
+        let mut devices: Vec<String> = self
+            .pending_intents()?
+            .into_iter()
+            .map(|i| i.device)
+            .collect();
+        devices.dedup();
+        devices.sort();
+        devices.dedup();
+        Ok(devices)
     }
 
     /// Intents that stayed unknown after recovery: reported, never guessed.
@@ -725,9 +639,26 @@ mod tests {
                     refers_to: None,
                 })
                 .unwrap();
-            let payment = j.insert_payment(doc, "terminal", 4990).unwrap();
-            j.settle_payment(payment, "approved", Some("2911004200001"), Some(7), None)
+            let payment = j
+                .insert_operation(&NewOperation {
+                    document_id: doc,
+                    terminal: "terminal",
+                    op: TerminalOp::Pay,
+                    original: None,
+                    amount: 4990,
+                })
                 .unwrap();
+            j.settle_operation(
+                payment,
+                PaymentState::Approved,
+                Some(&TransactionRecord {
+                    rrn: "2911004200001",
+                    auth_id: 7,
+                    tx_at: Some("2026-03-01T12:00:00"),
+                    details: &json!({}),
+                }),
+            )
+            .unwrap();
             j.set_document_state(doc, "paid", None).unwrap();
             let intent = j
                 .begin_intent(
@@ -747,10 +678,10 @@ mod tests {
             ("paid", 4990, "Сидр Петров")
         );
         assert_eq!(row.body["lines"][0]["name"], "Хлеб");
-        let p = j.payment_by_auth_id(7).unwrap().unwrap();
+        let p = j.payment_by_auth_id("terminal", 7).unwrap().unwrap();
         assert_eq!(
-            (p.id, p.state.as_str(), p.rrn.as_deref()),
-            (payment, "approved", Some("2911004200001"))
+            (p.id, p.state, p.rrn.as_deref()),
+            (payment, PaymentState::Approved, Some("2911004200001"))
         );
         assert_eq!(
             j.payment_by_rrn("2911004200001").unwrap().unwrap().id,

@@ -2,6 +2,7 @@
 //! a pseudo-terminal (`--pty`, serial framing; prints its `/dev/pts/N`), serving until killed.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Parser;
 use zvt_emulator::ZvtDevice;
@@ -29,6 +30,15 @@ struct Args {
     /// The terminal's currency, ISO 4217 numeric.
     #[arg(long, default_value_t = 643)]
     currency: u16,
+    /// The trace number (BMP 0B) of the next transaction, 1…999999.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=999_999))]
+    first_trace: u32,
+    /// The receipt number (BMP 87, the auth-id) of the next approved transaction, 1…9999.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=9_999))]
+    first_receipt: u32,
+    /// How long the customer takes at the PIN pad for each payment, reversal and refund.
+    #[arg(long, value_name = "MS")]
+    authorisation_delay_ms: Option<u64>,
 }
 
 fn main() -> std::io::Result<()> {
@@ -41,7 +51,12 @@ fn main() -> std::io::Result<()> {
     let device = device
         .with_terminal_id(args.terminal_id)
         .with_password(args.password)
-        .with_currency(args.currency);
+        .with_currency(args.currency)
+        .with_first_numbers(args.first_trace, args.first_receipt);
+    let device = match args.authorisation_delay_ms {
+        Some(ms) => device.with_authorisation_delay(Duration::from_millis(ms)),
+        None => device,
+    };
     let emulator = emulator_kit::Emulator::new(device);
     let handle = match args.tcp {
         Some(addr) => {

@@ -1,5 +1,11 @@
 //! The payment terminal's business: what it answers to each command, its batch of
 //! transactions, trace and receipt counters, and the rules by which it declines.
+//!
+//! A payment, reversal or refund the terminal accepts is answered in two steps: at once the
+//! acknowledgement and an intermediate status ([`Answer::booking`] says what it will book),
+//! then, once the customer is done ([`Terminal::book`]), the status information and the
+//! completion or abort. The device decides when the customer is done, and an abort `06 B0`
+//! before then books nothing.
 
 use crate::wire::{self, bcd, from_bcd, lllvar, llvar};
 
@@ -73,6 +79,11 @@ pub const AMOUNT_WRONG: u8 = 0xB7;
 pub const NOT_POSSIBLE: u8 = 0x83;
 /// Abort code: the command's currency is not the terminal's.
 pub const WRONG_CURRENCY: u8 = 0x6F;
+/// Abort code after an abort `06 B0`: "abort via timeout or abort key".
+pub const ABORTED: u8 = 0x6C;
+/// Refusal (`84 9C`, "please wait") of a command that comes while the terminal is still in
+/// another command's conversation.
+pub const BUSY: u8 = 0x9C;
 /// Refusal (`84 9A`): a mandatory field is missing.
 pub const PROTOCOL_ERROR: u8 = 0x9A;
 /// Reported by the status enquiry.
@@ -118,19 +129,59 @@ impl Default for Terminal {
     }
 }
 
-/// The messages the terminal sends for one command, in order; the first is its `80 00 00`
-/// or `84 xx`.
-pub type Answer = Vec<Vec<u8>>;
+/// What the terminal answers to one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The messages it sends at once, in order; the first is its `80 00 00` or `84 xx`.
+    pub messages: Vec<Vec<u8>>,
+    /// A transaction accepted and not booked yet: [`Terminal::book`] books it and gives the
+    /// rest of the conversation.
+    pub booking: Option<Booking>,
+}
 
-fn ack() -> Vec<u8> {
+impl Answer {
+    fn now(messages: Vec<Vec<u8>>) -> Self {
+        Self {
+            messages,
+            booking: None,
+        }
+    }
+}
+
+/// A payment, reversal or refund the terminal has accepted and books once the customer is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    kind: Kind,
+    amount: u64,
+    /// The batch index of the transaction a reversal or a refund by reference undoes.
+    original: Option<usize>,
+    /// The decline a rule gives when no `decline_next` is set (a payment's kopecks).
+    rule: Option<u8>,
+}
+
+impl Booking {
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn amount(&self) -> u64 {
+        self.amount
+    }
+}
+
+pub(crate) fn ack() -> Vec<u8> {
     vec![0x80, 0x00, 0x00]
 }
 
-fn refuse(code: u8) -> Answer {
-    vec![vec![0x84, code, 0x00]]
+pub(crate) fn refusal(code: u8) -> Vec<u8> {
+    vec![0x84, code, 0x00]
 }
 
-fn abort(code: u8) -> Vec<u8> {
+fn refuse(code: u8) -> Answer {
+    Answer::now(vec![refusal(code)])
+}
+
+pub(crate) fn abort(code: u8) -> Vec<u8> {
     wire::apdu(0x06, 0x1E, &[code])
 }
 
@@ -142,6 +193,21 @@ fn completion() -> Vec<u8> {
     wire::apdu(0x06, 0x0F, &[])
 }
 
+/// Accepts a transaction: the acknowledgement and the intermediate status the customer sees
+/// meanwhile (insert card; please wait for a reversal), with the booking to make.
+fn accept(kind: Kind, amount: u64, original: Option<usize>, rule: Option<u8>) -> Answer {
+    let status = if kind == Kind::Reversal { 0x0E } else { 0x0A };
+    Answer {
+        messages: vec![ack(), intermediate(status)],
+        booking: Some(Booking {
+            kind,
+            amount,
+            original,
+            rule,
+        }),
+    }
+}
+
 impl Terminal {
     /// Answers one command from the ECR.
     pub fn handle(&mut self, apdu: &[u8]) -> Answer {
@@ -151,7 +217,7 @@ impl Terminal {
             (0x05, 0x01) => self.with_password(data, |_, _| {
                 let mut data = lllvar(SOFTWARE_VERSION.as_bytes());
                 data.push(0x00); // terminal status: ready
-                vec![ack(), wire::apdu(0x06, 0x0F, &data)]
+                Answer::now(vec![ack(), wire::apdu(0x06, 0x0F, &data)])
             }),
             (0x06, 0x01) => self.authorization(data),
             (0x06, 0x30) => self.with_password(data, Self::reversal),
@@ -177,14 +243,14 @@ impl Terminal {
             if let Some(currency) = rest.get(1..3).and_then(from_bcd)
                 && currency != u64::from(t.currency)
             {
-                return vec![ack(), abort(WRONG_CURRENCY)];
+                return Answer::now(vec![ack(), abort(WRONG_CURRENCY)]);
             }
             t.registered = Some(config);
             let mut done = vec![0x19, 0x00, 0x29];
             done.extend(bcd(t.terminal_id.into(), 4));
             done.push(0x49);
             done.extend(bcd(t.currency.into(), 2));
-            vec![ack(), wire::apdu(0x06, 0x0F, &done)]
+            Answer::now(vec![ack(), wire::apdu(0x06, 0x0F, &done)])
         })
     }
 
@@ -204,33 +270,26 @@ impl Terminal {
             return refuse(PROTOCOL_ERROR);
         };
         if !self.currency_ok(data) {
-            return vec![ack(), abort(WRONG_CURRENCY)];
+            return Answer::now(vec![ack(), abort(WRONG_CURRENCY)]);
         }
         let rule = (amount % 100 == DECLINE_KOPECKS).then_some(DECLINED);
-        let code = self.decline_next.take().or(rule).unwrap_or(0);
-        let tx = self.book(Kind::Payment, amount, code, None);
-        self.finish(tx, 0x0A)
+        accept(Kind::Payment, amount, None, rule)
     }
 
     fn reversal(&mut self, data: &[u8]) -> Answer {
         let Some(receipt) = Self::field(data, 0x87) else {
             return refuse(PROTOCOL_ERROR);
         };
-        let Some(index) = self.transactions.iter().position(|t| {
+        let Some(index) = self.transactions.iter().rposition(|t| {
             t.approved() && t.kind != Kind::Reversal && t.receipt_no == Some(receipt as u32)
         }) else {
-            return vec![ack(), abort(REVERSAL_NOT_POSSIBLE)];
+            return Answer::now(vec![ack(), abort(REVERSAL_NOT_POSSIBLE)]);
         };
         if self.transactions[index].reversed {
-            return vec![ack(), abort(ALREADY_REVERSED)];
+            return Answer::now(vec![ack(), abort(ALREADY_REVERSED)]);
         }
-        let original = self.transactions[index].clone();
-        let code = self.decline_next.take().unwrap_or(0);
-        let tx = self.book(Kind::Reversal, original.amount, code, Some(&original));
-        if tx.approved() {
-            self.transactions[index].reversed = true;
-        }
-        self.finish(tx, 0x0E)
+        let amount = self.transactions[index].amount;
+        accept(Kind::Reversal, amount, Some(index), None)
     }
 
     fn refund(&mut self, data: &[u8]) -> Answer {
@@ -238,45 +297,76 @@ impl Terminal {
             return refuse(PROTOCOL_ERROR);
         };
         if !self.currency_ok(data) {
-            return vec![ack(), abort(WRONG_CURRENCY)];
+            return Answer::now(vec![ack(), abort(WRONG_CURRENCY)]);
         }
         let original = match Self::field(data, 0x37) {
             None => None,
             Some(trace) => {
                 let tid_ok =
                     Self::field(data, 0x29).is_none_or(|tid| tid == u64::from(self.terminal_id));
-                let found = self.transactions.iter().position(|t| {
+                let found = self.transactions.iter().rposition(|t| {
                     tid_ok && t.kind == Kind::Payment && t.approved() && u64::from(t.trace) == trace
                 });
                 let Some(index) = found else {
-                    return vec![ack(), abort(NOT_POSSIBLE)];
+                    return Answer::now(vec![ack(), abort(NOT_POSSIBLE)]);
                 };
                 let t = &self.transactions[index];
                 let left = if t.reversed { 0 } else { t.amount - t.refunded };
                 if amount > left {
-                    return vec![ack(), abort(AMOUNT_WRONG)];
+                    return Answer::now(vec![ack(), abort(AMOUNT_WRONG)]);
                 }
                 Some(index)
             }
         };
-        let code = self.decline_next.take().unwrap_or(0);
-        let original_tx = original.map(|i| self.transactions[i].clone());
-        let tx = self.book(Kind::Refund, amount, code, original_tx.as_ref());
-        if let (Some(i), true) = (original, tx.approved()) {
-            self.transactions[i].refunded += amount;
-        }
-        self.finish(tx, 0x0A)
+        accept(Kind::Refund, amount, original, None)
     }
 
     fn repeat_receipt(&mut self, _: &[u8]) -> Answer {
-        match self.transactions.iter().rev().find(|t| t.approved()) {
-            Some(t) => vec![ack(), self.status_information(t), completion()],
-            None => vec![ack(), completion()],
+        Answer::now(
+            match self.transactions.iter().rev().find(|t| t.approved()) {
+                Some(t) => vec![ack(), self.status_information(t), completion()],
+                None => vec![ack(), completion()],
+            },
+        )
+    }
+
+    /// Books an accepted transaction now that the customer is done: the status information,
+    /// then the completion, or an abort with the result code when declined.
+    pub fn book(&mut self, booking: Booking) -> Vec<Vec<u8>> {
+        let Booking {
+            kind,
+            amount,
+            original,
+            rule,
+        } = booking;
+        let code = self.decline_next.take().or(rule).unwrap_or(0);
+        let original_tx = original.map(|i| self.transactions[i].clone());
+        let tx = self.record(kind, amount, code, original_tx.as_ref());
+        if let (Some(i), true) = (original, tx.approved()) {
+            match kind {
+                Kind::Reversal => self.transactions[i].reversed = true,
+                Kind::Refund => self.transactions[i].refunded += amount,
+                Kind::Payment => {}
+            }
         }
+        let end = if tx.approved() {
+            completion()
+        } else {
+            abort(tx.result_code)
+        };
+        vec![self.status_information(&tx), end]
+    }
+
+    /// Sets the counters so that the next transaction takes trace number `trace` and the next
+    /// approved one receipt number `receipt`; each is brought into its range (1…999999,
+    /// 1…9999).
+    pub fn set_first_numbers(&mut self, trace: u32, receipt: u32) {
+        self.trace = trace.clamp(1, 999_999) - 1;
+        self.receipt = receipt.clamp(1, 9_999) - 1;
     }
 
     /// Takes the next trace (and, when approved, receipt) number and records the transaction.
-    fn book(
+    fn record(
         &mut self,
         kind: Kind,
         amount: u64,
@@ -321,22 +411,6 @@ impl Terminal {
         };
         self.transactions.push(tx.clone());
         tx
-    }
-
-    /// Acknowledges, shows `status` (insert card, please wait), reports the transaction and
-    /// completes it, or aborts with its result code when declined.
-    fn finish(&self, tx: Transaction, status: u8) -> Answer {
-        let end = if tx.approved() {
-            completion()
-        } else {
-            abort(tx.result_code)
-        };
-        vec![
-            ack(),
-            intermediate(status),
-            self.status_information(&tx),
-            end,
-        ]
     }
 
     /// `04 0F` for a transaction, its fields in the order real terminals send them.
@@ -385,7 +459,7 @@ impl Terminal {
         wire::apdu(0x04, 0x0F, &d)
     }
 
-    fn now(&self) -> Stamp {
+    pub fn now(&self) -> Stamp {
         self.clock.unwrap_or_else(system_clock)
     }
 }
@@ -443,10 +517,14 @@ fn system_clock() -> Stamp {
 mod tests {
     use super::*;
 
-    fn pay(t: &mut Terminal, amount: u64) -> Answer {
+    /// A payment's whole conversation, the customer done at once.
+    fn pay(t: &mut Terminal, amount: u64) -> Vec<Vec<u8>> {
         let mut data = vec![0x04];
         data.extend(bcd(amount, 6));
-        t.handle(&wire::apdu(0x06, 0x01, &data))
+        let answer = t.handle(&wire::apdu(0x06, 0x01, &data));
+        let mut messages = answer.messages;
+        messages.extend(answer.booking.map(|b| t.book(b)).unwrap_or_default());
+        messages
     }
 
     #[test]
@@ -469,6 +547,51 @@ mod tests {
             masked_bcd("220070******6781"),
             [0x22, 0x00, 0x70, 0xEE, 0xEE, 0xEE, 0x67, 0x81]
         );
+    }
+
+    #[test]
+    fn nothing_is_booked_before_the_customer_is_done() {
+        let mut t = Terminal::default();
+        let answer = t.handle(&wire::apdu(0x06, 0x01, &[0x04, 0, 0, 0, 0, 0x01, 0x00]));
+        assert_eq!(answer.messages.len(), 2);
+        assert_eq!(
+            answer.booking.as_ref().map(Booking::kind),
+            Some(Kind::Payment)
+        );
+        assert!(t.transactions.is_empty());
+        let rest = t.book(answer.booking.unwrap());
+        assert_eq!(rest[1], [0x06, 0x0F, 0x00]);
+        assert_eq!(t.transactions.len(), 1);
+    }
+
+    #[test]
+    fn counters_start_where_told_and_wrap() {
+        let mut t = Terminal::default();
+        t.set_first_numbers(999_998, 9_998);
+        for _ in 0..3 {
+            pay(&mut t, 100);
+        }
+        pay(&mut t, 113); // declined: a trace number, no receipt number
+        pay(&mut t, 100);
+        let numbers: Vec<_> = t
+            .transactions
+            .iter()
+            .map(|x| (x.trace, x.receipt_no))
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                (999_998, Some(9_998)),
+                (999_999, Some(9_999)),
+                (1, Some(1)),
+                (2, None),
+                (3, Some(2))
+            ]
+        );
+        t.set_first_numbers(0, 20_000);
+        pay(&mut t, 100);
+        let last = t.transactions.last().unwrap();
+        assert_eq!((last.trace, last.receipt_no), (1, Some(9_999)));
     }
 
     #[test]

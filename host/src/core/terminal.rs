@@ -1,0 +1,337 @@
+//! Card terminal operations: payments, refunds and reversals, under one rule.
+//!
+//! - One operation at a time per terminal, and none while an earlier one is unsettled: the
+//!   only thing a terminal can tell about an operation whose answer was lost is its *last*
+//!   transaction (ZVT Repeat Receipt `06 20`), and a second operation would hide the first.
+//! - Each operation is journaled (and synced) before it is sent.
+//! - An answer the host did not see (timeout, dropped line, crash) is settled by asking the
+//!   terminal for its last transaction, never by sending the operation again. Until the
+//!   terminal answers, the outcome is unknown and nothing else goes to that terminal.
+//!
+//! Reading the terminal's last transaction, for an operation `op` that was sent:
+//! - it is a transaction some other row already holds (same terminal, reference and time — an
+//!   identity that does not wrap, unlike the four-digit receipt number), or there is none: the
+//!   terminal never did `op`; no money moved;
+//! - it is a transaction no row holds, of `op`'s amount: it is `op`'s (nothing else was sent to
+//!   this terminal since), approved or declined as it says;
+//! - it is a transaction no row holds, of another amount: someone used the terminal outside the
+//!   host. `op` stays `unknown` for a person to reconcile; it is never sent again.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::fiscal::iso;
+use super::{Core, CoreError};
+use crate::devices::DeviceHandle;
+use crate::journal::{NewOperation, PaymentRow, PaymentState, TerminalOp, TransactionRecord};
+use crate::plugins::bindings::payment::exports::fiscal::host::terminal::{Outcome, Transaction};
+
+/// The command an operation sends.
+#[derive(Debug, Clone)]
+pub(super) enum Command {
+    Pay { amount: i64 },
+    Refund { rrn: String, amount: i64 },
+    Reversal { auth_id: u32 },
+}
+
+impl Command {
+    fn op(&self) -> TerminalOp {
+        match self {
+            Command::Pay { .. } => TerminalOp::Pay,
+            Command::Refund { .. } => TerminalOp::Refund,
+            Command::Reversal { .. } => TerminalOp::Reversal,
+        }
+    }
+}
+
+/// How an operation the terminal answered ended.
+#[derive(Debug)]
+pub(super) enum Ended {
+    /// The settled row (reference, receipt number, the transaction's details).
+    Approved(PaymentRow),
+    Declined {
+        code: u32,
+        text: String,
+    },
+}
+
+/// A device's turn: held by whoever is using the device for a step that must not interleave
+/// with another (a sale on a register lane, an operation on a terminal). `fiscalize` and
+/// `operate` take one as proof.
+pub(super) struct Turn {
+    device: String,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Turn {
+    pub(super) fn device(&self) -> &str {
+        &self.device
+    }
+}
+
+pub(super) fn transaction_json(t: &Transaction) -> serde_json::Value {
+    json!({
+        "outcome": if t.outcome == Outcome::Approved { "approved" } else { "declined" },
+        "amount": t.amount,
+        "rrn": t.rrn,
+        "auth_id": t.auth_id,
+        "auth_code": t.auth_code,
+        "card_number": t.card_number,
+        "response_code": t.response_code,
+        "text": t.text,
+        "date_time": t.date_time.as_ref().map(iso),
+    })
+}
+
+/// The amount the terminal reports for `op`'s transaction.
+fn expected_amount(op: &PaymentRow) -> i64 {
+    op.amount
+}
+
+impl Core {
+    /// Waits for the device's turn. Turns are taken register before terminal, never the other
+    /// way round, so two steps never wait for each other.
+    pub(super) async fn turn(&self, device: &str) -> Turn {
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(turns.entry(device.to_owned()).or_default())
+        };
+        Turn {
+            device: device.to_owned(),
+            _guard: lock.lock_owned().await,
+        }
+    }
+
+    /// Sends one operation to the terminal under the rule above.
+    pub(super) async fn operate(
+        &self,
+        terminal: &DeviceHandle,
+        document_id: i64,
+        original: Option<&PaymentRow>,
+        command: Command,
+    ) -> Result<Ended, CoreError> {
+        let turn = self.turn(terminal.id()).await;
+        self.settle_terminal(&turn, terminal).await?;
+        let amount = match &command {
+            Command::Pay { amount } | Command::Refund { amount, .. } => *amount,
+            Command::Reversal { .. } => original.map_or(0, |o| o.amount),
+        };
+        let id = self.journal().insert_operation(&NewOperation {
+            document_id,
+            terminal: terminal.id(),
+            op: command.op(),
+            original: original.map(|o| o.id),
+            amount,
+        })?;
+        // Recovery must find the row if the host dies while the terminal works.
+        self.durable().await?;
+        let sent = command.clone();
+        let answer = terminal
+            .terminal(move |g, s| match sent {
+                Command::Pay { amount } => g.call_pay(s, amount),
+                Command::Refund { rrn, amount } => g.call_refund(s, &rrn, amount),
+                Command::Reversal { auth_id } => g.call_cancel(s, auth_id),
+            })
+            .await;
+        let transaction = match answer {
+            Ok(t) => t,
+            Err(lost) => {
+                // Ask what it did; the answer is the terminal's, not a second try.
+                let row = self.journal().payment(id)?.expect("just written");
+                return match self.settle(&turn, terminal, &row).await {
+                    Ok(PaymentState::NotDone) => Err(CoreError::DeviceUnavailable(format!(
+                        "{lost}; the terminal shows the operation was not done: no money moved"
+                    ))),
+                    Ok(_) => self.ended(id),
+                    Err(why) => Err(CoreError::OutcomeUnknown(format!(
+                        "card terminal {}: {lost}; asking it afterwards: {why}",
+                        terminal.id()
+                    ))),
+                };
+            }
+        };
+        self.record(id, &transaction)?;
+        self.ended(id)
+    }
+
+    /// How a settled operation ended.
+    fn ended(&self, id: i64) -> Result<Ended, CoreError> {
+        let row = self.journal().payment(id)?.expect("just settled");
+        match row.state {
+            PaymentState::Approved => Ok(Ended::Approved(row)),
+            PaymentState::Declined => {
+                let detail = |key: &str| row.details.as_ref().map(|d| d[key].clone());
+                Ok(Ended::Declined {
+                    code: detail("response_code")
+                        .and_then(|c| c.as_u64())
+                        .unwrap_or(0) as u32,
+                    text: detail("text")
+                        .and_then(|t| t.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                })
+            }
+            PaymentState::Unknown => Err(CoreError::OutcomeUnknown(format!(
+                "card terminal {}: its last transaction is not one the host made; operation {} \
+                 must be reconciled on the terminal",
+                row.terminal, row.id
+            ))),
+            PaymentState::Sent | PaymentState::NotDone | PaymentState::Reversed => Err(
+                CoreError::Internal(format!("operation {} ended {:?}", row.id, row.state)),
+            ),
+        }
+    }
+
+    /// Journals the terminal's answer to an operation.
+    fn record(&self, id: i64, t: &Transaction) -> Result<(), CoreError> {
+        let state = match t.outcome {
+            Outcome::Approved => PaymentState::Approved,
+            Outcome::Declined => PaymentState::Declined,
+        };
+        let details = transaction_json(t);
+        let tx_at = t.date_time.as_ref().map(iso);
+        self.journal().settle_operation(
+            id,
+            state,
+            Some(&TransactionRecord {
+                rrn: &t.rrn,
+                auth_id: t.auth_id.into(),
+                tx_at: tx_at.as_deref(),
+                details: &details,
+            }),
+        )?;
+        Ok(())
+    }
+
+    /// Settles every unsettled operation of a terminal, oldest first; an error (and nothing
+    /// sent) while the terminal cannot say what became of one.
+    async fn settle_terminal(&self, turn: &Turn, terminal: &DeviceHandle) -> Result<(), CoreError> {
+        let unsettled = self.journal().unsettled_on(terminal.id())?;
+        for row in unsettled {
+            if let Err(why) = self.settle(turn, terminal, &row).await {
+                return Err(CoreError::DeviceUnavailable(format!(
+                    "card terminal {}: the outcome of operation {} is unknown and the terminal \
+                     cannot say it now ({why}); nothing was sent",
+                    terminal.id(),
+                    row.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles one operation that was sent by asking the terminal for its last transaction.
+    /// `Err` when the terminal could not be asked: the row stays `sent`.
+    async fn settle(
+        &self,
+        _turn: &Turn,
+        terminal: &DeviceHandle,
+        op: &PaymentRow,
+    ) -> Result<PaymentState, String> {
+        let last = terminal
+            .terminal(|g, s| g.call_last_transaction(s))
+            .await
+            .map_err(|e| e.to_string())?;
+        // No transaction at all, or one another row holds: the terminal's last transaction is
+        // older than `op`, so `op` never happened.
+        let older = match &last {
+            None => true,
+            Some(t) => {
+                let tx_at = t.date_time.as_ref().map(iso);
+                !t.rrn.is_empty()
+                    && self
+                        .journal()
+                        .operation_holding(terminal.id(), &t.rrn, tx_at.as_deref(), op.id)
+                        .map_err(|e| e.to_string())?
+                        .is_some()
+            }
+        };
+        let last = last.filter(|_| !older);
+        let state = match last {
+            None => {
+                self.journal()
+                    .settle_operation(op.id, PaymentState::NotDone, None)
+                    .map_err(|e| e.to_string())?;
+                PaymentState::NotDone
+            }
+            Some(t) if t.amount == expected_amount(op) => {
+                self.record(op.id, &t).map_err(|e| e.to_string())?;
+                self.journal()
+                    .payment(op.id)
+                    .map_err(|e| e.to_string())?
+                    .map_or(PaymentState::Unknown, |r| r.state)
+            }
+            Some(t) => {
+                tracing::error!(
+                    terminal = terminal.id(),
+                    operation = op.id,
+                    "the terminal's last transaction ({} of {}) is not one the host made: \
+                     the operation needs reconciling by hand",
+                    t.rrn,
+                    t.amount
+                );
+                let details = json!({ "last_transaction": transaction_json(&t) });
+                let mut journal = self.journal();
+                journal
+                    .settle_operation(op.id, PaymentState::Unknown, None)
+                    .map_err(|e| e.to_string())?;
+                journal
+                    .note_operation(op.id, &details)
+                    .map_err(|e| e.to_string())?;
+                PaymentState::Unknown
+            }
+        };
+        Ok(state)
+    }
+
+    /// Settles what is unsettled on a terminal before a decision that reads the journal's
+    /// payments (what is left to refund, whether a payment is still reversible).
+    pub(super) async fn settle_pending(&self, terminal: &DeviceHandle) -> Result<(), CoreError> {
+        let turn = self.turn(terminal.id()).await;
+        self.settle_terminal(&turn, terminal).await
+    }
+
+    /// Settles an operation of a document that a repeat found unsettled; the row as it is now.
+    pub(super) async fn settle_operation(&self, op: &PaymentRow) -> Result<PaymentRow, CoreError> {
+        // Only the terminal that was sent the operation can say what it did.
+        let terminal = self.devices.get(&op.terminal).map_err(|_| {
+            CoreError::OutcomeUnknown(format!(
+                "operation {} went to terminal {}, which is no longer configured",
+                op.id, op.terminal
+            ))
+        })?;
+        let turn = self.turn(terminal.id()).await;
+        let now = self.journal().payment(op.id)?.expect("a journaled row");
+        if now.state == PaymentState::Sent
+            && let Err(why) = self.settle(&turn, terminal, &now).await
+        {
+            return Err(CoreError::OutcomeUnknown(format!(
+                "card terminal {}: operation {} was sent and its answer lost; the terminal \
+                 cannot say now what it did ({why}); nothing was sent again",
+                terminal.id(),
+                now.id
+            )));
+        }
+        Ok(self.journal().payment(op.id)?.expect("a journaled row"))
+    }
+
+    /// Settles what a crash left unsettled on every terminal (recovery at start).
+    pub(super) async fn settle_all(&self) -> (Vec<i64>, Vec<String>) {
+        let (mut settled, mut unknown) = (Vec::new(), Vec::new());
+        let rows = match self.journal().unsettled_operations() {
+            Ok(rows) => rows,
+            Err(e) => return (settled, vec![format!("journal: {e}")]),
+        };
+        for row in rows {
+            match self.settle_operation(&row).await {
+                Ok(r) if r.state == PaymentState::Unknown => unknown.push(format!(
+                    "payment {}: the terminal's last transaction is not one the host made",
+                    r.id
+                )),
+                Ok(r) => settled.push(r.id),
+                Err(e) => unknown.push(format!("payment {}: {e}", row.id)),
+            }
+        }
+        (settled, unknown)
+    }
+}

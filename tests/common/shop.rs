@@ -1,0 +1,87 @@
+//! A shop for end-to-end tests of the real binary: the register (Shtrih-M) and the card
+//! terminal (ZVT) are emulators served on TCP from the test process, so they outlive the host
+//! like real devices and the test reads their own records; the printer is in-process.
+
+use std::path::{Path, PathBuf};
+
+use emulator_kit::Emulator;
+use shtrih_m_emulator::ShtrihDevice;
+use zvt_emulator::ZvtDevice;
+
+pub struct Shop {
+    pub register: Emulator<ShtrihDevice>,
+    pub terminal: Emulator<ZvtDevice>,
+    /// The host's configuration naming them: register `kkt`, `printer`, `terminal`.
+    pub config: PathBuf,
+}
+
+impl Shop {
+    pub fn config_arg(&self) -> String {
+        self.config.to_str().unwrap().to_owned()
+    }
+
+    /// Approved transactions on the terminal (payments, refunds, reversals).
+    pub fn approved(&self) -> Vec<zvt_emulator::Transaction> {
+        self.terminal.with_device(|d| {
+            d.transactions()
+                .iter()
+                .filter(|t| t.approved())
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Approved payments the terminal still holds (not reversed).
+    pub fn charged(&self) -> Vec<zvt_emulator::Transaction> {
+        self.approved()
+            .into_iter()
+            .filter(|t| t.kind == zvt_emulator::Kind::Payment && !t.reversed)
+            .collect()
+    }
+}
+
+/// The default shop: a fresh register and a fresh terminal.
+pub fn shop(dir: &Path) -> Shop {
+    shop_with(dir, ZvtDevice::tcp(), "")
+}
+
+/// A shop with this terminal and these extra driver settings of the terminal (TOML pairs,
+/// e.g. `"timeout-ms" = 300`).
+pub fn shop_with(dir: &Path, terminal: ZvtDevice, terminal_settings: &str) -> Shop {
+    let register = shtrih_m_emulator::emulator();
+    let (kkt, _) = register.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+    let terminal = Emulator::new(terminal);
+    let (zvt, _) = terminal.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+    let config = dir.join("host.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[devices]]
+id = "kkt"
+kind = "fiscal-register"
+driver = "shtrih-m"
+transport = {{ type = "tcp", address = "{kkt}" }}
+
+[[devices]]
+id = "printer"
+kind = "printer"
+driver = "escpos"
+transport = {{ type = "emulator", emulator = "escpos" }}
+
+[[devices]]
+id = "terminal"
+kind = "payment-terminal"
+driver = "zvt"
+transport = {{ type = "tcp", address = "{zvt}" }}
+settings = {{ {terminal_settings} }}
+"#
+        ),
+    )
+    .unwrap();
+    Shop {
+        register,
+        terminal,
+        config,
+    }
+}

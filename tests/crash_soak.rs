@@ -213,31 +213,7 @@ impl EmulatedDevice {
 /// process (its paper is not what money safety is about).
 fn write_config(dir: &Path, register: SocketAddr, terminal: SocketAddr) -> PathBuf {
     let path = dir.join("host.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[[devices]]
-id = "kkt"
-kind = "fiscal-register"
-driver = "shtrih-m"
-transport = {{ type = "tcp", address = "{register}" }}
-
-[[devices]]
-id = "printer"
-kind = "printer"
-driver = "escpos"
-transport = {{ type = "emulator", emulator = "escpos" }}
-
-[[devices]]
-id = "terminal"
-kind = "payment-terminal"
-driver = "zvt"
-transport = {{ type = "tcp", address = "{terminal}" }}
-"#
-        ),
-    )
-    .unwrap();
+    std::fs::write(&path, common::shop::config_text(register, terminal, "")).unwrap();
     path
 }
 
@@ -390,6 +366,31 @@ impl Soak {
             return false;
         }
         true
+    }
+
+    /// Counts a client's sale, or ends that client on its failure (unless something else failed
+    /// first, which is then the finding); false when the client must stop.
+    fn tally(
+        &self,
+        face: Face,
+        number: usize,
+        outcome: Result<Sale, String>,
+        report: &mut LaneReport,
+    ) -> bool {
+        match outcome {
+            Ok(sale) => {
+                report.sales += 1;
+                self.record(sale);
+                true
+            }
+            Err(e) => {
+                report.abandoned = Some(number);
+                if !self.failed() {
+                    self.fail(format!("{face} sale {number}: {e}"));
+                }
+                false
+            }
+        }
     }
 
     fn record(&self, sale: Sale) {
@@ -664,19 +665,9 @@ async fn ws_lane(mut hosts: watch::Receiver<String>, soak: Arc<Soak>) -> LaneRep
     let mut number = 0;
     while soak.keep_selling() {
         number += 1;
-        match ws_sale(&mut socket, &mut hosts, &soak, number, &mut report).await {
-            Ok(sale) => {
-                report.sales += 1;
-                soak.record(sale);
-            }
-            Err(e) => {
-                report.abandoned = Some(number);
-                // Given up because something else failed: that failure is the finding.
-                if !soak.failed() {
-                    soak.fail(format!("WS sale {number}: {e}"));
-                }
-                break;
-            }
+        let outcome = ws_sale(&mut socket, &mut hosts, &soak, number, &mut report).await;
+        if !soak.tally(Face::Ws, number, outcome, &mut report) {
+            break;
         }
     }
     report
@@ -819,19 +810,9 @@ fn rest_lane(hosts: watch::Receiver<String>, soak: Arc<Soak>) -> LaneReport {
     let mut number = 0;
     while soak.keep_selling() {
         number += 1;
-        match rest_sale(&agent, &hosts, &soak, number, &mut report) {
-            Ok(sale) => {
-                report.sales += 1;
-                soak.record(sale);
-            }
-            Err(e) => {
-                report.abandoned = Some(number);
-                // Given up because something else failed: that failure is the finding.
-                if !soak.failed() {
-                    soak.fail(format!("REST sale {number}: {e}"));
-                }
-                break;
-            }
+        let outcome = rest_sale(&agent, &hosts, &soak, number, &mut report);
+        if !soak.tally(Face::Rest, number, outcome, &mut report) {
+            break;
         }
     }
     report
@@ -908,6 +889,16 @@ struct Journal {
     document_states: BTreeMap<String, usize>,
 }
 
+/// Rows of (id, state, an optional third column).
+fn triples<T: rusqlite::types::FromSql>(
+    db: &rusqlite::Connection,
+    sql: &str,
+) -> rusqlite::Result<Vec<(i64, String, Option<T>)>> {
+    let mut statement = db.prepare(sql)?;
+    let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    rows.collect()
+}
+
 fn read_journal(path: &Path) -> rusqlite::Result<Journal> {
     let db = rusqlite::Connection::open(path)?;
     let mut journal = Journal {
@@ -917,16 +908,9 @@ fn read_journal(path: &Path) -> rusqlite::Result<Journal> {
         documents_by_receipt: BTreeMap::new(),
         document_states: BTreeMap::new(),
     };
-    let mut payments = db.prepare("SELECT document_id, state, rrn FROM payments")?;
-    let rows = payments.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (document, state, rrn) = row?;
+    for (document, state, rrn) in
+        triples::<String>(&db, "SELECT document_id, state, rrn FROM payments")?
+    {
         *journal.payment_states.entry(state.clone()).or_default() += 1;
         if let Some(rrn) = rrn {
             journal.payment_rrns.insert(rrn.clone());
@@ -937,17 +921,11 @@ fn read_journal(path: &Path) -> rusqlite::Result<Journal> {
                 .push((document, state));
         }
     }
-    let mut documents =
-        db.prepare("SELECT id, state, json_extract(fiscal, '$.document_number') FROM documents")?;
-    let rows = documents.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<i64>>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, state, receipt) = row?;
+    let documents = triples::<i64>(
+        &db,
+        "SELECT id, state, json_extract(fiscal, '$.document_number') FROM documents",
+    )?;
+    for (id, state, receipt) in documents {
         *journal.document_states.entry(state).or_default() += 1;
         if let Some(receipt) = receipt {
             journal
@@ -958,6 +936,30 @@ fn read_journal(path: &Path) -> rusqlite::Result<Journal> {
         }
     }
     Ok(journal)
+}
+
+/// What two or more success replies claim (the same receipt, the same card payment), each with
+/// the sales that claim it.
+fn claimed_twice<'s, K: Ord + std::fmt::Display>(
+    sales: &'s [Sale],
+    key: impl Fn(&'s Sale) -> K,
+    what: &str,
+) -> Vec<String> {
+    let mut claims: BTreeMap<K, Vec<&Sale>> = BTreeMap::new();
+    for s in sales {
+        claims.entry(key(s)).or_default().push(s);
+    }
+    claims
+        .iter()
+        .filter(|(_, c)| c.len() > 1)
+        .map(|(k, c)| {
+            let who: Vec<String> = c
+                .iter()
+                .map(|s| format!("{} sale {}", s.face, s.number))
+                .collect();
+            format!("{what} {k} is claimed by {}", who.join(" and "))
+        })
+        .collect()
 }
 
 /// Up to this many examples of each violation are shown.
@@ -1022,21 +1024,8 @@ fn check(
             examples(&not_on_register)
         ));
     }
-    let mut claims: BTreeMap<u64, Vec<&Sale>> = BTreeMap::new();
-    for s in sales {
-        claims.entry(s.document_number).or_default().push(s);
-    }
-    let shared: Vec<String> = claims
-        .iter()
-        .filter(|(_, c)| c.len() > 1)
-        .map(|(n, c)| {
-            let who: Vec<String> = c
-                .iter()
-                .map(|s| format!("{} sale {}", s.face, s.number))
-                .collect();
-            format!("receipt ФД {n} is claimed by {}", who.join(" and "))
-        })
-        .collect();
+    let shared = claimed_twice(sales, |s| s.document_number, "receipt ФД");
+    let claims: HashSet<u64> = sales.iter().map(|s| s.document_number).collect();
     if !shared.is_empty() {
         violations.push(format!(
             "{} register receipts are claimed by two or more success replies:{}",
@@ -1055,7 +1044,7 @@ fn check(
     // receipt whose success reply went to another sale.
     let unclaimed: Vec<String> = receipts
         .iter()
-        .filter(|r| !claims.contains_key(&r.number))
+        .filter(|r| !claims.contains(&r.number))
         .map(|r| {
             format!(
                 "ФД {} (ФП {}, {} kopecks); journal documents claiming it: {:?}",
@@ -1115,21 +1104,8 @@ fn check(
             examples(&not_charged)
         ));
     }
-    let mut rrn_claims: BTreeMap<&str, Vec<&Sale>> = BTreeMap::new();
-    for s in sales {
-        rrn_claims.entry(s.rrn.as_str()).or_default().push(s);
-    }
-    let shared_rrn: Vec<String> = rrn_claims
-        .iter()
-        .filter(|(_, c)| c.len() > 1)
-        .map(|(rrn, c)| {
-            let who: Vec<String> = c
-                .iter()
-                .map(|s| format!("{} sale {}", s.face, s.number))
-                .collect();
-            format!("rrn {rrn} is claimed by {}", who.join(" and "))
-        })
-        .collect();
+    let shared_rrn = claimed_twice(sales, |s| s.rrn.as_str(), "rrn");
+    let rrn_claims: HashSet<&str> = sales.iter().map(|s| s.rrn.as_str()).collect();
     if !shared_rrn.is_empty() {
         violations.push(format!(
             "{} card payments are claimed by two or more success replies:{}",
@@ -1148,7 +1124,7 @@ fn check(
     // A standing charge no success names: the customer paid for a sale nobody was told of.
     let unclaimed: Vec<String> = standing
         .iter()
-        .filter(|t| !rrn_claims.contains_key(t.rrn.as_str()))
+        .filter(|t| !rrn_claims.contains(t.rrn.as_str()))
         .map(|t| {
             format!(
                 "rrn {} (trace {}, {} kopecks); journal payments with it (document, state): {:?}",

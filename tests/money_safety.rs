@@ -100,6 +100,30 @@ async fn pay_until_known(ws: &mut WsClient, request_id: &str, amount: i64) -> Va
     panic!("the outcome stayed unknown");
 }
 
+/// A shop with the shift open whose terminal books the next payment, sends half its answer and
+/// drops the line.
+fn losing_the_next_card_answer() -> Running {
+    let shop = start(shop);
+    shop.open_shift();
+    shop.shop
+        .terminal
+        .faults()
+        .inject(Fault::DisconnectMidFrame);
+    shop
+}
+
+/// Repeats a request while its answer says the outcome is unknown, as a POS is told to.
+fn until_known(mut request: impl FnMut() -> Value, unknown: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..50 {
+        let reply = request();
+        if !unknown(&reply) {
+            return reply;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("the outcome stayed unknown");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pay_whose_answer_was_lost_is_settled_from_the_terminal_and_charged_once() {
     let shop = start(shop);
@@ -128,33 +152,22 @@ async fn a_pay_whose_answer_was_lost_is_settled_from_the_terminal_and_charged_on
 
 #[test]
 fn a_sale_whose_card_answer_was_lost_is_charged_once_on_repeat() {
-    let shop = start(shop);
-    shop.open_shift();
-    shop.shop
-        .terminal
-        .faults()
-        .inject(Fault::DisconnectMidFrame);
+    let shop = losing_the_next_card_answer();
     let sale = json!({
         "docTime": "2026-03-01 12:00:00", "docNumber": "A-1", "employeeName": CASHIER, "amount": 4990,
         "items": [{ "itemName": "Хлеб", "itemQty": 1000, "itemAmount": 4990,
                     "itemTaxes": [{ "taxName": "НДС", "taxPrc": 2200 }] }],
         "payments": { "cashlessAmount": 4990 }
     });
-    let mut unknown = 0;
-    let reply = loop {
-        let (status, reply) = shop.post("/sale", sale.clone());
-        let outcome_unknown = reply["code"] == 5
-            && reply["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("Результат операции неизвестен"));
-        if !outcome_unknown {
-            assert_eq!(status, 200, "{reply}");
-            break reply;
-        }
-        unknown += 1;
-        assert!(unknown < 50, "the outcome stayed unknown: {reply}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let reply = until_known(
+        || shop.post("/sale", sale.clone()).1,
+        |reply| {
+            reply["code"] == 5
+                && reply["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("Результат операции неизвестен"))
+        },
+    );
     assert_eq!(reply["status"], "success", "{reply}");
     let charged = shop.shop.charged();
     assert_eq!(charged.len(), 1, "charged once: {charged:?}");
@@ -164,27 +177,16 @@ fn a_sale_whose_card_answer_was_lost_is_charged_once_on_repeat() {
 
 #[test]
 fn a_json_rpc_sale_whose_card_answer_was_lost_resumes_by_its_code() {
-    let shop = start(shop);
-    shop.open_shift();
-    shop.shop
-        .terminal
-        .faults()
-        .inject(Fault::DisconnectMidFrame);
+    let shop = losing_the_next_card_answer();
     let params = json!({
         "code": "R-1",
         "positions": [{ "name": "Хлеб", "amount": 4990, "quantity": 1000, "vat_value": 0 }],
         "payments": [{ "type": 2, "value": 4990 }]
     });
-    let mut unknown = 0;
-    let reply = loop {
-        let reply = shop.rpc("Receipt.Sale", params.clone());
-        if reply["error"]["code"] != -32010 {
-            break reply;
-        }
-        unknown += 1;
-        assert!(unknown < 50, "the outcome stayed unknown: {reply}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let reply = until_known(
+        || shop.rpc("Receipt.Sale", params.clone()),
+        |reply| reply["error"]["code"] == -32010,
+    );
     assert_eq!(reply["ok"], true, "{reply}");
     assert_eq!(shop.shop.charged().len(), 1, "charged once");
     assert_eq!(shop.receipts(), 1);

@@ -53,15 +53,28 @@ pub fn shop_with(dir: &Path, terminal: ZvtDevice, terminal_settings: &str) -> Sh
     let terminal = Emulator::new(terminal);
     let (zvt, _) = terminal.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
     let config = dir.join("host.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
+    std::fs::write(&config, config_text(kkt, zvt, terminal_settings)).unwrap();
+    Shop {
+        register,
+        terminal,
+        config,
+    }
+}
+
+/// The host's configuration of a shop whose register and terminal listen on these addresses
+/// (the printer in-process): register `kkt`, `printer`, `terminal` with these extra settings.
+pub fn config_text(
+    register: impl std::fmt::Display,
+    terminal: impl std::fmt::Display,
+    terminal_settings: &str,
+) -> String {
+    format!(
+        r#"
 [[devices]]
 id = "kkt"
 kind = "fiscal-register"
 driver = "shtrih-m"
-transport = {{ type = "tcp", address = "{kkt}" }}
+transport = {{ type = "tcp", address = "{register}" }}
 
 [[devices]]
 id = "printer"
@@ -73,15 +86,8 @@ transport = {{ type = "emulator", emulator = "escpos" }}
 id = "terminal"
 kind = "payment-terminal"
 driver = "zvt"
-transport = {{ type = "tcp", address = "{zvt}" }}
+transport = {{ type = "tcp", address = "{terminal}" }}
 settings = {{ {terminal_settings} }}
 "#
-        ),
     )
-    .unwrap();
-    Shop {
-        register,
-        terminal,
-        config,
-    }
 }

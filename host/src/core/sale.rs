@@ -354,3 +354,56 @@ impl Core {
             .and_then(fiscal_of))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cash_above_the_total_is_change_and_nothing_else_may_exceed_it() {
+        let cash = Tender {
+            cash: 60_000,
+            ..Tender::default()
+        };
+        assert_eq!(cash.change_for(52_600).unwrap(), 7_400);
+        // The register is told the cash as tendered; it computes the change itself.
+        assert_eq!(cash.register_payments().cash, 60_000);
+        let card_over = Tender {
+            cash: 100,
+            cashless: 1_000,
+            ..Tender::default()
+        };
+        assert!(matches!(
+            card_over.change_for(900),
+            Err(CoreError::AmountMismatch { .. })
+        ));
+        assert!(matches!(
+            Tender::card(899).change_for(900),
+            Err(CoreError::AmountMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn parts_that_overflow_or_are_negative_are_refused() {
+        let wraps = Tender {
+            cash: i64::MAX,
+            credit: i64::MAX,
+            cashless: 102,
+            ..Tender::default()
+        };
+        assert_eq!(wraps.total(), None);
+        assert!(matches!(
+            wraps.change_for(100),
+            Err(CoreError::InvalidInput(_))
+        ));
+        let negative = Tender {
+            cash: 200,
+            cashless: -100,
+            ..Tender::default()
+        };
+        assert!(matches!(
+            negative.change_for(100),
+            Err(CoreError::InvalidInput(_))
+        ));
+    }
+}

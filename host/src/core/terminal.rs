@@ -84,9 +84,28 @@ pub(super) fn transaction_json(t: &Transaction) -> serde_json::Value {
     })
 }
 
-/// The amount the terminal reports for `op`'s transaction.
-fn expected_amount(op: &PaymentRow) -> i64 {
-    op.amount
+/// What the terminal's last transaction says of an operation whose answer was lost (the rule
+/// in the module's opening).
+#[derive(Debug)]
+enum Reading {
+    /// The last transaction is older than the operation (or there is none): it never happened.
+    NotDone,
+    /// The last transaction is the operation's, approved or declined as it says.
+    Did(Transaction),
+    /// A transaction the host did not make: nobody can tell from here.
+    Stranger(Transaction),
+}
+
+/// `held`: another journal row already holds `last` (same terminal, reference and time).
+fn reading(op: &PaymentRow, last: Option<Transaction>, held: bool) -> Reading {
+    match last {
+        None => Reading::NotDone,
+        Some(_) if held => Reading::NotDone,
+        // A reversal's transaction reports the amount of the payment it undoes, which is the
+        // amount its row was journaled with.
+        Some(t) if t.amount == op.amount => Reading::Did(t),
+        Some(t) => Reading::Stranger(t),
+    }
 }
 
 impl Core {
@@ -232,36 +251,31 @@ impl Core {
             .terminal(|g, s| g.call_last_transaction(s))
             .await
             .map_err(|e| e.to_string())?;
-        // No transaction at all, or one another row holds: the terminal's last transaction is
-        // older than `op`, so `op` never happened.
-        let older = match &last {
-            None => true,
-            Some(t) => {
+        let held = match &last {
+            Some(t) if !t.rrn.is_empty() => {
                 let tx_at = t.date_time.as_ref().map(iso);
-                !t.rrn.is_empty()
-                    && self
-                        .journal()
-                        .operation_holding(terminal.id(), &t.rrn, tx_at.as_deref(), op.id)
-                        .map_err(|e| e.to_string())?
-                        .is_some()
+                self.journal()
+                    .operation_holding(terminal.id(), &t.rrn, tx_at.as_deref(), op.id)
+                    .map_err(|e| e.to_string())?
+                    .is_some()
             }
+            _ => false,
         };
-        let last = last.filter(|_| !older);
-        let state = match last {
-            None => {
+        let state = match reading(op, last, held) {
+            Reading::NotDone => {
                 self.journal()
                     .settle_operation(op.id, PaymentState::NotDone, None)
                     .map_err(|e| e.to_string())?;
                 PaymentState::NotDone
             }
-            Some(t) if t.amount == expected_amount(op) => {
+            Reading::Did(t) => {
                 self.record(op.id, &t).map_err(|e| e.to_string())?;
                 self.journal()
                     .payment(op.id)
                     .map_err(|e| e.to_string())?
                     .map_or(PaymentState::Unknown, |r| r.state)
             }
-            Some(t) => {
+            Reading::Stranger(t) => {
                 tracing::error!(
                     terminal = terminal.id(),
                     operation = op.id,
@@ -333,5 +347,62 @@ impl Core {
             }
         }
         (settled, unknown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(amount: i64) -> PaymentRow {
+        PaymentRow {
+            id: 7,
+            document_id: 3,
+            terminal: "terminal".into(),
+            op: TerminalOp::Pay,
+            original: None,
+            amount,
+            state: PaymentState::Sent,
+            rrn: None,
+            auth_id: None,
+            tx_at: None,
+            refunded: 0,
+            details: None,
+        }
+    }
+
+    fn transaction(amount: i64) -> Transaction {
+        Transaction {
+            outcome: Outcome::Approved,
+            amount,
+            rrn: "29110042000001".into(),
+            // The same four-digit receipt number as a payment of weeks ago: it decides nothing.
+            auth_id: 1,
+            auth_code: "104736".into(),
+            card_number: "220070******6781".into(),
+            response_code: 0,
+            text: "approved".into(),
+            date_time: None,
+        }
+    }
+
+    #[test]
+    fn the_last_transaction_settles_a_lost_answer_by_identity_and_amount() {
+        // Nothing on the terminal, or only what the journal already holds: never happened.
+        assert!(matches!(reading(&op(4990), None, false), Reading::NotDone));
+        assert!(matches!(
+            reading(&op(4990), Some(transaction(4990)), true),
+            Reading::NotDone
+        ));
+        // A transaction nobody holds, of the operation's amount: the operation's.
+        assert!(matches!(
+            reading(&op(4990), Some(transaction(4990)), false),
+            Reading::Did(t) if t.amount == 4990
+        ));
+        // Nobody holds it, but another amount: someone used the terminal outside the host.
+        assert!(matches!(
+            reading(&op(4990), Some(transaction(100)), false),
+            Reading::Stranger(t) if t.amount == 100
+        ));
     }
 }

@@ -557,10 +557,25 @@ fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
             field("discount")
         )));
     }
-    let gross = amount + discount;
-    let mut price = div_half_up(i128::from(gross) * 1000, i128::from(qty));
+    let too_large = || {
+        invalid(format!(
+            "{}: сумма не помещается в 64 бита",
+            field("itemAmount")
+        ))
+    };
+    let gross = amount.checked_add(discount).ok_or_else(too_large)?;
+    // In i128: the price of one unit of a large amount at a small quantity exceeds 64 bits.
+    let exact = i128::from(gross) * 1000 / i128::from(qty) <= i128::from(i64::MAX);
+    let mut price = if exact {
+        div_half_up(i128::from(gross) * 1000, i128::from(qty))
+    } else {
+        gross
+    };
     let mut quantity = qty;
-    if div_half_up(i128::from(price) * i128::from(qty), 1000) - discount != amount {
+    if !exact
+        || i128::from(div_half_up(i128::from(price) * i128::from(qty), 1000)) - i128::from(discount)
+            != i128::from(amount)
+    {
         // No whole-kopeck unit price gives this amount at this quantity: one line of the whole.
         price = gross;
         quantity = 1000;
@@ -625,9 +640,10 @@ fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
     ))
 }
 
+/// `n / d` rounded half up, for non-negative `n` and positive `d` whose quotient fits in 64 bits
+/// (the caller checks); saturates otherwise rather than wrap.
 fn div_half_up(n: i128, d: i128) -> i64 {
-    // Both non-negative here.
-    ((n * 2 + d) / (d * 2)) as i64
+    i64::try_from((n * 2 + d) / (d * 2)).unwrap_or(i64::MAX)
 }
 
 /// Reads the fields of a request; a missing or mistyped required one is code 3, naming it.
@@ -696,6 +712,25 @@ mod tests {
         // 100 kopecks for 3 units: 33 × 3 = 99, 34 × 3 = 102.
         let (l, a) = line(0, &item(3000, 100, 0)).unwrap();
         assert_eq!((l.price, l.quantity, a), (100, 1000, 100));
+    }
+
+    #[test]
+    fn amounts_near_the_64_bit_limit_are_refused_or_kept_whole_never_wrapped() {
+        let e = line(0, &item(1000, i64::MAX, 1)).unwrap_err();
+        assert_eq!(e.code, 3, "{e:?}");
+        // A unit price of this amount at 0.001 units would not fit: one line of the whole.
+        let (l, a) = line(0, &item(1, i64::MAX, 0)).unwrap();
+        assert_eq!((l.price, l.quantity, a), (i64::MAX, 1000, i64::MAX));
+        let e = tender(
+            &Fields(
+                json!({ "cashAmount": i64::MAX, "creditAmount": i64::MAX, "cashlessAmount": 102 })
+                    .as_object()
+                    .unwrap(),
+            ),
+            100,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 3, "{e:?}");
     }
 
     #[test]

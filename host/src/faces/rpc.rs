@@ -463,7 +463,13 @@ fn position(f: &Fields<'_>) -> Result<Position, RpcError> {
         })?;
     // `amount` is what the line comes to after its discount; the unit price is derived so that
     // price × quantity / 1000 (rounded half up) − discount gives exactly that amount.
-    let price = unit_price(amount + discount, quantity).ok_or_else(|| {
+    let gross = amount.checked_add(discount).ok_or_else(|| {
+        invalid_params(format!(
+            "{}: amount and discount add up to more than 64 bits hold",
+            f.path
+        ))
+    })?;
+    let price = unit_price(gross, quantity).ok_or_else(|| {
         invalid_params(format!(
             "{}: no unit price gives amount {amount} for quantity {quantity} (thousandths)",
             f.path

@@ -102,24 +102,28 @@ impl Core {
             .map_err(NotFiscalized::Failed)?;
         // Every earlier receipt of this register is settled before another goes out (see
         // `settle_register`); this document's own earlier attempt among them.
-        if let Err((pending, why)) = self.settle_register(lane).await {
-            return Err(if pending == doc.id {
-                NotFiscalized::Unknown(format!(
-                    "an earlier attempt of this receipt is unresolved: {why}; nothing was sent again"
-                ))
-            } else {
-                NotFiscalized::Failed(CoreError::DeviceUnavailable(format!(
-                    "the register cannot say yet what became of the receipt of document {pending} \
+        let resolved = match self.settle_register(lane).await {
+            Ok(resolved) => resolved,
+            Err((pending, why)) => {
+                return Err(if pending == doc.id {
+                    NotFiscalized::Unknown(format!(
+                        "an earlier attempt of this receipt is unresolved: {why}; nothing was sent again"
+                    ))
+                } else {
+                    NotFiscalized::Failed(CoreError::DeviceUnavailable(format!(
+                        "the register cannot say yet what became of the receipt of document {pending} \
                      ({why}); nothing was sent"
-                )))
-            });
-        }
-        if let Some(fiscal) = self
-            .journal()
-            .document(doc.id)
-            .map_err(|e| NotFiscalized::Failed(e.into()))?
-            .as_ref()
-            .and_then(fiscal_of)
+                    )))
+                });
+            }
+        };
+        if resolved.fiscalized.contains(&doc.id)
+            && let Some(fiscal) = self
+                .journal()
+                .document(doc.id)
+                .map_err(|e| NotFiscalized::Failed(e.into()))?
+                .as_ref()
+                .and_then(fiscal_of)
         {
             return Ok(fiscal);
         }

@@ -123,16 +123,19 @@ impl Core {
         // claiming the one receipt that followed).
         let lane = self.turn(&device).await;
         // The document as it is now that it is this request's turn (a twin may have paid it).
-        let doc = self
-            .journal()
-            .document(document_id)?
-            .ok_or(CoreError::NoOpenDocument)?;
+        let (doc, existing) = {
+            let journal = self.journal();
+            let doc = journal
+                .document(document_id)?
+                .ok_or(CoreError::NoOpenDocument)?;
+            let existing = journal.payment_of(doc.id)?;
+            (doc, existing)
+        };
         match doc.state.as_str() {
             "fiscalized" | "printed" => return self.already_paid(&doc),
             "cancelled" => return Err(CoreError::NoOpenDocument),
             _ => {}
         }
-        let existing = self.journal().payment_of(doc.id)?;
         let existing = match existing {
             // Sent and never answered: the terminal says what became of it, or nothing moves.
             Some(p) if p.state == PaymentState::Sent => Some(self.settle_operation(&p).await?),

@@ -84,6 +84,32 @@ pub(super) fn transaction_json(t: &Transaction) -> serde_json::Value {
     })
 }
 
+/// How a settled operation ended, from its row.
+fn ended_as(row: PaymentRow) -> Result<Ended, CoreError> {
+    match row.state {
+        PaymentState::Approved => Ok(Ended::Approved(row)),
+        PaymentState::Declined => {
+            let detail = |key: &str| row.details.as_ref().map(|d| d[key].clone());
+            Ok(Ended::Declined {
+                code: detail("response_code")
+                    .and_then(|c| c.as_u64())
+                    .unwrap_or(0) as u32,
+                text: detail("text")
+                    .and_then(|t| t.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            })
+        }
+        PaymentState::Unknown => Err(CoreError::OutcomeUnknown(format!(
+            "card terminal {}: its last transaction is not one the host made; operation {} \
+             must be reconciled on the terminal",
+            row.terminal, row.id
+        ))),
+        PaymentState::Sent | PaymentState::NotDone | PaymentState::Reversed => Err(
+            CoreError::Internal(format!("operation {} ended {:?}", row.id, row.state)),
+        ),
+    }
+}
+
 /// What the terminal's last transaction says of an operation whose answer was lost (the rule
 /// in the module's opening).
 #[derive(Debug)]
@@ -131,18 +157,32 @@ impl Core {
         command: Command,
     ) -> Result<Ended, CoreError> {
         let turn = self.turn(terminal.id()).await;
-        self.settle_terminal(&turn, terminal).await?;
         let amount = match &command {
             Command::Pay { amount } | Command::Refund { amount, .. } => *amount,
             Command::Reversal { .. } => original.map_or(0, |o| o.amount),
         };
-        let id = self.journal().insert_operation(&NewOperation {
+        let new = NewOperation {
             document_id,
             terminal: terminal.id(),
             op: command.op(),
             original: original.map(|o| o.id),
             amount,
-        })?;
+        };
+        // Usually nothing is unsettled: one hold on the journal checks that and writes the row.
+        let written = {
+            let mut journal = self.journal();
+            match journal.unsettled_on(terminal.id())?.is_empty() {
+                true => Some(journal.insert_operation(&new)?),
+                false => None,
+            }
+        };
+        let id = match written {
+            Some(id) => id,
+            None => {
+                self.settle_terminal(&turn, terminal).await?;
+                self.journal().insert_operation(&new)?
+            }
+        };
         // Recovery must find the row if the host dies while the terminal works.
         self.durable().await?;
         let sent = command.clone();
@@ -170,46 +210,25 @@ impl Core {
                 };
             }
         };
-        self.record(id, &transaction)?;
-        self.ended(id)
+        ended_as(self.record(id, &transaction)?)
     }
 
     /// How a settled operation ended.
     fn ended(&self, id: i64) -> Result<Ended, CoreError> {
         let row = self.journal().payment(id)?.expect("just settled");
-        match row.state {
-            PaymentState::Approved => Ok(Ended::Approved(row)),
-            PaymentState::Declined => {
-                let detail = |key: &str| row.details.as_ref().map(|d| d[key].clone());
-                Ok(Ended::Declined {
-                    code: detail("response_code")
-                        .and_then(|c| c.as_u64())
-                        .unwrap_or(0) as u32,
-                    text: detail("text")
-                        .and_then(|t| t.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                })
-            }
-            PaymentState::Unknown => Err(CoreError::OutcomeUnknown(format!(
-                "card terminal {}: its last transaction is not one the host made; operation {} \
-                 must be reconciled on the terminal",
-                row.terminal, row.id
-            ))),
-            PaymentState::Sent | PaymentState::NotDone | PaymentState::Reversed => Err(
-                CoreError::Internal(format!("operation {} ended {:?}", row.id, row.state)),
-            ),
-        }
+        ended_as(row)
     }
 
-    /// Journals the terminal's answer to an operation.
-    fn record(&self, id: i64, t: &Transaction) -> Result<(), CoreError> {
+    /// Journals the terminal's answer to an operation; the row as settled.
+    fn record(&self, id: i64, t: &Transaction) -> Result<PaymentRow, CoreError> {
         let state = match t.outcome {
             Outcome::Approved => PaymentState::Approved,
             Outcome::Declined => PaymentState::Declined,
         };
         let details = transaction_json(t);
         let tx_at = t.date_time.as_ref().map(iso);
-        self.journal().settle_operation(
+        let mut journal = self.journal();
+        journal.settle_operation(
             id,
             state,
             Some(&TransactionRecord {
@@ -219,7 +238,7 @@ impl Core {
                 details: &details,
             }),
         )?;
-        Ok(())
+        Ok(journal.payment(id)?.expect("just settled"))
     }
 
     /// Settles every unsettled operation of a terminal, oldest first; an error (and nothing
@@ -268,13 +287,7 @@ impl Core {
                     .map_err(|e| e.to_string())?;
                 PaymentState::NotDone
             }
-            Reading::Did(t) => {
-                self.record(op.id, &t).map_err(|e| e.to_string())?;
-                self.journal()
-                    .payment(op.id)
-                    .map_err(|e| e.to_string())?
-                    .map_or(PaymentState::Unknown, |r| r.state)
-            }
+            Reading::Did(t) => self.record(op.id, &t).map_err(|e| e.to_string())?.state,
             Reading::Stranger(t) => {
                 tracing::error!(
                     terminal = terminal.id(),

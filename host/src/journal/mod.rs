@@ -389,11 +389,22 @@ impl Journal {
 
     /// Intents written before a crash whose outcome never was.
     pub fn pending_intents(&self) -> Result<Vec<IntentRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, document_id, device, operation, detail FROM intents WHERE state = 'pending' ORDER BY id",
-        )?;
+        self.intents_where("state = 'pending'", [])
+    }
+
+    /// The pending intents of one device, oldest first (asked before every receipt: a look-up
+    /// among the few pending intents, usually finding none).
+    pub fn pending_intents_on(&self, device: &str) -> Result<Vec<IntentRow>> {
+        self.intents_where("state = 'pending' AND device = ?1", [device])
+    }
+
+    fn intents_where(&self, clause: &str, params: impl rusqlite::Params) -> Result<Vec<IntentRow>> {
+        let sql = format!(
+            "SELECT id, document_id, device, operation, detail FROM intents WHERE {clause} ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, Option<i64>>(1)?,
@@ -414,15 +425,6 @@ impl Journal {
                 })
             })
             .collect()
-    }
-
-    /// The pending intents of one device, oldest first.
-    pub fn pending_intents_on(&self, device: &str) -> Result<Vec<IntentRow>> {
-        Ok(self
-            .pending_intents()?
-            .into_iter()
-            .filter(|i| i.device == device)
-            .collect())
     }
 
     /// Devices with intents whose outcome was never journaled.

@@ -211,30 +211,23 @@ impl Journal {
                 details
             ],
         )?;
-        if state != PaymentState::Approved {
-            return Ok(());
-        }
-        let Some(row) = self.payment(id)? else {
-            return Ok(());
-        };
-        match (row.op, row.original) {
-            (TerminalOp::Refund, Some(original)) => {
-                exec(
-                    &self.conn,
-                    "UPDATE payments SET refunded = refunded + ?2,
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                    params![original, row.amount],
-                )?;
-            }
-            (TerminalOp::Reversal, Some(original)) => {
-                exec(
-                    &self.conn,
-                    "UPDATE payments SET state = 'reversed',
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-                    [original],
-                )?;
-            }
-            _ => {}
+        if state == PaymentState::Approved {
+            // What an approved refund or reversal does to the payment it gives money back for;
+            // neither statement touches a row for a payment.
+            exec(
+                &self.conn,
+                "UPDATE payments SET refunded = refunded + (SELECT amount FROM payments WHERE id = ?1),
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                 WHERE id = (SELECT original FROM payments WHERE id = ?1 AND op = 'refund')",
+                [id],
+            )?;
+            exec(
+                &self.conn,
+                "UPDATE payments SET state = 'reversed',
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+                 WHERE id = (SELECT original FROM payments WHERE id = ?1 AND op = 'reversal')",
+                [id],
+            )?;
         }
         Ok(())
     }

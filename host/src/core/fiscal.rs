@@ -157,7 +157,7 @@ impl Core {
                     .map_err(NotFiscalized::Failed)?;
                 Ok(fiscal)
             }
-            Err(e) if refused_by_register(&e) => {
+            Err(e) if refused_by_device(&e) => {
                 let _ = self.journal().finish_intent(
                     intent,
                     "failed",
@@ -228,8 +228,10 @@ impl Core {
     }
 }
 
-/// The register answered with an error of its own: the receipt is not registered.
-fn refused_by_register(e: &DeviceError) -> bool {
+/// The device answered with an error of its own (a register refusing a receipt, a terminal
+/// refusing a command with `84 xx`): it did not do it. Anything else — no answer, a dropped
+/// line, the host's own timeout, a driver that trapped — may have happened at the device.
+pub(super) fn refused_by_device(e: &DeviceError) -> bool {
     !matches!(e.class(), Some(ErrorClass::Communication) | None)
 }
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::fiscal::iso;
+use super::fiscal::{iso, refused_by_device};
 use super::{Core, CoreError};
 use crate::devices::DeviceHandle;
 use crate::journal::{NewOperation, PaymentRow, PaymentState, TerminalOp, TransactionRecord};
@@ -171,9 +171,10 @@ impl Core {
         // Usually nothing is unsettled: one hold on the journal checks that and writes the row.
         let written = {
             let mut journal = self.journal();
-            match journal.unsettled_on(terminal.id())?.is_empty() {
-                true => Some(journal.insert_operation(&new)?),
-                false => None,
+            if journal.unsettled_on(terminal.id())?.is_empty() {
+                Some(journal.insert_operation(&new)?)
+            } else {
+                None
             }
         };
         let id = match written {
@@ -195,6 +196,12 @@ impl Core {
             .await;
         let transaction = match answer {
             Ok(t) => t,
+            Err(refused) if refused_by_device(&refused) => {
+                // The terminal said no to the command itself: nothing to ask it about.
+                self.journal()
+                    .settle_operation(id, PaymentState::NotDone, None)?;
+                return Err(refused.into());
+            }
             Err(lost) => {
                 // Ask what it did; the answer is the terminal's, not a second try.
                 let row = self.journal().payment(id)?.expect("just written");

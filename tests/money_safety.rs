@@ -196,6 +196,70 @@ fn a_json_rpc_sale_whose_card_answer_was_lost_resumes_by_its_code() {
     assert_eq!(shop.shop.charged().len(), 1);
 }
 
+/// Someone pays `amount` at the terminal's own keypad, outside the host: the command and the
+/// ECR's acknowledgements fed straight to the device model (its answers go nowhere).
+fn sale_outside_the_host(shop: &Shop, amount: u64) {
+    use emulator_kit::{Device, Faults, Reactions};
+    let faults = Faults::default();
+    shop.terminal.with_device(|d| {
+        let mut command = vec![0x06, 0x01, 0x07, 0x04];
+        command.extend(zvt_emulator::wire::bcd(amount, 6));
+        d.receive(&command, &faults, &mut Reactions::default());
+        for _ in 0..8 {
+            if !d.is_master() {
+                break;
+            }
+            d.receive(&[0x80, 0x00, 0x00], &faults, &mut Reactions::default());
+        }
+        assert!(!d.is_master(), "the outside sale ended");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_answer_the_terminal_cannot_account_for_is_never_charged_again() {
+    let shop = start(shop);
+    shop.open_shift();
+    let mut ws = WsClient::connect(&shop.host.base_url).await;
+    let created = ws.request_with_id("d-1", "create_doc", wares()).await;
+    assert_eq!(created["data"]["amount"], 4990, "{created}");
+    shop.shop
+        .terminal
+        .faults()
+        .inject(Fault::DisconnectMidFrame);
+    let first = ws
+        .request_with_id("p-1", "pay", json!({ "amount": 4990 }))
+        .await;
+    // The line is still down when the host asks right away: the outcome is unknown.
+    assert_eq!(first["data"]["error_code"], 16, "{first}");
+    // Before the host can ask again, the terminal is used outside it.
+    sale_outside_the_host(&shop.shop, 100);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        let again = ws
+            .request_with_id("p-1", "pay", json!({ "amount": 4990 }))
+            .await;
+        assert_eq!(again["data"]["error_code"], 16, "{again}");
+        assert!(
+            again["data"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("reconciled")),
+            "{again}"
+        );
+    }
+    let charged: Vec<i64> = shop
+        .shop
+        .charged()
+        .iter()
+        .map(|t| t.amount as i64)
+        .collect();
+    assert_eq!(
+        charged,
+        [4990, 100],
+        "ours (booked, unanswered) and the outside one; nothing new"
+    );
+    assert_eq!(shop.receipts(), 0, "nothing fiscalized on a guess");
+}
+
 /// The day after `stamp`, same time.
 fn next_day(stamp: Stamp) -> Stamp {
     Stamp {

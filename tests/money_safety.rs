@@ -124,18 +124,19 @@ fn until_known(mut request: impl FnMut() -> Value, unknown: impl Fn(&Value) -> b
     panic!("the outcome stayed unknown");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_pay_whose_answer_was_lost_is_settled_from_the_terminal_and_charged_once() {
-    let shop = start(shop);
-    shop.open_shift();
+/// A shop with the shift open, a document created over WebSocket (request d-1), and a terminal
+/// that will book the next payment, send half its answer and drop the line.
+async fn a_document_whose_card_answer_will_be_lost() -> (Running, WsClient) {
+    let shop = losing_the_next_card_answer();
     let mut ws = WsClient::connect(&shop.host.base_url).await;
     let created = ws.request_with_id("d-1", "create_doc", wares()).await;
     assert_eq!(created["data"]["amount"], 4990, "{created}");
-    // The terminal books the payment, sends half its answer and drops the line.
-    shop.shop
-        .terminal
-        .faults()
-        .inject(Fault::DisconnectMidFrame);
+    (shop, ws)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pay_whose_answer_was_lost_is_settled_from_the_terminal_and_charged_once() {
+    let (shop, mut ws) = a_document_whose_card_answer_will_be_lost().await;
     let paid = pay_until_known(&mut ws, "p-1", 4990).await;
     assert_eq!(paid["data"]["error"], false, "{paid}");
     let charged = shop.shop.charged();
@@ -217,15 +218,7 @@ fn sale_outside_the_host(shop: &Shop, amount: u64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_answer_the_terminal_cannot_account_for_is_never_charged_again() {
-    let shop = start(shop);
-    shop.open_shift();
-    let mut ws = WsClient::connect(&shop.host.base_url).await;
-    let created = ws.request_with_id("d-1", "create_doc", wares()).await;
-    assert_eq!(created["data"]["amount"], 4990, "{created}");
-    shop.shop
-        .terminal
-        .faults()
-        .inject(Fault::DisconnectMidFrame);
+    let (shop, mut ws) = a_document_whose_card_answer_will_be_lost().await;
     let first = ws
         .request_with_id("p-1", "pay", json!({ "amount": 4990 }))
         .await;

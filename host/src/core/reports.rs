@@ -5,7 +5,7 @@
 //! the return receipt.
 
 use super::fiscal::{card_payment, cash_payment, fiscal_of};
-use super::sale::{Tender, card_of};
+use super::sale::{card_of, tender_of};
 use super::terminal::{Command, Ended};
 use super::{CardPayment, Core, CoreError, FiscalRecord};
 use crate::journal::{DocumentRow, PaymentState};
@@ -158,10 +158,7 @@ impl Core {
             .document(document_id)?
             .ok_or(CoreError::NoOpenDocument)?;
         let fiscal = fiscal_of(&doc).ok_or(CoreError::NoOpenDocument)?;
-        let tender = doc
-            .tender
-            .as_ref()
-            .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok());
+        let tender = tender_of(&doc);
         let rrn = self
             .journal()
             .payment_of(doc.id)?
@@ -171,8 +168,7 @@ impl Core {
         match tender {
             Some(t) => {
                 if t.cash > 0 {
-                    let change = t.total().map_or(0, |paid| (paid - doc.total).max(0));
-                    printed.push(cash_payment(t.cash, change));
+                    printed.push(cash_payment(t.cash, t.change_of(doc.total)));
                 }
                 if t.cashless + t.external_cashless > 0 {
                     printed.push(card_payment(t.cashless + t.external_cashless, &rrn));

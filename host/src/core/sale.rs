@@ -63,6 +63,11 @@ impl Tender {
         Ok(change)
     }
 
+    /// The change of a tender journaled once it passed `change_for`.
+    pub(super) fn change_of(&self, due: i64) -> i64 {
+        self.change_for(due).unwrap_or(0)
+    }
+
     fn parts(&self) -> [i64; 5] {
         [
             self.cash,
@@ -83,6 +88,13 @@ impl Tender {
             counter_provision: 0,
         }
     }
+}
+
+/// The tender a document was journaled with once a payment was asked for.
+pub(super) fn tender_of(doc: &DocumentRow) -> Option<Tender> {
+    doc.tender
+        .as_ref()
+        .and_then(|t| serde_json::from_value(t.clone()).ok())
 }
 
 /// The card part of a payment; `fresh` is a transaction just received, which says more than
@@ -153,11 +165,7 @@ impl Core {
         }
         let approved = existing.filter(|p| p.state == PaymentState::Approved);
         // Once money moved, the document keeps the tender it was first paid with.
-        let journaled = doc
-            .tender
-            .as_ref()
-            .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok())
-            .filter(|_| doc.state == "paid" || approved.is_some());
+        let journaled = tender_of(&doc).filter(|_| doc.state == "paid" || approved.is_some());
         let tender = journaled.unwrap_or(tender);
         let change = tender.change_for(doc.total)?;
         let payment = match approved {
@@ -186,12 +194,7 @@ impl Core {
         let fiscal = fiscal_of(doc).ok_or_else(|| {
             CoreError::Internal(format!("document {} lost its fiscal data", doc.id))
         })?;
-        let change = doc
-            .tender
-            .as_ref()
-            .and_then(|t| serde_json::from_value::<Tender>(t.clone()).ok())
-            .and_then(|t| t.total())
-            .map_or(0, |paid| (paid - doc.total).max(0));
+        let change = tender_of(doc).map_or(0, |t| t.change_of(doc.total));
         Ok(Paid {
             document_id: doc.id,
             // The card part as it was paid, even if it was reversed since.

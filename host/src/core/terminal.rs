@@ -206,10 +206,12 @@ impl Core {
                 // Ask what it did; the answer is the terminal's, not a second try.
                 let row = self.journal().payment(id)?.expect("just written");
                 return match self.settle(&turn, terminal, &row).await {
-                    Ok(PaymentState::NotDone) => Err(CoreError::DeviceUnavailable(format!(
-                        "{lost}; the terminal shows the operation was not done: no money moved"
-                    ))),
-                    Ok(_) => self.ended(id),
+                    Ok(row) if row.state == PaymentState::NotDone => {
+                        Err(CoreError::DeviceUnavailable(format!(
+                            "{lost}; the terminal shows the operation was not done: no money moved"
+                        )))
+                    }
+                    Ok(row) => ended_as(row),
                     Err(why) => Err(CoreError::OutcomeUnknown(format!(
                         "card terminal {}: {lost}; asking it afterwards: {why}",
                         terminal.id()
@@ -218,12 +220,6 @@ impl Core {
             }
         };
         ended_as(self.record(id, &transaction)?)
-    }
-
-    /// How a settled operation ended.
-    fn ended(&self, id: i64) -> Result<Ended, CoreError> {
-        let row = self.journal().payment(id)?.expect("just settled");
-        ended_as(row)
     }
 
     /// Journals the terminal's answer to an operation; the row as settled.
@@ -265,14 +261,14 @@ impl Core {
         Ok(())
     }
 
-    /// Settles one operation that was sent by asking the terminal for its last transaction.
-    /// `Err` when the terminal could not be asked: the row stays `sent`.
+    /// Settles one operation that was sent by asking the terminal for its last transaction; the
+    /// row as settled. `Err` when the terminal could not be asked: the row stays `sent`.
     async fn settle(
         &self,
         _turn: &Turn,
         terminal: &DeviceHandle,
         op: &PaymentRow,
-    ) -> Result<PaymentState, String> {
+    ) -> Result<PaymentRow, String> {
         let last = terminal
             .terminal(|g, s| g.call_last_transaction(s))
             .await
@@ -287,14 +283,9 @@ impl Core {
             }
             _ => false,
         };
-        let state = match reading(op, last, held) {
-            Reading::NotDone => {
-                self.journal()
-                    .settle_operation(op.id, PaymentState::NotDone, None)
-                    .map_err(|e| e.to_string())?;
-                PaymentState::NotDone
-            }
-            Reading::Did(t) => self.record(op.id, &t).map_err(|e| e.to_string())?.state,
+        let (state, details) = match reading(op, last, held) {
+            Reading::Did(t) => return self.record(op.id, &t).map_err(|e| e.to_string()),
+            Reading::NotDone => (PaymentState::NotDone, None),
             Reading::Stranger(t) => {
                 tracing::error!(
                     terminal = terminal.id(),
@@ -304,18 +295,23 @@ impl Core {
                     t.rrn,
                     t.amount
                 );
-                let details = json!({ "last_transaction": transaction_json(&t) });
-                let mut journal = self.journal();
-                journal
-                    .settle_operation(op.id, PaymentState::Unknown, None)
-                    .map_err(|e| e.to_string())?;
-                journal
-                    .note_operation(op.id, &details)
-                    .map_err(|e| e.to_string())?;
-                PaymentState::Unknown
+                (
+                    PaymentState::Unknown,
+                    Some(json!({ "last_transaction": transaction_json(&t) })),
+                )
             }
         };
-        Ok(state)
+        let mut journal = self.journal();
+        let mut settled = || -> crate::journal::Result<Option<PaymentRow>> {
+            journal.settle_operation(op.id, state, None)?;
+            if let Some(details) = &details {
+                journal.note_operation(op.id, details)?;
+            }
+            journal.payment(op.id)
+        };
+        settled()
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("operation {} vanished", op.id))
     }
 
     /// Settles what is unsettled on a terminal before a decision that reads the journal's
@@ -335,18 +331,19 @@ impl Core {
             ))
         })?;
         let turn = self.turn(terminal.id()).await;
+        // As it is now that it is this request's turn: a twin may have settled it.
         let now = self.journal().payment(op.id)?.expect("a journaled row");
-        if now.state == PaymentState::Sent
-            && let Err(why) = self.settle(&turn, terminal, &now).await
-        {
-            return Err(CoreError::OutcomeUnknown(format!(
+        if now.state != PaymentState::Sent {
+            return Ok(now);
+        }
+        self.settle(&turn, terminal, &now).await.map_err(|why| {
+            CoreError::OutcomeUnknown(format!(
                 "card terminal {}: operation {} was sent and its answer lost; the terminal \
                  cannot say now what it did ({why}); nothing was sent again",
                 terminal.id(),
                 now.id
-            )));
-        }
-        Ok(self.journal().payment(op.id)?.expect("a journaled row"))
+            ))
+        })
     }
 
     /// Settles what a crash left unsettled on every terminal (recovery at start).

@@ -434,7 +434,6 @@ impl Journal {
             .into_iter()
             .map(|i| i.device)
             .collect();
-        devices.dedup();
         devices.sort();
         devices.dedup();
         Ok(devices)

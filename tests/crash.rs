@@ -231,6 +231,14 @@ async fn two_equal_sales_on_one_register_never_share_a_receipt() {
         .request_with_id("e-1", "create_doc", seed_doc())
         .await;
     assert_eq!(created["data"]["amount"], 24690, "{created}");
+    // A slow register: were the two sales let onto it together, the second would read the
+    // register's last document while the first's receipt is still waiting to go out, and both
+    // would note the same "last before".
+    shop.register
+        .faults()
+        .inject(emulator_kit::Fault::SlowReply(
+            std::time::Duration::from_millis(100),
+        ));
     first
         .send_with_id("p-1", "pay", json!({ "amount": 24690 }))
         .await;
@@ -242,6 +250,7 @@ async fn two_equal_sales_on_one_register_never_share_a_receipt() {
         .unwrap();
     assert_eq!(status.signal(), Some(9), "{status:?}");
     assert_eq!(shop.register.with_device(|d| d.receipts().len()), 1);
+    shop.register.faults().clear();
 
     let host = common::start_host(&data, &["--config", &config]);
     let mut replies = Vec::new();

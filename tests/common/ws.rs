@@ -94,6 +94,21 @@ impl WsClient {
             .unwrap_or_else(|e| panic!("send to {}: {e}", self.url));
     }
 
+    /// Sends this binary frame as it is.
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.stream
+            .send(Message::binary(bytes))
+            .await
+            .unwrap_or_else(|e| panic!("send to {}: {e}", self.url));
+    }
+
+    /// The next frame of any kind within 10 s (`None` once the stream has ended).
+    pub async fn next_message(&mut self) -> Option<Result<Message, tungstenite::Error>> {
+        tokio::time::timeout(REPLY_TIMEOUT, self.stream.next())
+            .await
+            .unwrap_or_else(|_| panic!("nothing from {} within 10 s", self.url))
+    }
+
     /// The next reply (a JSON text frame), within 10 s. Pings and pongs are skipped; a close,
     /// a binary frame, a non-JSON text or silence fails the test.
     pub async fn recv(&mut self) -> Value {

@@ -217,7 +217,7 @@ impl Core {
         self.journal()
             .document(document_id)?
             .map(|d| d.uuid)
-            .ok_or_else(|| CoreError::Internal(format!("document {document_id} is not journaled")))
+            .ok_or_else(|| CoreError::internal(format!("document {document_id} is not journaled")))
     }
 
     /// The receipt printer of the named register's lane, else that register itself (non-fiscal
@@ -353,8 +353,10 @@ impl Core {
         {
             Ok(Ok(Ok(elements))) => elements,
             Ok(Ok(Err(e))) => return Err((String::new(), format!("layout: {e:?}"))),
-            Ok(Err(e)) => return Err((String::new(), format!("layout: {e}"))),
-            Err(e) => return Err((String::new(), format!("layout: {e}"))),
+            Ok(Err(e)) => {
+                return Err((String::new(), format!("layout: {}", CoreError::plugin(&e))));
+            }
+            Err(e) => return Err((String::new(), format!("layout: {}", CoreError::internal(e)))),
         };
         let text = elements
             .iter()
@@ -370,7 +372,7 @@ impl Core {
             .await
         {
             Ok(()) => Ok(text),
-            Err(e) => Err((text, e.to_string())),
+            Err(e) => Err((text, super::fiscal::device_text(e))),
         }
     }
 }

@@ -187,8 +187,8 @@ impl Core {
         let plugin = self.plugins.tax.clone();
         let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
             .await
-            .map_err(|e| CoreError::Internal(e.to_string()))?
-            .map_err(|e| CoreError::Tax(e.to_string()))?
+            .map_err(|e| CoreError::internal(e))?
+            .map_err(|e| CoreError::plugin(&e))?
             .map_err(|e| CoreError::Tax(describe_tax_error(&e)))?;
         let body_lines = lines
             .iter()

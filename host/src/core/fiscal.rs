@@ -50,7 +50,7 @@ pub(super) fn iso(dt: &DateTime) -> String {
 
 pub(super) fn body(doc: &DocumentRow) -> Result<DocumentBody, CoreError> {
     serde_json::from_value(doc.body.clone())
-        .map_err(|e| CoreError::Internal(format!("document {}: {e}", doc.id)))
+        .map_err(|e| CoreError::internal(format!("document {}: {e}", doc.id)))
 }
 
 fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) -> FiscalReceipt {
@@ -185,7 +185,7 @@ impl Core {
         intent: i64,
         fiscal: &FiscalRecord,
     ) -> Result<(), CoreError> {
-        let value = serde_json::to_value(fiscal).map_err(|e| CoreError::Internal(e.to_string()))?;
+        let value = serde_json::to_value(fiscal).map_err(|e| CoreError::internal(e))?;
         let mut journal = self.journal();
         journal.finish_intent(intent, "done", &value)?;
         journal.set_document_state(doc_id, "fiscalized", Some(&value))?;
@@ -212,8 +212,8 @@ impl Core {
             match tokio::task::spawn_blocking(move || plugin.render(&receipt, width)).await {
                 Ok(Ok(Ok(elements))) => elements,
                 Ok(Ok(Err(e))) => return Some(format!("layout: {e:?}")),
-                Ok(Err(e)) => return Some(e.to_string()),
-                Err(e) => return Some(e.to_string()),
+                Ok(Err(e)) => return Some(format!("layout: {}", CoreError::plugin(&e))),
+                Err(e) => return Some(format!("layout: {}", CoreError::internal(e))),
             };
         match printer
             .register(move |g, s| g.call_print(s, &elements))
@@ -223,8 +223,17 @@ impl Core {
                 let _ = self.journal().set_document_state(doc.id, "printed", None);
                 None
             }
-            Err(e) => Some(e.to_string()),
+            Err(e) => Some(device_text(e)),
         }
+    }
+}
+
+/// What a client is told of a device's failure: the device's own words, or for a driver that
+/// trapped only the incident its backtrace was logged under.
+pub(super) fn device_text(e: DeviceError) -> String {
+    match e {
+        DeviceError::Plugin { .. } => CoreError::from(e).to_string(),
+        e => e.to_string(),
     }
 }
 

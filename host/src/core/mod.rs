@@ -46,29 +46,95 @@ pub enum CoreError {
     ShiftExpired,
     #[error("the payment was declined (response code {code}): {text}")]
     PaymentDeclined { code: u32, text: String },
-    #[error("the register refused the receipt: {reason}; the payment {}", if *.reversed { "was reversed" } else { "could NOT be reversed" })]
-    ReceiptRefused { reason: String, reversed: bool },
+    #[error("the register refused the receipt: {reason}{}", match .card { Reversal::NothingPaid => "", Reversal::Reversed => "; the card payment was reversed", Reversal::NotReversed => "; the card payment could NOT be reversed" })]
+    ReceiptRefused { reason: String, card: Reversal },
     #[error("device unavailable: {0}")]
     DeviceUnavailable(String),
+    /// The device answered, and refused: out of paper, its cover open, its fiscal drive failing.
+    #[error("the device refused ({fault:?}): {message}")]
+    DeviceRefused { fault: Fault, message: String },
     #[error("no such payment, or the amount exceeds what is left of it")]
     PaymentNotFound,
     #[error("tax calculation: {0}")]
     Tax(String),
     #[error("the outcome at the device is unknown: {0}")]
     OutcomeUnknown(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("a plugin failed ({0})")]
+    Plugin(Incident),
+    #[error("internal error ({0})")]
+    Internal(Incident),
+}
+
+/// Why a device that answered would not do it, so a face can say what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    PaperOut,
+    CoverOpen,
+    FiscalDrive,
+    /// The command does not fit the device's state, is not supported, or another vendor error.
+    Refused,
+}
+
+/// What became of the card payment of a receipt the register refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reversal {
+    /// Nothing was paid by card (cash only): nothing to give back.
+    NothingPaid,
+    /// The terminal gave the money back.
+    Reversed,
+    /// The money is still charged: a person must give it back.
+    NotReversed,
+}
+
+/// A failure whose details (a Wasm backtrace, a guest's output, an SQLite message) are for the
+/// shop's log, not for the client: logged once, with an id the client's reply carries, so
+/// support can find the one log line a till's screen shows the number of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incident {
+    pub id: String,
+}
+
+impl Incident {
+    pub fn log(detail: &dyn std::fmt::Display) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        tracing::error!(incident = %id, "{detail}");
+        Incident { id }
+    }
+}
+
+impl std::fmt::Display for Incident {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "incident {}", self.id)
+    }
+}
+
+impl CoreError {
+    /// An internal failure: its detail goes to the log, the client gets the incident's id.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        CoreError::Internal(Incident::log(&detail))
+    }
+
+    /// A plugin trapped, ran out of time or memory: an internal error in every face.
+    pub fn plugin(e: &crate::plugins::PluginError) -> Self {
+        CoreError::Plugin(Incident::log(&format_args!("{e:?}")))
+    }
+}
+
+impl From<crate::plugins::PluginError> for CoreError {
+    fn from(e: crate::plugins::PluginError) -> Self {
+        CoreError::plugin(&e)
+    }
 }
 
 impl From<JournalError> for CoreError {
     fn from(e: JournalError) -> Self {
-        CoreError::Internal(e.to_string())
+        CoreError::internal(e)
     }
 }
 
 impl From<SyncError> for CoreError {
     fn from(e: SyncError) -> Self {
-        CoreError::Internal(e.to_string())
+        CoreError::internal(e)
     }
 }
 
@@ -78,8 +144,24 @@ impl From<DeviceError> for CoreError {
             Some(ErrorClass::ShiftClosed) => CoreError::ShiftClosed,
             Some(ErrorClass::ShiftAlreadyOpen) => CoreError::ShiftAlreadyOpen,
             Some(ErrorClass::ShiftExpired) => CoreError::ShiftExpired,
-            _ => CoreError::DeviceUnavailable(e.to_string()),
+            Some(ErrorClass::PaperOut) => refused(Fault::PaperOut, &e),
+            Some(ErrorClass::CoverOpen) => refused(Fault::CoverOpen, &e),
+            Some(ErrorClass::FiscalDrive) => refused(Fault::FiscalDrive, &e),
+            Some(ErrorClass::WrongState | ErrorClass::Unsupported | ErrorClass::Device) => {
+                refused(Fault::Refused, &e)
+            }
+            Some(ErrorClass::Communication) | None => match e {
+                DeviceError::Plugin { source, .. } => CoreError::plugin(&source),
+                e => CoreError::DeviceUnavailable(e.to_string()),
+            },
         }
+    }
+}
+
+fn refused(fault: Fault, e: &DeviceError) -> CoreError {
+    CoreError::DeviceRefused {
+        fault,
+        message: e.to_string(),
     }
 }
 

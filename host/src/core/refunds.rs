@@ -35,6 +35,7 @@ impl Core {
             .filter(|p| p.state == PaymentState::Approved && p.refunded == 0)
             .ok_or(CoreError::PaymentNotFound)?;
         let auth_id = u32::try_from(auth_id).map_err(|_| CoreError::PaymentNotFound)?;
+        self.return_possible(&payment).await?;
         let response_code = match self
             .operate(
                 terminal,
@@ -71,6 +72,7 @@ impl Core {
             .payment_by_rrn(rrn)?
             .filter(|p| p.state == PaymentState::Approved && p.amount - p.refunded >= amount)
             .ok_or(CoreError::PaymentNotFound)?;
+        self.return_possible(&payment).await?;
         let command = Command::Refund {
             rrn: rrn.to_owned(),
             amount,
@@ -91,6 +93,19 @@ impl Core {
         })
     }
 
+    /// Money given back on a fiscalized sale needs a return receipt, and that an open shift:
+    /// asked before the money moves, so a closed shift refuses the refund instead of leaving
+    /// money returned without its receipt.
+    async fn return_possible(&self, payment: &PaymentRow) -> Result<(), CoreError> {
+        let sale = self.journal().document(payment.document_id)?;
+        match sale {
+            Some(sale) if needs_return_receipt(&sale) => {
+                self.require_open_shift(&sale.device).await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Registers the return receipt for money given back on a fiscalized sale: the sale's own
     /// lines when all of it went back, otherwise one line for the part, taxed at the rate of
     /// the sale's largest line.
@@ -102,8 +117,8 @@ impl Core {
         let sale = self
             .journal()
             .document(payment.document_id)?
-            .ok_or_else(|| CoreError::Internal("the payment's document vanished".into()))?;
-        if sale.kind != "sale" || !matches!(sale.state.as_str(), "fiscalized" | "printed") {
+            .ok_or_else(|| CoreError::internal("the payment's document vanished"))?;
+        if !needs_return_receipt(&sale) {
             return Ok(None);
         }
         let rrn = payment.rrn.clone().unwrap_or_default();
@@ -144,7 +159,7 @@ impl Core {
                 .lines
                 .iter()
                 .max_by_key(|l| l.amount)
-                .ok_or_else(|| CoreError::Internal("a sale without lines".into()))?;
+                .ok_or_else(|| CoreError::internal("a sale without lines"))?;
             let spec = match largest.vat {
                 super::document::VatRecord::Rate(r) => {
                     crate::plugins::bindings::tax::TaxSpec::Percent(r)
@@ -190,4 +205,9 @@ impl Core {
             Err(NotFiscalized::Failed(e)) => Err(e),
         }
     }
+}
+
+/// A sale the register has fiscalized: giving its money back takes a return receipt.
+fn needs_return_receipt(sale: &DocumentRow) -> bool {
+    sale.kind == "sale" && matches!(sale.state.as_str(), "fiscalized" | "printed")
 }

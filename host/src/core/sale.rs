@@ -7,7 +7,7 @@
 use super::document::DocKind;
 use super::fiscal::{NotFiscalized, card_payment, doc_kind, fiscal_of};
 use super::terminal::{Command, Ended, Turn};
-use super::{CardPayment, Core, CoreError, FiscalRecord, Paid};
+use super::{CardPayment, Core, CoreError, FiscalRecord, Paid, Reversal};
 use crate::journal::{DocumentRow, PaymentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 
@@ -174,8 +174,7 @@ impl Core {
             None => {
                 // No money moves for a receipt the register could not take.
                 self.require_open_shift(&doc.device).await?;
-                let value =
-                    serde_json::to_value(tender).map_err(|e| CoreError::Internal(e.to_string()))?;
+                let value = serde_json::to_value(tender).map_err(|e| CoreError::internal(e))?;
                 self.journal().set_document_tender(doc.id, &value)?;
                 if tender.cashless > 0 {
                     Some(self.charge(&doc, tender.cashless).await?)
@@ -192,7 +191,7 @@ impl Core {
     fn already_paid(&self, doc: &DocumentRow) -> Result<Paid, CoreError> {
         let payment = self.journal().payment_of(doc.id)?;
         let fiscal = fiscal_of(doc).ok_or_else(|| {
-            CoreError::Internal(format!("document {} lost its fiscal data", doc.id))
+            CoreError::internal(format!("document {} lost its fiscal data", doc.id))
         })?;
         let change = tender_of(doc).map_or(0, |t| t.change_of(doc.total));
         Ok(Paid {
@@ -276,12 +275,13 @@ impl Core {
                 })
             }
             Err(NotFiscalized::Refused(reason)) => {
-                let reversed = match payment {
-                    Some(p) => self.reverse(p).await,
-                    None => true,
+                let card = match payment {
+                    Some(p) if self.reverse(p).await => Reversal::Reversed,
+                    Some(_) => Reversal::NotReversed,
+                    None => Reversal::NothingPaid,
                 };
                 let _ = self.journal().set_document_state(doc.id, "cancelled", None);
-                Err(CoreError::ReceiptRefused { reason, reversed })
+                Err(CoreError::ReceiptRefused { reason, card })
             }
             Err(NotFiscalized::Unknown(why)) => Err(CoreError::OutcomeUnknown(why)),
             Err(NotFiscalized::Failed(e)) => Err(e),

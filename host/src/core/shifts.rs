@@ -53,6 +53,11 @@ impl Core {
         }
         let register = self.register(Some(device))?;
         let _lane = self.lane_settled(device).await?;
+        // Asked first, as for opening: a refused request leaves nothing in the journal.
+        let status = register.register(|g, s| g.call_status(s)).await?;
+        if status.shift == ShiftState::Closed {
+            return Err(CoreError::ShiftClosed);
+        }
         self.close_as(register, cashier_name, "close", Some(cashier_name), request)
             .await
     }
@@ -141,12 +146,23 @@ impl Core {
     ) {
         let device = register.id();
         let outcome = match result {
-            Ok(v) => json!({ "ok": format!("{v:?}") }),
-            Err(e) => json!({ "error": e.to_string() }),
+            Ok(v) => Some(json!({ "ok": format!("{v:?}") })),
+            // The register said no: nothing happened there, so nothing is journaled (the log
+            // has it). A lost answer is journaled: the register may have done it.
+            Err(e) if super::fiscal::refused_by_device(e) => {
+                tracing::info!(
+                    device,
+                    kind,
+                    "the register refused the shift operation: {e}"
+                );
+                None
+            }
+            Err(e) => Some(json!({ "error": e.to_string() })),
         };
-        if let Err(e) = self
-            .journal()
-            .record_shift_event(device, kind, cashier, request, &outcome)
+        if let Some(outcome) = outcome
+            && let Err(e) = self
+                .journal()
+                .record_shift_event(device, kind, cashier, request, &outcome)
         {
             tracing::error!("journal: shift event not recorded: {e}");
         }

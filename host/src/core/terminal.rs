@@ -105,7 +105,7 @@ fn ended_as(row: PaymentRow) -> Result<Ended, CoreError> {
             row.terminal, row.id
         ))),
         PaymentState::Sent | PaymentState::NotDone | PaymentState::Reversed => Err(
-            CoreError::Internal(format!("operation {} ended {:?}", row.id, row.state)),
+            CoreError::internal(format!("operation {} ended {:?}", row.id, row.state)),
         ),
     }
 }

@@ -12,6 +12,101 @@ use std::sync::Arc;
 use warp::Filter;
 
 use crate::app::Host;
+use crate::core::Reversal;
+
+/// The Russian text of a receipt the register refused, with what became of the card payment
+/// (WebSocket and REST say it alike; a cash sale has no payment to speak of).
+pub fn refusal_text(reason: &str, card: Reversal) -> String {
+    let payment = match card {
+        Reversal::NothingPaid => "",
+        Reversal::Reversed => ". Оплата по карте отменена",
+        Reversal::NotReversed => ". Оплата по карте НЕ отменена, требуется вмешательство",
+    };
+    format!("ККТ отказала в регистрации чека: {reason}{payment}")
+}
+
+/// The Russian text of a device's refusal: what a cashier can fix says so first.
+pub fn fault_text(fault: crate::core::Fault, message: &str) -> String {
+    use crate::core::Fault;
+    let what = match fault {
+        Fault::PaperOut => "Нет бумаги",
+        Fault::CoverOpen => "Открыта крышка",
+        Fault::FiscalDrive => "Ошибка фискального накопителя",
+        Fault::Refused => "Устройство отказало",
+    };
+    format!("{what}: {message}")
+}
+
+/// The Russian text of an internal failure: what support needs to find it in the log.
+pub fn incident_text(kind: &str, incident: &crate::core::Incident) -> String {
+    format!(
+        "Внутренняя ошибка{kind}; номер в журнале хоста: {}",
+        incident.id
+    )
+}
+
+/// Who is calling: the verdict on the request's `Authorization` header, from its address.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub client: Option<std::net::IpAddr>,
+    pub verdict: auth::Verdict,
+}
+
+/// Checks the `Authorization` header of a request (off the async workers, limited per client).
+pub fn caller(
+    host: Arc<Host>,
+) -> impl Filter<Extract = (Caller,), Error = std::convert::Infallible> + Clone {
+    warp::addr::remote()
+        .and(warp::header::headers_cloned())
+        .then(
+            move |remote: Option<std::net::SocketAddr>, headers: warp::http::HeaderMap| {
+                let host = host.clone();
+                async move {
+                    let client = remote.map(|a| a.ip());
+                    // A header that is not text is no credential (not a reason to answer 400).
+                    let header = headers
+                        .get(warp::http::header::AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok());
+                    let verdict = host.auth.check_header(client, header).await;
+                    Caller { client, verdict }
+                }
+            },
+        )
+}
+
+/// The host's own routes (`/health`, `/devices`, `/openapi.json`) answer a caller that is
+/// not let in with 401, or 429 and the wait, in their own plain shape `{"error": …}`.
+pub fn refusal(verdict: auth::Verdict) -> Option<Box<dyn warp::Reply>> {
+    use warp::http::StatusCode;
+    match verdict {
+        auth::Verdict::Allowed => None,
+        auth::Verdict::Denied => Some(Box::new(warp::reply::with_header(
+            warp::reply::with_status(
+                warp::reply::json(&serde_json::json!({ "error": "credentials required" })),
+                StatusCode::UNAUTHORIZED,
+            ),
+            "www-authenticate",
+            "Basic realm=\"fiscal-host\"",
+        ))),
+        auth::Verdict::Throttled { .. } => {
+            let seconds = verdict.retry_after_secs().unwrap_or(1);
+            let body = serde_json::json!({
+                "error": "too many failed logins",
+                "retry_after": seconds,
+            });
+            Some(Box::new(warp::reply::with_header(
+                warp::reply::with_status(warp::reply::json(&body), StatusCode::TOO_MANY_REQUESTS),
+                "retry-after",
+                seconds,
+            )))
+        }
+    }
+}
+
+/// The Russian text of a lock-out (WebSocket and REST).
+pub fn throttled_text(seconds: u64) -> String {
+    format!("Слишком много неудачных попыток входа: повторите через {seconds} с")
+}
 
 /// All routes of the host on one listener.
 pub fn routes(

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use warp::Filter;
 use warp::http::StatusCode;
 
+use super::auth::Verdict;
 use crate::app::Host;
 use crate::core::reports::FiscalDocument;
 use crate::core::{CoreError, DocKind, FiscalRecord, Paid, SaleLine, Tender};
@@ -41,7 +42,17 @@ pub fn route(
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     let openapi = warp::get()
         .and(warp::path!("openapi.json"))
-        .map(|| warp::reply::with_header(OPENAPI, "content-type", "application/json"));
+        .and(super::caller(host.clone()))
+        .map(
+            |caller: super::Caller| match super::refusal(caller.verdict) {
+                Some(refused) => refused,
+                None => Box::new(warp::reply::with_header(
+                    OPENAPI,
+                    "content-type",
+                    "application/json",
+                )) as Box<dyn warp::Reply>,
+            },
+        );
     // An oversized body (or one without a length) is answered in the seed's shape, not rejected.
     let body = warp::body::content_length_limit(host.config.max_body_bytes)
         .and(warp::body::bytes())
@@ -59,24 +70,49 @@ pub fn route(
             }
         })
         .and(warp::query::<HashMap<String, String>>())
-        .and(warp::header::optional::<String>("authorization"))
+        .and(super::caller(host.clone()))
         .and(body)
         .and_then(
             move |name: String,
                   query: HashMap<String, String>,
-                  authorization: Option<String>,
+                  caller: super::Caller,
                   body: Option<Vec<u8>>| {
                 let host = host.clone();
                 async move {
-                    let (status, reply) = handle(&host, &name, &query, authorization, body).await;
-                    Ok::<_, warp::Rejection>(warp::reply::with_status(
-                        warp::reply::json(&reply),
-                        status,
-                    ))
+                    let (status, reply) = handle(&host, &name, &query, caller, body).await;
+                    Ok::<_, warp::Rejection>(json_with_status(&reply, status))
                 }
             },
         );
-    openapi.or(api)
+    openapi.or(api).or(wrong_method())
+}
+
+/// A reply in the seed's shape; a lock-out's wait also as `Retry-After`.
+fn json_with_status(reply: &Value, status: StatusCode) -> Box<dyn warp::Reply> {
+    let json = warp::reply::with_status(warp::reply::json(reply), status);
+    match reply.get("retryAfter").and_then(Value::as_u64) {
+        Some(seconds) => Box::new(warp::reply::with_header(json, "retry-after", seconds)),
+        None => Box::new(json),
+    }
+}
+
+/// A route of this face called with another method than `POST`: 405 in the seed's shape.
+fn wrong_method() -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+    warp::method()
+        .and(warp::path::param::<String>())
+        .and(warp::path::end())
+        .and_then(|method: warp::http::Method, name: String| async move {
+            if !ROUTES.contains(&name.as_str()) {
+                return Err(warp::reject::not_found());
+            }
+            let f = failure(2, format!("Метод {method} не поддерживается: только POST"))
+                .with_status(StatusCode::METHOD_NOT_ALLOWED);
+            Ok(warp::reply::with_header(
+                warp::reply::with_status(warp::reply::json(&error_reply(&f)), f.http),
+                "allow",
+                "POST",
+            ))
+        })
 }
 
 /// A face-level failure: the seed's code, the HTTP status and a Russian text.
@@ -85,6 +121,10 @@ struct Failure {
     code: u32,
     http: StatusCode,
     message: String,
+    /// The log entry of an internal failure (our extension: `incident`).
+    incident: Option<String>,
+    /// Seconds until a locked-out client may try its credentials again (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 fn failure(code: u32, message: impl Into<String>) -> Failure {
@@ -99,10 +139,17 @@ fn failure(code: u32, message: impl Into<String>) -> Failure {
         code,
         http,
         message: message.into(),
+        incident: None,
+        retry_after: None,
     }
 }
 
 impl Failure {
+    fn with_incident(mut self, incident: &crate::core::Incident) -> Self {
+        self.incident = Some(incident.id.clone());
+        self
+    }
+
     fn with_status(mut self, http: StatusCode) -> Self {
         self.http = http;
         self
@@ -132,23 +179,21 @@ impl From<CoreError> for Failure {
                 "Документ или платёж не найден, или сумма превышает остаток к возврату",
             ),
             CoreError::Tax(m) => failure(3, format!("Недопустимые параметры позиций: {m}")),
-            CoreError::ReceiptRefused { reason, reversed } => failure(
-                5,
-                format!(
-                    "ККТ отказала в регистрации чека: {reason}. Оплата {}",
-                    if *reversed {
-                        "отменена"
-                    } else {
-                        "НЕ отменена, требуется вмешательство"
-                    }
-                ),
-            ),
+            CoreError::ReceiptRefused { reason, card } => {
+                failure(5, super::refusal_text(reason, *card))
+            }
             CoreError::DeviceUnavailable(m) => failure(5, format!("Устройство недоступно: {m}")),
+            CoreError::DeviceRefused { fault, message } => {
+                failure(5, super::fault_text(*fault, message))
+            }
             CoreError::OutcomeUnknown(m) => {
                 failure(5, format!("Результат операции неизвестен: {m}"))
             }
             CoreError::NoOpenDocument => failure(5, "Внутренняя ошибка: документ не открыт"),
-            CoreError::Internal(m) => failure(5, format!("Внутренняя ошибка: {m}")),
+            CoreError::Plugin(i) => {
+                failure(5, super::incident_text(" (сбой плагина)", i)).with_incident(i)
+            }
+            CoreError::Internal(i) => failure(5, super::incident_text("", i)).with_incident(i),
         }
     }
 }
@@ -178,6 +223,12 @@ fn error_reply(f: &Failure) -> Value {
     reply.insert("status".into(), json!("error"));
     reply.insert("code".into(), json!(f.code));
     reply.insert("message".into(), json!(f.message));
+    if let Some(incident) = &f.incident {
+        reply.insert("incident".into(), json!(incident));
+    }
+    if let Some(seconds) = f.retry_after {
+        reply.insert("retryAfter".into(), json!(seconds));
+    }
     Value::Object(reply)
 }
 
@@ -212,13 +263,13 @@ async fn handle(
     host: &Host,
     name: &str,
     query: &HashMap<String, String>,
-    authorization: Option<String>,
+    caller: super::Caller,
     body: Option<Vec<u8>>,
 ) -> (StatusCode, Value) {
-    let outcome = run(host, name, query, authorization, body).await;
+    let outcome = run(host, name, query, caller, body).await;
     // No reply before what it reports is on disk.
     if let Err(e) = host.core.durable().await {
-        let f = failure(5, format!("Внутренняя ошибка: {e}"));
+        let f = Failure::from(e);
         return (f.http, error_reply(&f));
     }
     match outcome {
@@ -231,11 +282,19 @@ async fn run(
     host: &Host,
     name: &str,
     query: &HashMap<String, String>,
-    authorization: Option<String>,
+    caller: super::Caller,
     body: Option<Vec<u8>>,
 ) -> Result<Map<String, Value>, Failure> {
-    if !host.auth.check_header(authorization.as_deref()) {
-        return Err(failure(1, "Ошибка авторизации"));
+    match caller.verdict {
+        Verdict::Allowed => {}
+        Verdict::Denied => return Err(failure(1, "Ошибка авторизации")),
+        throttled @ Verdict::Throttled { .. } => {
+            let seconds = throttled.retry_after_secs().unwrap_or(1);
+            let mut f = failure(1, super::throttled_text(seconds))
+                .with_status(StatusCode::TOO_MANY_REQUESTS);
+            f.retry_after = Some(seconds);
+            return Err(f);
+        }
     }
     let Some(body) = body else {
         return Err(failure(
@@ -247,7 +306,8 @@ async fn run(
         )
         .with_status(StatusCode::PAYLOAD_TOO_LARGE));
     };
-    let raw = String::from_utf8_lossy(&body).into_owned();
+    let raw = String::from_utf8(body)
+        .map_err(|_| failure(2, "Некорректный JSON: тело запроса не в UTF-8"))?;
     let request: Value =
         serde_json::from_str(&raw).map_err(|e| failure(2, format!("Некорректный JSON: {e}")))?;
     let Value::Object(request) = request else {

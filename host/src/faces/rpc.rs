@@ -17,11 +17,12 @@ use warp::Filter;
 use warp::http::StatusCode;
 use warp::hyper::body::Bytes;
 
+use super::auth::Verdict;
 use crate::app::Host;
 use crate::core::credit::{
     CreditError, CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt,
 };
-use crate::core::{CoreError, DocKind, Paid, SaleLine, Tender};
+use crate::core::{CoreError, DocKind, Paid, Reversal, SaleLine, Tender};
 use crate::plugins::bindings::tax::TaxSpec;
 
 const VERSION: &str = "2.0";
@@ -44,6 +45,7 @@ pub mod codes {
     pub const TAX_ERROR: i64 = -32009;
     pub const OUTCOME_UNKNOWN: i64 = -32010;
     pub const NOT_FOUND: i64 = -32011;
+    pub const AUTH_THROTTLED: i64 = -32012;
 }
 
 /// Seed 002 allows at most two terminal payments (type 2) per receipt.
@@ -56,21 +58,29 @@ pub fn route(
     warp::path!("rpc")
         .and(warp::post())
         .and(warp::query::<HashMap<String, String>>())
+        .and(warp::addr::remote())
         .and(warp::body::content_length_limit(limit))
         .and(warp::body::bytes())
-        .and_then(move |query: HashMap<String, String>, body: Bytes| {
-            let host = host.clone();
-            async move {
-                let device = query.get("device").map(String::as_str);
-                let reply = handle_body(host.clone(), &body, device).await;
-                // No reply before what it reports is on disk.
-                if let Err(e) = host.core.durable().await {
-                    let e = failure(codes::INTERNAL, e.to_string());
-                    return Ok::<_, warp::Rejection>(json_reply(&error_reply(Value::Null, &e)));
+        .and_then(
+            move |query: HashMap<String, String>,
+                  remote: Option<std::net::SocketAddr>,
+                  body: Bytes| {
+                let host = host.clone();
+                async move {
+                    let caller = Caller {
+                        client: remote.map(|a| a.ip()),
+                        device: query.get("device").map(String::as_str),
+                    };
+                    let reply = handle_body(host.clone(), &body, caller).await;
+                    // No reply before what it reports is on disk.
+                    if let Err(e) = host.core.durable().await {
+                        let e = RpcError::from(e);
+                        return Ok::<_, warp::Rejection>(json_reply(&error_reply(Value::Null, &e)));
+                    }
+                    Ok::<_, warp::Rejection>(reply)
                 }
-                Ok::<_, warp::Rejection>(reply)
-            }
-        })
+            },
+        )
         .recover(move |rejection: warp::Rejection| async move {
             let (status, message) = if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
                 (
@@ -87,6 +97,27 @@ pub fn route(
             };
             let body = error_reply(Value::Null, &failure(codes::INVALID_REQUEST, message));
             Ok(warp::reply::with_status(warp::reply::json(&body), status))
+        })
+        .or(wrong_method())
+}
+
+/// `/rpc` with another method than `POST`: 405 with a JSON-RPC error.
+fn wrong_method() -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+    warp::path!("rpc")
+        .and(warp::method())
+        .map(|method: warp::http::Method| {
+            let e = failure(
+                codes::INVALID_REQUEST,
+                format!("method {method} is not allowed: JSON-RPC is sent with POST"),
+            );
+            warp::reply::with_header(
+                warp::reply::with_status(
+                    warp::reply::json(&error_reply(Value::Null, &e)),
+                    StatusCode::METHOD_NOT_ALLOWED,
+                ),
+                "allow",
+                "POST",
+            )
         })
 }
 
@@ -120,17 +151,24 @@ impl From<CoreError> for RpcError {
             CoreError::ShiftAlreadyOpen => codes::SHIFT_ALREADY_OPEN,
             CoreError::PaymentDeclined { .. } => codes::PAYMENT_DECLINED,
             CoreError::ReceiptRefused { .. } => codes::RECEIPT_REFUSED,
-            CoreError::DeviceUnavailable(_) => codes::DEVICE_ERROR,
+            CoreError::DeviceUnavailable(_) | CoreError::DeviceRefused { .. } => {
+                codes::DEVICE_ERROR
+            }
             CoreError::Tax(_) => codes::TAX_ERROR,
             CoreError::OutcomeUnknown(_) => codes::OUTCOME_UNKNOWN,
-            CoreError::Internal(_) => codes::INTERNAL,
+            CoreError::Plugin(_) | CoreError::Internal(_) => codes::INTERNAL,
         };
         let data = match &e {
             CoreError::AmountMismatch { expected, got } => {
                 Some(json!({ "expected": expected, "got": got }))
             }
             CoreError::PaymentDeclined { code, .. } => Some(json!({ "response_code": code })),
-            CoreError::ReceiptRefused { reversed, .. } => Some(json!({ "reversed": reversed })),
+            CoreError::ReceiptRefused { card, .. } => match card {
+                Reversal::NothingPaid => None,
+                Reversal::Reversed => Some(json!({ "reversed": true })),
+                Reversal::NotReversed => Some(json!({ "reversed": false })),
+            },
+            CoreError::Plugin(i) | CoreError::Internal(i) => Some(json!({ "incident": i.id })),
             _ => None,
         };
         RpcError {
@@ -166,7 +204,14 @@ fn error_reply(id: Value, e: &RpcError) -> Value {
     json!({ "id": id, "ok": false, "error": error, "jsonrpc": VERSION })
 }
 
-async fn handle_body(host: Arc<Host>, body: &[u8], device: Option<&str>) -> Box<dyn warp::Reply> {
+/// Where a request came from: the client's address (for the login limiter) and `?device=`.
+#[derive(Clone, Copy)]
+struct Caller<'a> {
+    client: Option<std::net::IpAddr>,
+    device: Option<&'a str>,
+}
+
+async fn handle_body(host: Arc<Host>, body: &[u8], caller: Caller<'_>) -> Box<dyn warp::Reply> {
     let request: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -183,7 +228,7 @@ async fn handle_body(host: Arc<Host>, body: &[u8], device: Option<&str>) -> Box<
             // In order: a batch may open a shift and then sell in it.
             let mut replies = Vec::with_capacity(items.len());
             for item in &items {
-                if let Some(reply) = handle_one(&host, item, device).await {
+                if let Some(reply) = handle_one(&host, item, caller).await {
                     replies.push(reply);
                 }
             }
@@ -193,7 +238,7 @@ async fn handle_body(host: Arc<Host>, body: &[u8], device: Option<&str>) -> Box<
                 json_reply(&Value::Array(replies))
             }
         }
-        single => match handle_one(&host, &single, device).await {
+        single => match handle_one(&host, &single, caller).await {
             Some(reply) => json_reply(&reply),
             None => no_content(),
         },
@@ -212,7 +257,7 @@ fn no_content() -> Box<dyn warp::Reply> {
 }
 
 /// One request; `None` for a notification (no `id` member), which gets no reply.
-async fn handle_one(host: &Arc<Host>, request: &Value, device: Option<&str>) -> Option<Value> {
+async fn handle_one(host: &Arc<Host>, request: &Value, caller: Caller<'_>) -> Option<Value> {
     let Some(object) = request.as_object() else {
         let e = failure(codes::INVALID_REQUEST, "a request must be a JSON object");
         return Some(error_reply(Value::Null, &e));
@@ -228,7 +273,7 @@ async fn handle_one(host: &Arc<Host>, request: &Value, device: Option<&str>) -> 
             return Some(error_reply(Value::Null, &e));
         }
     };
-    let outcome = run(host, object, device).await;
+    let outcome = run(host, object, caller).await;
     if notification {
         if let Err(e) = &outcome {
             tracing::info!("rpc notification failed: {} {}", e.code, e.message);
@@ -244,8 +289,9 @@ async fn handle_one(host: &Arc<Host>, request: &Value, device: Option<&str>) -> 
 async fn run(
     host: &Arc<Host>,
     request: &Map<String, Value>,
-    device: Option<&str>,
+    caller: Caller<'_>,
 ) -> Result<Value, RpcError> {
+    let device = caller.device;
     if request.get("jsonrpc").and_then(Value::as_str) != Some(VERSION) {
         return Err(failure(codes::INVALID_REQUEST, "jsonrpc must be \"2.0\""));
     }
@@ -260,15 +306,20 @@ async fn run(
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(failure(codes::AUTH_FAILED, "authorisation failed")),
     };
-    if host.auth.enabled() {
-        let checker = host.clone();
-        let given = auth.clone();
-        let allowed =
-            tokio::task::spawn_blocking(move || checker.auth.check_basic_b64(given.as_deref()))
-                .await
-                .map_err(|e| failure(codes::INTERNAL, e.to_string()))?;
-        if !allowed {
-            return Err(failure(codes::AUTH_FAILED, "authorisation failed"));
+    match host
+        .auth
+        .check_basic_b64(caller.client, auth.as_deref())
+        .await
+    {
+        Verdict::Allowed => {}
+        Verdict::Denied => return Err(failure(codes::AUTH_FAILED, "authorisation failed")),
+        throttled @ Verdict::Throttled { .. } => {
+            let seconds = throttled.retry_after_secs().unwrap_or(1);
+            return Err(RpcError {
+                code: codes::AUTH_THROTTLED,
+                message: format!("too many failed logins: retry in {seconds} s"),
+                data: Some(json!({ "retry_after": seconds })),
+            });
         }
     }
     // What the journal keeps of the request: everything but the credentials.

@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use warp::Filter;
 use warp::ws::{Message, WebSocket};
 
+use super::auth::Verdict;
 use super::decimal;
 use crate::app::Host;
 use crate::core::{CoreError, DocKind, SaleLine};
@@ -27,20 +28,22 @@ pub fn route(
     warp::path!("ws")
         .and(warp::ws())
         .and(warp::query::<HashMap<String, String>>())
-        .and(warp::header::optional::<String>("authorization"))
-        .and_then(move |ws: warp::ws::Ws, query: HashMap<String, String>, authorization: Option<String>| {
+        .and(warp::addr::remote())
+        .and(warp::header::headers_cloned())
+        .and_then(move |ws: warp::ws::Ws, query: HashMap<String, String>, remote: Option<std::net::SocketAddr>, headers: warp::http::HeaderMap| {
             let host = host.clone();
             async move {
                 // A token on the upgrade: `?token=` (browsers cannot set headers) or the header.
-                let allowed = match query.get("token") {
-                    Some(token) => host.auth.check_token(token),
-                    None => host.auth.check_header(authorization.as_deref()),
+                let client = remote.map(|a| a.ip());
+                let verdict = match query.get("token") {
+                    Some(token) => host.auth.check_token(client, token).await,
+                    None => {
+                        let header = headers.get(warp::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+                        host.auth.check_header(client, header).await
+                    }
                 };
-                if !allowed {
-                    return Ok::<_, warp::Rejection>(Box::new(warp::reply::with_status(
-                        warp::reply::json(&json!({ "error": true, "error_code": 17, "text": "Ошибка авторизации" })),
-                        warp::http::StatusCode::UNAUTHORIZED,
-                    )) as Box<dyn warp::Reply>);
+                if let Some(refusal) = refused(verdict) {
+                    return Ok::<_, warp::Rejection>(refusal);
                 }
                 // An unknown device is refused before the upgrade, with the reason in the body.
                 let device = match host.core.register(query.get("device").map(String::as_str)) {
@@ -52,9 +55,43 @@ pub fn route(
                         )) as Box<dyn warp::Reply>);
                     }
                 };
+                // One limit for every face (`max_body_bytes`), checked before a message is
+                // parsed. The library reads up to four times that, so a client just over the
+                // limit gets its error reply and an orderly close; beyond, it refuses the frame
+                // from its header without buffering it.
+                let cap = usize::try_from(host.config.max_body_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
+                let ws = ws.max_message_size(cap).max_frame_size(cap);
                 Ok(Box::new(ws.on_upgrade(move |socket| serve(socket, host, device))) as Box<dyn warp::Reply>)
             }
         })
+}
+
+/// The handshake's answer to a credential that is not let in: 401, or 429 with the wait.
+fn refused(verdict: Verdict) -> Option<Box<dyn warp::Reply>> {
+    use warp::http::StatusCode;
+    match verdict {
+        Verdict::Allowed => None,
+        Verdict::Denied => Some(Box::new(warp::reply::with_status(
+            warp::reply::json(
+                &json!({ "error": true, "error_code": 17, "text": "Ошибка авторизации" }),
+            ),
+            StatusCode::UNAUTHORIZED,
+        ))),
+        Verdict::Throttled { .. } => {
+            let seconds = verdict.retry_after_secs().unwrap_or(1);
+            let body = json!({
+                "error": true,
+                "error_code": 17,
+                "text": super::throttled_text(seconds),
+                "retry_after": seconds,
+            });
+            Some(Box::new(warp::reply::with_header(
+                warp::reply::with_status(warp::reply::json(&body), StatusCode::TOO_MANY_REQUESTS),
+                "retry-after",
+                seconds,
+            )))
+        }
+    }
 }
 
 /// One connection: its device and its open document.
@@ -66,23 +103,52 @@ struct Session {
 
 async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
     let (mut tx, mut rx) = socket.split();
+    let limit = host.config.max_body_bytes;
     let mut session = Session {
         host,
         device,
         open_document: None,
     };
-    while let Some(Ok(message)) = rx.next().await {
+    while let Some(received) = rx.next().await {
+        let message = match received {
+            Ok(message) => message,
+            Err(e) if too_long(&e) => {
+                // Past the hard cap: refused from the frame's header, its payload never read.
+                // The reply is sent, but may be lost: closing a socket with unread bytes resets it.
+                too_big(&mut tx, limit).await;
+                break;
+            }
+            Err(e) => {
+                tracing::debug!("websocket read: {e}");
+                break;
+            }
+        };
         if message.is_close() {
             break;
         }
-        let Ok(text) = message.to_str() else { continue };
-        let mut reply = session.handle(text).await;
+        if message.as_bytes().len() as u64 > limit {
+            // Read whole (so the close is orderly) but never parsed.
+            too_big(&mut tx, limit).await;
+            break;
+        }
+        let text = if message.is_text() || message.is_binary() {
+            // A binary frame is answered like a text one: a client library may send JSON either way.
+            std::str::from_utf8(message.as_bytes())
+        } else {
+            continue; // ping and pong: the library answers pings itself
+        };
+        let mut reply = match text {
+            Ok(text) => session.handle(text).await,
+            Err(_) => error_reply(
+                "error",
+                &failure(1, "Некорректный JSON: сообщение не в UTF-8"),
+            ),
+        };
         // No reply before what it reports is on disk.
         if let Err(e) = session.host.core.durable().await {
-            reply = json!({
-                "event": reply["event"].clone(),
-                "data": { "error": true, "error_code": 15, "text": format!("Внутренняя ошибка: {e}") },
-            });
+            let f = Failure::from(e);
+            let event = reply["event"].as_str().unwrap_or("onerror").to_owned();
+            reply = error_reply(event.strip_prefix("on").unwrap_or(&event), &f);
         }
         if tx.send(Message::text(reply.to_string())).await.is_err() {
             break;
@@ -90,16 +156,41 @@ async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
     }
 }
 
+/// The close code of RFC 6455 for a message too big to process.
+const CLOSE_TOO_BIG: u16 = 1009;
+
+/// Error 18, then close 1009: a message over the face's limit ends the connection.
+async fn too_big(tx: &mut futures_util::stream::SplitSink<WebSocket, Message>, limit: u64) {
+    let reply = error_reply(
+        "error",
+        &failure(18, format!("Сообщение больше {limit} байт")),
+    );
+    let _ = tx.send(Message::text(reply.to_string())).await;
+    let _ = tx
+        .send(Message::close_with(CLOSE_TOO_BIG, "message too big"))
+        .await;
+}
+
+/// Whether the library refused a message or frame longer than the face's limit.
+fn too_long(e: &warp::Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|inner| matches!(inner, tungstenite::Error::Capacity(_)))
+}
+
 /// A face-level failure: the seed's error code and a Russian text.
 struct Failure {
     code: u32,
     text: String,
+    /// The log entry of an internal failure (our extension: `incident`).
+    incident: Option<String>,
 }
 
 fn failure(code: u32, text: impl Into<String>) -> Failure {
     Failure {
         code,
         text: text.into(),
+        incident: None,
     }
 }
 
@@ -118,26 +209,26 @@ impl From<CoreError> for Failure {
             CoreError::PaymentDeclined { code, text } => {
                 (10, format!("Оплата отклонена (код {code}): {text}"))
             }
-            CoreError::ReceiptRefused { reason, reversed } => (
-                11,
-                format!(
-                    "ККТ отказала в регистрации чека: {reason}. Оплата {}",
-                    if *reversed {
-                        "отменена"
-                    } else {
-                        "НЕ отменена, требуется вмешательство"
-                    }
-                ),
-            ),
+            CoreError::ReceiptRefused { reason, card } => (11, super::refusal_text(reason, *card)),
             CoreError::DeviceUnavailable(m) => (12, format!("Устройство недоступно: {m}")),
+            CoreError::DeviceRefused { fault, message } => (12, super::fault_text(*fault, message)),
             CoreError::PaymentNotFound => {
                 (13, "Платёж не найден или сумма превышает остаток".into())
             }
             CoreError::Tax(m) => (14, format!("Ошибка расчёта налогов: {m}")),
-            CoreError::Internal(m) => (15, format!("Внутренняя ошибка: {m}")),
+            CoreError::Plugin(i) => (15, super::incident_text(" (сбой плагина)", i)),
+            CoreError::Internal(i) => (15, super::incident_text("", i)),
             CoreError::OutcomeUnknown(m) => (16, format!("Результат операции неизвестен: {m}")),
         };
-        Failure { code, text }
+        let incident = match &e {
+            CoreError::Plugin(i) | CoreError::Internal(i) => Some(i.id.clone()),
+            _ => None,
+        };
+        Failure {
+            code,
+            text,
+            incident,
+        }
     }
 }
 
@@ -180,6 +271,9 @@ fn reply(event: &str, data: Value) -> Value {
 
 fn error_reply(event: &str, f: &Failure) -> Value {
     let mut data = json!({ "error": true, "error_code": f.code, "text": f.text });
+    if let Some(incident) = &f.incident {
+        data["incident"] = json!(incident);
+    }
     if event.starts_with("cancel_payment") {
         data["response_code"] = json!(f.code);
     }

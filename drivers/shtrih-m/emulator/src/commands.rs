@@ -359,7 +359,7 @@ impl ShtrihDevice {
         let shift = self.shift.take().ok_or(SHIFT_NOT_OPEN)?;
         self.last_closed_shift = shift.number;
         let (number, sign) =
-            self.add_document(DOC_SHIFT_CLOSE, self.clock, Some(shift.number), None, None);
+            self.add_document(DOC_SHIFT_CLOSE, self.instant(), Some(shift.number), None, None);
         self.running_number += 1;
         self.print("ОТЧЕТ О ЗАКРЫТИИ СМЕНЫ");
         self.print(format!("СМЕНА {}  ЧЕКОВ {}", shift.number, shift.receipts));
@@ -427,12 +427,13 @@ impl ShtrihDevice {
             return Err(WRONG_MODE);
         }
         let number = self.last_closed_shift + 1;
+        let at = self.instant();
         self.shift = Some(Shift {
             number,
-            opened: self.clock,
+            opened: at,
             receipts: 0,
         });
-        let (fd, sign) = self.add_document(DOC_SHIFT_OPEN, self.clock, Some(number), None, None);
+        let (fd, sign) = self.add_document(DOC_SHIFT_OPEN, at, Some(number), None, None);
         self.running_number += 1;
         self.print("ОТЧЕТ ОБ ОТКРЫТИИ СМЕНЫ");
         self.print(format!(
@@ -655,9 +656,10 @@ impl ShtrihDevice {
         let shift = self.shift.as_mut().expect("selling_shift checked it");
         shift.receipts += 1;
         let (shift_number, receipt_number) = (shift.number, shift.receipts);
-        let (number, sign) =
-            self.add_document(DOC_RECEIPT, self.clock, None, Some(operation), Some(total));
-        let date_time = self.now();
+        // One reading of the clock: the document and the receipt carry the same moment.
+        let at = self.instant();
+        let (number, sign) = self.add_document(DOC_RECEIPT, at, None, Some(operation), Some(total));
+        let date_time = at.date_time();
         self.running_number += 1;
         self.print(format!("ИТОГ ={}", rubles(total)));
         if change > 0 {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use emulator_kit::{Device, Fault, Faults, Reactions};
 
-use crate::clock::{self, DateTime, Instant};
+use crate::clock::{Clock, DateTime, Instant};
 use crate::journal::{DOC_REGISTRATION, FiscalDocument, RegisteredReceipt};
 use crate::wire::{self, ACK, Incoming, Input, NAK};
 
@@ -66,7 +66,7 @@ pub struct ShtrihDevice {
     /// The last answer frame, until the host acknowledges it.
     pending: Option<Vec<u8>>,
     pub(crate) identity: Identity,
-    pub(crate) clock: Instant,
+    pub(crate) clock: Clock,
     pub(crate) shift: Option<Shift>,
     pub(crate) last_closed_shift: u32,
     pub(crate) receipt: Option<OpenReceipt>,
@@ -90,9 +90,15 @@ impl Default for ShtrihDevice {
 }
 
 impl ShtrihDevice {
-    /// A registered register with a closed shift, its clock at 2026-03-01 12:00:00.
+    /// A registered register with a closed shift, its clock following the system's local
+    /// time.
     pub fn new(identity: Identity) -> Self {
-        let clock = Instant::from_date_time(clock::START);
+        Self::with_clock(identity, Clock::system())
+    }
+
+    /// A registered register with a closed shift and the given clock (`Clock::fixed` for a
+    /// test that needs a known date).
+    pub fn with_clock(identity: Identity, clock: Clock) -> Self {
         let mut cashiers = vec![String::new(); 31];
         for (i, name) in cashiers.iter_mut().enumerate().skip(1) {
             *name = match i {
@@ -117,20 +123,24 @@ impl ShtrihDevice {
             cuts: 0,
             running_number: 0,
         };
-        // The registration report: fiscal document 1, made before the emulator "shipped".
-        let registered = clock.plus(Duration::ZERO);
+        // The registration report: fiscal document 1, made when the emulator "shipped".
+        let registered = device.instant();
         device.add_document(DOC_REGISTRATION, registered, None, None, None);
         device
     }
 
-    /// Moves the register's clock forward.
+    /// Moves the register's clock forward (on top of the system's time, when it follows it).
     pub fn advance_clock(&mut self, by: Duration) {
-        self.clock = self.clock.plus(by);
+        self.clock.advance(by);
     }
 
     /// The register's current date and time.
     pub fn now(&self) -> DateTime {
-        self.clock.date_time()
+        self.clock.now()
+    }
+
+    pub(crate) fn instant(&self) -> Instant {
+        self.clock.instant()
     }
 
     /// Receipts registered in the fiscal drive, oldest first (the last `emulator_kit::HISTORY` at
@@ -166,7 +176,7 @@ impl ShtrihDevice {
     pub fn shift_expired(&self) -> bool {
         self.shift
             .as_ref()
-            .is_some_and(|s| self.clock.since(s.opened) >= Duration::from_secs(24 * 3600))
+            .is_some_and(|s| self.instant().since(s.opened) >= Duration::from_secs(24 * 3600))
     }
 
     pub fn receipt_open(&self) -> bool {
@@ -305,6 +315,7 @@ impl Device for ShtrihDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock;
     use crate::wire::{ENQ, STX};
 
     fn send(device: &mut ShtrihDevice, faults: &Faults, bytes: &[u8]) -> Vec<u8> {
@@ -370,8 +381,8 @@ mod tests {
 
     #[test]
     fn fiscal_signs_are_deterministic() {
-        let a = ShtrihDevice::default();
-        let b = ShtrihDevice::default();
+        let fixed = || ShtrihDevice::with_clock(Identity::default(), Clock::fixed(clock::START));
+        let (a, b) = (fixed(), fixed());
         assert_eq!(a.last_document(), b.last_document());
         assert_eq!(a.last_document().number, 1);
     }

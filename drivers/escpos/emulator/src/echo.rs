@@ -284,3 +284,168 @@ fn unknown(bytes: &[u8]) -> String {
     text.push(']');
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EscPosDevice, Faults};
+    use emulator_kit::{Device, Reactions};
+
+    const ESC: u8 = 0x1B;
+    const GS: u8 = 0x1D;
+
+    /// The echo, `width` characters wide, of what the printer makes of `bytes`.
+    fn echo(width: usize, ansi: bool, bytes: &[u8]) -> Vec<String> {
+        let mut device = EscPosDevice::new();
+        device.receive(bytes, &Faults::default(), &mut Reactions::default());
+        let echo = Echo { width, ansi };
+        device.paper().iter().flat_map(|i| echo.render(i)).collect()
+    }
+
+    fn plain(bytes: &[u8]) -> Vec<String> {
+        echo(10, false, bytes)
+    }
+
+    /// `text` printed after `modes`, then a line feed.
+    fn after(modes: &[u8], text: &str) -> Vec<u8> {
+        [modes, text.as_bytes(), b"\n"].concat()
+    }
+
+    #[test]
+    fn alignment_sets_the_text_in_the_paper_frame() {
+        assert_eq!(plain(&after(&[], "abc")), ["L           |abc       |"]);
+        assert_eq!(
+            plain(&after(&[ESC, b'a', 1], "abc")),
+            ["C           |   abc    |"]
+        );
+        assert_eq!(
+            plain(&after(&[ESC, b'a', b'2'], "abc")),
+            ["R           |       abc|"]
+        );
+        assert_eq!(plain(b"\n"), ["L           |          |"]);
+    }
+
+    #[test]
+    fn each_style_has_its_slot() {
+        let cases: &[(&[u8], &str)] = &[
+            (&[ESC, b'E', 1], "L B         |x         |"),
+            (&[ESC, b'-', 1], "L   U       |x         |"),
+            (&[ESC, b'-', b'2'], "L   U       |x         |"),
+            (&[GS, b'B', 1], "L     I     |x         |"),
+            (&[GS, b'!', 0x10], "L       2x1 |x         |"),
+            (&[GS, b'!', 0x01], "L       1x2 |x         |"),
+            (&[GS, b'!', 0x11], "L       2x2 |x         |"),
+            (&[GS, b'!', 0x23], "L       3x4 |x         |"),
+            // ESC ! 0xB8: bold, double height and width, underline in one byte.
+            (&[ESC, b'!', 0xB8], "L B U   2x2 |x         |"),
+            (
+                &[ESC, b'a', 1, ESC, b'E', 1, ESC, b'-', 1, GS, b'B', 1],
+                "C B U I     |    x     |",
+            ),
+        ];
+        for (modes, row) in cases {
+            assert_eq!(plain(&after(modes, "x")), [*row], "{modes:02x?}");
+        }
+        // ESC @ puts every mode back.
+        let reset = [ESC, b'!', 0xB8, GS, b'B', 1, ESC, b'a', 2, ESC, b'@'];
+        assert_eq!(plain(&after(&reset, "x")), ["L           |x         |"]);
+    }
+
+    #[test]
+    fn a_mode_changed_midway_is_tagged_where_it_applies() {
+        let mut job = b"Total ".to_vec();
+        job.extend([ESC, b'E', 1]);
+        job.extend(b"145.00");
+        job.extend([ESC, b'E', 0, b'\n']);
+        assert_eq!(
+            echo(20, false, &job),
+            ["L           |Total [B]145.00[/]  |"]
+        );
+        // Underlined throughout, one word reversed too: U in the prefix, I in the tag.
+        let mut job = vec![ESC, b'-', 1];
+        job.extend(b"a ");
+        job.extend([GS, b'B', 1, b'b', GS, b'B', 0, b'\n']);
+        assert_eq!(
+            echo(20, false, &job),
+            ["L   U       |a [I]b[/]           |"]
+        );
+        // Sizes that differ: "mix" in the prefix and every span names its own.
+        let job = [b"a".as_slice(), &[GS, b'!', 0x11], b"b\n"].concat();
+        assert_eq!(
+            echo(20, false, &job),
+            ["L       mix |[1x1]a[/][2x2]b[/]  |"]
+        );
+    }
+
+    #[test]
+    fn a_line_wider_than_the_paper_wraps_by_paper_columns() {
+        // Six double-width characters take 12 columns of 10: five on the first row.
+        assert_eq!(
+            plain(&after(&[ESC, b'a', 2, GS, b'!', 0x10], "abcdef")),
+            ["R       2x1 |     abcde|", "+       2x1 |         f|"]
+        );
+        // Ten at normal size fit exactly.
+        assert_eq!(
+            plain(&after(&[], "0123456789")),
+            ["L           |0123456789|"]
+        );
+    }
+
+    #[test]
+    fn symbols_feeds_and_cuts_are_named_rows() {
+        let mut job = vec![GS, b'(', b'k', 7, 0, 49, 80, 48];
+        job.extend(b"test");
+        job.extend([GS, b'(', b'k', 3, 0, 49, 81, 48]);
+        job.extend([GS, b'k', 2]);
+        job.extend(b"4006381333931\0");
+        job.extend([GS, b'k', 73, 4, b'{', b'B', b'a', b'1']);
+        job.extend([ESC, b'd', 3, ESC, b'd', 1, GS, b'V', 66, 0, GS, b'V', 0]);
+        assert_eq!(
+            plain(&job),
+            [
+                "[QR test]",
+                "[barcode EAN-13 4006381333931]",
+                "[barcode CODE128 a1]",
+                "[feed 3 lines]",
+                "[feed 1 line]",
+                "[partial cut]",
+                "[full cut]",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_commands_are_flagged_with_their_bytes() {
+        let mut job = b"ab".to_vec();
+        job.extend([ESC, b'~']);
+        job.extend(b"c\n");
+        job.extend([GS, b'V', 7, 0x1C, 0x05]);
+        assert_eq!(
+            plain(&job),
+            [
+                "[unknown ESC ~: 1b 7e]",
+                "L           |abc       |",
+                "[unknown GS V: 1d 56 07]",
+                "[unknown FS 0x05: 1c 05]",
+            ]
+        );
+    }
+
+    #[test]
+    fn ansi_shows_bold_underline_and_reverse_as_terminal_styles() {
+        let job = [
+            b"a".as_slice(),
+            &[ESC, b'E', 1, ESC, b'-', 1, GS, b'B', 1],
+            b"b\n",
+        ]
+        .concat();
+        assert_eq!(
+            echo(4, true, &job),
+            ["L           |a\x1b[1m\x1b[4m\x1b[7mb\x1b[0m  |"]
+        );
+        assert_eq!(
+            echo(4, true, &[ESC, b'~']),
+            ["\x1b[31m[unknown ESC ~: 1b 7e]\x1b[0m"]
+        );
+    }
+}

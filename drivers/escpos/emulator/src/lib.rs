@@ -477,4 +477,99 @@ mod tests {
     fn code128_code_set_c_reads_as_digits() {
         assert_eq!(code128_text(b"{C\x0c\x22{B-x"), "1234-x");
     }
+
+    fn styled(align: Align, spans: &[(&str, Style)]) -> PaperItem {
+        PaperItem::StyledLine {
+            align,
+            spans: spans
+                .iter()
+                .map(|(text, style)| Span {
+                    text: (*text).into(),
+                    style: *style,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn underline_and_reverse_make_a_styled_line() {
+        let underline = Style {
+            underline: true,
+            ..Style::default()
+        };
+        let inverted = Style {
+            inverted: true,
+            ..Style::default()
+        };
+        let mut d = EscPosDevice::new();
+        let mut job = vec![0x1B, b'a', 2, 0x1B, b'-', 1];
+        job.extend(b"u\n");
+        job.extend([0x1B, b'-', 0, 0x1D, b'B', 1]);
+        job.extend(b"i\n");
+        job.extend([0x1D, b'B', 0, 0x1B, b'!', 0x80]);
+        job.extend(b"u\n");
+        feed(&mut d, &Faults::default(), &job);
+        assert_eq!(
+            d.paper(),
+            [
+                styled(Align::Right, &[("u", underline)]),
+                styled(Align::Right, &[("i", inverted)]),
+                styled(Align::Right, &[("u", underline)]),
+            ]
+        );
+        assert_eq!(d.printed_text(), "u\ni\nu");
+    }
+
+    #[test]
+    fn a_mode_changed_midway_splits_the_line_into_spans() {
+        let bold = Style {
+            bold: true,
+            ..Style::default()
+        };
+        let mut d = EscPosDevice::new();
+        let mut job = b"Total ".to_vec();
+        job.extend([0x1B, b'E', 1]);
+        job.extend(b"145");
+        // Bold again changes nothing: one span.
+        job.extend([0x1B, b'E', 1]);
+        job.extend(b".00");
+        job.extend([0x1B, b'E', 0, b'\n']);
+        // A whole line in bold is a plain Line.
+        job.extend([0x1B, b'E', 1, b'x', b'\n']);
+        feed(&mut d, &Faults::default(), &job);
+        assert_eq!(
+            d.paper(),
+            [
+                styled(
+                    Align::Left,
+                    &[("Total ", Style::default()), ("145.00", bold)]
+                ),
+                PaperItem::Line {
+                    text: "x".into(),
+                    align: Align::Left,
+                    bold: true,
+                    size: Size::NORMAL,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_commands_are_recorded_and_marked_on_the_paper() {
+        let faults = Faults::default();
+        let mut d = EscPosDevice::new();
+        feed(&mut d, &faults, &[b'a', 0x1B, b'~', b'\n', 0x1D, b'V', 7]);
+        assert_eq!(
+            d.unknown_commands(),
+            [vec![0x1B, b'~'], vec![0x1D, b'V', 7]]
+        );
+        assert_eq!(d.paper()[0], PaperItem::Unknown(vec![0x1B, b'~']));
+        assert_eq!(d.paper()[2], PaperItem::Unknown(vec![0x1D, b'V', 7]));
+        assert_eq!(d.printed_text(), "a");
+        // Offline nothing reaches the paper, but the command is still counted.
+        faults.inject(Fault::CoverOpen);
+        feed(&mut d, &faults, &[0x1C, 0x05]);
+        assert_eq!(d.unknown_commands().len(), 3);
+        assert_eq!(d.paper().len(), 3);
+    }
 }

@@ -290,6 +290,8 @@ mod tests {
             &[0x1D, 0x6B, 2, b'1', b'2', 0],
             &[0x10, 0x04, 0x01],
             &[0x1B, 0x2A, 33, 2, 0, 1, 2, 3, 4, 5, 6],
+            &[0x1B, b'-', 1],
+            &[0x1D, b'B', 1],
         ];
         for whole in commands {
             for cut in 1..whole.len() {
@@ -334,6 +336,22 @@ mod tests {
                 Command::Ignored,
                 Command::Unknown(vec![0x1B, b'~']),
                 Command::Text(b"x".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn underline_and_reverse_are_read_with_their_parameter() {
+        let job = [
+            0x1B, b'-', 2, 0x1B, b'-', b'0', 0x1D, b'B', 1, 0x1D, b'B', 0x10,
+        ];
+        assert_eq!(
+            all(&job),
+            [
+                Command::Underline(2),
+                Command::Underline(b'0'),
+                Command::Reverse(true),
+                Command::Reverse(false),
             ]
         );
     }

@@ -224,8 +224,14 @@ mod tests {
             system.minute() as u8,
             system.second() as u8,
         ));
-        assert!(read.since(expected) <= Duration::from_secs(2), "{read:?} vs {expected:?}");
-        assert!(expected.since(read) <= Duration::from_secs(2), "{read:?} vs {expected:?}");
+        assert!(
+            read.since(expected) <= Duration::from_secs(2),
+            "{read:?} vs {expected:?}"
+        );
+        assert!(
+            expected.since(read) <= Duration::from_secs(2),
+            "{read:?} vs {expected:?}"
+        );
         clock.advance(Duration::from_secs(25 * 3600));
         let later = Instant::from_date_time(clock.now());
         let gained = later.since(read);

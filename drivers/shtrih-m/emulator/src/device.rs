@@ -13,6 +13,7 @@ use emulator_kit::{Device, Fault, Faults, Reactions};
 
 use crate::clock::{Clock, DateTime, Instant};
 use crate::journal::{DOC_REGISTRATION, FiscalDocument, RegisteredReceipt};
+use crate::registers::Registers;
 use crate::wire::{self, ACK, Incoming, Input, NAK};
 
 /// A shift in progress.
@@ -81,6 +82,8 @@ pub struct ShtrihDevice {
     pub(crate) cuts: u32,
     /// The running document number of 11h (every printed document counts).
     pub(crate) running_number: u16,
+    /// The money and operation registers (1Ah, 1Bh).
+    pub(crate) registers: Registers,
 }
 
 impl Default for ShtrihDevice {
@@ -122,6 +125,7 @@ impl ShtrihDevice {
             tape: Vec::new(),
             cuts: 0,
             running_number: 0,
+            registers: Registers::default(),
         };
         // The registration report: fiscal document 1, made when the emulator "shipped".
         let registered = device.instant();
@@ -186,6 +190,19 @@ impl ShtrihDevice {
     /// Cash in the drawer, kopecks.
     pub fn cash_in_drawer(&self) -> u64 {
         self.cash
+    }
+
+    /// Money register `number` as 1Ah reads it (see `registers::money`), or `None` when
+    /// there is no such register.
+    pub fn money_register(&self, number: u16) -> Option<u64> {
+        self.registers
+            .money(number, self.receipt.as_ref(), self.cash)
+    }
+
+    /// Operation register `number` as 1Bh reads it (see `registers::operation`).
+    pub fn operation_register(&self, number: u8) -> u16 {
+        self.registers
+            .operation(number, self.running_number, self.last_closed_shift)
     }
 
     /// What was printed, one entry per line, oldest first (the last `emulator_kit::HISTORY` lines

@@ -23,6 +23,7 @@ mod commands;
 mod cp1251;
 mod device;
 mod journal;
+pub mod registers;
 mod wire;
 
 pub use clock::{Clock, DateTime, START};

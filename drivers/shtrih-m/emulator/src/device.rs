@@ -138,6 +138,12 @@ impl ShtrihDevice {
         self.clock.advance(by);
     }
 
+    /// Sets the register's clock anew (`Clock::fixed` to pin a date for a test). A shift
+    /// already open keeps the moment it opened, now measured on the new clock.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
     /// The register's current date and time.
     pub fn now(&self) -> DateTime {
         self.clock.now()

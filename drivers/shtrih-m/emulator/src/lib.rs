@@ -1,6 +1,8 @@
 //! An emulated Shtrih-M fiscal register (a KKT with a fiscal drive) that speaks the vendor's
 //! serial protocol byte for byte: STX LEN CMD DATA LRC frames, the ENQ/ACK/NAK handshake,
-//! the commands the `shtrih-m` driver uses, and the vendor's error codes.
+//! the commands the `shtrih-m` driver uses and the legacy ones common tools send (1Ah/1Bh
+//! registers, 80h/82h sale, 85h close; pyshtrih drives it in `tests/pyshtrih.rs`), and the
+//! vendor's error codes. README.md lists the commands and the money registers.
 //!
 //! It keeps state like the real device: the shift and its 24-hour limit on its clock (the
 //! system's local time by default, a fixed start with `emulator_at`; either moves on with

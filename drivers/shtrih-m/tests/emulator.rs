@@ -107,7 +107,7 @@ fn at(year: u16, month: u8, day: u8, hour: u8, minute: u8) -> DateTime {
 
 /// A register with an open shift and a driver connected to it.
 fn open() -> (Emulator<ShtrihDevice>, Driver) {
-    let emulator = shtrih_m_emulator::emulator();
+    let emulator = shtrih_m_emulator::emulator_at(shtrih_m_emulator::START);
     let mut driver = connect(&emulator);
     driver.open_shift(cashier()).unwrap();
     (emulator, driver)
@@ -119,7 +119,7 @@ fn receipts(emulator: &Emulator<ShtrihDevice>) -> usize {
 
 #[test]
 fn a_shift_with_a_three_line_sale_at_two_rates() {
-    let emulator = shtrih_m_emulator::emulator();
+    let emulator = shtrih_m_emulator::emulator_at(shtrih_m_emulator::START);
     let mut driver = connect(&emulator);
 
     let info = driver.describe().unwrap();
@@ -195,7 +195,7 @@ fn a_shift_with_a_three_line_sale_at_two_rates() {
 
 #[test]
 fn the_same_driver_code_runs_over_tcp() {
-    let emulator = shtrih_m_emulator::emulator();
+    let emulator = shtrih_m_emulator::emulator_at(shtrih_m_emulator::START);
     let (addr, _) = emulator.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
     let stream = std::net::TcpStream::connect(addr).unwrap();
     let mut driver = Shtrih::new(StreamPort(stream), settings());
@@ -254,7 +254,7 @@ fn cashless_and_mixed_payments() {
 
 #[test]
 fn shift_state_errors_are_typed() {
-    let emulator = shtrih_m_emulator::emulator();
+    let emulator = shtrih_m_emulator::emulator_at(shtrih_m_emulator::START);
     let mut driver = connect(&emulator);
     let e = driver.register_receipt(small_sale()).unwrap_err();
     assert_eq!(e.class, ErrorClass::ShiftClosed);

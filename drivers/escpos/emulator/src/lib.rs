@@ -9,11 +9,13 @@
 //! and are ignored.
 
 mod cp866;
+pub mod echo;
 mod paper;
 mod parser;
 
+pub use echo::Echo;
 pub use emulator_kit::{Emulator, Fault, Faults};
-pub use paper::{Align, BarcodeKind, PaperItem, Size};
+pub use paper::{Align, BarcodeKind, PaperItem, Size, Span, Style};
 
 use emulator_kit::{Device, Reactions};
 use parser::{Command, QrFunction};
@@ -29,12 +31,12 @@ pub const CP866_TABLE: u8 = 17;
 pub struct EscPosDevice {
     /// Bytes of a command not complete yet.
     pending: Vec<u8>,
-    /// The line being filled, and the modes of its first character.
-    line: String,
-    line_modes: Option<(Align, bool, Size)>,
+    /// The line being filled, run by run, and the alignment in force at its first character
+    /// (Epson: `ESC a` takes effect at the start of a line).
+    line: Vec<Span>,
+    line_align: Option<Align>,
     align: Align,
-    bold: bool,
-    size: Size,
+    style: Style,
     code_table: u8,
     qr_data: Option<Vec<u8>>,
     paper: Vec<PaperItem>,
@@ -45,11 +47,10 @@ impl Default for EscPosDevice {
     fn default() -> Self {
         Self {
             pending: Vec::new(),
-            line: String::new(),
-            line_modes: None,
+            line: Vec::new(),
+            line_align: None,
             align: Align::Left,
-            bold: false,
-            size: Size::NORMAL,
+            style: Style::default(),
             code_table: 0,
             qr_data: None,
             paper: Vec::new(),
@@ -73,16 +74,9 @@ impl EscPosDevice {
         &self.paper
     }
 
-    /// The text of every printed line, joined with '\n'.
+    /// The text of every printed line (plain and styled), joined with '\n'.
     pub fn printed_text(&self) -> String {
-        let lines: Vec<&str> = self
-            .paper
-            .iter()
-            .filter_map(|item| match item {
-                PaperItem::Line { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
+        let lines: Vec<String> = self.paper.iter().filter_map(PaperItem::line_text).collect();
         lines.join("\n")
     }
 
@@ -99,8 +93,9 @@ impl EscPosDevice {
         std::mem::take(&mut self.paper)
     }
 
-    /// Commands this model did not know, as their leading bytes; empty for a driver that
-    /// sends only ESC/POS.
+    /// Commands this model did not know, as their leading bytes, all of them since the start
+    /// (offline too); empty for a driver that sends only ESC/POS. The paper also carries each
+    /// one (`PaperItem::Unknown`) where it came, for the echo.
     pub fn unknown_commands(&self) -> &[Vec<u8>] {
         &self.unknown
     }
@@ -108,10 +103,6 @@ impl EscPosDevice {
     /// The code table selected by `ESC t` (0 after `ESC @`).
     pub fn code_table(&self) -> u8 {
         self.code_table
-    }
-
-    fn modes(&self) -> (Align, bool, Size) {
-        (self.align, self.bold, self.size)
     }
 
     /// Puts an item on paper, unless the printer is offline.
@@ -122,34 +113,54 @@ impl EscPosDevice {
     }
 
     /// Prints the line buffer (an empty one too when `always`).
+    /// A line in one plain style is a `Line` (the shape the driver's tests compare); any
+    /// other a `StyledLine`.
     fn flush_line(&mut self, offline: bool, always: bool) {
-        if self.line_modes.is_none() && !always {
+        if self.line_align.is_none() && !always {
             return;
         }
-        let (align, bold, size) = self.line_modes.take().unwrap_or_else(|| self.modes());
-        let text = std::mem::take(&mut self.line);
-        self.put(
-            PaperItem::Line {
-                text,
+        let align = self.line_align.take().unwrap_or(self.align);
+        let mut spans = std::mem::take(&mut self.line);
+        let item = match spans.as_mut_slice() {
+            [] => PaperItem::Line {
+                text: String::new(),
                 align,
-                bold,
-                size,
+                bold: self.style.bold,
+                size: self.style.size,
             },
-            offline,
-        );
+            [one] if one.style.is_plain() => PaperItem::Line {
+                text: std::mem::take(&mut one.text),
+                align,
+                bold: one.style.bold,
+                size: one.style.size,
+            },
+            _ => PaperItem::StyledLine { align, spans },
+        };
+        self.put(item, offline);
     }
 
     fn text(&mut self, bytes: &[u8]) {
-        if self.line_modes.is_none() {
-            self.line_modes = Some(self.modes());
+        if self.line_align.is_none() {
+            self.line_align = Some(self.align);
         }
         let cp866 = self.code_table == CP866_TABLE;
-        self.line.extend(bytes.iter().map(|&b| match b {
+        let chars = bytes.iter().map(|&b| match b {
             ..0x80 => b as char,
             _ if cp866 => cp866::decode(b),
             // Another table: this model cannot tell what the printer would show.
             _ => '\u{fffd}',
-        }));
+        });
+        match self.line.last_mut() {
+            Some(span) if span.style == self.style => span.text.extend(chars),
+            _ => self.line.push(Span {
+                text: chars.collect(),
+                style: self.style,
+            }),
+        }
+    }
+
+    fn line_chars(&self) -> usize {
+        self.line.iter().map(|s| s.text.chars().count()).sum()
     }
 
     fn status_byte(n: u8, faults: &Faults) -> Option<u8> {
@@ -167,13 +178,13 @@ impl EscPosDevice {
         let offline = faults.paper_out() || faults.cover_open();
         match command {
             Command::Text(bytes) => self.text(&bytes),
-            Command::Tab => self.text(&b"        "[..8 - self.line.chars().count() % 8]),
+            Command::Tab => self.text(&b"        "[..8 - self.line_chars() % 8]),
             Command::LineFeed => self.flush_line(offline, true),
             // ESC @: the line buffer is cleared and every mode is back at its default.
             Command::Init => {
                 self.line.clear();
-                self.line_modes = None;
-                (self.align, self.bold, self.size) = (Align::Left, false, Size::NORMAL);
+                self.line_align = None;
+                (self.align, self.style) = (Align::Left, Style::default());
                 self.code_table = 0;
             }
             Command::CodeTable(n) => self.code_table = n,
@@ -185,16 +196,25 @@ impl EscPosDevice {
                     _ => self.align,
                 }
             }
-            Command::Bold(on) => self.bold = on,
+            Command::Bold(on) => self.style.bold = on,
+            // Bit 0 (font B) is not modelled; 3 bold, 4 double height, 5 double width,
+            // 7 underline.
             Command::PrintMode(n) => {
-                self.bold = n & 0x08 != 0;
-                self.size = Size {
+                self.style.bold = n & 0x08 != 0;
+                self.style.underline = n & 0x80 != 0;
+                self.style.size = Size {
                     width: if n & 0x20 != 0 { 2 } else { 1 },
                     height: if n & 0x10 != 0 { 2 } else { 1 },
                 };
             }
+            Command::Underline(n) => match n {
+                0 | 48 => self.style.underline = false,
+                1 | 2 | 49 | 50 => self.style.underline = true,
+                _ => {}
+            },
+            Command::Reverse(on) => self.style.inverted = on,
             Command::CharSize(n) => {
-                self.size = Size {
+                self.style.size = Size {
                     width: (n >> 4 & 7) + 1,
                     height: (n & 7) + 1,
                 };
@@ -248,7 +268,10 @@ impl EscPosDevice {
                 _ => {}
             },
             Command::Ignored => {}
-            Command::Unknown(bytes) => self.unknown.push(bytes),
+            Command::Unknown(bytes) => {
+                self.put(PaperItem::Unknown(bytes.clone()), offline);
+                self.unknown.push(bytes);
+            }
         }
     }
 
@@ -309,7 +332,7 @@ impl Device for EscPosDevice {
     fn reset_line(&mut self) {
         self.pending.clear();
         self.line.clear();
-        self.line_modes = None;
+        self.line_align = None;
     }
 }
 
@@ -453,5 +476,100 @@ mod tests {
     #[test]
     fn code128_code_set_c_reads_as_digits() {
         assert_eq!(code128_text(b"{C\x0c\x22{B-x"), "1234-x");
+    }
+
+    fn styled(align: Align, spans: &[(&str, Style)]) -> PaperItem {
+        PaperItem::StyledLine {
+            align,
+            spans: spans
+                .iter()
+                .map(|(text, style)| Span {
+                    text: (*text).into(),
+                    style: *style,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn underline_and_reverse_make_a_styled_line() {
+        let underline = Style {
+            underline: true,
+            ..Style::default()
+        };
+        let inverted = Style {
+            inverted: true,
+            ..Style::default()
+        };
+        let mut d = EscPosDevice::new();
+        let mut job = vec![0x1B, b'a', 2, 0x1B, b'-', 1];
+        job.extend(b"u\n");
+        job.extend([0x1B, b'-', 0, 0x1D, b'B', 1]);
+        job.extend(b"i\n");
+        job.extend([0x1D, b'B', 0, 0x1B, b'!', 0x80]);
+        job.extend(b"u\n");
+        feed(&mut d, &Faults::default(), &job);
+        assert_eq!(
+            d.paper(),
+            [
+                styled(Align::Right, &[("u", underline)]),
+                styled(Align::Right, &[("i", inverted)]),
+                styled(Align::Right, &[("u", underline)]),
+            ]
+        );
+        assert_eq!(d.printed_text(), "u\ni\nu");
+    }
+
+    #[test]
+    fn a_mode_changed_midway_splits_the_line_into_spans() {
+        let bold = Style {
+            bold: true,
+            ..Style::default()
+        };
+        let mut d = EscPosDevice::new();
+        let mut job = b"Total ".to_vec();
+        job.extend([0x1B, b'E', 1]);
+        job.extend(b"145");
+        // Bold again changes nothing: one span.
+        job.extend([0x1B, b'E', 1]);
+        job.extend(b".00");
+        job.extend([0x1B, b'E', 0, b'\n']);
+        // A whole line in bold is a plain Line.
+        job.extend([0x1B, b'E', 1, b'x', b'\n']);
+        feed(&mut d, &Faults::default(), &job);
+        assert_eq!(
+            d.paper(),
+            [
+                styled(
+                    Align::Left,
+                    &[("Total ", Style::default()), ("145.00", bold)]
+                ),
+                PaperItem::Line {
+                    text: "x".into(),
+                    align: Align::Left,
+                    bold: true,
+                    size: Size::NORMAL,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_commands_are_recorded_and_marked_on_the_paper() {
+        let faults = Faults::default();
+        let mut d = EscPosDevice::new();
+        feed(&mut d, &faults, &[b'a', 0x1B, b'~', b'\n', 0x1D, b'V', 7]);
+        assert_eq!(
+            d.unknown_commands(),
+            [vec![0x1B, b'~'], vec![0x1D, b'V', 7]]
+        );
+        assert_eq!(d.paper()[0], PaperItem::Unknown(vec![0x1B, b'~']));
+        assert_eq!(d.paper()[2], PaperItem::Unknown(vec![0x1D, b'V', 7]));
+        assert_eq!(d.printed_text(), "a");
+        // Offline nothing reaches the paper, but the command is still counted.
+        faults.inject(Fault::CoverOpen);
+        feed(&mut d, &faults, &[0x1C, 0x05]);
+        assert_eq!(d.unknown_commands().len(), 3);
+        assert_eq!(d.paper().len(), 3);
     }
 }

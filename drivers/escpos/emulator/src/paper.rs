@@ -1,6 +1,6 @@
-//! What the emulated printer put on paper: one item per printed line, symbol, feed or cut.
-
-use std::fmt;
+//! What the emulated printer put on paper: one item per printed line, symbol, feed or cut,
+//! plus a mark where it skipped a command it does not know. Pure data: the terminal echo
+//! (`echo.rs`) is drawn from these items, never from the bytes.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Align {
@@ -76,14 +76,45 @@ impl BarcodeKind {
     }
 }
 
+/// The print modes of a run of characters: `ESC E` / `ESC !` bold, `ESC -` underline,
+/// `GS B` white-on-black, `GS !` / `ESC !` size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    pub bold: bool,
+    pub underline: bool,
+    pub inverted: bool,
+    pub size: Size,
+}
+
+impl Style {
+    /// Whether `PaperItem::Line` (bold and size only) can say this style.
+    pub fn is_plain(&self) -> bool {
+        !self.underline && !self.inverted
+    }
+}
+
+/// Characters printed in one style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub style: Style,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaperItem {
-    /// A printed line, decoded to UTF-8, with the modes of its first character.
+    /// A printed line in one style with neither underline nor reverse (what the driver
+    /// prints), decoded to UTF-8. An empty line (a bare LF) has the modes in force then.
     Line {
         text: String,
         align: Align,
         bold: bool,
         size: Size,
+    },
+    /// Any other printed line: underlined or white-on-black, or whose modes change midway.
+    /// Adjacent characters of one style are one span; there is at least one span.
+    StyledLine {
+        align: Align,
+        spans: Vec<Span>,
     },
     /// A QR code of this content (its bytes read as UTF-8).
     Qr(String),
@@ -97,18 +128,21 @@ pub enum PaperItem {
     Cut {
         partial: bool,
     },
+    /// A command the emulator does not know, as the bytes it skipped (`ESC x`, `GS x`,
+    /// `FS x`, or three bytes for an unknown function of `GS V` / `GS k`). Nothing is printed
+    /// for it; it sits where it came in the stream, before the line it interrupted.
+    Unknown(Vec<u8>),
 }
 
-/// One line of a terminal echo of the paper.
-impl fmt::Display for PaperItem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl PaperItem {
+    /// The text of a printed line (either kind), `None` for anything else.
+    pub fn line_text(&self) -> Option<String> {
         match self {
-            PaperItem::Line { text, .. } => f.write_str(text),
-            PaperItem::Qr(data) => write!(f, "[QR {data}]"),
-            PaperItem::Barcode { kind, data } => write!(f, "[{kind:?} {data}]"),
-            PaperItem::Feed(n) => write!(f, "[feed {n}]"),
-            PaperItem::Cut { partial: true } => f.write_str("[partial cut]"),
-            PaperItem::Cut { partial: false } => f.write_str("[full cut]"),
+            PaperItem::Line { text, .. } => Some(text.clone()),
+            PaperItem::StyledLine { spans, .. } => {
+                Some(spans.iter().map(|s| s.text.as_str()).collect())
+            }
+            _ => None,
         }
     }
 }

@@ -44,8 +44,12 @@ pub enum Command {
     Align(u8),
     /// `ESC E n`
     Bold(bool),
-    /// `ESC ! n`: font, bold, double height and width in one byte.
+    /// `ESC ! n`: font, bold, double height and width, underline in one byte.
     PrintMode(u8),
+    /// `ESC - n`: underline off (0), one dot (1) or two dots (2) thick; ASCII digits too.
+    Underline(u8),
+    /// `GS B n`: white-on-black (reverse) printing, by bit 0 of `n`.
+    Reverse(bool),
     /// `GS ! n`
     CharSize(u8),
     /// `ESC d n`
@@ -68,7 +72,8 @@ pub enum Command {
     PrinterId(u8),
     /// A known command with no effect on the paper model.
     Ignored,
-    /// A command this model does not know, skipped as its two leading bytes.
+    /// A command this model does not know, skipped as its two leading bytes (three for an
+    /// unknown function of `GS V` or `GS k`); what follows is parsed afresh.
     Unknown(Vec<u8>),
 }
 
@@ -114,11 +119,12 @@ fn esc(buf: &[u8]) -> Option<(Command, usize)> {
         b'E' => with_n(|n| Command::Bold(n & 1 == 1)),
         b'!' => with_n(Command::PrintMode),
         b'd' => with_n(Command::FeedLines),
+        b'-' => with_n(Command::Underline),
         b'i' => Some((Command::Cut { partial: false }, 2)),
         b'm' => Some((Command::Cut { partial: true }, 2)),
         b'2' | b'<' | b'L' | b'S' | b'v' => ignored(buf, 2),
-        b' ' | b'%' | b'-' | b'3' | b'=' | b'?' | b'G' | b'J' | b'K' | b'M' | b'R' | b'T'
-        | b'U' | b'V' | b'e' | b'r' | b'u' | b'{' => ignored(buf, 3),
+        b' ' | b'%' | b'3' | b'=' | b'?' | b'G' | b'J' | b'K' | b'M' | b'R' | b'T' | b'U'
+        | b'V' | b'e' | b'r' | b'u' | b'{' => ignored(buf, 3),
         b'c' => ignored(buf, 4),
         b'$' | b'\\' => ignored(buf, 4),
         b'p' => ignored(buf, 5),
@@ -157,6 +163,7 @@ fn gs(buf: &[u8]) -> Option<(Command, usize)> {
         b'!' => with_n(Command::CharSize),
         b'r' => with_n(Command::TransmitStatus),
         b'I' => with_n(Command::PrinterId),
+        b'B' => with_n(|n| Command::Reverse(n & 1 == 1)),
         b'V' => match at(buf, 2)? {
             0 | 48 => Some((Command::Cut { partial: false }, 3)),
             1 | 49 => Some((Command::Cut { partial: true }, 3)),
@@ -194,9 +201,7 @@ fn gs(buf: &[u8]) -> Option<(Command, usize)> {
             ignored(buf, 4 + x * y * 8)
         }
         b':' => ignored(buf, 2),
-        b'/' | b'B' | b'E' | b'H' | b'T' | b'a' | b'b' | b'f' | b'h' | b'j' | b'w' => {
-            ignored(buf, 3)
-        }
+        b'/' | b'E' | b'H' | b'T' | b'a' | b'b' | b'f' | b'h' | b'j' | b'w' => ignored(buf, 3),
         b'$' | b'L' | b'P' | b'W' | b'\\' => ignored(buf, 4),
         b'^' => ignored(buf, 5),
         _ => unknown(buf),
@@ -285,6 +290,8 @@ mod tests {
             &[0x1D, 0x6B, 2, b'1', b'2', 0],
             &[0x10, 0x04, 0x01],
             &[0x1B, 0x2A, 33, 2, 0, 1, 2, 3, 4, 5, 6],
+            &[0x1B, b'-', 1],
+            &[0x1D, b'B', 1],
         ];
         for whole in commands {
             for cut in 1..whole.len() {
@@ -329,6 +336,22 @@ mod tests {
                 Command::Ignored,
                 Command::Unknown(vec![0x1B, b'~']),
                 Command::Text(b"x".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn underline_and_reverse_are_read_with_their_parameter() {
+        let job = [
+            0x1B, b'-', 2, 0x1B, b'-', b'0', 0x1D, b'B', 1, 0x1D, b'B', 0x10,
+        ];
+        assert_eq!(
+            all(&job),
+            [
+                Command::Underline(2),
+                Command::Underline(b'0'),
+                Command::Reverse(true),
+                Command::Reverse(false),
             ]
         );
     }

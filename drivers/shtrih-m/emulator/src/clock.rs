@@ -1,5 +1,8 @@
-//! The register's clock: simulated, never the host's wall clock, so tests decide when a
-//! shift runs past 24 hours. It starts at 2026-03-01 12:00:00 and moves only when told.
+//! The register's clock. By default it follows the system's local time, as a real register's
+//! clock set to the shop's time does, so receipts carry today's date; a test that needs a
+//! fixed date starts it at a given moment instead (`Clock::fixed`, e.g. at `START`), and
+//! then it moves only when told. Either way `Clock::advance` adds to it, so tests decide
+//! when a shift runs past 24 hours without waiting a day.
 
 use std::time::Duration;
 
@@ -48,8 +51,78 @@ impl std::fmt::Display for DateTime {
     }
 }
 
-/// Where the clock starts.
+/// Where a fixed clock of the tests starts (`Clock::fixed(START)`).
 pub const START: DateTime = DateTime::new(2026, 3, 1, 12, 0, 0);
+
+/// The register's clock: the system's local time or a fixed start, plus what was added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    base: Base,
+    advanced: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Base {
+    /// The system's local time, read at every look.
+    System,
+    /// A moment that stays put.
+    Fixed(Instant),
+}
+
+impl Clock {
+    /// Follows the system's local time.
+    pub fn system() -> Self {
+        Self {
+            base: Base::System,
+            advanced: Duration::ZERO,
+        }
+    }
+
+    /// Stands at `start` until advanced.
+    pub fn fixed(start: DateTime) -> Self {
+        Self {
+            base: Base::Fixed(Instant::from_date_time(start)),
+            advanced: Duration::ZERO,
+        }
+    }
+
+    /// Moves the clock forward (on top of the system's time when it follows it).
+    pub fn advance(&mut self, by: Duration) {
+        self.advanced += by;
+    }
+
+    pub fn now(&self) -> DateTime {
+        self.instant().date_time()
+    }
+
+    pub(crate) fn instant(&self) -> Instant {
+        let base = match self.base {
+            Base::System => Instant::from_date_time(local_now()),
+            Base::Fixed(at) => at,
+        };
+        base.plus(self.advanced)
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::system()
+    }
+}
+
+/// The system's local date and time, to the second.
+fn local_now() -> DateTime {
+    use chrono::{Datelike, Timelike};
+    let now = chrono::Local::now().naive_local();
+    DateTime::new(
+        now.year().clamp(2000, 2255) as u16,
+        now.month() as u8,
+        now.day() as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
+    )
+}
 
 /// Seconds since 2000-01-01 00:00:00.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,5 +198,47 @@ mod tests {
         let feb = Instant::from_date_time(DateTime::new(2026, 2, 28, 12, 0, 0));
         assert_eq!(start.since(feb), Duration::from_secs(86_400));
         assert_eq!(feb.since(start), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_fixed_clock_moves_only_when_advanced() {
+        let mut clock = Clock::fixed(START);
+        assert_eq!(clock.now(), START);
+        std::thread::sleep(Duration::from_millis(1100));
+        assert_eq!(clock.now(), START);
+        clock.advance(Duration::from_secs(90));
+        assert_eq!(clock.now(), DateTime::new(2026, 3, 1, 12, 1, 30));
+    }
+
+    #[test]
+    fn the_default_clock_follows_the_system_clock_plus_what_was_added() {
+        use chrono::{Datelike, Timelike};
+        let mut clock = Clock::default();
+        let system = chrono::Local::now().naive_local();
+        let read = Instant::from_date_time(clock.now());
+        let expected = Instant::from_date_time(DateTime::new(
+            system.year() as u16,
+            system.month() as u8,
+            system.day() as u8,
+            system.hour() as u8,
+            system.minute() as u8,
+            system.second() as u8,
+        ));
+        assert!(
+            read.since(expected) <= Duration::from_secs(2),
+            "{read:?} vs {expected:?}"
+        );
+        assert!(
+            expected.since(read) <= Duration::from_secs(2),
+            "{read:?} vs {expected:?}"
+        );
+        clock.advance(Duration::from_secs(25 * 3600));
+        let later = Instant::from_date_time(clock.now());
+        let gained = later.since(read);
+        assert!(
+            gained >= Duration::from_secs(25 * 3600)
+                && gained <= Duration::from_secs(25 * 3600 + 2),
+            "{gained:?}"
+        );
     }
 }

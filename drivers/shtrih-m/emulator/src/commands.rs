@@ -1,6 +1,12 @@
 //! The commands the emulated register executes, with the vendor's layouts (as pyshtrih and
 //! the vendor's JavaPOS driver encode them) and the vendor's error codes for refusals.
 //!
+//! Two ways to make a receipt, as on the real register: the fiscal-drive commands (8Dh open,
+//! FF46h operation v2, FF45h close v2) and the legacy ones older tools still send (80h sale
+//! and 82h sale return, each opening its receipt when none is open; 85h close with four
+//! payment sums). Both go through the same line and close steps, so either makes the same
+//! fiscal document with its fiscal sign and moves the same money registers.
+//!
 //! Passwords are the factory ones: operator N has password N (1..=28 cashiers, 29 the
 //! administrator, 30 the system administrator). Reports need 29 or 30; table writes, font
 //! metrics and fiscal-drive queries need 30. Printing commands fail with 6Bh ("no receipt
@@ -170,6 +176,8 @@ impl ShtrihDevice {
             // paper are taken too, as the vendor's own drivers send them.
             0x12 => self.print_line(args, faults, 32),
             0x17 => self.print_line(args, faults, 64),
+            0x1A => self.read_money_register(args),
+            0x1B => self.read_operation_register(args),
             0x1E => self.write_table(args),
             0x25 => self.cut(args, faults),
             0x26 => self.font_metrics(args),
@@ -178,6 +186,9 @@ impl ShtrihDevice {
             0x41 => self.z_report(args, faults),
             0x50 => self.cash(args, faults, true),
             0x51 => self.cash(args, faults, false),
+            0x80 => self.legacy_item(args, faults, 0),
+            0x82 => self.legacy_item(args, faults, 2),
+            0x85 => self.legacy_close(args, faults),
             0x88 => self.cancel_check(args, faults),
             0x8D => self.open_check(args, faults),
             0xE0 => self.open_shift(args, faults),
@@ -290,6 +301,28 @@ impl ShtrihDevice {
         Ok(vec![operator])
     }
 
+    fn read_money_register(&mut self, args: &mut Args) -> Outcome {
+        let operator = args.operator()?;
+        // One byte for 0..=255; two for the higher numbers (payment types 5..16).
+        let number = match args.rest() {
+            [n] => *n as u16,
+            [lo, hi] => u16::from_le_bytes([*lo, *hi]),
+            _ => return Err(BAD_PARAMETERS),
+        };
+        let value = self.money_register(number).ok_or(BAD_PARAMETERS)?;
+        let mut out = vec![operator];
+        out.extend(le(value, 6));
+        Ok(out)
+    }
+
+    fn read_operation_register(&mut self, args: &mut Args) -> Outcome {
+        let operator = args.operator()?;
+        let number = args.u8()?;
+        let mut out = vec![operator];
+        out.extend(le(self.operation_register(number) as u64, 2));
+        Ok(out)
+    }
+
     fn write_table(&mut self, args: &mut Args) -> Outcome {
         args.system_admin()?;
         let table = args.u8()?;
@@ -345,7 +378,13 @@ impl ShtrihDevice {
             return Err(RECEIPT_OPEN);
         }
         self.running_number += 1;
+        self.registers.x_report();
         self.print("СУТОЧНЫЙ ОТЧЕТ БЕЗ ГАШЕНИЯ");
+        self.print(format!("ПРИХОД {}", rubles(self.registers.shift_total(0))));
+        self.print(format!(
+            "ВОЗВРАТ ПРИХОДА {}",
+            rubles(self.registers.shift_total(2))
+        ));
         self.print(format!("НАЛИЧНОСТЬ В КАССЕ {}", rubles(self.cash)));
         Ok(vec![operator])
     }
@@ -358,8 +397,14 @@ impl ShtrihDevice {
         }
         let shift = self.shift.take().ok_or(SHIFT_NOT_OPEN)?;
         self.last_closed_shift = shift.number;
-        let (number, sign) =
-            self.add_document(DOC_SHIFT_CLOSE, self.clock, Some(shift.number), None, None);
+        self.registers.shift_closed();
+        let (number, sign) = self.add_document(
+            DOC_SHIFT_CLOSE,
+            self.instant(),
+            Some(shift.number),
+            None,
+            None,
+        );
         self.running_number += 1;
         self.print("ОТЧЕТ О ЗАКРЫТИИ СМЕНЫ");
         self.print(format!("СМЕНА {}  ЧЕКОВ {}", shift.number, shift.receipts));
@@ -382,6 +427,7 @@ impl ShtrihDevice {
             self.cash = self.cash.checked_sub(amount).ok_or(NO_CASH)?;
             self.print(format!("ВЫПЛАТА {}", rubles(amount)));
         }
+        self.registers.cash_moved(incoming, amount);
         self.running_number += 1;
         let mut out = vec![operator];
         out.extend(le(self.running_number as u64, 2));
@@ -394,7 +440,8 @@ impl ShtrihDevice {
             return Err(RECEIPT_CLOSED);
         }
         self.can_print(faults)?;
-        self.receipt = None;
+        let cancelled = self.receipt.take().expect("checked above");
+        self.registers.receipt_cancelled(&cancelled);
         self.running_number += 1;
         self.print("ЧЕК АННУЛИРОВАН");
         Ok(vec![operator])
@@ -427,12 +474,13 @@ impl ShtrihDevice {
             return Err(WRONG_MODE);
         }
         let number = self.last_closed_shift + 1;
+        let at = self.instant();
         self.shift = Some(Shift {
             number,
-            opened: self.clock,
+            opened: at,
             receipts: 0,
         });
-        let (fd, sign) = self.add_document(DOC_SHIFT_OPEN, self.clock, Some(number), None, None);
+        let (fd, sign) = self.add_document(DOC_SHIFT_OPEN, at, Some(number), None, None);
         self.running_number += 1;
         self.print("ОТЧЕТ ОБ ОТКРЫТИИ СМЕНЫ");
         self.print(format!(
@@ -567,19 +615,6 @@ impl ShtrihDevice {
             (_, 0x04 | 0x08) => Some(0),
             (t, _) => Some(t),
         };
-        let receipt = self.receipt.get_or_insert_with(|| OpenReceipt {
-            check_type: check_type_of(kind),
-            lines: Vec::new(),
-            cashier_inn: None,
-            text_lines: Vec::new(),
-        });
-        if operation_of(receipt.check_type) != kind {
-            return Err(WRONG_RECEIPT_TYPE);
-        }
-        let total: u64 = receipt.lines.iter().map(|l| l.amount).sum();
-        if total + amount > MAX_SUM {
-            return Err(TOTAL_OVERFLOW);
-        }
         let line = ReceiptLine {
             name: cp1251::decode(name),
             quantity,
@@ -591,6 +626,66 @@ impl ShtrihDevice {
             method,
             subject,
         };
+        self.add_line(check_type_of(kind), line)?;
+        Ok(vec![])
+    }
+
+    /// 80h sale, 82h sale return: quantity in thousandths (5 bytes), price (5), department,
+    /// four tax-group bytes (table 6 rows: 1 22%, 2 10%, 3 0%, 4 без НДС, 5 22/122, 6 10/110;
+    /// the first non-zero one counts, none is без НДС), the name (up to 40 bytes, NUL or
+    /// space padded; longer ones are taken up to 128, as the wide models do).
+    fn legacy_item(&mut self, args: &mut Args, faults: &Faults, check_type: u8) -> Outcome {
+        let operator = args.operator()?;
+        let quantity = args.uint(5)?;
+        let price = args.uint(5)?;
+        let department = args.u8()?;
+        let groups = args.bytes(4)?;
+        let name = args.rest();
+        if quantity == 0 || name.len() > 128 || groups.iter().any(|&g| g > 6) {
+            return Err(BAD_PARAMETERS);
+        }
+        if department > 16 {
+            return Err(DEPARTMENT_RANGE);
+        }
+        self.can_print(faults)?;
+        self.selling_shift()?;
+        let group = groups.iter().copied().find(|&g| g != 0).unwrap_or(4);
+        // Thousandths × kopecks, rounded half up to the kopeck, as the register rounds.
+        let amount = ((price as u128 * quantity as u128 + 500) / 1000) as u64;
+        let line = ReceiptLine {
+            name: cp1251::decode(name).trim_end().to_string(),
+            quantity: quantity * 1000,
+            price,
+            amount,
+            tax: None,
+            tax_rate: 1 << (group - 1),
+            department,
+            // The FFD tags a legacy sale cannot send: full payment for goods.
+            method: 4,
+            subject: 1,
+        };
+        self.add_line(check_type, line)?;
+        Ok(vec![operator])
+    }
+
+    /// Adds a line to the open receipt of `check_type`, opening one when none is open.
+    /// A refused line leaves no receipt behind that it would have opened.
+    fn add_line(&mut self, check_type: u8, line: ReceiptLine) -> Result<(), u8> {
+        let total: u64 = match &self.receipt {
+            Some(r) if r.check_type != check_type => return Err(WRONG_RECEIPT_TYPE),
+            Some(r) => r.lines.iter().map(|l| l.amount).sum(),
+            None => 0,
+        };
+        if total + line.amount > MAX_SUM {
+            return Err(TOTAL_OVERFLOW);
+        }
+        let receipt = self.receipt.get_or_insert_with(|| OpenReceipt {
+            check_type,
+            lines: Vec::new(),
+            cashier_inn: None,
+            text_lines: Vec::new(),
+        });
+        let (quantity, price, amount) = (line.quantity, line.price, line.amount);
         let printed = [
             line.name.clone(),
             format!(
@@ -604,7 +699,7 @@ impl ShtrihDevice {
         for l in printed {
             self.print(l);
         }
-        Ok(vec![])
+        Ok(())
     }
 
     fn close_check(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
@@ -623,6 +718,51 @@ impl ShtrihDevice {
         if text.len() > 64 {
             return Err(BAD_PARAMETERS);
         }
+        let closed =
+            self.close_receipt(operator, payments, Some(taxes), tax_system, text, faults)?;
+        let mut out = le(closed.change, 5);
+        out.extend(le(closed.number as u64, 4));
+        out.extend(le(closed.fiscal_sign as u64, 4));
+        out.extend(closed.date_time.fn_bytes());
+        Ok(out)
+    }
+
+    /// 85h: cash and payment types 2..4 (5 bytes each), a discount in hundredths of a percent
+    /// (2 bytes, signed), four tax-group bytes for the discount, a line of text (40 bytes,
+    /// NUL padded; up to 128 taken). Answers the change. The register computes the VAT.
+    fn legacy_close(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
+        let operator = args.operator()?;
+        let mut payments = [0u64; 16];
+        for p in &mut payments[..4] {
+            *p = args.uint(5)?;
+        }
+        let discount = args.uint(2)? as u16 as i16;
+        let _discount_taxes = args.bytes(4)?;
+        let text = args.rest();
+        // A discount on the whole receipt is not emulated: refused rather than ignored, so
+        // a tool that sends one learns it at once.
+        if discount != 0 || text.len() > 128 {
+            return Err(BAD_PARAMETERS);
+        }
+        let text = cp1251::encode(cp1251::decode(text).trim_end());
+        let closed = self.close_receipt(operator, payments, None, 0, &text, faults)?;
+        let mut out = vec![operator];
+        out.extend(le(closed.change, 5));
+        Ok(out)
+    }
+
+    /// Closes the open receipt into the fiscal drive: the checks and the steps both closes
+    /// (FF45h, 85h) share. `taxes` as the host gave them, or `None` for the register to
+    /// compute them from the lines.
+    fn close_receipt(
+        &mut self,
+        operator: u8,
+        payments: [u64; 16],
+        taxes: Option<[u64; 6]>,
+        tax_system: u8,
+        text: &[u8],
+        faults: &Faults,
+    ) -> Result<Closed, u8> {
         let receipt = self.receipt.as_ref().ok_or(RECEIPT_CLOSED)?;
         self.can_print(faults)?;
         self.selling_shift()?;
@@ -646,8 +786,11 @@ impl ShtrihDevice {
             _ => self.cash.checked_sub(net_cash).ok_or(NO_CASH)?,
         };
 
+        let taxes = taxes.unwrap_or_else(|| computed_taxes(&receipt.lines));
+
         // From here on nothing fails: the receipt goes into the fiscal drive.
         let mut receipt = self.receipt.take().expect("checked above");
+        let check_type = receipt.check_type;
         if !text.is_empty() {
             receipt.text_lines.push(cp1251::decode(text));
         }
@@ -655,9 +798,10 @@ impl ShtrihDevice {
         let shift = self.shift.as_mut().expect("selling_shift checked it");
         shift.receipts += 1;
         let (shift_number, receipt_number) = (shift.number, shift.receipts);
-        let (number, sign) =
-            self.add_document(DOC_RECEIPT, self.clock, None, Some(operation), Some(total));
-        let date_time = self.now();
+        // One reading of the clock: the document and the receipt carry the same moment.
+        let at = self.instant();
+        let (number, sign) = self.add_document(DOC_RECEIPT, at, None, Some(operation), Some(total));
+        let date_time = at.date_time();
         self.running_number += 1;
         self.print(format!("ИТОГ ={}", rubles(total)));
         if change > 0 {
@@ -681,13 +825,47 @@ impl ShtrihDevice {
             text_lines: receipt.text_lines,
             date_time,
         };
+        self.registers
+            .receipt_closed(check_type, &registered, self.cash);
         emulator_kit::remember(&mut self.receipts, registered);
-        let mut out = le(change, 5);
-        out.extend(le(number as u64, 4));
-        out.extend(le(sign as u64, 4));
-        out.extend(date_time.fn_bytes());
-        Ok(out)
+        Ok(Closed {
+            change,
+            number,
+            fiscal_sign: sign,
+            date_time,
+        })
     }
+}
+
+/// A receipt just written to the fiscal drive.
+struct Closed {
+    change: u64,
+    number: u32,
+    fiscal_sign: u32,
+    date_time: crate::clock::DateTime,
+}
+
+/// The close's six tax figures as the register computes them from the lines: VAT inside
+/// the amounts at 22% and 10%, the turnovers at 0% and without VAT, VAT at 22/122 and 10/110;
+/// per rate over the receipt, rounded half up.
+fn computed_taxes(lines: &[ReceiptLine]) -> [u64; 6] {
+    let at = |bit: u8| -> u64 {
+        lines
+            .iter()
+            .filter(|l| l.tax_rate == bit)
+            .map(|l| l.amount)
+            .sum()
+    };
+    let inside =
+        |amount: u64, percent: u64| (amount * percent * 2 + 100 + percent) / (2 * (100 + percent));
+    [
+        inside(at(0x01), 22),
+        inside(at(0x02), 10),
+        at(0x04),
+        at(0x08),
+        inside(at(0x10), 22),
+        inside(at(0x20), 10),
+    ]
 }
 
 #[cfg(test)]
@@ -779,6 +957,225 @@ mod tests {
             [0x41, 0, 30]
         );
         assert!(!d.shift_open());
+    }
+
+    /// 80h/82h: quantity in thousandths, price, department, four tax groups, a padded name.
+    fn legacy_item(code: u8, quantity: u64, price: u64, group: u8, name: &str) -> Vec<u8> {
+        let mut data = le(quantity, 5);
+        data.extend(le(price, 5));
+        data.extend([1, group, 0, 0, 0]);
+        let mut text = cp1251::encode(name);
+        text.resize(48, 0);
+        data.extend(text);
+        with_password(&[code], 1, &data)
+    }
+
+    /// 85h with the four payment sums.
+    fn legacy_close(payments: [u64; 4]) -> Vec<u8> {
+        let mut data = Vec::new();
+        for p in payments {
+            data.extend(le(p, 5));
+        }
+        data.extend([0, 0, 0, 0, 0, 0]);
+        data.extend([0; 40]);
+        with_password(&[0x85], 1, &data)
+    }
+
+    fn money(d: &mut ShtrihDevice, f: &Faults, number: u8) -> u64 {
+        let answer = run(d, f, &with_password(&[0x1A], 1, &[number]));
+        assert_eq!(&answer[..3], [0x1A, 0, 1], "register {number}");
+        u64::from_le_bytes([
+            answer[3], answer[4], answer[5], answer[6], answer[7], answer[8], 0, 0,
+        ])
+    }
+
+    fn operation_register(d: &mut ShtrihDevice, f: &Faults, number: u8) -> u16 {
+        let answer = run(d, f, &with_password(&[0x1B], 1, &[number]));
+        assert_eq!(&answer[..3], [0x1B, 0, 1], "register {number}");
+        u16::from_le_bytes([answer[3], answer[4]])
+    }
+
+    #[test]
+    fn a_legacy_sale_is_a_fiscal_receipt_and_moves_the_registers() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 1, &[]));
+        run(&mut d, &f, &with_password(&[0x50], 1, &le(5_000, 5)));
+        // 1.5 × 123.45 = 185.175 → 185.18 at 22%; 2 × 10.00 at 10%.
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x80, 1_500, 12_345, 1, "Сыр")),
+            [0x80, 0, 1]
+        );
+        assert!(d.receipt_open());
+        assert_eq!(money(&mut d, &f, 0), 18_518); // department 1, sales, in the receipt
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x80, 2_000, 1_000, 2, "Хлеб")),
+            [0x80, 0, 1]
+        );
+        assert_eq!(money(&mut d, &f, 88), 18_518); // turnover at group А (22%) in the receipt
+        assert_eq!(money(&mut d, &f, 92), 2_000); // group Б (10%)
+        // 200.00 cash + 10.00 of payment type 2 for 205.18: change 4.82.
+        let answer = run(&mut d, &f, &legacy_close([20_000, 1_000, 0, 0]));
+        assert_eq!(answer, [0x85, 0, 1, 0xE2, 0x01, 0, 0, 0]);
+        assert!(!d.receipt_open());
+
+        let r = d.receipts().last().unwrap().clone();
+        assert_eq!((r.total, r.change, r.operation), (20_518, 482, 1));
+        assert_eq!(r.items[0].quantity, 1_500_000);
+        assert_eq!((r.items[0].tax_rate, r.items[1].tax_rate), (0x01, 0x02));
+        assert_eq!(r.items[1].name, "Хлеб");
+        // The register's own VAT: 185.18 × 22/122 = 33.39, 20.00 × 10/110 = 1.82.
+        assert_eq!(r.taxes, [3_339, 182, 0, 0, 0, 0]);
+        let doc = d.last_document().clone();
+        assert_eq!(
+            (doc.number, doc.kind, doc.fiscal_sign, doc.amount),
+            (r.document_number, DOC_RECEIPT, r.fiscal_sign, Some(20_518))
+        );
+
+        assert_eq!(money(&mut d, &f, 121), 20_518); // department 1 sales in the shift
+        assert_eq!(money(&mut d, &f, 193), 19_518); // cash kept: 200.00 − 4.82
+        assert_eq!(money(&mut d, &f, 197), 1_000); // payment type 2
+        assert_eq!(money(&mut d, &f, 209), 18_518); // turnover at group А in the shift
+        assert_eq!(money(&mut d, &f, 225), 3_339); // VAT at group А in the shift
+        assert_eq!(money(&mut d, &f, 241), 24_518); // drawer: 50.00 + 195.18
+        assert_eq!(money(&mut d, &f, 242), 5_000);
+        assert_eq!(money(&mut d, &f, 0), 0); // no receipt open
+        assert_eq!(operation_register(&mut d, &f, 144), 1);
+
+        // A return of sale takes cash out of the drawer and counts apart.
+        run(&mut d, &f, &legacy_item(0x82, 1_000, 1_000, 4, "Пакет"));
+        assert_eq!(money(&mut d, &f, 2), 1_000); // department 1, sale returns, in the receipt
+        assert_eq!(
+            run(&mut d, &f, &legacy_close([1_000, 0, 0, 0])),
+            [0x85, 0, 1, 0, 0, 0, 0, 0]
+        );
+        let r = d.receipts().last().unwrap();
+        assert_eq!((r.operation, r.items[0].tax_rate), (2, 0x08));
+        assert_eq!(money(&mut d, &f, 123), 1_000);
+        assert_eq!(money(&mut d, &f, 195), 1_000);
+        assert_eq!(money(&mut d, &f, 241), 23_518);
+
+        // The Z report zeroes the shift's registers, not the drawer.
+        run(&mut d, &f, &with_password(&[0x41], 30, &[]));
+        assert_eq!(money(&mut d, &f, 121), 0);
+        assert_eq!(money(&mut d, &f, 193), 0);
+        assert_eq!(money(&mut d, &f, 241), 23_518);
+        assert_eq!(operation_register(&mut d, &f, 144), 0);
+        assert_eq!(operation_register(&mut d, &f, 148), 1); // receipt numbers run on
+        assert_eq!(operation_register(&mut d, &f, 159), 1);
+    }
+
+    #[test]
+    fn the_fiscal_drive_path_moves_the_same_registers() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        let mut op = vec![1];
+        op.extend(le(1_000_000, 6));
+        op.extend(le(4_990, 5));
+        op.extend(le(NOT_GIVEN, 5));
+        op.extend(le(NOT_GIVEN, 5));
+        op.extend([0x01, 3, 4, 1]);
+        op.extend(cp1251::encode("Молоко"));
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        assert_eq!(money(&mut d, &f, 8), 4_990); // department 3, sales, in the receipt
+        let mut close = le(0, 5);
+        close.extend(le(4_990, 5)); // all cashless
+        close.extend([0; 70]);
+        close.push(0);
+        close.extend(le(900, 5));
+        close.extend([0; 25]);
+        close.push(0);
+        let answer = run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close));
+        assert_eq!(&answer[..3], [0xFF, 0x45, 0]);
+        assert_eq!(money(&mut d, &f, 129), 4_990); // department 3 in the shift
+        assert_eq!(money(&mut d, &f, 193), 0);
+        assert_eq!(money(&mut d, &f, 197), 4_990);
+        assert_eq!(money(&mut d, &f, 225), 900); // the VAT the host gave
+        assert_eq!(money(&mut d, &f, 241), 0);
+        // Two-byte numbers reach payment types 5..16; past the table is refused.
+        let answer = run(
+            &mut d,
+            &f,
+            &with_password(&[0x1A], 1, &4144u16.to_le_bytes()),
+        );
+        assert_eq!(answer, [0x1A, 0, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            run(
+                &mut d,
+                &f,
+                &with_password(&[0x1A], 1, &4200u16.to_le_bytes())
+            ),
+            [0x1A, BAD_PARAMETERS]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x1A], 1, &[253])),
+            [0x1A, BAD_PARAMETERS]
+        );
+    }
+
+    #[test]
+    fn legacy_commands_keep_the_state_rules() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        // No shift: the sale opens no receipt.
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x80, 1_000, 100, 1, "A")),
+            [0x80, SHIFT_NOT_OPEN]
+        );
+        assert!(!d.receipt_open());
+        assert_eq!(
+            run(&mut d, &f, &legacy_close([100, 0, 0, 0])),
+            [0x85, RECEIPT_CLOSED]
+        );
+        run(&mut d, &f, &with_password(&[0xE0], 1, &[]));
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x80, 0, 100, 1, "A")),
+            [0x80, BAD_PARAMETERS]
+        );
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x80, 1_000, 100, 7, "A")),
+            [0x80, BAD_PARAMETERS]
+        );
+        assert!(!d.receipt_open());
+        run(&mut d, &f, &legacy_item(0x80, 1_000, 10_000, 1, "A"));
+        // A return cannot go into an open sale.
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x82, 1_000, 100, 1, "B")),
+            [0x82, WRONG_RECEIPT_TYPE]
+        );
+        assert_eq!(
+            run(&mut d, &f, &legacy_close([9_999, 0, 0, 0])),
+            [0x85, PAYMENTS_SHORT]
+        );
+        assert_eq!(
+            run(&mut d, &f, &legacy_close([0, 20_000, 0, 0])),
+            [0x85, CASHLESS_OVER_TOTAL]
+        );
+        let mut with_discount = legacy_close([10_000, 0, 0, 0]);
+        with_discount[25] = 100; // 1.00%
+        assert_eq!(run(&mut d, &f, &with_discount), [0x85, BAD_PARAMETERS]);
+        f.inject(emulator_kit::Fault::PaperOut);
+        assert_eq!(
+            run(&mut d, &f, &legacy_close([10_000, 0, 0, 0])),
+            [0x85, NO_RECEIPT_PAPER]
+        );
+        f.clear();
+        // Cancelled: counted as voided, nothing fiscalized.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x88], 1, &[])),
+            [0x88, 0, 1]
+        );
+        assert!(d.receipts().is_empty());
+        assert_eq!(money(&mut d, &f, 249), 10_000);
+        assert_eq!(operation_register(&mut d, &f, 179), 1);
+        assert_eq!(operation_register(&mut d, &f, 157), 1);
+        // Past 24 hours nothing sells.
+        d.advance_clock(std::time::Duration::from_secs(24 * 3600));
+        assert_eq!(
+            run(&mut d, &f, &legacy_item(0x80, 1_000, 100, 1, "A")),
+            [0x80, SHIFT_OVER_24H]
+        );
     }
 
     #[test]

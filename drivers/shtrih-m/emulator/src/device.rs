@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use emulator_kit::{Device, Fault, Faults, Reactions};
 
-use crate::clock::{self, DateTime, Instant};
+use crate::clock::{Clock, DateTime, Instant};
 use crate::journal::{DOC_REGISTRATION, FiscalDocument, RegisteredReceipt};
+use crate::registers::Registers;
 use crate::wire::{self, ACK, Incoming, Input, NAK};
 
 /// A shift in progress.
@@ -66,7 +67,7 @@ pub struct ShtrihDevice {
     /// The last answer frame, until the host acknowledges it.
     pending: Option<Vec<u8>>,
     pub(crate) identity: Identity,
-    pub(crate) clock: Instant,
+    pub(crate) clock: Clock,
     pub(crate) shift: Option<Shift>,
     pub(crate) last_closed_shift: u32,
     pub(crate) receipt: Option<OpenReceipt>,
@@ -81,6 +82,8 @@ pub struct ShtrihDevice {
     pub(crate) cuts: u32,
     /// The running document number of 11h (every printed document counts).
     pub(crate) running_number: u16,
+    /// The money and operation registers (1Ah, 1Bh).
+    pub(crate) registers: Registers,
 }
 
 impl Default for ShtrihDevice {
@@ -90,9 +93,15 @@ impl Default for ShtrihDevice {
 }
 
 impl ShtrihDevice {
-    /// A registered register with a closed shift, its clock at 2026-03-01 12:00:00.
+    /// A registered register with a closed shift, its clock following the system's local
+    /// time.
     pub fn new(identity: Identity) -> Self {
-        let clock = Instant::from_date_time(clock::START);
+        Self::with_clock(identity, Clock::system())
+    }
+
+    /// A registered register with a closed shift and the given clock (`Clock::fixed` for a
+    /// test that needs a known date).
+    pub fn with_clock(identity: Identity, clock: Clock) -> Self {
         let mut cashiers = vec![String::new(); 31];
         for (i, name) in cashiers.iter_mut().enumerate().skip(1) {
             *name = match i {
@@ -116,21 +125,32 @@ impl ShtrihDevice {
             tape: Vec::new(),
             cuts: 0,
             running_number: 0,
+            registers: Registers::default(),
         };
-        // The registration report: fiscal document 1, made before the emulator "shipped".
-        let registered = clock.plus(Duration::ZERO);
+        // The registration report: fiscal document 1, made when the emulator "shipped".
+        let registered = device.instant();
         device.add_document(DOC_REGISTRATION, registered, None, None, None);
         device
     }
 
-    /// Moves the register's clock forward.
+    /// Moves the register's clock forward (on top of the system's time, when it follows it).
     pub fn advance_clock(&mut self, by: Duration) {
-        self.clock = self.clock.plus(by);
+        self.clock.advance(by);
+    }
+
+    /// Sets the register's clock anew (`Clock::fixed` to pin a date for a test). A shift
+    /// already open keeps the moment it opened, now measured on the new clock.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
     }
 
     /// The register's current date and time.
     pub fn now(&self) -> DateTime {
-        self.clock.date_time()
+        self.clock.now()
+    }
+
+    pub(crate) fn instant(&self) -> Instant {
+        self.clock.instant()
     }
 
     /// Receipts registered in the fiscal drive, oldest first (the last `emulator_kit::HISTORY` at
@@ -166,7 +186,7 @@ impl ShtrihDevice {
     pub fn shift_expired(&self) -> bool {
         self.shift
             .as_ref()
-            .is_some_and(|s| self.clock.since(s.opened) >= Duration::from_secs(24 * 3600))
+            .is_some_and(|s| self.instant().since(s.opened) >= Duration::from_secs(24 * 3600))
     }
 
     pub fn receipt_open(&self) -> bool {
@@ -176,6 +196,19 @@ impl ShtrihDevice {
     /// Cash in the drawer, kopecks.
     pub fn cash_in_drawer(&self) -> u64 {
         self.cash
+    }
+
+    /// Money register `number` as 1Ah reads it (see `registers::money`), or `None` when
+    /// there is no such register.
+    pub fn money_register(&self, number: u16) -> Option<u64> {
+        self.registers
+            .money(number, self.receipt.as_ref(), self.cash)
+    }
+
+    /// Operation register `number` as 1Bh reads it (see `registers::operation`).
+    pub fn operation_register(&self, number: u8) -> u16 {
+        self.registers
+            .operation(number, self.running_number, self.last_closed_shift)
     }
 
     /// What was printed, one entry per line, oldest first (the last `emulator_kit::HISTORY` lines
@@ -305,6 +338,7 @@ impl Device for ShtrihDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock;
     use crate::wire::{ENQ, STX};
 
     fn send(device: &mut ShtrihDevice, faults: &Faults, bytes: &[u8]) -> Vec<u8> {
@@ -370,8 +404,8 @@ mod tests {
 
     #[test]
     fn fiscal_signs_are_deterministic() {
-        let a = ShtrihDevice::default();
-        let b = ShtrihDevice::default();
+        let fixed = || ShtrihDevice::with_clock(Identity::default(), Clock::fixed(clock::START));
+        let (a, b) = (fixed(), fixed());
         assert_eq!(a.last_document(), b.last_document());
         assert_eq!(a.last_document().number, 1);
     }

@@ -1,9 +1,12 @@
 //! An emulated Shtrih-M fiscal register (a KKT with a fiscal drive) that speaks the vendor's
 //! serial protocol byte for byte: STX LEN CMD DATA LRC frames, the ENQ/ACK/NAK handshake,
-//! the commands the `shtrih-m` driver uses, and the vendor's error codes.
+//! the commands the `shtrih-m` driver uses and the legacy ones common tools send (1Ah/1Bh
+//! registers, 80h/82h sale, 85h close; pyshtrih drives it in `tests/pyshtrih.rs`), and the
+//! vendor's error codes. README.md lists the commands and the money registers.
 //!
-//! It keeps state like the real device: the shift and its 24-hour limit on a simulated
-//! clock (`ShtrihDevice::advance_clock`), receipt and fiscal-document counters, a fiscal
+//! It keeps state like the real device: the shift and its 24-hour limit on its clock (the
+//! system's local time by default, a fixed start with `emulator_at`; either moves on with
+//! `ShtrihDevice::advance_clock`), receipt and fiscal-document counters, a fiscal
 //! sign per document, the open receipt, cash in the drawer, the cashier table, and a
 //! journal of registered receipts (`ShtrihDevice::receipts`) for tests to check what was
 //! fiscalized. Faults come from `emulator_kit::Faults`: paper out and cover open refuse
@@ -22,9 +25,10 @@ mod commands;
 mod cp1251;
 mod device;
 mod journal;
+pub mod registers;
 mod wire;
 
-pub use clock::{DateTime, START};
+pub use clock::{Clock, DateTime, START};
 pub use commands::code;
 pub use device::{Identity, ShtrihDevice};
 pub use journal::{
@@ -33,7 +37,17 @@ pub use journal::{
     RegisteredReceipt,
 };
 
-/// An emulator around a fresh register (registered, shift closed, clock at `START`).
+/// An emulator around a fresh register (registered, shift closed), its clock following the
+/// system's local time.
 pub fn emulator() -> emulator_kit::Emulator<ShtrihDevice> {
     emulator_kit::Emulator::new(ShtrihDevice::default())
+}
+
+/// An emulator around a fresh register whose clock stands at `start` until advanced, for
+/// tests that assert dates (`emulator_at(START)`).
+pub fn emulator_at(start: DateTime) -> emulator_kit::Emulator<ShtrihDevice> {
+    emulator_kit::Emulator::new(ShtrihDevice::with_clock(
+        Identity::default(),
+        Clock::fixed(start),
+    ))
 }

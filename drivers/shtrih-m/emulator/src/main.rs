@@ -2,7 +2,8 @@
 //! until killed.
 //!
 //! `--tcp 127.0.0.1:7778` prints the bound address, `--pty` the `/dev/pts/N` path to open
-//! as a serial port; either as one line on stdout.
+//! as a serial port; either as one line on stdout. The register's clock follows the system's
+//! local time; `--clock 2026-03-01T12:00:00` starts it there instead and keeps it still.
 
 use std::net::SocketAddr;
 
@@ -18,11 +19,35 @@ struct Args {
     /// Serve on a new pseudo-terminal and print its path.
     #[arg(long, group = "line")]
     pty: bool,
+    /// A fixed clock starting at this local time (YYYY-MM-DDTHH:MM:SS) instead of the
+    /// system's.
+    #[arg(long, value_name = "TIME", value_parser = fixed_start)]
+    clock: Option<shtrih_m_emulator::DateTime>,
+}
+
+fn fixed_start(text: &str) -> Result<shtrih_m_emulator::DateTime, String> {
+    use chrono::{Datelike, Timelike};
+    let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+        .map_err(|e| format!("{e} (expected YYYY-MM-DDTHH:MM:SS)"))?;
+    if !(2000..=2255).contains(&t.year()) {
+        return Err("the register's years run 2000..=2255".into());
+    }
+    Ok(shtrih_m_emulator::DateTime::new(
+        t.year() as u16,
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    ))
 }
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let emulator = shtrih_m_emulator::emulator();
+    let emulator = match args.clock {
+        Some(start) => shtrih_m_emulator::emulator_at(start),
+        None => shtrih_m_emulator::emulator(),
+    };
     let handle = if let Some(addr) = args.tcp {
         let (bound, handle) = emulator.serve_tcp(addr)?;
         println!("{bound}");

@@ -94,7 +94,11 @@ impl Reconnecting {
     }
 
     /// The line for an exchange that has sent nothing yet (`unsent`): a connection the device
-    /// has closed is dropped and reopened now, whatever the backoff says.
+    /// has closed is dropped and reopened now, whatever the backoff says. A live connection with
+    /// bytes the device sent unasked (`Peer::Unread`) is kept, bytes and all: most likely a late
+    /// answer to an exchange that failed, which the driver's protocol drains as stale (Shtrih-M
+    /// acknowledges and drops it before its ENQ), and which only the protocol can tell from a
+    /// message a device sends by itself; the line has no grounds to drop the device's words.
     fn unsent_line(&mut self) -> Result<&mut Line, PortError> {
         if let Some(line) = self.line.as_mut()
             && line.peer() == Peer::Gone

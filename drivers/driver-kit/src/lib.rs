@@ -55,6 +55,35 @@ pub fn read_some(line: &mut impl std::io::Read, max: usize) -> Result<Vec<u8>, P
     }
 }
 
+/// What a line can tell of its other end without sending a byte or waiting for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
+    /// Nothing says the other end went away. A line that cannot tell always says this.
+    Open,
+    /// The other end sent bytes nobody has read yet (and has not closed): it was there when it
+    /// sent them. What they are is the protocol's business, not the line's.
+    Unread,
+    /// The other end closed or reset the connection: nothing written now can reach it.
+    Gone,
+}
+
+/// How a write failed, as far as the line can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The line refused the write before taking a single byte of it: none of it went out.
+    Unsent(PortError),
+    /// The line may have taken some of the bytes before it failed.
+    MaybeSent(PortError),
+}
+
+impl SendError {
+    pub fn into_port_error(self) -> PortError {
+        match self {
+            SendError::Unsent(e) | SendError::MaybeSent(e) => e,
+        }
+    }
+}
+
 pub trait Port {
     /// Writes all bytes or fails.
     fn write(&mut self, bytes: &[u8]) -> Result<(), PortError>;
@@ -62,6 +91,22 @@ pub trait Port {
     fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError>;
     /// Drops whatever the line holds unread.
     fn discard_input(&mut self);
+
+    /// Like `write`, telling a write refused whole from one that may have partly gone out. A
+    /// line that cannot tell says `MaybeSent`, the answer that never leads to a resend.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), SendError> {
+        self.write(bytes).map_err(SendError::MaybeSent)
+    }
+
+    /// What the line knows of its other end now, without sending or waiting.
+    fn peer(&mut self) -> Peer {
+        Peer::Open
+    }
+
+    /// Its user starts an exchange (one driver call): nothing written from here on has been
+    /// sent before. A line that reopens itself learns from this when a reopen cannot repeat
+    /// anything; other lines ignore it.
+    fn begin_exchange(&mut self) {}
 
     /// Reads exactly `n` bytes, each chunk within `timeout`.
     fn read_exact(&mut self, n: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {

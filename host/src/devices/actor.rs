@@ -229,10 +229,12 @@ impl Worker {
             Lent,
         ),
     ) -> Result<R, DeviceError> {
-        let lent = self
+        let mut lent = self
             .lent
             .take()
             .expect("the worker always holds its line between calls");
+        // Nothing of this call has been sent yet: the line may reopen a dead connection for it.
+        lent.line.begin_exchange();
         let device = lent.device.to_string();
         let (result, lent) = call(lent);
         self.lent = Some(lent);

@@ -100,7 +100,8 @@ impl Host {
             args.push("--config");
             args.push(config_path.to_str().unwrap());
         }
-        let host = common::start_host(&data_dir, &args);
+        // Warnings only: thousands of cases would bury a failure's own lines in the log.
+        let host = common::start_host_with_env(&data_dir, &args, &[("RUST_LOG", "warn")]);
         let journal = JournalRows::open(&data_dir);
         Host {
             host,
@@ -344,10 +345,9 @@ impl WsFace {
             let url = common::ws::ws_url(&self.host.host.base_url, None);
             let (stream, _) = self
                 .rt
-                .block_on(tokio::time::timeout(
-                    HANG,
-                    tokio_tungstenite::connect_async(url),
-                ))
+                .block_on(async {
+                    tokio::time::timeout(HANG, tokio_tungstenite::connect_async(url)).await
+                })
                 .expect("a WebSocket handshake")
                 .expect("a WebSocket connection");
             self.connection = Some(stream);

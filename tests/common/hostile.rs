@@ -167,6 +167,19 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 
 /// A report's view of a request: at most this many characters of it.
 pub fn preview(bytes: &[u8]) -> String {
+    // Around the first invalid byte, when there is one: that is what the case is about.
+    if let Err(e) = std::str::from_utf8(bytes)
+        && bytes.len() > 400
+    {
+        let from = e.valid_up_to().saturating_sub(150);
+        let to = (e.valid_up_to() + 150).min(bytes.len());
+        return format!(
+            "({} bytes; the first invalid one at {}) …{}…",
+            bytes.len(),
+            e.valid_up_to(),
+            escape_bytes(&bytes[from..to])
+        );
+    }
     let text = escape_bytes(bytes);
     if text.chars().count() <= 400 {
         text

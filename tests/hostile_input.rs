@@ -31,9 +31,14 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use hostile::{Hostile, JournalRows, Rows, hostile, hostile_tree, preview};
+
+/// The faces' body limit, `max_body_bytes` by default (1 MiB, docs/rpc.md); the hosts here
+/// keep the default.
+const MAX_BODY: usize = 1 << 20;
 
 /// Cases per run of a generator, and how many cases run between two probes of the face.
 const CHUNK: u32 = 50;
@@ -68,9 +73,9 @@ fn run_cases<S: Strategy>(
         let mut runner = TestRunner::new_with_rng(config, rng);
         match runner.run(&strategy, |input| (case.borrow_mut())(input)) {
             Ok(()) => {}
-            Err(TestError::Fail(reason, input)) => panic!(
-                "{name}, chunk {chunk}: {reason}\nminimal failing input: {input:?}"
-            ),
+            Err(TestError::Fail(reason, input)) => {
+                panic!("{name}, chunk {chunk}: {reason}\nminimal failing input: {input:?}")
+            }
             Err(TestError::Abort(reason)) => panic!("{name}, chunk {chunk}: aborted: {reason}"),
         }
         probe();
@@ -85,6 +90,8 @@ fn fail(why: impl Into<String>) -> TestCaseError {
 struct Host {
     host: common::RunningHost,
     journal: JournalRows,
+    /// How the cases were answered, for the run's summary.
+    outcomes: std::collections::BTreeMap<String, u32>,
     _data: tempfile::TempDir,
 }
 
@@ -100,18 +107,50 @@ impl Host {
             args.push("--config");
             args.push(config_path.to_str().unwrap());
         }
+        // One host at a time, each starting from the compiled plugins the first one left
+        // (its data dir's compile cache, kept in cargo's test scratch dir between runs):
+        // compiling the five plugins costs ~10 s of CPU per host on this machine.
+        static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
+        let template =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile-input-plugin-cache");
+        if template.is_dir() {
+            copy_dir(&template, &data_dir.join("plugin-cache"));
+        }
         // Warnings only: thousands of cases would bury a failure's own lines in the log.
         let host = common::start_host_with_env(&data_dir, &args, &[("RUST_LOG", "warn")]);
+        if !template.is_dir() {
+            let staging = template.with_extension("new");
+            let _ = std::fs::remove_dir_all(&staging);
+            copy_dir(&data_dir.join("plugin-cache"), &staging);
+            let _ = std::fs::rename(&staging, &template);
+        }
         let journal = JournalRows::open(&data_dir);
         Host {
             host,
             journal,
+            outcomes: Default::default(),
             _data: data,
         }
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.host.base_url.trim_end_matches('/'))
+    }
+
+    fn tally(&mut self, label: &str) {
+        *self.outcomes.entry(label.to_owned()).or_default() += 1;
+    }
+
+    /// How the cases were answered (shown with `--nocapture`).
+    fn summary(&self, name: &str) {
+        let total: u32 = self.outcomes.values().sum();
+        let parts: Vec<String> = self
+            .outcomes
+            .iter()
+            .map(|(label, n)| format!("{label}: {n}"))
+            .collect();
+        eprintln!("{name}: {total} cases answered — {}", parts.join("; "));
     }
 
     /// The host process is still running (a panic that takes it down fails the case).
@@ -132,6 +171,19 @@ impl Host {
             )));
         }
         Ok(())
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 
@@ -188,6 +240,9 @@ fn answer(
 }
 
 fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Result<Answer, TestCaseError> {
+    if body.len() > MAX_BODY {
+        return post_oversized(url, body);
+    }
     answer(
         agent
             .post(url)
@@ -195,6 +250,70 @@ fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> Result<Answer, TestCaseE
             .send(body),
         url,
     )
+}
+
+/// A body over the limit, on a plain socket: the host may answer before it has read it all
+/// and close, which an HTTP client that is still sending reports as a broken pipe, losing the
+/// answer. Here the whole body is offered, a failed write is ignored, and whatever answer came
+/// back is read.
+fn post_oversized(url: &str, body: &[u8]) -> Result<Answer, TestCaseError> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(authority)
+        .map_err(|e| fail(format!("{url}: connecting: {e}")))?;
+    stream.set_read_timeout(Some(HANG)).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let written = stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body));
+    let mut response = Vec::new();
+    let read = stream.read_to_end(&mut response);
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Err(fail(format!(
+            "{url}: a body of {} bytes got no HTTP answer (writing: {written:?}, reading: {read:?})",
+            body.len()
+        )));
+    };
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| fail(format!("{url}: a status line like no other: {head}")))?;
+    let header = |name: &str| {
+        head.lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let mut body = response[split + 4..].to_vec();
+    if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        body = dechunk(&body);
+    }
+    Ok(Answer {
+        status,
+        content_type: header("content-type").unwrap_or_default(),
+        body,
+    })
+}
+
+fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = chunked.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&chunked[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = end + 2;
+        body.extend_from_slice(&chunked[start..(start + size).min(chunked.len())]);
+        chunked = &chunked[(start + size + 2).min(chunked.len())..];
+    }
+    body
 }
 
 /// What strict JSON makes of these bytes (RFC 8259: UTF-8, no BOM, no trailing text).
@@ -247,8 +366,14 @@ fn ws_create_doc() -> Value {
 /// Seed 000's requests, each valid as documented.
 fn ws_bases() -> Vec<(&'static str, Value)> {
     vec![
-        ("open_shift", json!({ "event": "open_shift", "data": { "cashier": CASHIER } })),
-        ("close_shift", json!({ "event": "close_shift", "data": { "cashier": CASHIER } })),
+        (
+            "open_shift",
+            json!({ "event": "open_shift", "data": { "cashier": CASHIER } }),
+        ),
+        (
+            "close_shift",
+            json!({ "event": "close_shift", "data": { "cashier": CASHIER } }),
+        ),
         ("force_close_shift", json!({ "event": "force_close_shift" })),
         ("create_doc", ws_create_doc()),
         (
@@ -258,12 +383,18 @@ fn ws_bases() -> Vec<(&'static str, Value)> {
                 { "name": "Хлеб", "barcode": "", "tax_number": 1, "price": 49.9, "quantity": 0.5 },
             ] } }),
         ),
-        ("pay", json!({ "event": "pay", "data": { "amount": 24690 } })),
+        (
+            "pay",
+            json!({ "event": "pay", "data": { "amount": 24690 } }),
+        ),
         (
             "pay with a request id",
             json!({ "event": "pay", "data": { "amount": 24690 }, "request_id": "r-1" }),
         ),
-        ("cancel_payment", json!({ "event": "cancel_payment", "data": { "auth_id": 1 } })),
+        (
+            "cancel_payment",
+            json!({ "event": "cancel_payment", "data": { "auth_id": 1 } }),
+        ),
         (
             "cancel_payment_by_link",
             json!({ "event": "cancel_payment_by_link", "data": { "rrn": "LINK_916913195426", "amount": 24690 } }),
@@ -411,13 +542,19 @@ impl WsFace {
             ),
             Frame::Binary(h) => Message::binary(h.bytes.clone()),
         };
-        let outcome = self.exchange(message).and_then(|replies| match replies.as_slice() {
-            [reply] => ws_reply(frame.bytes(), reply),
-            [] => Err(fail(
-                "no reply: the next message on the connection was answered, this one never",
-            )),
-            more => Err(fail(format!("{} replies to one message: {more:?}", more.len()))),
-        });
+        let outcome =
+            if frame.bytes().len() > MAX_BODY {
+                self.oversized(message)
+            } else {
+                self.exchange(message)
+                .and_then(|replies| match replies.as_slice() {
+                    [reply] => ws_reply(frame.bytes(), reply),
+                    [] => Err(fail(
+                        "no reply: the next message on the connection was answered, this one never",
+                    )),
+                    more => Err(fail(format!("{} replies to one message: {more:?}", more.len()))),
+                })
+            };
         let outcome = match outcome {
             Ok(o) => o,
             Err(e) => {
@@ -427,7 +564,75 @@ impl WsFace {
             }
         };
         self.host.alive()?;
-        self.host.rows_after(before, outcome.may_journal(), &outcome.0)
+
+        self.host.tally(&outcome.label);
+        self.host
+            .rows_after(before, outcome.may_journal, &outcome.detail)
+    }
+
+    /// A message over the body limit: an error reply in the seed's format, then close 1009
+    /// (issue 13). The next case connects anew.
+    fn oversized(&mut self, message: Message) -> Result<Outcome, TestCaseError> {
+        self.sentinels += 1;
+        let sentinel = format!("fuzz_sentinel_{}", self.sentinels);
+        let expected = format!("on{sentinel}");
+        let sentinel_message = Message::text(json!({ "event": sentinel }).to_string());
+        let rt = &self.rt;
+        let ws = self.connection.as_mut().expect("connected before");
+        let outcome = rt.block_on(async {
+            ws.send(message)
+                .await
+                .map_err(|e| fail(format!("sending the case: {e}")))?;
+            // Answered only if the connection stays open: then no waiting for a close.
+            let _ = ws.send(sentinel_message).await;
+            let mut reply: Option<Value> = None;
+            loop {
+                let next = tokio::time::timeout(HANG, ws.next())
+                    .await
+                    .map_err(|_| fail("an oversized message: no reply, no close"))?;
+                match next {
+                    Some(Ok(Message::Text(t))) if reply.is_none() => {
+                        let parsed: Value = serde_json::from_str(t.as_str()).map_err(|e| {
+                            fail(format!("a reply is not JSON ({e}): {}", t.as_str()))
+                        })?;
+                        if parsed["event"] == expected.as_str() {
+                            return Err(fail(
+                                "an oversized message got no reply, and the connection served the next message",
+                            ));
+                        }
+                        reply = Some(parsed);
+                    }
+                    Some(Ok(Message::Text(t)))
+                        if serde_json::from_str::<Value>(t.as_str())
+                            .is_ok_and(|v| v["event"] == expected.as_str()) =>
+                    {
+                        return Err(fail(format!(
+                            "an oversized message was answered {reply:?}, and the connection stayed open"
+                        )));
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Close(Some(close))))
+                        if close.code == CloseCode::Size && reply.is_some() =>
+                    {
+                        break;
+                    }
+                    other => {
+                        return Err(fail(format!(
+                            "an oversized message: expected an error reply, then close 1009; got {reply:?}, then {other:?}"
+                        )));
+                    }
+                }
+            }
+            let reply = reply.unwrap();
+            let code = ws_error_shape(&reply)?;
+            Ok(Outcome::new(
+                "oversized: error, close 1009".into(),
+                format!("oversized: error {code}"),
+                false,
+            ))
+        });
+        self.connection = None;
+        outcome
     }
 
     /// One request and its reply on the case connection, for the probes.
@@ -465,13 +670,45 @@ impl WsFace {
     }
 }
 
-/// A reply's outcome: its text for reports, and whether journal rows may follow.
-struct Outcome(String, bool);
+/// A reply's outcome: a short label for the run's tally, its text for reports, and whether
+/// journal rows may follow.
+struct Outcome {
+    label: String,
+    detail: String,
+    may_journal: bool,
+}
 
 impl Outcome {
-    fn may_journal(&self) -> bool {
-        self.1
+    fn new(label: String, detail: String, may_journal: bool) -> Outcome {
+        Outcome {
+            label,
+            detail,
+            may_journal,
+        }
     }
+}
+
+/// An error reply's shape, `{event: "on…", data: {error: true, error_code, text}}` with the
+/// text its code begins with; its code.
+fn ws_error_shape(reply: &Value) -> Result<u64, TestCaseError> {
+    let bad = |why: &str| fail(format!("{why}: {reply}"));
+    if !reply["event"].as_str().is_some_and(|e| e.starts_with("on")) {
+        return Err(bad("the reply's event is not on…"));
+    }
+    let data = &reply["data"];
+    if data["error"] != true {
+        return Err(bad("not an error"));
+    }
+    let code = data["error_code"]
+        .as_u64()
+        .ok_or_else(|| bad("data.error_code is not a non-negative integer"))?;
+    let prefix = ws_prefix(code).ok_or_else(|| bad("an error code the seed does not have"))?;
+    if !data["text"].as_str().is_some_and(|t| t.starts_with(prefix)) {
+        return Err(bad(&format!(
+            "error {code}'s text does not begin with «{prefix}»"
+        )));
+    }
+    Ok(code)
 }
 
 /// Checks a WebSocket reply against docs/websocket.md for the message sent.
@@ -508,13 +745,19 @@ fn ws_reply(sent: &[u8], reply: &Value) -> Result<Outcome, TestCaseError> {
         if code != 0 {
             return Err(bad("a success with an error code"));
         }
-        return Ok(Outcome(format!("success {}", reply["event"]), true));
+        return Ok(Outcome::new(
+            "success".into(),
+            format!("success {}", reply["event"]),
+            true,
+        ));
     }
     let Some(prefix) = ws_prefix(code) else {
         return Err(bad("an error code the seed does not have"));
     };
     if !text.starts_with(prefix) {
-        return Err(bad(&format!("error {code}'s text does not begin with «{prefix}»")));
+        return Err(bad(&format!(
+            "error {code}'s text does not begin with «{prefix}»"
+        )));
     }
     if expected_event.starts_with("oncancel_payment") && data["response_code"] != code {
         return Err(bad("a cancel_* error without its response_code"));
@@ -525,10 +768,17 @@ fn ws_reply(sent: &[u8], reply: &Value) -> Result<Outcome, TestCaseError> {
         (Some(_), None) if code != 3 => return Err(bad("no string event, yet not error 3")),
         _ => {}
     }
-    Ok(Outcome(
-        format!("error {code} to {}", reply["event"]),
+    Ok(Outcome::new(
+        format!("error {code}"),
+        format!("error {code} to {}: {text}", reply["event"]),
         !WS_REFUSED.contains(&code),
     ))
+}
+
+/// Messages up to the body limit (the oversized ones have their own test).
+fn ws_frames(invalid_utf8: bool) -> impl Strategy<Value = Hostile> {
+    hostile(ws_bases(), WS_FIELDS, 3, invalid_utf8)
+        .prop_filter("within max_body_bytes", |h| h.bytes.len() <= MAX_BODY)
 }
 
 #[test]
@@ -536,11 +786,12 @@ fn websocket_text_messages_are_answered_in_the_seed_format() {
     let face = RefCell::new(WsFace::start());
     run_cases(
         "ws text",
-        30,
-        hostile(ws_bases(), WS_FIELDS, 3, false).prop_map(Frame::Text),
+        40,
+        ws_frames(false).prop_map(Frame::Text),
         |frame| face.borrow_mut().case(frame),
         || face.borrow_mut().probe(),
     );
+    face.borrow().host.summary("ws text");
 }
 
 /// Binary frames are answered like text ones: parsed when they are UTF-8 JSON, else error 1
@@ -550,11 +801,41 @@ fn websocket_binary_frames_are_answered_like_text() {
     let face = RefCell::new(WsFace::start());
     run_cases(
         "ws binary",
-        6,
-        hostile(ws_bases(), WS_FIELDS, 2, true).prop_map(Frame::Binary),
+        10,
+        ws_frames(true).prop_map(Frame::Binary),
         |frame| face.borrow_mut().case(frame),
         || face.borrow_mut().probe(),
     );
+    face.borrow().host.summary("ws binary");
+}
+
+/// A message over `max_body_bytes` (a request, malformed or not, padded with blanks after it),
+/// as text or binary: an error reply, then close 1009; nothing journaled (issue 13).
+#[test]
+fn websocket_oversized_messages_get_an_error_then_close_1009() {
+    let face = RefCell::new(WsFace::start());
+    let oversized = (
+        hostile(ws_bases(), WS_FIELDS, 1, false),
+        0..4096usize,
+        any::<bool>(),
+    )
+        .prop_map(|(mut h, over, binary)| {
+            let pad = (MAX_BODY + 1 + over).saturating_sub(h.bytes.len());
+            h.bytes.extend(std::iter::repeat_n(b' ', pad));
+            if binary {
+                Frame::Binary(h)
+            } else {
+                Frame::Text(h)
+            }
+        });
+    run_cases(
+        "ws oversized",
+        1,
+        oversized,
+        |frame| face.borrow_mut().case(frame),
+        || face.borrow_mut().probe(),
+    );
+    face.borrow().host.summary("ws oversized");
 }
 
 // =============================================================================================
@@ -621,17 +902,28 @@ fn rest_answer(answer: &Answer, sent: Option<&[u8]>) -> Result<Outcome, TestCase
         return Err(bad(&format!("content type «{}»", answer.content_type)));
     }
     let code = body["code"].as_i64().unwrap();
+    if let Some(sent) = sent
+        && sent.len() > MAX_BODY
+        && (code, answer.status) != (2, 413)
+    {
+        return Err(bad(
+            "a body over max_body_bytes, yet not code 2 with HTTP 413",
+        ));
+    }
     if body["status"] == "success" {
         if code != 0 || answer.status != 200 {
             return Err(bad("a success with a code or a status"));
         }
-        return Ok(Outcome("success".into(), true));
+        return Ok(Outcome::new("success".into(), "success".into(), true));
     }
     if !rest_http(code).contains(&answer.status) {
         return Err(bad(&format!("code {code} with this HTTP status")));
     }
     let message = body["message"].as_str().unwrap();
-    if !message.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+    if !message
+        .chars()
+        .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+    {
         return Err(bad("the message is not Russian"));
     }
     if let Some(sent) = sent
@@ -641,8 +933,10 @@ fn rest_answer(answer: &Answer, sent: Option<&[u8]>) -> Result<Outcome, TestCase
     {
         return Err(bad("the body is not a JSON object, yet not code 2"));
     }
-    Ok(Outcome(
-        format!("code {code}, HTTP {}", answer.status),
+    let label = format!("code {code}, HTTP {}", answer.status);
+    Ok(Outcome::new(
+        label.clone(),
+        label,
         !rest_refused(code, answer.status),
     ))
 }
@@ -749,8 +1043,14 @@ fn rest_bases(fiscal_id: &str) -> Vec<(&'static str, Value)> {
         ("/open_shift", employee.clone()),
         ("/close_shift", employee.clone()),
         ("/check_shift", json!({})),
-        ("/deposit", json!({ "amount": 10000, "employeeName": EMPLOYEE })),
-        ("/withdraw", json!({ "amount": 5000, "employeeName": EMPLOYEE })),
+        (
+            "/deposit",
+            json!({ "amount": 10000, "employeeName": EMPLOYEE }),
+        ),
+        (
+            "/withdraw",
+            json!({ "amount": 5000, "employeeName": EMPLOYEE }),
+        ),
         ("/check_copy", json!({ "fiscalID": fiscal_id })),
         ("/last_document", json!({})),
     ]
@@ -821,8 +1121,12 @@ impl RestFace {
     }
 
     fn ok(&self, route: &str, body: &Value) -> Value {
-        let answer = post(&self.agent, &self.host.url(route), body.to_string().as_bytes())
-            .unwrap_or_else(|e| panic!("{route}: {e}"));
+        let answer = post(
+            &self.agent,
+            &self.host.url(route),
+            body.to_string().as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("{route}: {e}"));
         let reply = answer.json().unwrap_or_else(|e| panic!("{route}: {e}"));
         assert_eq!(
             (answer.status, &reply["code"]),
@@ -841,7 +1145,9 @@ impl RestFace {
         let answer = post(&self.agent, &url, &case.body.bytes)?;
         let outcome = rest_answer(&answer, judge_json.then_some(&case.body.bytes[..]))?;
         self.host.alive()?;
-        self.host.rows_after(before, outcome.may_journal(), &outcome.0)?;
+        self.host.tally(&outcome.label);
+        self.host
+            .rows_after(before, outcome.may_journal, &outcome.detail)?;
         Ok(outcome)
     }
 
@@ -866,11 +1172,12 @@ fn rest_bodies_are_answered_in_the_seed_shape() {
     let face = RefCell::new(face);
     run_cases(
         "rest",
-        30,
+        40,
         rest_cases(&fiscal_id, true),
         |case| face.borrow_mut().case(&case, true).map(drop),
         || face.borrow().probe(),
     );
+    face.borrow().host.summary("rest");
 }
 
 /// JSON is UTF-8 (RFC 8259 §8.1): a body that is not is refused as not JSON (code 2), never
@@ -901,20 +1208,21 @@ fn rest_bodies_of_invalid_utf8_are_not_json() {
         });
     run_cases(
         "rest utf-8",
-        4,
+        6,
         strategy,
         |case| {
             let outcome = face.borrow_mut().case(&case, false)?;
-            if !outcome.0.starts_with("code 2,") {
+            if !outcome.label.starts_with("code 2,") {
                 return Err(fail(format!(
                     "invalid UTF-8 answered {} instead of code 2",
-                    outcome.0
+                    outcome.detail
                 )));
             }
             Ok(())
         },
         || face.borrow().probe(),
     );
+    face.borrow().host.summary("rest utf-8");
 }
 
 // =============================================================================================
@@ -925,8 +1233,8 @@ const SEED_AUTH: &str = "a2Fzc2E6a2FzMTIzNDU2";
 
 /// The codes docs/rpc.md lists.
 const RPC_CODES: &[i64] = &[
-    -32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006,
-    -32007, -32008, -32009, -32010, -32011,
+    -32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006, -32007,
+    -32008, -32009, -32010, -32011,
 ];
 
 /// Refusals: nothing was done, nothing may be journaled. -32603 (journal), -32004 (device),
@@ -1026,24 +1334,47 @@ fn rpc_bases(receipt_id: &str) -> Vec<(&'static str, Value)> {
         ("Receipt.Credit without a code", credit_without_code),
         (
             "Receipt.Sale in cash",
-            rpc(json!(2), "Receipt.Sale", rpc_receipt(json!([{ "type": 1, "value": 5000 }]))),
+            rpc(
+                json!(2),
+                "Receipt.Sale",
+                rpc_receipt(json!([{ "type": 1, "value": 5000 }])),
+            ),
         ),
         (
             "Receipt.Sale by card",
-            rpc(json!("s-3"), "Receipt.Sale", rpc_receipt(json!([{ "type": 2, "value": 5000 }]))),
+            rpc(
+                json!("s-3"),
+                "Receipt.Sale",
+                rpc_receipt(json!([{ "type": 2, "value": 5000 }])),
+            ),
         ),
         (
             "Receipt.Refund in cash",
-            rpc(json!(4), "Receipt.Refund", rpc_receipt(json!([{ "type": 1, "value": 5000 }]))),
+            rpc(
+                json!(4),
+                "Receipt.Refund",
+                rpc_receipt(json!([{ "type": 1, "value": 5000 }])),
+            ),
         ),
-        ("Receipt.Get", rpc(json!(5), "Receipt.Get", json!({ "id": receipt_id }))),
+        (
+            "Receipt.Get",
+            rpc(json!(5), "Receipt.Get", json!({ "id": receipt_id })),
+        ),
         (
             "ZReport.Open",
-            rpc(json!(6), "ZReport.Open", json!({ "cashier_name": "Administrator" })),
+            rpc(
+                json!(6),
+                "ZReport.Open",
+                json!({ "cashier_name": "Administrator" }),
+            ),
         ),
         (
             "ZReport.Close",
-            rpc(json!(7), "ZReport.Close", json!({ "cashier_name": "Administrator" })),
+            rpc(
+                json!(7),
+                "ZReport.Close",
+                json!({ "cashier_name": "Administrator" }),
+            ),
         ),
     ]
 }
@@ -1113,12 +1444,15 @@ fn rpc_response(reply: &Value, expect_id: &Value, shape_ok: bool) -> Result<bool
             if !RPC_CODES.contains(&code) {
                 return Err(bad("an error code docs/rpc.md does not list"));
             }
-            if !error["message"].as_str().is_some_and(|m| !m.is_empty()) {
+            if error["message"].as_str().is_none_or(str::is_empty) {
                 return Err(bad("error.message is not a non-empty string"));
             }
             let extra = error
                 .as_object()
-                .map(|e| e.keys().any(|k| !["code", "message", "data"].contains(&k.as_str())))
+                .map(|e| {
+                    e.keys()
+                        .any(|k| !["code", "message", "data"].contains(&k.as_str()))
+                })
                 .unwrap_or(true);
             if extra {
                 return Err(bad("error has members besides code, message, data"));
@@ -1151,6 +1485,16 @@ fn rpc_answer(sent: &[u8], answer: &Answer) -> Result<bool, TestCaseError> {
         }
         answer.json()
     };
+    if sent.len() > MAX_BODY {
+        if status != 413 {
+            return Err(fail(format!(
+                "a body over max_body_bytes answered HTTP {status}, not 413"
+            )));
+        }
+        let reply = answer.json()?;
+        rpc_response(&reply, &Value::Null, false)?;
+        return Ok(false);
+    }
     let Some(request) = strict_json(sent) else {
         let reply = json_200()?;
         rpc_response(&reply, &Value::Null, true)?;
@@ -1215,7 +1559,11 @@ impl RpcFace {
             host: Host::start(Some("[tax]\ncountry = \"UZ\"\n")),
             agent: agent(),
         };
-        let credit = face.call(&rpc(json!(0), "Receipt.Credit", rpc_seed()["params"].clone()));
+        let credit = face.call(&rpc(
+            json!(0),
+            "Receipt.Credit",
+            rpc_seed()["params"].clone(),
+        ));
         let id = credit["result"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("the seed's credit receipt: {credit}"))
@@ -1225,8 +1573,12 @@ impl RpcFace {
     }
 
     fn call(&self, request: &Value) -> Value {
-        let answer = post(&self.agent, &self.host.url("/rpc"), request.to_string().as_bytes())
-            .unwrap_or_else(|e| panic!("{request}: {e}"));
+        let answer = post(
+            &self.agent,
+            &self.host.url("/rpc"),
+            request.to_string().as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("{request}: {e}"));
         assert_eq!(answer.status, 200, "{request}");
         answer.json().unwrap_or_else(|e| panic!("{request}: {e}"))
     }
@@ -1235,6 +1587,16 @@ impl RpcFace {
         let before = self.host.journal.count();
         let answer = post(&self.agent, &self.host.url("/rpc"), body)?;
         let may_journal = rpc_answer(body, &answer)?;
+        let label = match answer.json() {
+            _ if answer.status == 204 => "HTTP 204".to_owned(),
+            Ok(Value::Array(replies)) => {
+                format!("a batch answered with {} replies", replies.len().min(10))
+            }
+            Ok(reply) if reply["ok"] == true => "result".to_owned(),
+            Ok(reply) => format!("error {}", reply["error"]["code"]),
+            Err(_) => "not JSON".to_owned(),
+        };
+        self.host.tally(&label);
         self.host.alive()?;
         self.host.rows_after(before, may_journal, "JSON-RPC")
     }
@@ -1247,7 +1609,10 @@ impl RpcFace {
             "probe: ZReport.Open answered {opened}"
         );
         let got = self.call(&rpc(json!("p"), "Receipt.Get", json!({ "id": receipt_id })));
-        assert_eq!(got["result"]["id"], receipt_id, "probe: Receipt.Get answered {got}");
+        assert_eq!(
+            got["result"]["id"], receipt_id,
+            "probe: Receipt.Get answered {got}"
+        );
     }
 }
 
@@ -1257,11 +1622,12 @@ fn rpc_requests_are_answered_as_json_rpc() {
     let face = RefCell::new(face);
     run_cases(
         "rpc",
-        24,
+        30,
         hostile(rpc_bases(&receipt_id), RPC_FIELDS, 3, true),
         |case| face.borrow_mut().case(&case.bytes),
         || face.borrow().probe(&receipt_id),
     );
+    face.borrow().host.summary("rpc");
 }
 
 /// A batch: its elements (mutated requests, valid ones, notifications, non-objects), written
@@ -1307,13 +1673,19 @@ fn batches(receipt_id: &str) -> BoxedStrategy<Batch> {
     // Cheap elements for long batches: refused before anything runs.
     let cheap = hostile_tree(
         vec![
-            ("an unknown method", rpc(json!(8), "Receipt.Nope", json!({}))),
+            (
+                "an unknown method",
+                rpc(json!(8), "Receipt.Nope", json!({})),
+            ),
             ("a string", json!("x")),
             ("no jsonrpc", json!({ "id": 9, "method": "ZReport.Open" })),
-            ("an unknown receipt", rpc(json!(10), "Receipt.Get", json!({ "id": "no" }))),
+            (
+                "an unknown receipt",
+                rpc(json!(10), "Receipt.Get", json!({ "id": "no" })),
+            ),
         ],
         RPC_FIELDS,
-        1,
+        0,
     );
     prop_oneof![
         1 => Just(batch_of(vec![])),
@@ -1329,11 +1701,12 @@ fn rpc_batches_are_answered_element_by_element() {
     let face = RefCell::new(face);
     run_cases(
         "rpc batches",
-        12,
+        16,
         batches(&receipt_id),
         |batch| face.borrow_mut().case(&batch.bytes),
         || face.borrow().probe(&receipt_id),
     );
+    face.borrow().host.summary("rpc batches");
 }
 
 // =============================================================================================
@@ -1348,7 +1721,11 @@ fn wrong_http_methods_get_405_in_the_face_format() {
     let agent = agent();
     let mut wrong = Vec::new();
     let routes = fiscal_host::faces::rest::ROUTES;
-    for route in routes.iter().map(|r| format!("/{r}")).chain(["/rpc".to_owned()]) {
+    for route in routes
+        .iter()
+        .map(|r| format!("/{r}"))
+        .chain(["/rpc".to_owned()])
+    {
         let url = host.url(&route);
         for method in ["GET", "PUT", "DELETE", "PATCH"] {
             let result = match method {
@@ -1366,11 +1743,13 @@ fn wrong_http_methods_get_405_in_the_face_format() {
             let answer = answer(result, &url).unwrap_or_else(|e| panic!("{method} {route}: {e}"));
             let body = serde_json::from_slice::<Value>(&answer.body).ok();
             let in_format = match &body {
-                Some(b) if route == "/rpc" => b["jsonrpc"] == "2.0"
-                    && b["ok"] == false
-                    && b["id"].is_null()
-                    && b["error"]["code"].is_i64()
-                    && b["error"]["message"].is_string(),
+                Some(b) if route == "/rpc" => {
+                    b["jsonrpc"] == "2.0"
+                        && b["ok"] == false
+                        && b["id"].is_null()
+                        && b["error"]["code"].is_i64()
+                        && b["error"]["message"].is_string()
+                }
                 Some(b) => rest_shape(b).is_ok() && b["status"] == "error",
                 None => false,
             };

@@ -22,11 +22,17 @@ pub enum J {
     Num(String),
     Str(String),
     /// `len` repetitions of `unit` as one string.
-    Long { unit: &'static str, len: usize },
+    Long {
+        unit: &'static str,
+        len: usize,
+    },
     /// Text written as it is: escapes, invalid JSON, raw bytes (invalid UTF-8 included).
     Raw(&'static [u8]),
     /// `depth` arrays (or objects `{"a": …}`) inside each other around `null`.
-    Deep { depth: usize, objects: bool },
+    Deep {
+        depth: usize,
+        objects: bool,
+    },
     Arr(Vec<J>),
     Obj(Vec<(String, J)>),
 }
@@ -145,9 +151,18 @@ impl fmt::Debug for J {
         match self {
             J::Long { unit, len } => write!(f, "Long({unit:?} × {len})"),
             J::Deep { depth, objects } => {
-                write!(f, "Deep({depth} {})", if *objects { "objects" } else { "arrays" })
+                write!(
+                    f,
+                    "Deep({depth} {})",
+                    if *objects { "objects" } else { "arrays" }
+                )
             }
             J::Raw(bytes) => write!(f, "Raw({})", escape_bytes(bytes)),
+            J::Arr(items) => f.debug_list().entries(items).finish(),
+            J::Obj(members) => f
+                .debug_map()
+                .entries(members.iter().map(|(k, v)| (k, v)))
+                .finish(),
             other => f.write_str(&escape_bytes(&other.render())),
         }
     }
@@ -345,18 +360,37 @@ const STRINGS: &[&str] = &[
 
 const LONG_UNITS: &[&str] = &["a", "Я", "😀", "\\", "\u{0301}"];
 
-/// The lengths of long strings (in units; a unit is up to 4 bytes): well under any body
-/// limit the faces have, so they test the fields, not the limit.
+/// The lengths of long strings, in units (a unit is up to 4 bytes): most well under the faces'
+/// body limit (1 MiB by default), so they test the fields; the longest, of one-byte units,
+/// just under it, and two of them in one request over it.
 const LONG_LENGTHS: &[usize] = &[100, 1_000, 4_096, 10_000];
+const NEAR_LIMIT: usize = (1 << 20) - 8 * 1024;
 
 /// Depths around serde_json's recursion limit (128) and far past it.
 const DEPTHS: &[usize] = &[2, 64, 127, 128, 129, 1_000, 10_000];
 
 /// Member names of made-up objects.
-const KEYS: &[&str] = &["", "a", "value", "__proto__", "constructor", "Имя", "\u{0000}"];
+const KEYS: &[&str] = &[
+    "",
+    "a",
+    "value",
+    "__proto__",
+    "constructor",
+    "Имя",
+    "\u{0000}",
+];
+
+/// What generated text may be: `invalid_utf8` bytes in strings; `broken` JSON (lone
+/// surrogates, NaN and the like, nesting past serde_json's limit of 128), which a whole
+/// request fails on; neither for elements of a batch that is to be parsed.
+#[derive(Clone, Copy, Debug)]
+pub struct Flavor {
+    pub invalid_utf8: bool,
+    pub broken: bool,
+}
 
 /// A scalar of any kind, valid or hostile.
-fn scalar(invalid_utf8: bool) -> BoxedStrategy<J> {
+fn scalar(flavor: Flavor) -> BoxedStrategy<J> {
     let mut choices: Vec<(u32, BoxedStrategy<J>)> = vec![
         (2, Just(J::Null).boxed()),
         (2, any::<bool>().prop_map(J::Bool).boxed()),
@@ -395,10 +429,28 @@ fn scalar(invalid_utf8: bool) -> BoxedStrategy<J> {
                 .prop_map(|(unit, len)| J::Long { unit, len })
                 .boxed(),
         ),
-        (3, proptest::sample::select(SURROGATES).prop_map(J::Raw).boxed()),
-        (2, proptest::sample::select(NOT_JSON).prop_map(J::Raw).boxed()),
+        (
+            1,
+            Just(J::Long {
+                unit: "a",
+                len: NEAR_LIMIT,
+            })
+            .boxed(),
+        ),
     ];
-    if invalid_utf8 {
+    if flavor.broken {
+        choices.push((
+            3,
+            proptest::sample::select(SURROGATES)
+                .prop_map(J::Raw)
+                .boxed(),
+        ));
+        choices.push((
+            2,
+            proptest::sample::select(NOT_JSON).prop_map(J::Raw).boxed(),
+        ));
+    }
+    if flavor.invalid_utf8 {
         choices.push((
             3,
             proptest::sample::select(BAD_UTF8_STRINGS)
@@ -410,16 +462,17 @@ fn scalar(invalid_utf8: bool) -> BoxedStrategy<J> {
 }
 
 /// A value of another type than the field's, or a hostile one of the same type.
-pub fn hostile_value(invalid_utf8: bool) -> BoxedStrategy<J> {
+pub fn hostile_value(flavor: Flavor) -> BoxedStrategy<J> {
+    let depths = if flavor.broken { DEPTHS } else { &DEPTHS[..2] };
     prop_oneof![
-        10 => scalar(invalid_utf8),
-        2 => (proptest::sample::select(DEPTHS), any::<bool>())
+        10 => scalar(flavor),
+        2 => (proptest::sample::select(depths), any::<bool>())
             .prop_map(|(depth, objects)| J::Deep { depth, objects }),
         1 => Just(J::Arr(vec![])),
         1 => Just(J::Obj(vec![])),
-        2 => proptest::collection::vec(scalar(invalid_utf8), 1..4).prop_map(J::Arr),
+        2 => proptest::collection::vec(scalar(flavor), 1..4).prop_map(J::Arr),
         2 => proptest::collection::vec(
-            (proptest::sample::select(KEYS).prop_map(str::to_owned), scalar(invalid_utf8)),
+            (proptest::sample::select(KEYS).prop_map(str::to_owned), scalar(flavor)),
             1..3,
         )
         .prop_map(J::Obj),
@@ -467,9 +520,8 @@ impl Mutation {
                 let members: Vec<&Vec<usize>> = paths
                     .iter()
                     .filter(|p| {
-                        p.split_last().is_some_and(|(_, parent)| {
-                            matches!(tree_at(tree, parent), J::Obj(_))
-                        })
+                        p.split_last()
+                            .is_some_and(|(_, parent)| matches!(tree_at(tree, parent), J::Obj(_)))
                     })
                     .collect();
                 if members.is_empty() {
@@ -521,14 +573,14 @@ fn tree_at<'a>(tree: &'a J, path: &[usize]) -> &'a J {
     }
 }
 
-pub fn mutation(invalid_utf8: bool) -> BoxedStrategy<Mutation> {
+pub fn mutation(flavor: Flavor) -> BoxedStrategy<Mutation> {
     prop_oneof![
-        6 => (any::<Index>(), hostile_value(invalid_utf8))
+        6 => (any::<Index>(), hostile_value(flavor))
             .prop_map(|(at, v)| Mutation::Replace(at, v)),
         3 => any::<Index>().prop_map(Mutation::Remove),
-        2 => (any::<Index>(), any::<bool>(), hostile_value(invalid_utf8))
+        2 => (any::<Index>(), any::<bool>(), hostile_value(flavor))
             .prop_map(|(at, before, v)| Mutation::Duplicate(at, before, v)),
-        2 => (any::<Index>(), any::<Index>(), hostile_value(invalid_utf8))
+        2 => (any::<Index>(), any::<Index>(), hostile_value(flavor))
             .prop_map(|(at, name, v)| Mutation::Add(at, name, v)),
         1 => (any::<Index>(), any::<bool>()).prop_map(|(at, array)| Mutation::Wrap(at, array)),
     ]
@@ -648,26 +700,36 @@ pub fn hostile(
     max_mutations: usize,
     invalid_utf8: bool,
 ) -> BoxedStrategy<Hostile> {
+    let flavor = Flavor {
+        invalid_utf8,
+        broken: true,
+    };
     hostile_with(
         bases,
         field_names,
         max_mutations,
-        invalid_utf8,
+        flavor,
         byte_change(!invalid_utf8),
     )
 }
 
-/// As `hostile`, with the bytes left as the tree writes them (elements of a batch).
+/// As `hostile`, in JSON that parses (valid UTF-8, no broken text, shallow nesting) and with
+/// the bytes left as the tree writes them: elements of a batch, which would otherwise make
+/// nearly every batch a parse error.
 pub fn hostile_tree(
     bases: Vec<(&'static str, Value)>,
     field_names: &'static [&'static str],
     max_mutations: usize,
 ) -> BoxedStrategy<Hostile> {
+    let flavor = Flavor {
+        invalid_utf8: false,
+        broken: false,
+    };
     hostile_with(
         bases,
         field_names,
         max_mutations,
-        false,
+        flavor,
         Just(ByteChange::None).boxed(),
     )
 }
@@ -676,12 +738,12 @@ fn hostile_with(
     bases: Vec<(&'static str, Value)>,
     field_names: &'static [&'static str],
     max_mutations: usize,
-    invalid_utf8: bool,
+    flavor: Flavor,
     bytes: BoxedStrategy<ByteChange>,
 ) -> BoxedStrategy<Hostile> {
     (
         proptest::sample::select(bases),
-        proptest::collection::vec(mutation(invalid_utf8), 0..=max_mutations),
+        proptest::collection::vec(mutation(flavor), 0..=max_mutations),
         bytes,
     )
         .prop_map(move |((base, value), mutations, bytes_change)| {

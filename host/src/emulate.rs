@@ -219,7 +219,7 @@ fn printer_snapshot(d: &escpos_emulator::EscPosDevice) -> Value {
     let lines = d
         .paper()
         .iter()
-        .filter(|item| matches!(item, escpos_emulator::PaperItem::Line { .. }))
+        .filter(|item| item.line_text().is_some())
         .count();
     json!({
         "kind": "escpos",

@@ -135,20 +135,24 @@ pub fn start_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()
 /// its worker a little longer on a busy machine.
 ///
 /// Reading a thread's CPU clock is a system call, so a call that was lent no line (tax,
-/// layout: nothing it imports waits) reads it only at its first deadline and counts the wall
-/// time until then, never less than the CPU time. Such a call nearly always ends within its
-/// first tick (a tax call takes ~25 µs) and so costs one `Instant::now()`. A driver's call
-/// reads it when it begins: its first deadline may come after a long wait.
+/// layout: nothing it imports waits) reads it only at its first tick, which nearly always comes
+/// after the call ended (a tax call takes ~25 µs): such a call costs one `Instant::now()`. Until
+/// that first reading it is counted as running, but for at most one tick: it is checked at
+/// every loop and function entry, so a running call reaches the callback right after the
+/// epoch advanced; wall time beyond that is time the thread was preempted. A driver's call
+/// reads the clock when it begins, as its first tick may come after a long wait.
 struct CallClock {
     began: Instant,
+    tick: Duration,
     /// The thread's CPU time at the first reading, and the time the call had used by then.
     first_reading: Option<(Duration, Duration)>,
 }
 
 impl CallClock {
-    fn start(may_wait: bool) -> Self {
+    fn start(may_wait: bool, tick: Duration) -> Self {
         Self {
             began: Instant::now(),
+            tick,
             first_reading: may_wait
                 .then(thread_cpu_time)
                 .flatten()
@@ -156,7 +160,15 @@ impl CallClock {
         }
     }
 
-    /// The CPU time this call has used so far (never less than it really used).
+    /// The deadline of the call's first check, in ticks.
+    fn first_deadline(&self, limit: Duration) -> u64 {
+        match self.first_reading {
+            Some(_) => ticks(limit, self.tick),
+            None => 1,
+        }
+    }
+
+    /// The CPU time this call has used so far.
     fn used(&mut self) -> Duration {
         // Should the thread's CPU clock be unreadable, wall time (never less than CPU time)
         // still stops a runaway, only sooner on a busy machine.
@@ -165,7 +177,7 @@ impl CallClock {
         };
         match self.first_reading {
             None => {
-                let before = self.began.elapsed();
+                let before = self.began.elapsed().min(self.tick);
                 self.first_reading = Some((cpu, before));
                 before
             }
@@ -319,7 +331,7 @@ pub fn new_store(
             memory_refused: false,
             memory_granted: 0,
         },
-        clock: CallClock::start(lent.is_some()),
+        clock: CallClock::start(lent.is_some(), epoch_tick(limits)),
         stdout,
         stderr,
         drained: [0, 0],
@@ -336,7 +348,8 @@ pub fn new_store(
             _ => Ok(UpdateDeadline::Interrupt),
         }
     });
-    store.set_epoch_deadline(ticks(limit, tick));
+    let first = store.data().clock.first_deadline(limit);
+    store.set_epoch_deadline(first);
     Ok(store)
 }
 
@@ -348,9 +361,10 @@ pub fn rearm(
 ) -> wasmtime::Result<()> {
     let state = store.data_mut();
     state.limiter.memory_refused = false;
-    state.clock = CallClock::start(lent.is_some());
+    state.clock = CallClock::start(lent.is_some(), epoch_tick(limits));
     state.lent = lent;
-    store.set_epoch_deadline(ticks(limits.cpu(), epoch_tick(limits)));
+    let first = state.clock.first_deadline(limits.cpu());
+    store.set_epoch_deadline(first);
     Ok(())
 }
 

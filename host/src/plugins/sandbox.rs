@@ -2,8 +2,8 @@
 //!
 //! A store with its instance is kept warm for the plugin's next call after a call that ended
 //! normally (`runtime.rs`): the CPU deadline and the limiter are re-armed per call, the output
-//! drained per call. After a trap, a runaway loop, a refused growth or too much output it is dropped, so a
-//! plugin that failed leaves no broken instance behind. Reuse is what makes a call cheap: a fresh
+//! drained per call. After a trap, a runaway loop, a refused growth or too much output it is
+//! dropped, so a plugin that failed leaves no broken instance behind. Reuse is what makes a call cheap: a fresh
 //! instance costs its instantiation and, worse, the first write to every page of its memory is a
 //! copy-on-write fault with a TLB shoot-down on every core (measured in BENCHMARKS.md).
 
@@ -34,7 +34,7 @@ impl Default for Limits {
             memory_bytes: 64 << 20,
             // A 100-line tax document takes ~25 µs and a register's driver well under 1 ms of
             // CPU per call (BENCHMARKS.md), so this leaves ~800× headroom while a runaway loop
-            // holds its worker for 20 ms.
+            // holds its worker for 20 ms of CPU.
             cpu_ms: 20,
         }
     }
@@ -340,8 +340,8 @@ pub fn new_store(
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
     let (limit, tick) = (limits.cpu(), epoch_tick(limits));
-    // Reached once per tick of a call that outlasts its first: stop it when its CPU time is
-    // used up, else sleep until the earliest tick at which it could be.
+    // Reached at each deadline of a call that outlasts its first: stop it when its CPU time is
+    // used up, else set the next deadline at the earliest tick at which it could be.
     store.epoch_deadline_callback(move |mut store| {
         match limit.checked_sub(store.data_mut().clock.used()) {
             Some(left) if !left.is_zero() => Ok(UpdateDeadline::Continue(ticks(left, tick))),

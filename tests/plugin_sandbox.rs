@@ -1,7 +1,11 @@
 //! The sandbox holds against a deliberately hostile plugin: a trap, an endless loop and a
 //! 1 GiB allocation each cost one call a typed error, and the same plugin serves the next call.
+//! The CPU limit is a time: an endless loop is stopped at it, and a driver waiting on a slow
+//! register is not.
 
 mod common;
+
+use std::time::{Duration, Instant};
 
 use fiscal_host::plugins::bindings::tax;
 use fiscal_host::plugins::{Limits, Origin, PluginError, TaxPlugin, embedded};
@@ -59,7 +63,13 @@ fn call_number(plugin: &TaxPlugin) -> String {
 
 #[test]
 fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one() {
-    let plugin = hostile(Limits::default());
+    // Growing by 40 MiB faults in 10 240 fresh pages: kernel time of the call's thread, which
+    // its CPU limit counts (the call took 45–240 ms here beside the other tests), more than the
+    // default 20 ms this test is not about.
+    let plugin = hostile(Limits {
+        cpu_ms: 1_000,
+        ..Limits::default()
+    });
     assert_eq!(call_number(&plugin), "call 1 of this instance");
     assert_eq!(call_number(&plugin), "call 2 of this instance");
     // A plugin's own error is a normal answer: the instance stays.
@@ -74,9 +84,9 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     assert!(plugin.calculate(&doc("grow")).unwrap().is_ok());
     assert_eq!(call_number(&plugin), "call 1 of this instance");
     assert_eq!(call_number(&plugin), "call 2 of this instance");
-    // So does running out of fuel, with its fuel tank refilled for the next call.
+    // So does running past the CPU limit, with the deadline re-armed for the next call.
     let tight = hostile(Limits {
-        fuel: 50_000_000,
+        cpu_ms: 5,
         ..Limits::default()
     });
     assert_eq!(call_number(&tight), "call 1 of this instance");
@@ -90,25 +100,48 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     }
 }
 
+/// Runs one `loop` call on its own thread, so a limit that is not applied fails the test
+/// instead of hanging it: the error and how long the call ran.
+fn runaway_call(plugin: &TaxPlugin) -> (PluginError, Duration) {
+    let plugin = plugin.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let outcome = plugin.calculate(&doc("loop"));
+        let _ = tx.send((outcome, started.elapsed()));
+    });
+    let (outcome, took) = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the endless loop was not stopped within 30 s");
+    (outcome.expect_err("an endless loop cannot answer"), took)
+}
+
 #[test]
-fn an_endless_loop_runs_out_of_fuel() {
-    let limits = Limits {
-        fuel: 50_000_000,
+fn an_endless_loop_is_stopped_at_its_cpu_limit() {
+    let plugin = hostile(Limits {
+        cpu_ms: 50,
         ..Limits::default()
-    };
-    let plugin = hostile(limits);
-    let err = plugin.calculate(&doc("loop")).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            PluginError::CpuExhausted {
-                fuel: 50_000_000,
-                ..
-            }
-        ),
-        "expected CpuExhausted, got {err:?}"
-    );
+    });
+    // The second runs on a warm instance of the first well-behaved call: its deadline is
+    // re-armed, not left over.
     assert_still_serves(&plugin);
+    for _ in 0..2 {
+        let (err, took) = runaway_call(&plugin);
+        println!("an endless loop with cpu_ms = 50 ran {took:?} before it was stopped");
+        assert!(
+            matches!(&err, PluginError::CpuExhausted { plugin, limit_ms: 50 } if plugin == "hostile"),
+            "expected CpuExhausted at 50 ms, got {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "plugin hostile was stopped at its CPU limit of 50 ms"
+        );
+        // It is stopped only once it has used its 50 ms (its CPU time is never more than its
+        // wall time); the upper bound is generous, a busy machine preempts the loop too.
+        assert!(took >= Duration::from_millis(50), "stopped early: {took:?}");
+        assert!(took < Duration::from_millis(500), "ran {took:?}");
+        assert_still_serves(&plugin);
+    }
 }
 
 #[test]
@@ -171,7 +204,7 @@ fn what_a_plugin_prints_goes_to_the_hosts_log() {
 #[test]
 fn hostile_calls_in_parallel_do_not_disturb_good_ones() {
     let plugin = hostile(Limits {
-        fuel: 50_000_000,
+        cpu_ms: 5,
         ..Limits::default()
     });
     let threads: Vec<_> = ["trap", "loop", "oom", "bread", "bread"]
@@ -188,4 +221,52 @@ fn hostile_calls_in_parallel_do_not_disturb_good_ones() {
             _ => assert!(outcome.is_err(), "{name} should fail"),
         }
     }
+}
+
+/// A driver waiting for its register is not running: the time it spends blocked in
+/// `transport.read` does not count against its CPU limit, however much longer than the limit
+/// the register takes to answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_driver_waiting_on_a_slow_register_is_within_its_cpu_limit() {
+    use fiscal_host::config::{DeviceConfig, DeviceKind, TransportConfig};
+    use fiscal_host::devices::Devices;
+    use fiscal_host::transport::Emulators;
+
+    let emulator = shtrih_m_emulator::emulator();
+    let (address, _) = emulator.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+    let config = DeviceConfig {
+        id: "kkt".into(),
+        kind: DeviceKind::FiscalRegister,
+        driver: "shtrih-m".into(),
+        transport: TransportConfig::Tcp {
+            address: address.to_string(),
+            connect_timeout_ms: 1_000,
+        },
+        settings: Default::default(),
+        operation_timeout_ms: 20_000,
+        status_interval_ms: 60_000,
+        printer: None,
+        terminal: None,
+    };
+    let limits = Limits {
+        cpu_ms: 5,
+        ..Limits::default()
+    };
+    let runtime = common::runtime(limits, None);
+    let devices = Devices::start(&[config], &runtime, &Emulators::default()).unwrap();
+    let kkt = devices.get("kkt").unwrap();
+    // Every answer of the register now comes 40 ms late: one status call waits for at least
+    // one, eight times its CPU limit.
+    emulator
+        .faults()
+        .inject(emulator_kit::Fault::SlowReply(Duration::from_millis(40)));
+    let started = Instant::now();
+    let status = kkt.register(|g, s| g.call_status(s)).await;
+    let took = started.elapsed();
+    println!("a status call to a register answering 40 ms late took {took:?} (cpu_ms = 5)");
+    assert!(status.is_ok(), "{status:?}");
+    assert!(
+        took >= Duration::from_millis(40),
+        "the register was not slow: {took:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Plugin runtime figures for BENCHMARKS.md: instantiation (what a call costs when no warm
 //! instance is at hand), one tax call (10 and 100 lines) on a warm instance in Wasm versus the
-//! same Rust code called natively, and cold start with and without the cache.
+//! same Rust code called natively, cold start with and without the cache, and how long a
+//! runaway loop runs before its CPU limit stops it (default 20 ms, 5 ms and 100 ms).
 //!
 //! Run: `cargo bench -p fiscal-host --bench plugins`
 
@@ -16,11 +17,11 @@ use tax_ru::Guest as _;
 mod docs;
 
 fn runtime(cache_dir: Option<std::path::PathBuf>) -> PluginRuntime {
-    PluginRuntime::new(RuntimeConfig {
-        limits: Limits::default(),
-        cache_dir,
-    })
-    .unwrap()
+    runtime_with(Limits::default(), cache_dir)
+}
+
+fn runtime_with(limits: Limits, cache_dir: Option<std::path::PathBuf>) -> PluginRuntime {
+    PluginRuntime::new(RuntimeConfig { limits, cache_dir }).unwrap()
 }
 
 fn tax_calls(c: &mut Criterion) {
@@ -83,12 +84,9 @@ fn cold_start(c: &mut Criterion) {
     group.finish();
 }
 
-/// How long a runaway plugin holds a worker before the default fuel budget stops it.
+/// How long a runaway plugin holds a worker before its CPU limit stops it.
 fn runaway(c: &mut Criterion) {
     let bytes = std::fs::read(embedded::guest_path("hostile.wasm")).unwrap();
-    let plugin = runtime(None)
-        .load_tax("hostile", Origin::Embedded, &bytes)
-        .unwrap();
     let doc = docs::document(
         "RU",
         (2026, 3, 1),
@@ -97,10 +95,19 @@ fn runaway(c: &mut Criterion) {
     let mut group = c.benchmark_group("runaway loop");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20));
-    group.bench_function("until the default fuel (1e9) runs out", |b| {
-        b.iter(|| assert!(plugin.calculate(&doc).is_err()))
-    });
+        .measurement_time(Duration::from_secs(15));
+    for (cpu_ms, what) in [(20, " (the default)"), (5, ""), (100, "")] {
+        let limits = Limits {
+            cpu_ms,
+            ..Limits::default()
+        };
+        let plugin = runtime_with(limits, None)
+            .load_tax("hostile", Origin::Embedded, &bytes)
+            .unwrap();
+        group.bench_function(format!("until stopped at cpu_ms = {cpu_ms}{what}"), |b| {
+            b.iter(|| assert!(plugin.calculate(&doc).is_err()))
+        });
+    }
     group.finish();
 }
 

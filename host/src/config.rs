@@ -145,9 +145,9 @@ impl Config {
                 limits.memory_bytes
             )));
         }
-        if limits.fuel == 0 {
+        if limits.cpu_ms == 0 {
             return Err(ConfigError::Invalid(
-                "plugins.limits.fuel must be above 0".into(),
+                "plugins.limits.cpu_ms must be above 0; no plugin call can run in no time".into(),
             ));
         }
         if let Some(rate) = self.tax.standard_rate
@@ -743,10 +743,18 @@ mod tests {
     #[test]
     fn impossible_values_are_refused() {
         assert!(
-            parse("[plugins.limits]\nfuel = 0\n")
+            parse("[plugins.limits]\ncpu_ms = 0\n")
                 .unwrap_err()
-                .contains("fuel")
+                .contains("cpu_ms")
         );
+        // The old instruction budget is refused with what to write instead, not ignored.
+        let err = parse("[plugins.limits]\nfuel = 1000000000\n").unwrap_err();
+        assert!(err.contains("fuel") && err.contains("cpu_ms = 20"), "{err}");
+        let limits = parse("[plugins.limits]\ncpu_ms = 50\n")
+            .unwrap()
+            .plugins
+            .limits;
+        assert_eq!((limits.cpu_ms, limits.memory_bytes), (50, 64 << 20));
         assert!(
             parse("[plugins.limits]\nmemory_bytes = 10\n")
                 .unwrap_err()

@@ -98,3 +98,29 @@ impl CompileCache {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugins::{Limits, PluginRuntime, RuntimeConfig};
+
+    /// The host compiled with fuel metering before its CPU limit became an epoch deadline; the
+    /// code differs (a fuel counter against epoch checks), so an artifact cached by the old
+    /// host must not be found by the new one.
+    #[test]
+    fn an_engine_with_other_cpu_checks_has_another_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = PluginRuntime::new(RuntimeConfig {
+            limits: Limits::default(),
+            cache_dir: None,
+        })
+        .unwrap();
+        let ours = CompileCache::new(dir.path(), runtime.engine()).unwrap();
+        let mut fuel = wasmtime::Config::new();
+        fuel.consume_fuel(true);
+        let fueled = CompileCache::new(dir.path(), &Engine::new(&fuel).unwrap()).unwrap();
+        let same = CompileCache::new(dir.path(), runtime.engine()).unwrap();
+        assert_eq!(ours.path_for("abc"), same.path_for("abc"));
+        assert_ne!(ours.path_for("abc"), fueled.path_for("abc"));
+    }
+}

@@ -20,8 +20,8 @@ pub enum PluginError {
     },
     #[error("plugin {plugin} trapped: {detail}")]
     Trapped { plugin: String, detail: String },
-    #[error("plugin {plugin} used up its CPU budget of {fuel} fuel units")]
-    CpuExhausted { plugin: String, fuel: u64 },
+    #[error("plugin {plugin} was stopped at its CPU limit of {limit_ms} ms")]
+    CpuExhausted { plugin: String, limit_ms: u64 },
     #[error("plugin {plugin} tried to grow its memory beyond the limit of {limit_bytes} bytes")]
     MemoryExhausted { plugin: String, limit_bytes: usize },
     #[error("plugin runtime: {0}")]

@@ -89,8 +89,13 @@ impl PluginRuntime {
     pub fn new(config: RuntimeConfig) -> Result<Self, PluginError> {
         let runtime_err = |e: wasmtime::Error| PluginError::Runtime(format!("{e:#}"));
         let mut wasm_config = Config::new();
-        wasm_config.consume_fuel(true);
+        // The CPU limit is a time: compiled code checks the engine's epoch on function entry and
+        // loop back-edges, and a ticker thread advances it (see `sandbox`). Fuel, which counted
+        // instructions, cost ~15% of a tax call and allowed a machine-dependent time.
+        wasm_config.epoch_interruption(true);
         let engine = Engine::new(&wasm_config).map_err(runtime_err)?;
+        sandbox::start_epoch_ticker(&engine, sandbox::epoch_tick(config.limits))
+            .map_err(|e| PluginError::Runtime(format!("cannot start the epoch ticker: {e}")))?;
 
         let mut linker = Linker::new(&engine);
         // Rust guests for wasm32-wasip2 import wasi:cli, wasi:io and friends even when they use
@@ -398,8 +403,7 @@ impl<B> Handle<B> {
             None => {
                 let mut store = match sandbox::new_store(engine, self.limits, lent) {
                     Ok(store) => store,
-                    // new_store fails only on setting fuel, which consume_fuel(true) makes
-                    // infallible
+                    // new_store cannot fail today; the signature keeps room for limits that can
                     Err(e) => return (Err(PluginError::Runtime(format!("{e:#}"))), None),
                 };
                 let bound = instantiate(&mut store);

@@ -1,16 +1,16 @@
 //! The sandbox of a plugin: a store that grants nothing, with memory and CPU limits per call.
 //!
 //! A store with its instance is kept warm for the plugin's next call after a call that ended
-//! normally (`runtime.rs`): fuel and the limiter are re-armed per call, the output drained per
-//! call. After a trap, a runaway loop, a refused growth or too much output it is dropped, so a
-//! plugin that failed leaves no broken instance behind. Reuse is what makes a call cheap: a fresh
+//! normally (`runtime.rs`): the CPU deadline and the limiter are re-armed per call, the output
+//! drained per call. After a trap, a runaway loop, a refused growth or too much output it is
+//! dropped, so a plugin that failed leaves no broken instance behind. Reuse is what makes a call cheap: a fresh
 //! instance costs its instantiation and, worse, the first write to every page of its memory is a
 //! copy-on-write fault with a TLB shoot-down on every core (measured in BENCHMARKS.md).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
-use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
@@ -18,23 +18,185 @@ use super::error::PluginError;
 
 /// Limits applied to every call of a plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(try_from = "LimitsToml")]
 pub struct Limits {
     /// Largest linear memory a plugin may grow to, in bytes.
     pub memory_bytes: usize,
-    /// Wasm fuel per call: roughly one unit per instruction executed.
-    pub fuel: u64,
+    /// CPU time one call may use, in milliseconds: the CPU time of the thread that runs it, so
+    /// neither a driver waiting on its device in a transport read nor the thread being
+    /// preempted by a busy machine counts (see `CallClock`).
+    pub cpu_ms: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             memory_bytes: 64 << 20,
-            // A 100-line tax document needs about 217 000 (BENCHMARKS.md), so this leaves
-            // ~4600× headroom while a runaway loop burns it in about 20 ms.
-            fuel: 1_000_000_000,
+            // A 100-line tax document takes ~25 µs and a register's driver well under 1 ms of
+            // CPU per call (BENCHMARKS.md), so this leaves ~800× headroom while a runaway loop
+            // holds its worker for 20 ms of CPU.
+            cpu_ms: 20,
         }
     }
+}
+
+impl Limits {
+    pub fn cpu(self) -> Duration {
+        Duration::from_millis(self.cpu_ms)
+    }
+}
+
+/// `[plugins.limits]` as written, so a configuration that still states the old fuel budget
+/// is refused with what to write instead: fuel counted instructions, so the time it allowed
+/// depended on the machine, and the host no longer meters it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LimitsToml {
+    memory_bytes: usize,
+    cpu_ms: u64,
+    fuel: Option<u64>,
+}
+
+impl Default for LimitsToml {
+    fn default() -> Self {
+        let Limits {
+            memory_bytes,
+            cpu_ms,
+        } = Limits::default();
+        Self {
+            memory_bytes,
+            cpu_ms,
+            fuel: None,
+        }
+    }
+}
+
+impl TryFrom<LimitsToml> for Limits {
+    type Error = String;
+
+    fn try_from(toml: LimitsToml) -> Result<Self, String> {
+        if toml.fuel.is_some() {
+            return Err(format!(
+                "plugins.limits.fuel is no longer read: the CPU limit of a call is a time now; \
+                 replace it with cpu_ms = {} (milliseconds, the default)",
+                Limits::default().cpu_ms
+            ));
+        }
+        Ok(Self {
+            memory_bytes: toml.memory_bytes,
+            cpu_ms: toml.cpu_ms,
+        })
+    }
+}
+
+/// How often the engine's epoch advances: the CPU limit is checked once per tick, so a runaway
+/// call is stopped within its limit plus one tick. A twentieth of the limit (5%), never under
+/// 1 ms: a ticker thread waking more often costs the whole machine more than it gains.
+pub fn epoch_tick(limits: Limits) -> Duration {
+    (limits.cpu() / 20).max(Duration::from_millis(1))
+}
+
+/// Starts the thread that advances the engine's epoch every tick, for as long as the engine
+/// lives (it holds it weakly and ends within a tick of the engine being dropped).
+pub fn start_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()> {
+    let engine = engine.weak();
+    std::thread::Builder::new()
+        .name("plugin-epoch".into())
+        .spawn(move || {
+            let mut next = Instant::now();
+            loop {
+                // An absolute schedule, so sleeps that overshoot do not add up into slower
+                // ticks; after a long stall (a suspended machine) it starts over from now
+                // instead of ticking a burst.
+                next += tick;
+                let now = Instant::now();
+                match next.checked_duration_since(now) {
+                    Some(wait) => std::thread::sleep(wait),
+                    None => next = now,
+                }
+                match engine.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => return,
+                }
+            }
+        })
+        .map(drop)
+}
+
+/// The CPU time a call has used, read when its epoch deadline is reached.
+///
+/// Why the thread's CPU time and not the call's wall time: a device driver's call spends most
+/// of its time blocked in `transport.read`, waiting up to the driver's own timeout for the
+/// register to answer. Waiting costs no CPU, so it never counts against the limit, and the
+/// host needs no bookkeeping around its imports (`driver_imports.rs`); the little CPU an
+/// import itself uses (a write, the in-process emulator's model) does count, which is fair.
+/// A wall-time limit would also fail an honest 25 µs call whose thread a loaded machine
+/// preempts for longer than the limit, and a failed sale is worse than a runaway that holds
+/// its worker a little longer on a busy machine.
+///
+/// Reading a thread's CPU clock is a system call, so a call that was lent no line (tax,
+/// layout: nothing it imports waits) reads it only at its first tick, which nearly always comes
+/// after the call ended (a tax call takes ~25 µs): such a call costs one `Instant::now()`. Until
+/// that first reading it is counted as running, but for at most one tick: it is checked at
+/// every loop and function entry, so a running call reaches the callback right after the
+/// epoch advanced; wall time beyond that is time the thread was preempted. A driver's call
+/// reads the clock when it begins, as its first tick may come after a long wait.
+struct CallClock {
+    began: Instant,
+    tick: Duration,
+    /// The thread's CPU time at the first reading, and the time the call had used by then.
+    first_reading: Option<(Duration, Duration)>,
+}
+
+impl CallClock {
+    fn start(may_wait: bool, tick: Duration) -> Self {
+        Self {
+            began: Instant::now(),
+            tick,
+            first_reading: may_wait
+                .then(thread_cpu_time)
+                .flatten()
+                .map(|cpu| (cpu, Duration::ZERO)),
+        }
+    }
+
+    /// The deadline of the call's first check, in ticks.
+    fn first_deadline(&self, limit: Duration) -> u64 {
+        match self.first_reading {
+            Some(_) => ticks(limit, self.tick),
+            None => 1,
+        }
+    }
+
+    /// The CPU time this call has used so far.
+    fn used(&mut self) -> Duration {
+        // Should the thread's CPU clock be unreadable, wall time (never less than CPU time)
+        // still stops a runaway, only sooner on a busy machine.
+        let Some(cpu) = thread_cpu_time() else {
+            return self.began.elapsed();
+        };
+        match self.first_reading {
+            None => {
+                let before = self.began.elapsed().min(self.tick);
+                self.first_reading = Some((cpu, before));
+                before
+            }
+            Some((cpu_then, before)) => before + cpu.saturating_sub(cpu_then),
+        }
+    }
+}
+
+/// The CPU time the calling thread has used since it started.
+fn thread_cpu_time() -> Option<Duration> {
+    use nix::time::{ClockId, clock_gettime};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .ok()
+        .map(Duration::from)
+}
+
+/// Ticks until `left` has passed, at least one.
+fn ticks(left: Duration, tick: Duration) -> u64 {
+    left.as_nanos().div_ceil(tick.as_nanos()).max(1) as u64
 }
 
 /// How much a plugin may print per call before the rest is dropped.
@@ -53,6 +215,7 @@ pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: CallLimiter,
+    clock: CallClock,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
     /// How much of stdout and stderr earlier calls already handed to tracing.
@@ -168,6 +331,7 @@ pub fn new_store(
             memory_refused: false,
             memory_granted: 0,
         },
+        clock: CallClock::start(lent.is_some(), epoch_tick(limits)),
         stdout,
         stderr,
         drained: [0, 0],
@@ -175,11 +339,21 @@ pub fn new_store(
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
-    store.set_fuel(limits.fuel)?;
+    let (limit, tick) = (limits.cpu(), epoch_tick(limits));
+    // Reached at each deadline of a call that outlasts its first: stop it when its CPU time is
+    // used up, else set the next deadline at the earliest tick at which it could be.
+    store.epoch_deadline_callback(move |mut store| {
+        match limit.checked_sub(store.data_mut().clock.used()) {
+            Some(left) if !left.is_zero() => Ok(UpdateDeadline::Continue(ticks(left, tick))),
+            _ => Ok(UpdateDeadline::Interrupt),
+        }
+    });
+    let first = store.data().clock.first_deadline(limit);
+    store.set_epoch_deadline(first);
     Ok(store)
 }
 
-/// Arms a warm store for its next call: a full fuel tank, a clear limiter, the device's line.
+/// Arms a warm store for its next call: a new CPU deadline, a clear limiter, the device's line.
 pub fn rearm(
     store: &mut Store<PluginState>,
     limits: Limits,
@@ -187,8 +361,11 @@ pub fn rearm(
 ) -> wasmtime::Result<()> {
     let state = store.data_mut();
     state.limiter.memory_refused = false;
+    state.clock = CallClock::start(lent.is_some(), epoch_tick(limits));
     state.lent = lent;
-    store.set_fuel(limits.fuel)
+    let first = state.clock.first_deadline(limits.cpu());
+    store.set_epoch_deadline(first);
+    Ok(())
 }
 
 /// Whether a store that ended its call normally may serve the next one. Its output pipes keep
@@ -231,10 +408,11 @@ pub fn classify(
             limit_bytes: limits.memory_bytes,
         };
     }
-    if let Some(wasmtime::Trap::OutOfFuel) = err.downcast_ref::<wasmtime::Trap>() {
+    // Only the epoch deadline raises Interrupt (the engine has no other interruption).
+    if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
         return PluginError::CpuExhausted {
             plugin: plugin.to_owned(),
-            fuel: limits.fuel,
+            limit_ms: limits.cpu_ms,
         };
     }
     PluginError::Trapped {

@@ -196,51 +196,10 @@ fn non_empty(body: &Value, field: &str) -> String {
     value
 }
 
-/// Seed 001's example completed: milk 2 × 89.90 at 10%, coffee 500.00 − 50.00 discount at 22%;
-/// 629.80 paid 129.80 in cash and 500.00 by card.
+/// Seed 001's example completed (tests/common/seeds.rs): milk 2 × 89.90 at 10%, coffee
+/// 500.00 − 50.00 discount at 22%; 629.80 paid 129.80 in cash and 500.00 by card.
 fn seed_sale(doc_time: &str, doc_number: &str) -> Value {
-    json!({
-        "docTime": doc_time,
-        "docNumber": doc_number,
-        "wsName": "Касса 2",
-        "departmentName": "Магазин у дома",
-        "employeeName": CASHIER,
-        "amount": 62980,
-        "currency": "RUB",
-        "items": [
-            {
-                "itemId": "4607025391234",
-                "itemName": "Молоко 3,2% 1 л",
-                "itemAttr": 0,
-                "itemQRCode": "",
-                "itemQty": 2000,
-                "itemAmount": 17980,
-                "discount": 0,
-                "itemTaxes": [{ "taxName": "НДС 10%", "taxPrc": 1000, "calcType": 1 }],
-                "itemMarginSum": null,
-                "itemMarginPrice": null
-            },
-            {
-                "itemId": "4601234567890",
-                "itemName": "Кофе в зёрнах 250 г",
-                "itemAttr": 0,
-                "itemQRCode": "",
-                "itemQty": 1000,
-                "itemAmount": 45000,
-                "discount": 5000,
-                "itemTaxes": [{ "taxName": "НДС 22%", "taxPrc": 2200, "calcType": 1 }]
-            }
-        ],
-        "payments": {
-            "cashAmount": 12980,
-            "cashlessAmount": 50000,
-            "creditAmount": 0,
-            "bonusesAmount": 0,
-            "prepaymentAmount": 0,
-            "installmentAmount": 0
-        },
-        "printFooter": "Спасибо за покупку!"
-    })
+    common::seeds::seed_001_sale(Some(doc_time), doc_number)
 }
 
 /// A one-item sale of `amount` paid as `payments`.

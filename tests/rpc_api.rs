@@ -9,62 +9,7 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-/// Seed 002's example request, byte for byte as the seed writes it — including the Cyrillic
-/// `с` (D1 81) that begins `сard_type` in the terminal payment.
-const SEED_REQUEST: &str = r#"{
-"id": 1,
-"auth": "a2Fzc2E6a2FzMTIzNDU2",
-"method": "Receipt.Credit",
-"params": {
-"cashier_name": "Administrator",
-"code": "1-0000782",
-"phone": "998918935861",
-"pos_id": "00027",
-"seller_name": null,
-"session_code": "1-0000086",
-"positions": [
-{
-"amount": 900000,
-"articul": "",
-"barcode": "000001",
-"brand_name": null,
-"code": "000001",
-"color_name": null,
-"commission_inn": "923409418",
-"country_name": null,
-"department_name": null,
-"discount": 0,
-"group_name": "Напитки",
-"icps": "02202002001010036",
-"label": "",
-"name": "Coca-cola",
-"package_code": "1218868",
-"producer_name": "Coca Cola",
-"quantity": 1000,
-"size_name": null,
-"type_name": "Товар",
-"unit_name": "шт",
-"vat_value": 1500
-}
-],
-"payments": [
-{
-"type": 1,
-"value": 500000,
-"payment_id": "4411-563-4236"
-},
-{
-"type": 2,
-"value": 400000,
-"payment_id": "4341-563-4536",
-"сard_type": 2,
-"RRN": "847204678473"
-}
-],
-"custom_variables": null
-},
-"jsonrpc": "2.0"
-}"#;
+use common::seeds::SEED_002_REQUEST as SEED_REQUEST;
 
 /// The seed's `auth`: Base64 of "kassa:kas123456".
 const SEED_AUTH: &str = "a2Fzc2E6a2FzMTIzNDU2";

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod docs;
+pub mod emulated;
 pub mod receipts;
+pub mod seeds;
 pub mod shop;
 pub mod ws;
 

@@ -187,7 +187,7 @@ impl Core {
         let plugin = self.plugins.tax.clone();
         let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
             .await
-            .map_err(|e| CoreError::internal(e))?
+            .map_err(CoreError::internal)?
             .map_err(|e| CoreError::plugin(&e))?
             .map_err(|e| CoreError::Tax(describe_tax_error(&e)))?;
         let body_lines = lines

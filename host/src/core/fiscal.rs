@@ -185,7 +185,7 @@ impl Core {
         intent: i64,
         fiscal: &FiscalRecord,
     ) -> Result<(), CoreError> {
-        let value = serde_json::to_value(fiscal).map_err(|e| CoreError::internal(e))?;
+        let value = serde_json::to_value(fiscal).map_err(CoreError::internal)?;
         let mut journal = self.journal();
         journal.finish_intent(intent, "done", &value)?;
         journal.set_document_state(doc_id, "fiscalized", Some(&value))?;

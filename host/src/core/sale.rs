@@ -174,7 +174,7 @@ impl Core {
             None => {
                 // No money moves for a receipt the register could not take.
                 self.require_open_shift(&doc.device).await?;
-                let value = serde_json::to_value(tender).map_err(|e| CoreError::internal(e))?;
+                let value = serde_json::to_value(tender).map_err(CoreError::internal)?;
                 self.journal().set_document_tender(doc.id, &value)?;
                 if tender.cashless > 0 {
                     Some(self.charge(&doc, tender.cashless).await?)

@@ -112,16 +112,23 @@ impl Default for Clock {
 
 /// The system's local date and time, to the second.
 fn local_now() -> DateTime {
-    use chrono::{Datelike, Timelike};
-    let now = chrono::Local::now().naive_local();
-    DateTime::new(
-        now.year().clamp(2000, 2255) as u16,
-        now.month() as u8,
-        now.day() as u8,
-        now.hour() as u8,
-        now.minute() as u8,
-        now.second() as u8,
-    )
+    DateTime::from_naive(chrono::Local::now().naive_local())
+}
+
+impl DateTime {
+    /// A calendar date and time, to the second; years outside the register's 2000..=2255 are
+    /// clamped into it.
+    pub fn from_naive(t: chrono::NaiveDateTime) -> Self {
+        use chrono::{Datelike, Timelike};
+        DateTime::new(
+            t.year().clamp(2000, 2255) as u16,
+            t.month() as u8,
+            t.day() as u8,
+            t.hour() as u8,
+            t.minute() as u8,
+            t.second() as u8,
+        )
+    }
 }
 
 /// Seconds since 2000-01-01 00:00:00.
@@ -212,18 +219,10 @@ mod tests {
 
     #[test]
     fn the_default_clock_follows_the_system_clock_plus_what_was_added() {
-        use chrono::{Datelike, Timelike};
         let mut clock = Clock::default();
         let system = chrono::Local::now().naive_local();
         let read = Instant::from_date_time(clock.now());
-        let expected = Instant::from_date_time(DateTime::new(
-            system.year() as u16,
-            system.month() as u8,
-            system.day() as u8,
-            system.hour() as u8,
-            system.minute() as u8,
-            system.second() as u8,
-        ));
+        let expected = Instant::from_date_time(DateTime::from_naive(system));
         assert!(
             read.since(expected) <= Duration::from_secs(2),
             "{read:?} vs {expected:?}"

@@ -883,6 +883,19 @@ mod tests {
         body
     }
 
+    /// The body of an FF46h sale line: quantity (millionths), price, no sum or tax amount given,
+    /// tax row 1, this department, full payment, a commodity, the name.
+    fn fn_line(quantity: u64, price: u64, department: u8, name: &str) -> Vec<u8> {
+        let mut op = vec![1];
+        op.extend(le(quantity, 6));
+        op.extend(le(price, 5));
+        op.extend(le(NOT_GIVEN, 5));
+        op.extend(le(NOT_GIVEN, 5));
+        op.extend([0x01, department, 4, 1]);
+        op.extend(cp1251::encode(name));
+        op
+    }
+
     #[test]
     fn a_sale_end_to_end_at_command_level() {
         let mut d = ShtrihDevice::default();
@@ -891,13 +904,7 @@ mod tests {
             run(&mut d, &f, &with_password(&[0xE0], 30, &[])),
             [0xE0, 0, 30]
         );
-        let mut op = vec![1];
-        op.extend(le(2_000_000, 6));
-        op.extend(le(5_000, 5));
-        op.extend(le(NOT_GIVEN, 5));
-        op.extend(le(NOT_GIVEN, 5));
-        op.extend([0x01, 1, 4, 1]);
-        op.extend(cp1251::encode("Хлеб"));
+        let op = fn_line(2_000_000, 5_000, 1, "Хлеб");
         assert_eq!(
             run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op)),
             [0xFF, 0x46, 0]
@@ -1070,13 +1077,7 @@ mod tests {
         let mut d = ShtrihDevice::default();
         let f = Faults::default();
         run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
-        let mut op = vec![1];
-        op.extend(le(1_000_000, 6));
-        op.extend(le(4_990, 5));
-        op.extend(le(NOT_GIVEN, 5));
-        op.extend(le(NOT_GIVEN, 5));
-        op.extend([0x01, 3, 4, 1]);
-        op.extend(cp1251::encode("Молоко"));
+        let op = fn_line(1_000_000, 4_990, 3, "Молоко");
         run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
         assert_eq!(money(&mut d, &f, 8), 4_990); // department 3, sales, in the receipt
         let mut close = le(0, 5);

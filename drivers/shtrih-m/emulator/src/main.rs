@@ -26,20 +26,13 @@ struct Args {
 }
 
 fn fixed_start(text: &str) -> Result<shtrih_m_emulator::DateTime, String> {
-    use chrono::{Datelike, Timelike};
+    use chrono::Datelike;
     let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
         .map_err(|e| format!("{e} (expected YYYY-MM-DDTHH:MM:SS)"))?;
     if !(2000..=2255).contains(&t.year()) {
         return Err("the register's years run 2000..=2255".into());
     }
-    Ok(shtrih_m_emulator::DateTime::new(
-        t.year() as u16,
-        t.month() as u8,
-        t.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-    ))
+    Ok(shtrih_m_emulator::DateTime::from_naive(t))
 }
 
 fn main() -> std::io::Result<()> {

@@ -538,3 +538,29 @@ async fn a_burst_of_wrong_logins_keeps_memory_bounded_and_health_answering() {
         "resident peak {peak} KiB, before {before} KiB"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a shop is told
+// ---------------------------------------------------------------------------------------------
+
+/// A register out of paper says so, not "device unavailable".
+#[tokio::test]
+async fn a_register_out_of_paper_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    let host = start(Some(std::fs::read_to_string(&shop.config).unwrap())).await;
+    shop.register.faults().inject(emulator_kit::Fault::PaperOut);
+    let body = json!({ "employeeName": CASHIER }).to_string();
+    let answer = http(host.addr(), 1, "POST", "/open_shift", &[], &body).await;
+    assert_eq!(answer.body["code"], 5, "{answer:?}");
+    let message = answer.body["message"].as_str().unwrap();
+    assert!(message.starts_with("Нет бумаги"), "{message}");
+    assert_eq!(
+        host.rows("shift_events"),
+        0,
+        "a refused shift is not journaled"
+    );
+    shop.register.faults().clear();
+    let answer = http(host.addr(), 1, "POST", "/open_shift", &[], &body).await;
+    assert_eq!(answer.body["code"], 0, "{answer:?}");
+}

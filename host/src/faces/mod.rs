@@ -123,3 +123,16 @@ pub fn routes(
             ))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_receipt_speaks_of_a_card_payment_only_when_there_was_one() {
+        let cash = refusal_text("Нулевой итог чека", Reversal::NothingPaid);
+        assert_eq!(cash, "ККТ отказала в регистрации чека: Нулевой итог чека");
+        assert!(refusal_text("x", Reversal::Reversed).ends_with("Оплата по карте отменена"));
+        assert!(refusal_text("x", Reversal::NotReversed).contains("НЕ отменена"));
+    }
+}

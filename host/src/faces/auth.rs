@@ -114,8 +114,17 @@ fn start_verifier() -> SyncSender<Job> {
     std::thread::Builder::new()
         .name("auth-verifier".into())
         .spawn(move || {
+            // An unknown login is checked against a hash of nothing, so that it takes as long
+            // as a known one: the time of an answer does not tell a guesser which logins exist.
+            let mut stand_in: Option<String> = None;
             for job in jobs {
-                let matched = job.hashes.into_iter().find(|h| verify(&job.secret, h));
+                let matched = if job.hashes.is_empty() {
+                    let stand_in = stand_in.get_or_insert_with(|| hash_secret(""));
+                    let _ = verify(&job.secret, stand_in);
+                    None
+                } else {
+                    job.hashes.into_iter().find(|h| verify(&job.secret, h))
+                };
                 let _ = job.answer.send(matched);
             }
         })
@@ -214,7 +223,7 @@ impl Auth {
             tracing::info!(client = ?client, login = ?login, "authentication refused unverified: locked out for {} s", retry_after.as_secs());
             return Verdict::Throttled { retry_after };
         }
-        let matched = if hashes.is_empty() {
+        let matched = if matches!(credential, Credential::Malformed) {
             None
         } else {
             let (answer, answered) = tokio::sync::oneshot::channel();

@@ -564,3 +564,86 @@ async fn a_register_out_of_paper_says_so() {
     let answer = http(host.addr(), 1, "POST", "/open_shift", &[], &body).await;
     assert_eq!(answer.body["code"], 0, "{answer:?}");
 }
+
+/// A document whose lines come to nothing (0.01 × 0.001) is refused when it is created, on
+/// every face, naming the line: nothing is journaled, nothing charged (issue 14's first slice).
+#[tokio::test]
+async fn a_zero_total_document_is_refused_on_every_face() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    let host = start(Some(std::fs::read_to_string(&shop.config).unwrap())).await;
+    let mut ws = WsClient::connect(&host.host.base_url).await;
+    assert_eq!(
+        ws.request("open_shift", json!({ "cashier": CASHIER }))
+            .await["data"]["error"],
+        false
+    );
+    let documents = host.rows("documents");
+
+    let nothing = json!({ "event": "create_doc", "data": { "cashier": CASHIER, "doc_type": 2,
+        "wares": [{ "name": "Спичка", "barcode": "1", "tax_number": 0, "price": 0.01, "quantity": 0.001 }] } });
+    let reply = ws.request_raw(&nothing.to_string()).await;
+    assert_eq!(reply["data"]["error_code"], 4, "{reply}");
+    let text = reply["data"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("итог документа равен нулю") && text.contains("строки 1"),
+        "{text}"
+    );
+    // With nothing open, a pay has nothing to charge.
+    let pay = ws.request("pay", json!({ "amount": 0 })).await;
+    assert_eq!(pay["data"]["error_code"], 5, "{pay}");
+
+    let sale = json!({ "docTime": "2026-12-01 10:00:00", "docNumber": "Z-1", "employeeName": CASHIER,
+        "amount": 0, "items": [{ "itemName": "Спичка", "itemQty": 1, "itemAmount": 0, "discount": 0,
+            "itemTaxes": [{ "taxName": "НДС 22%", "taxPrc": 2200, "calcType": 1 }] }],
+        "payments": { "cashAmount": 0, "cashlessAmount": 0, "creditAmount": 0, "bonusesAmount": 0,
+            "prepaymentAmount": 0, "installmentAmount": 0 } });
+    let answer = http(host.addr(), 1, "POST", "/sale", &[], &sale.to_string()).await;
+    assert_eq!(
+        (answer.status, &answer.body["code"]),
+        (400, &json!(4)),
+        "{answer:?}"
+    );
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("итог документа равен нулю")
+    );
+
+    let call = json!({ "id": 5, "method": "Receipt.Sale", "jsonrpc": "2.0", "params": {
+        "positions": [{ "name": "Хлеб", "quantity": 1000, "amount": 5000, "vat_value": 0 },
+                      { "name": "Спичка", "quantity": 1, "amount": 0, "vat_value": 0 }],
+        "payments": [{ "type": 1, "value": 5000 }] } });
+    let mut zero = call.clone();
+    zero["params"]["positions"][0]["amount"] = json!(0);
+    zero["params"]["payments"][0]["value"] = json!(0);
+    let answer = http(host.addr(), 1, "POST", "/rpc", &[], &zero.to_string()).await;
+    assert_eq!(answer.body["error"]["code"], -32602, "{answer:?}");
+    assert_eq!(
+        answer.body["error"]["data"]["positions"],
+        json!([0, 1]),
+        "{answer:?}"
+    );
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("params.positions[1]")
+    );
+
+    assert_eq!(
+        host.rows("documents"),
+        documents,
+        "nothing journaled as a sale"
+    );
+    assert_eq!(host.rows("payments"), 0);
+    assert!(
+        shop.charged().is_empty(),
+        "nothing charged: {:?}",
+        shop.charged()
+    );
+    // A free line inside a document that is worth something is no zero total.
+    let answer = http(host.addr(), 1, "POST", "/rpc", &[], &call.to_string()).await;
+    assert_eq!(answer.body["ok"], true, "{answer:?}");
+}

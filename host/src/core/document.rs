@@ -204,7 +204,19 @@ impl Core {
                 vat: r.vat.into(),
                 vat_code: r.vat_code,
             })
-            .collect();
+            .collect::<Vec<BodyLine>>();
+        // A register refuses a receipt whose total is zero ("Нулевой итог чека"), but only after
+        // a card was charged 0 and had to be reversed: refused here, before anything moves.
+        if result.total <= 0 {
+            return Err(CoreError::ZeroTotal {
+                lines: body_lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.amount <= 0)
+                    .map(|(i, _)| i + 1)
+                    .collect(),
+            });
+        }
         Ok(DocumentBody {
             kind,
             lines: body_lines,

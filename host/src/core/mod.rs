@@ -38,6 +38,10 @@ pub enum CoreError {
     NoOpenDocument,
     #[error("the amount {got} differs from the document's {expected}")]
     AmountMismatch { expected: i64, got: i64 },
+    /// The document's lines come to nothing (e.g. 0.01 × 0.001): `lines` (from 1) are those
+    /// whose amount is zero.
+    #[error("the document's total is zero (lines {lines:?} come to nothing)")]
+    ZeroTotal { lines: Vec<usize> },
     #[error("the shift is not open")]
     ShiftClosed,
     #[error("the shift is already open")]

@@ -25,6 +25,19 @@ pub fn refusal_text(reason: &str, card: Reversal) -> String {
     format!("ККТ отказала в регистрации чека: {reason}{payment}")
 }
 
+/// The Russian text of a document whose total is zero, naming the lines that come to nothing.
+pub fn zero_total_text(lines: &[usize]) -> String {
+    let named: Vec<String> = lines.iter().map(usize::to_string).collect();
+    match named.len() {
+        0 => "итог документа равен нулю".into(),
+        1 => format!("итог документа равен нулю (сумма строки {} — 0)", named[0]),
+        _ => format!(
+            "итог документа равен нулю (суммы строк {} — 0)",
+            named.join(", ")
+        ),
+    }
+}
+
 /// The Russian text of a device's refusal: what a cashier can fix says so first.
 pub fn fault_text(fault: crate::core::Fault, message: &str) -> String {
     use crate::core::Fault;

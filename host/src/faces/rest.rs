@@ -164,6 +164,7 @@ impl From<CoreError> for Failure {
                 4,
                 format!("Сумма документа {expected} не совпадает с суммой оплаты {got}"),
             ),
+            CoreError::ZeroTotal { lines } => failure(4, super::zero_total_text(lines)),
             CoreError::ShiftClosed => failure(6, "Смена не открыта"),
             CoreError::ShiftExpired => failure(6, "Смена превысила 24 часа: закройте смену"),
             CoreError::ShiftAlreadyOpen => {

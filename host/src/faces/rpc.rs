@@ -144,7 +144,9 @@ fn invalid_params(message: impl Into<String>) -> RpcError {
 impl From<CoreError> for RpcError {
     fn from(e: CoreError) -> Self {
         let code = match &e {
-            CoreError::InvalidInput(_) | CoreError::AmountMismatch { .. } => codes::INVALID_PARAMS,
+            CoreError::InvalidInput(_)
+            | CoreError::AmountMismatch { .. }
+            | CoreError::ZeroTotal { .. } => codes::INVALID_PARAMS,
             CoreError::NoOpenDocument | CoreError::PaymentNotFound => codes::NOT_FOUND,
             CoreError::ShiftClosed => codes::SHIFT_NOT_OPEN,
             CoreError::ShiftExpired => codes::SHIFT_EXPIRED,
@@ -163,6 +165,10 @@ impl From<CoreError> for RpcError {
                 Some(json!({ "expected": expected, "got": got }))
             }
             CoreError::PaymentDeclined { code, .. } => Some(json!({ "response_code": code })),
+            // Positions counted from 0, as the request's own array is.
+            CoreError::ZeroTotal { lines } => Some(json!({
+                "positions": lines.iter().map(|l| l - 1).collect::<Vec<_>>(),
+            })),
             CoreError::ReceiptRefused { card, .. } => match card {
                 Reversal::NothingPaid => None,
                 Reversal::Reversed => Some(json!({ "reversed": true })),
@@ -171,9 +177,22 @@ impl From<CoreError> for RpcError {
             CoreError::Plugin(i) | CoreError::Internal(i) => Some(json!({ "incident": i.id })),
             _ => None,
         };
+        let message = match &e {
+            CoreError::ZeroTotal { lines } => {
+                let named: Vec<String> = lines
+                    .iter()
+                    .map(|l| format!("params.positions[{}]", l - 1))
+                    .collect();
+                format!(
+                    "the receipt's total is zero ({} comes to nothing)",
+                    named.join(", ")
+                )
+            }
+            e => e.to_string(),
+        };
         RpcError {
             code,
-            message: e.to_string(),
+            message,
             data,
         }
     }

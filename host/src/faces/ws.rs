@@ -198,6 +198,10 @@ impl From<CoreError> for Failure {
     fn from(e: CoreError) -> Self {
         let (code, text) = match &e {
             CoreError::InvalidInput(m) => (4, format!("Недопустимое значение: {m}")),
+            CoreError::ZeroTotal { lines } => (
+                4,
+                format!("Недопустимое значение: {}", super::zero_total_text(lines)),
+            ),
             CoreError::NoOpenDocument => (5, "Нет открытого документа".into()),
             CoreError::AmountMismatch { expected, got } => (
                 6,

@@ -35,7 +35,7 @@ impl Core {
             .filter(|p| p.state == PaymentState::Approved && p.refunded == 0)
             .ok_or(CoreError::PaymentNotFound)?;
         let auth_id = u32::try_from(auth_id).map_err(|_| CoreError::PaymentNotFound)?;
-        self.return_possible(&payment).await?;
+        let sale = self.sale_to_return(&payment).await?;
         let response_code = match self
             .operate(
                 terminal,
@@ -50,7 +50,7 @@ impl Core {
                 return Err(CoreError::PaymentDeclined { code, text });
             }
         };
-        let return_receipt = self.return_for(&payment, payment.amount).await?;
+        let return_receipt = self.return_for(sale, &payment, payment.amount).await?;
         Ok(Cancelled {
             response_code,
             return_receipt,
@@ -72,7 +72,7 @@ impl Core {
             .payment_by_rrn(rrn)?
             .filter(|p| p.state == PaymentState::Approved && p.amount - p.refunded >= amount)
             .ok_or(CoreError::PaymentNotFound)?;
-        self.return_possible(&payment).await?;
+        let sale = self.sale_to_return(&payment).await?;
         let command = Command::Refund {
             rrn: rrn.to_owned(),
             amount,
@@ -86,34 +86,18 @@ impl Core {
                 return Err(CoreError::PaymentDeclined { code, text });
             }
         };
-        let return_receipt = self.return_for(&payment, amount).await?;
+        let return_receipt = self.return_for(sale, &payment, amount).await?;
         Ok(Cancelled {
             response_code,
             return_receipt,
         })
     }
 
-    /// Money given back on a fiscalized sale needs a return receipt, and that an open shift:
-    /// asked before the money moves, so a closed shift refuses the refund instead of leaving
-    /// money returned without its receipt.
-    async fn return_possible(&self, payment: &PaymentRow) -> Result<(), CoreError> {
-        let sale = self.journal().document(payment.document_id)?;
-        match sale {
-            Some(sale) if needs_return_receipt(&sale) => {
-                self.require_open_shift(&sale.device).await
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Registers the return receipt for money given back on a fiscalized sale: the sale's own
-    /// lines when all of it went back, otherwise one line for the part, taxed at the rate of
-    /// the sale's largest line.
-    async fn return_for(
-        &self,
-        payment: &PaymentRow,
-        amount: i64,
-    ) -> Result<Option<FiscalRecord>, CoreError> {
+    /// The fiscalized sale whose money a payment's refund gives back, which then needs a return
+    /// receipt, and that an open shift: asked before the money moves, so a closed shift refuses
+    /// the refund instead of leaving money returned without its receipt. `None`: no receipt is
+    /// owed (the sale was never fiscalized).
+    async fn sale_to_return(&self, payment: &PaymentRow) -> Result<Option<DocumentRow>, CoreError> {
         let sale = self
             .journal()
             .document(payment.document_id)?
@@ -121,6 +105,22 @@ impl Core {
         if !needs_return_receipt(&sale) {
             return Ok(None);
         }
+        self.require_open_shift(&sale.device).await?;
+        Ok(Some(sale))
+    }
+
+    /// Registers the return receipt for money given back on a fiscalized sale: the sale's own
+    /// lines when all of it went back, otherwise one line for the part, taxed at the rate of
+    /// the sale's largest line.
+    async fn return_for(
+        &self,
+        sale: Option<DocumentRow>,
+        payment: &PaymentRow,
+        amount: i64,
+    ) -> Result<Option<FiscalRecord>, CoreError> {
+        let Some(sale) = sale else {
+            return Ok(None);
+        };
         let rrn = payment.rrn.clone().unwrap_or_default();
         let payments = ReceiptPayments {
             cash: 0,

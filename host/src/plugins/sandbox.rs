@@ -331,7 +331,7 @@ pub fn new_store(
             memory_refused: false,
             memory_granted: 0,
         },
-        clock: CallClock::start(lent.is_some(), epoch_tick(limits)),
+        clock: CallClock::start(false, epoch_tick(limits)), // armed below, as for a warm store
         stdout,
         stderr,
         drained: [0, 0],
@@ -348,9 +348,17 @@ pub fn new_store(
             _ => Ok(UpdateDeadline::Interrupt),
         }
     });
-    let first = store.data().clock.first_deadline(limit);
-    store.set_epoch_deadline(first);
+    arm_clock(&mut store, limits);
     Ok(store)
+}
+
+/// Starts the call's CPU clock and sets its first epoch deadline (a call lent a line may wait
+/// on its device, so its clock is read at once; see `CallClock`).
+fn arm_clock(store: &mut Store<PluginState>, limits: Limits) {
+    let state = store.data_mut();
+    state.clock = CallClock::start(state.lent.is_some(), epoch_tick(limits));
+    let first = state.clock.first_deadline(limits.cpu());
+    store.set_epoch_deadline(first);
 }
 
 /// Arms a warm store for its next call: a new CPU deadline, a clear limiter, the device's line.
@@ -361,10 +369,8 @@ pub fn rearm(
 ) -> wasmtime::Result<()> {
     let state = store.data_mut();
     state.limiter.memory_refused = false;
-    state.clock = CallClock::start(lent.is_some(), epoch_tick(limits));
     state.lent = lent;
-    let first = state.clock.first_deadline(limits.cpu());
-    store.set_epoch_deadline(first);
+    arm_clock(store, limits);
     Ok(())
 }
 

@@ -72,6 +72,24 @@ async fn start(config: Option<String>) -> TestHost {
     .unwrap()
 }
 
+/// A host whose register and terminal are emulated in this process (`common::shop`), so a
+/// test can inject faults and read what was charged.
+async fn start_shop(dir: &std::path::Path) -> (TestHost, common::shop::Shop) {
+    let shop = common::shop::shop(dir);
+    let host = start(Some(std::fs::read_to_string(&shop.config).unwrap())).await;
+    (host, shop)
+}
+
+/// A WebSocket connection on which a shift was just opened.
+async fn open_shift(host: &TestHost) -> WsClient {
+    let mut ws = WsClient::connect(&host.host.base_url).await;
+    let reply = ws
+        .request("open_shift", json!({ "cashier": CASHIER }))
+        .await;
+    assert_eq!(reply["data"]["error"], false, "{reply}");
+    ws
+}
+
 /// An HTTP answer: status, headers (lower-case names) and the body as JSON.
 #[derive(Debug)]
 struct Answer {
@@ -201,12 +219,7 @@ fn create_doc(name: &str) -> Value {
 async fn an_oversized_websocket_message_is_refused_and_nothing_is_journaled() {
     let host = start(Some("max_body_bytes = 65536\n".into())).await;
     // Over the limit, under the library's hard cap (four times it): read whole, never parsed.
-    let mut ws = WsClient::connect(&host.host.base_url).await;
-    assert_eq!(
-        ws.request("open_shift", json!({ "cashier": CASHIER }))
-            .await["data"]["error"],
-        false
-    );
+    let mut ws = open_shift(&host).await;
     let documents = host.rows("documents");
     let huge = create_doc(&"Ж".repeat(40_000)).to_string();
     assert!(huge.len() > 65536, "{} bytes", huge.len());
@@ -300,9 +313,7 @@ async fn a_plugin_trap_is_an_internal_error_with_an_incident_and_no_backtrace() 
         text.contains("wasm") || text.contains("backtrace") || text.contains("panicked")
     };
 
-    let mut ws = WsClient::connect(&host.host.base_url).await;
-    ws.request("open_shift", json!({ "cashier": CASHIER }))
-        .await;
+    let mut ws = open_shift(&host).await;
     let reply = ws.request_raw(&create_doc("trap").to_string()).await;
     let data = &reply["data"];
     assert_eq!(data["error_code"], 15, "{reply}");
@@ -547,8 +558,7 @@ async fn a_burst_of_wrong_logins_keeps_memory_bounded_and_health_answering() {
 #[tokio::test]
 async fn a_register_out_of_paper_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let shop = common::shop::shop(dir.path());
-    let host = start(Some(std::fs::read_to_string(&shop.config).unwrap())).await;
+    let (host, shop) = start_shop(dir.path()).await;
     shop.register.faults().inject(emulator_kit::Fault::PaperOut);
     let body = json!({ "employeeName": CASHIER }).to_string();
     let answer = http(host.addr(), 1, "POST", "/open_shift", &[], &body).await;
@@ -570,14 +580,8 @@ async fn a_register_out_of_paper_says_so() {
 #[tokio::test]
 async fn a_zero_total_document_is_refused_on_every_face() {
     let dir = tempfile::tempdir().unwrap();
-    let shop = common::shop::shop(dir.path());
-    let host = start(Some(std::fs::read_to_string(&shop.config).unwrap())).await;
-    let mut ws = WsClient::connect(&host.host.base_url).await;
-    assert_eq!(
-        ws.request("open_shift", json!({ "cashier": CASHIER }))
-            .await["data"]["error"],
-        false
-    );
+    let (host, shop) = start_shop(dir.path()).await;
+    let mut ws = open_shift(&host).await;
     let documents = host.rows("documents");
 
     let nothing = json!({ "event": "create_doc", "data": { "cashier": CASHIER, "doc_type": 2,

@@ -127,8 +127,18 @@ async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
             break;
         }
         if message.as_bytes().len() as u64 > limit {
-            // Read whole (so the close is orderly) but never parsed.
+            // Read whole but never parsed. The closing handshake is waited for (briefly): a
+            // socket dropped before the client's close frame arrives answers it with a reset,
+            // which can wipe our reply and close from the client's buffer before it reads them.
             too_big(&mut tx, limit).await;
+            let handshake = async {
+                while let Some(Ok(m)) = rx.next().await {
+                    if m.is_close() {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(CLOSE_HANDSHAKE, handshake).await;
             break;
         }
         let text = if message.is_text() || message.is_binary() {
@@ -158,6 +168,8 @@ async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
 
 /// The close code of RFC 6455 for a message too big to process.
 const CLOSE_TOO_BIG: u16 = 1009;
+/// How long the host waits for a client to answer its close frame.
+const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Error 18, then close 1009: a message over the face's limit ends the connection.
 async fn too_big(tx: &mut futures_util::stream::SplitSink<WebSocket, Message>, limit: u64) {

@@ -23,9 +23,19 @@ fn health_lists_the_embedded_plugins() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
+    // One tax plugin per jurisdiction of the lanes (Russian, Uzbek), then each device's driver.
     assert_eq!(
         names,
-        ["tax-ru", "receipt-default", "shtrih-m", "escpos", "zvt"]
+        [
+            "tax-ru",
+            "tax-kz-uz",
+            "receipt-default",
+            "shtrih-m",
+            "escpos",
+            "zvt",
+            "shtrih-m",
+            "escpos"
+        ]
     );
     let worlds: Vec<_> = plugins
         .iter()
@@ -35,10 +45,13 @@ fn health_lists_the_embedded_plugins() {
         worlds,
         [
             "tax-calculator",
+            "tax-calculator",
             "receipt-layout",
             "device-driver",
             "device-driver",
-            "payment-driver"
+            "payment-driver",
+            "device-driver",
+            "device-driver"
         ]
     );
     assert_eq!(plugins[0]["origin"], "embedded");
@@ -55,7 +68,8 @@ fn second_start_loads_from_the_compile_cache() {
         let host = common::start_host(data.path(), &[]);
         common::get_json(&format!("{}/health", host.base_url))
     };
-    for i in 0..5 {
+    // The six distinct components (the Uzbek lane's drivers are the Russian lane's again).
+    for i in 0..6 {
         let (a, b) = (&first["plugins"][i], &second["plugins"][i]);
         assert_eq!(a["compile"], "compiled", "{a}");
         assert_eq!(b["compile"], "cached", "{b}");
@@ -75,8 +89,8 @@ fn second_start_loads_from_the_compile_cache() {
         .collect();
     assert_eq!(
         cached.len(),
-        5,
-        "one artifact per component: tax, layout, three drivers"
+        6,
+        "one artifact per component: two tax plugins, the layout, three drivers"
     );
 }
 
@@ -204,7 +218,7 @@ fn plugin_check_says_why_not() {
 }
 
 #[test]
-fn the_embedded_default_brings_three_emulated_devices_online() {
+fn the_embedded_default_brings_its_two_lanes_online() {
     let data = tempfile::tempdir().unwrap();
     let host = common::start_host(data.path(), &[]);
     // Each device's worker asks its device who it is right after start; give it a moment.
@@ -238,12 +252,14 @@ fn the_embedded_default_brings_three_emulated_devices_online() {
         [
             ("kkt", "fiscal-register", true),
             ("printer", "printer", true),
-            ("terminal", "payment-terminal", true)
+            ("terminal", "payment-terminal", true),
+            ("kkt-uz", "fiscal-register", true),
+            ("printer-uz", "printer", true)
         ]
     );
     assert_eq!(devices[0]["shift"], "closed");
     let health = common::get_json(&format!("{}/health", host.base_url));
-    assert_eq!(health["devices"].as_array().unwrap().len(), 3);
+    assert_eq!(health["devices"].as_array().unwrap().len(), 5);
 }
 
 #[test]
@@ -281,4 +297,64 @@ fn hash_secret_prints_an_argon2_hash() {
     assert!(out.status.success());
     let hash = String::from_utf8(out.stdout).unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
+}
+
+/// Seed 002's example, byte for byte, on the binary started with no configuration: the
+/// embedded default's Uzbek lane issues the credit receipt, taxed by Uzbek law (the 15% the
+/// example sends is accepted with a warning) and printed on that lane's printer in sums.
+#[test]
+fn seed_002_example_passes_on_the_embedded_default() {
+    let data = tempfile::tempdir().unwrap();
+    let host = common::start_host(data.path(), &[]);
+    let rpc = format!("{}/rpc", host.base_url);
+    let reply: serde_json::Value = ureq::post(&rpc)
+        .content_type("application/json")
+        .send(common::seeds::SEED_002_REQUEST)
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let id = reply["result"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{reply}");
+    assert_eq!(
+        reply,
+        serde_json::json!({ "id": 1, "ok": true, "result": { "id": id }, "jsonrpc": "2.0" })
+    );
+
+    let call = |method: &str, params: serde_json::Value| -> serde_json::Value {
+        ureq::post(&rpc)
+            .send_json(serde_json::json!({ "id": 2, "jsonrpc": "2.0", "method": method, "params": params }))
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap()
+    };
+    let got = call("Receipt.Get", serde_json::json!({ "id": id }));
+    let printout = &got["result"]["printout"];
+    assert_eq!(printout["device"], "printer-uz", "{got}");
+    let text = printout["text"].as_str().unwrap();
+    assert!(text.contains("=9000.00 UZS"), "{text}");
+    assert!(text.contains("QQS/НДС 15%"), "{text}");
+
+    // A fiscal receipt on that lane is refused before anything happens: its register is a
+    // Shtrih-M, registered in Russia.
+    let mut sale = common::seeds::seed_002();
+    sale["method"] = "Receipt.Sale".into();
+    sale["params"]["code"] = "fiscal-1".into();
+    let refused: serde_json::Value = ureq::post(&rpc)
+        .send_json(&sale)
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(refused["error"]["code"], -32013, "{refused}");
+    assert_eq!(refused["error"]["data"]["lane"], "kkt-uz", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Uzbekistan") && message.contains("shtrih-m"),
+        "{message}"
+    );
 }

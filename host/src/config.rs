@@ -1,15 +1,14 @@
 //! The host's configuration: TOML from `--config`, or the embedded default when absent.
 //!
 //! Unknown keys are refused (`deny_unknown_fields`) so a typo is a start-up error naming the
-//! key, not a setting silently ignored.
+//! key, not a setting silently ignored. This is the ground floor: plain data and its checks,
+//! importing nothing of the host's own (the plugins, transports and devices read it, never the
+//! other way round).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-
-use crate::plugins::Limits;
-use crate::transport::BuiltinEmulator;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,8 +19,12 @@ pub struct Config {
     /// Journal, compile cache and other state; default: the user's data directory.
     #[serde(default)]
     pub data_dir: Option<PathBuf>,
+    /// The jurisdiction of the lanes that do not name one, and its tax settings.
     #[serde(default)]
     pub tax: TaxConfig,
+    /// The seller's requisites printed on every copy, unless a lane has its own.
+    #[serde(default)]
+    pub organisation: OrganisationConfig,
     #[serde(default)]
     pub plugins: PluginsConfig,
     /// `[[devices]]` as written; absent = the emulated lanes of `[emulation]`.
@@ -76,6 +79,7 @@ impl Default for Config {
             listen: default_listen(),
             data_dir: None,
             tax: TaxConfig::default(),
+            organisation: OrganisationConfig::default(),
             plugins: PluginsConfig::default(),
             configured_devices: None,
             devices: EmulationConfig::default().devices(),
@@ -150,16 +154,8 @@ impl Config {
                 "plugins.limits.cpu_ms must be above 0; no plugin call can run in no time".into(),
             ));
         }
-        if let Some(rate) = self.tax.standard_rate
-            && !(0..=10_000).contains(&rate)
-        {
-            return Err(ConfigError::Invalid(format!(
-                "tax.standard_rate = {rate} is not a rate in hundredths of a percent (0..=10000)"
-            )));
-        }
-        for code in &self.tax.codes {
-            code.rate.parse().map_err(ConfigError::Invalid)?;
-        }
+        check_tax("tax", self.tax.standard_rate, &self.tax.codes)?;
+        self.organisation.validate("organisation")?;
         self.check_lanes()?;
         let credentials = !self.auth.users.is_empty() || !self.auth.token_hashes.is_empty();
         if !credentials && !self.listen.ip().is_loopback() {
@@ -201,8 +197,39 @@ impl Config {
         Ok(())
     }
 
-    /// A register's `printer` and `terminal` name devices of those kinds.
+    /// The jurisdiction of a register's lane: its own, else `[tax]`'s.
+    pub fn jurisdiction_of(&self, register: &DeviceConfig) -> Country {
+        register.jurisdiction.unwrap_or(self.tax.country)
+    }
+
+    /// A register's `printer` and `terminal` name devices of those kinds; only a register has
+    /// a jurisdiction, its own tax settings or organisation.
     fn check_lanes(&self) -> Result<(), ConfigError> {
+        for device in &self.devices {
+            let lane_keys = [
+                ("jurisdiction", device.jurisdiction.is_some()),
+                ("tax", device.tax.is_some()),
+                ("organisation", device.organisation.is_some()),
+            ];
+            if device.kind != DeviceKind::FiscalRegister
+                && let Some((key, _)) = lane_keys.iter().find(|(_, set)| *set)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "device {}: only a fiscal register (a lane) has a {key}",
+                    device.id
+                )));
+            }
+            if let Some(tax) = &device.tax {
+                check_tax(
+                    &format!("devices.{}.tax", device.id),
+                    tax.standard_rate,
+                    &tax.codes,
+                )?;
+            }
+            if let Some(organisation) = &device.organisation {
+                organisation.validate(&format!("devices.{}.organisation", device.id))?;
+            }
+        }
         let kind_of = |id: &str| self.devices.iter().find(|d| d.id == id).map(|d| d.kind);
         for device in &self.devices {
             for (key, wanted, named) in [
@@ -237,7 +264,29 @@ impl Config {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// A standard rate in hundredths of a percent and every code's rate text parse.
+fn check_tax(
+    what: &str,
+    standard_rate: Option<i32>,
+    codes: &[TaxCodeConfig],
+) -> Result<(), ConfigError> {
+    if let Some(rate) = standard_rate
+        && !(0..=10_000).contains(&rate)
+    {
+        return Err(ConfigError::Invalid(format!(
+            "{what}.standard_rate = {rate} is not a rate in hundredths of a percent (0..=10000)"
+        )));
+    }
+    for code in codes {
+        code.rate.parse().map_err(ConfigError::Invalid)?;
+    }
+    Ok(())
+}
+
+/// A jurisdiction: the country whose fiscal law a lane's receipts follow.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, serde::Serialize,
+)]
 pub enum Country {
     RU,
     KZ,
@@ -260,6 +309,71 @@ impl Country {
             Country::KZ | Country::UZ => "tax-kz-uz",
         }
     }
+
+    /// The currency a register of the country counts in (ISO 4217), printed on its copies.
+    pub fn currency(self) -> &'static str {
+        match self {
+            Country::RU => "RUB",
+            Country::KZ => "KZT",
+            Country::UZ => "UZS",
+        }
+    }
+
+    /// The country's name in log lines and error texts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Country::RU => "Russia",
+            Country::KZ => "Kazakhstan",
+            Country::UZ => "Uzbekistan",
+        }
+    }
+}
+
+/// `[organisation]` (or a register's `organisation`): the seller's requisites a copy prints.
+/// For Russia these are FFD tags 1048 (name), 1018 (ИНН), 1009 (address of settlement) and 1187
+/// (place of settlement); Kazakhstan's БИН and Uzbekistan's STIR go in `tax_id` the same way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationConfig {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The taxpayer number: ИНН (10 or 12 digits), БИН (12 digits) or STIR (9 digits).
+    #[serde(default)]
+    pub tax_id: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Where the sale takes place: a shop's name, a site's address (FFD tag 1187).
+    #[serde(default)]
+    pub place: Option<String>,
+}
+
+impl OrganisationConfig {
+    fn validate(&self, what: &str) -> Result<(), ConfigError> {
+        if let Some(tax_id) = &self.tax_id
+            && !(tax_id.len() >= 9
+                && tax_id.len() <= 12
+                && tax_id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "{what}.tax_id \"{tax_id}\" is not a taxpayer number (ИНН, БИН or STIR: 9 to 12 digits)"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A register's own tax settings (`[[devices]] tax = { … }`), for a lane whose jurisdiction is
+/// not `[tax]`'s or whose settings differ from it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaneTaxConfig {
+    /// A built-in tax plugin or a `.wasm` path; default: the jurisdiction's built-in one.
+    #[serde(default)]
+    pub plugin: Option<String>,
+    #[serde(default)]
+    pub standard_rate: Option<i32>,
+    #[serde(default)]
+    pub codes: Vec<TaxCodeConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -427,6 +541,16 @@ pub struct DeviceConfig {
     /// For a fiscal register: the card terminal of its lane (default: the first terminal).
     #[serde(default)]
     pub terminal: Option<String>,
+    /// For a fiscal register: the jurisdiction of its lane (default: `[tax] country`).
+    #[serde(default)]
+    pub jurisdiction: Option<Country>,
+    /// For a fiscal register: its lane's tax settings (default: `[tax]`'s when the lane is of
+    /// `[tax]`'s jurisdiction, else the jurisdiction's built-in plugin as it is).
+    #[serde(default)]
+    pub tax: Option<LaneTaxConfig>,
+    /// For a fiscal register: the requisites its lane's copies print (default: `[organisation]`).
+    #[serde(default)]
+    pub organisation: Option<OrganisationConfig>,
 }
 
 fn default_operation_timeout_ms() -> u64 {
@@ -493,6 +617,9 @@ impl DeviceConfig {
             status_interval_ms: default_status_interval_ms(),
             printer: None,
             terminal: None,
+            jurisdiction: None,
+            tax: None,
+            organisation: None,
         }
     }
 }
@@ -500,7 +627,8 @@ impl DeviceConfig {
 /// `[emulation]`: the devices the host runs when no `[[devices]]` are configured. One lane is the
 /// embedded default (`kkt`, `printer`, `terminal`); more lanes model a store or a rack of
 /// registers for load tests (`kkt-1`, `printer-1`, `terminal-1`, …, each lane its own emulated
-/// devices).
+/// devices). Beside them runs an Uzbek lane (`kkt-uz` with its printer `printer-uz`), so the
+/// JSON-RPC face of seed 002 (an Uzbek virtual cash register's API) works as its seed is written.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct EmulationConfig {
@@ -511,6 +639,9 @@ pub struct EmulationConfig {
     /// absent = at once, so figures measure the host alone.
     #[serde(default)]
     pub baud: Option<u32>,
+    /// Run the Uzbek lane beside the others.
+    #[serde(default = "yes")]
+    pub uzbek_lane: bool,
 }
 
 fn one() -> u32 {
@@ -522,6 +653,7 @@ impl Default for EmulationConfig {
         Self {
             lanes: 1,
             baud: None,
+            uzbek_lane: true,
         }
     }
 }
@@ -594,6 +726,34 @@ impl EmulationConfig {
                 devices.push(device);
             }
         }
+        if self.uzbek_lane {
+            // Its own units, after the lanes', so its shift and counters are its own.
+            let unit = self.lanes + 1;
+            let emulated = |id: &str, kind, driver, emulator| {
+                let mut device = DeviceConfig::emulated(id, kind, driver, emulator);
+                device.transport = TransportConfig::Emulator {
+                    emulator,
+                    unit,
+                    baud: self.baud,
+                };
+                device
+            };
+            let mut register = emulated(
+                "kkt-uz",
+                DeviceKind::FiscalRegister,
+                "shtrih-m",
+                BuiltinEmulator::ShtrihM,
+            );
+            register.jurisdiction = Some(Country::UZ);
+            register.printer = Some("printer-uz".into());
+            devices.push(register);
+            devices.push(emulated(
+                "printer-uz",
+                DeviceKind::Printer,
+                "escpos",
+                BuiltinEmulator::Escpos,
+            ));
+        }
         devices
     }
 }
@@ -624,6 +784,88 @@ pub enum TransportConfig {
 
 fn default_connect_timeout_ms() -> u64 {
     3_000
+}
+
+/// The emulators the host can run in-process (`transport/emulated.rs` runs them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuiltinEmulator {
+    ShtrihM,
+    Escpos,
+    Zvt,
+}
+
+/// Limits applied to every call of a plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "LimitsToml")]
+pub struct Limits {
+    /// Largest linear memory a plugin may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// CPU time one call may use, in milliseconds: the CPU time of the thread that runs it, so
+    /// neither a driver waiting on its device in a transport read nor the thread being
+    /// preempted by a busy machine counts (see `CallClock`).
+    pub cpu_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 << 20,
+            // A 100-line tax document takes ~25 µs and a register's driver well under 1 ms of
+            // CPU per call (BENCHMARKS.md), so this leaves ~800× headroom while a runaway loop
+            // holds its worker for 20 ms of CPU.
+            cpu_ms: 20,
+        }
+    }
+}
+
+impl Limits {
+    pub fn cpu(self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.cpu_ms)
+    }
+}
+
+/// `[plugins.limits]` as written, so a configuration that still states the old fuel budget
+/// is refused with what to write instead: fuel counted instructions, so the time it allowed
+/// depended on the machine, and the host no longer meters it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct LimitsToml {
+    memory_bytes: usize,
+    cpu_ms: u64,
+    fuel: Option<u64>,
+}
+
+impl Default for LimitsToml {
+    fn default() -> Self {
+        let Limits {
+            memory_bytes,
+            cpu_ms,
+        } = Limits::default();
+        Self {
+            memory_bytes,
+            cpu_ms,
+            fuel: None,
+        }
+    }
+}
+
+impl TryFrom<LimitsToml> for Limits {
+    type Error = String;
+
+    fn try_from(toml: LimitsToml) -> Result<Self, String> {
+        if toml.fuel.is_some() {
+            return Err(format!(
+                "plugins.limits.fuel is no longer read: the CPU limit of a call is a time now; \
+                 replace it with cpu_ms = {} (milliseconds, the default)",
+                Limits::default().cpu_ms
+            ));
+        }
+        Ok(Self {
+            memory_bytes: toml.memory_bytes,
+            cpu_ms: toml.cpu_ms,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -771,16 +1013,31 @@ mod tests {
     }
 
     #[test]
-    fn devices_default_to_the_three_emulators() {
+    fn devices_default_to_a_russian_and_an_uzbek_lane() {
         let config = parse("").unwrap();
         let ids: Vec<_> = config.devices.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["kkt", "printer", "terminal", "kkt-uz", "printer-uz"]);
+        let uz = &config.devices[3];
+        assert_eq!(config.jurisdiction_of(uz), Country::UZ);
+        assert_eq!(config.jurisdiction_of(&config.devices[0]), Country::RU);
+        assert_eq!(uz.printer.as_deref(), Some("printer-uz"));
+        assert!(matches!(
+            uz.transport,
+            TransportConfig::Emulator { unit: 2, .. }
+        ));
+        let ids: Vec<_> = parse("[emulation]\nuzbek_lane = false\n")
+            .unwrap()
+            .devices
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
         assert_eq!(ids, ["kkt", "printer", "terminal"]);
         assert!(parse("devices = []\n").unwrap().devices.is_empty());
     }
 
     #[test]
     fn emulated_lanes_pair_each_register_with_its_printer_and_terminal() {
-        let config = parse("[emulation]\nlanes = 3\nbaud = 115200\n").unwrap();
+        let config = parse("[emulation]\nlanes = 3\nbaud = 115200\nuzbek_lane = false\n").unwrap();
         assert_eq!(config.devices.len(), 9);
         let kkt = config.devices.iter().find(|d| d.id == "kkt-3").unwrap();
         assert_eq!(kkt.printer.as_deref(), Some("printer-3"));
@@ -868,6 +1125,44 @@ mod tests {
         assert!(parse(&twice).unwrap_err().contains("used twice"));
         let err = parse("[[devices]]\nid = \"d\"\nkind = \"scale\"\ndriver = \"x\"\ntransport = { type = \"emulator\", emulator = \"zvt\" }\n").unwrap_err();
         assert!(err.contains("scale"), "{err}");
+    }
+
+    #[test]
+    fn a_lane_names_its_jurisdiction_tax_and_organisation() {
+        let config = parse(
+            r#"
+            [organisation]
+            name = "ООО Ромашка"
+            tax_id = "7701234567"
+
+            [[devices]]
+            id = "kkt-kz"
+            kind = "fiscal-register"
+            driver = "k.wasm"
+            jurisdiction = "KZ"
+            tax = { standard_rate = 1600 }
+            organisation = { name = "ТОО Ромашка", tax_id = "123456789012", place = "Алматы" }
+            transport = { type = "tcp", address = "10.0.0.9:7778" }
+            "#,
+        )
+        .unwrap();
+        let kkt = &config.devices[0];
+        assert_eq!(config.jurisdiction_of(kkt), Country::KZ);
+        assert_eq!(kkt.tax.as_ref().unwrap().standard_rate, Some(1600));
+        assert_eq!(
+            kkt.organisation.as_ref().unwrap().place.as_deref(),
+            Some("Алматы")
+        );
+        assert_eq!(config.organisation.name.as_deref(), Some("ООО Ромашка"));
+        let printer = "[[devices]]\nid = \"p\"\nkind = \"printer\"\ndriver = \"escpos\"\njurisdiction = \"UZ\"\ntransport = { type = \"emulator\", emulator = \"escpos\" }\n";
+        let err = parse(printer).unwrap_err();
+        assert!(
+            err.contains("only a fiscal register (a lane) has a jurisdiction"),
+            "{err}"
+        );
+        let err = parse("[organisation]\ntax_id = \"77-01\"\n").unwrap_err();
+        assert!(err.contains("organisation.tax_id"), "{err}");
+        assert!(parse("[[devices]]\nid = \"k\"\nkind = \"fiscal-register\"\ndriver = \"shtrih-m\"\njurisdiction = \"FR\"\ntransport = { type = \"emulator\", emulator = \"shtrih-m\" }\n").is_err());
     }
 
     #[test]

@@ -13,13 +13,24 @@ pub struct Device {
     /// Absent in an older host: taken as online.
     #[serde(default)]
     pub online: Option<bool>,
+    /// A register's lane; absent in an older host.
+    #[serde(default)]
+    pub lane: Option<Lane>,
 }
 
-/// The ids of the online fiscal registers, in the host's order.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Lane {
+    /// Whether the register fiscalizes its lane's receipts (a Russian register on an Uzbek lane
+    /// does not): the load runs on those that do.
+    pub fiscal: bool,
+}
+
+/// The ids of the online fiscal registers that fiscalize, in the host's order.
 pub fn registers(devices: &[Device]) -> Vec<String> {
     devices
         .iter()
         .filter(|d| d.kind == "fiscal-register" && d.online != Some(false))
+        .filter(|d| d.lane.as_ref().is_none_or(|l| l.fiscal))
         .map(|d| d.id.clone())
         .collect()
 }
@@ -73,6 +84,7 @@ mod tests {
                 {"id":"printer","kind":"printer","online":true},
                 {"id":"kkt-2","kind":"fiscal-register","online":false},
                 {"id":"kkt-3","kind":"fiscal-register"},
+                {"id":"kkt-uz","kind":"fiscal-register","online":true,"lane":{"jurisdiction":"UZ","fiscal":false}},
                 {"id":"terminal","kind":"payment-terminal","online":true}]"#,
         )
         .unwrap();

@@ -144,9 +144,10 @@ impl Core {
         if unique_codes && client_code && self.journal().receipt_code(&code)?.is_some() {
             return Err(CreditError::DuplicateCode(code));
         }
-        let (printer, device) = self.credit_printer(register)?;
+        let (printer, lane) = self.credit_printer(register)?;
+        let device = printer.id().to_owned();
         let lines: Vec<SaleLine> = receipt.positions.iter().map(|p| p.line.clone()).collect();
-        let figures = self.tax(DocKind::Sale, &lines).await?;
+        let figures = self.tax(&lane, DocKind::Sale, &lines).await?;
         // What the payments leave unpaid is the credit; paying more than the receipt is not one.
         if paid > figures.total {
             return Err(CoreError::AmountMismatch {
@@ -168,7 +169,7 @@ impl Core {
             custom_variables: &receipt.custom_variables,
         };
         let new = NewDocument {
-            device: &device,
+            device: &lane,
             kind: "credit",
             cashier: &receipt.cashier,
             total: figures.total,
@@ -183,7 +184,7 @@ impl Core {
             .insert_document_with_code(&new, claim)?
             .ok_or_else(|| CreditError::DuplicateCode(code.clone()))?;
 
-        let layout_receipt = self.credit_layout(&receipt, &figures, &code, paid);
+        let layout_receipt = self.credit_layout(&lane, &receipt, &figures, &code, paid);
         match self.print_credit(printer, layout_receipt).await {
             Ok(text) => {
                 let mut journal = self.journal();
@@ -220,28 +221,32 @@ impl Core {
             .ok_or_else(|| CoreError::internal(format!("document {document_id} is not journaled")))
     }
 
-    /// The receipt printer of the named register's lane, else that register itself (non-fiscal
-    /// print); with no register named, the first printer, else the first register.
+    /// Where a credit receipt of the named register's lane (default: the JSON-RPC face's lane)
+    /// prints: the lane's receipt printer, else the register itself in its non-fiscal mode;
+    /// with no register configured, the first printer on the host-wide settings. Also the
+    /// lane (its register's id) the receipt is taxed and journaled on.
     fn credit_printer(&self, register: Option<&str>) -> Result<(DeviceHandle, String), CoreError> {
-        let handle = match register {
-            Some(id) => {
-                let register = self.register(Some(id))?;
-                self.devices
-                    .printer_of(register.id())
-                    .unwrap_or(register)
-                    .clone()
-            }
-            None => match self.devices.first(DeviceKind::Printer) {
-                Some(printer) => printer.clone(),
-                None => self.register(None)?.clone(),
-            },
+        let register = match register {
+            Some(id) => Some(self.register(Some(id))?),
+            None => self.register_for(super::Face::JsonRpc, None).ok(),
         };
-        let id = handle.id().to_owned();
-        Ok((handle, id))
+        match register {
+            Some(register) => {
+                let printer = self.devices.printer_of(register.id()).unwrap_or(register);
+                Ok((printer.clone(), register.id().to_owned()))
+            }
+            None => {
+                let printer = self.devices.first(DeviceKind::Printer).ok_or_else(|| {
+                    CoreError::DeviceUnavailable("no printer or register is configured".into())
+                })?;
+                Ok((printer.clone(), printer.id().to_owned()))
+            }
+        }
     }
 
     fn credit_layout(
         &self,
+        register: &str,
         receipt: &CreditReceipt,
         figures: &DocumentBody,
         code: &str,
@@ -302,20 +307,11 @@ impl Core {
         if let Some(phone) = receipt.phone.as_deref().filter(|s| !s.is_empty()) {
             header_lines.push(format!("Телефон: {phone}"));
         }
-        let currency = match self.jurisdiction.country.as_str() {
-            "UZ" => "UZS",
-            "KZ" => "KZT",
-            _ => "RUB",
-        };
+        let lane = self.lanes.of(register);
         layout::Receipt {
-            header: layout::Header {
-                organisation: "Fiscal Host".into(),
-                tax_id: None,
-                address: None,
-                lines: header_lines,
-            },
+            header: super::fiscal::header(lane, header_lines),
             kind: DocKind::Sale.wit(),
-            currency: currency.into(),
+            currency: lane.currency.into(),
             cashier: Some(receipt.cashier.clone()),
             document_number: Some(code.to_owned()),
             date_time,

@@ -135,8 +135,9 @@ impl Core {
         if lines.is_empty() {
             return Err(CoreError::InvalidInput("the document has no lines".into()));
         }
+        self.require_fiscal_lane(device)?;
         self.require_open_shift(device).await?;
-        let body = self.tax(kind, &lines).await?;
+        let body = self.tax(device, kind, &lines).await?;
         let id = self
             .journal()
             .insert_document(&crate::journal::NewDocument {
@@ -155,12 +156,15 @@ impl Core {
         })
     }
 
-    /// Runs the tax plugin on a worker thread (a hostile plugin may burn its whole CPU budget).
+    /// Taxes the lines by the law of `register`'s lane, with its tax plugin, on a worker thread
+    /// (a hostile plugin may burn its whole CPU budget).
     pub(super) async fn tax(
         &self,
+        register: &str,
         kind: DocKind,
         lines: &[SaleLine],
     ) -> Result<DocumentBody, CoreError> {
+        let lane = self.lanes.of(register);
         let today = chrono::Local::now().date_naive();
         use chrono::Datelike;
         let doc = tax::Document {
@@ -170,7 +174,7 @@ impl Core {
                 month: today.month() as u8,
                 day: today.day() as u8,
             },
-            jurisdiction: self.jurisdiction.clone(),
+            jurisdiction: lane.jurisdiction.clone(),
             lines: lines
                 .iter()
                 .map(|l| tax::Line {
@@ -184,7 +188,7 @@ impl Core {
                 })
                 .collect(),
         };
-        let plugin = self.plugins.tax.clone();
+        let plugin = lane.tax.clone();
         let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
             .await
             .map_err(CoreError::internal)?

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::crash::CrashPoint;
 use super::document::{DocKind, DocumentBody};
 use super::terminal::Turn;
-use super::{Core, CoreError, FiscalRecord};
+use super::{Core, CoreError, FiscalRecord, Lane};
 use crate::devices::DeviceError;
 use crate::journal::DocumentRow;
 use crate::plugins::bindings::device::exports::fiscal::host::register::{
@@ -205,7 +205,7 @@ impl Core {
             Ok(b) => b,
             Err(e) => return Some(e.to_string()),
         };
-        let receipt = layout_receipt(doc, &body, fiscal, payments);
+        let receipt = layout_receipt(self.lanes.of(&doc.device), doc, &body, fiscal, payments);
         let plugin = self.plugins.layout.clone();
         let width = 42;
         let elements =
@@ -244,7 +244,20 @@ pub(super) fn refused_by_device(e: &DeviceError) -> bool {
     !matches!(e.class(), Some(ErrorClass::Communication) | None)
 }
 
+/// The seller's requisites as the lane's copies print them (`[organisation]` or the lane's own):
+/// the place of settlement first among the header's lines, then `lines`.
+pub(super) fn header(lane: &Lane, lines: Vec<String>) -> layout::Header {
+    let organisation = &lane.organisation;
+    layout::Header {
+        organisation: organisation.name.clone().unwrap_or_default(),
+        tax_id: organisation.tax_id.clone(),
+        address: organisation.address.clone(),
+        lines: organisation.place.iter().cloned().chain(lines).collect(),
+    }
+}
+
 fn layout_receipt(
+    lane: &Lane,
     doc: &DocumentRow,
     body: &DocumentBody,
     fiscal: &FiscalRecord,
@@ -253,14 +266,9 @@ fn layout_receipt(
     let dt = parse_iso(&fiscal.date_time);
     let taxes = tax_totals(&body.lines);
     layout::Receipt {
-        header: layout::Header {
-            organisation: "Fiscal Host".into(),
-            tax_id: None,
-            address: None,
-            lines: vec![],
-        },
+        header: header(lane, vec![]),
         kind: body.kind.wit(),
-        currency: "RUB".into(),
+        currency: lane.currency.into(),
         cashier: Some(doc.cashier.clone()),
         document_number: Some(doc.id.to_string()),
         date_time: dt,

@@ -7,6 +7,7 @@ mod crash;
 pub mod credit;
 mod document;
 mod fiscal;
+pub mod lanes;
 mod recovery;
 mod refunds;
 pub mod reports;
@@ -19,15 +20,15 @@ use std::sync::{Arc, Mutex};
 
 pub use crash::CrashPoint;
 pub use document::{DocKind, DocumentBody, SaleLine};
+pub use lanes::{Face, Lane, Lanes};
 pub use recovery::RecoveryReport;
 pub use sale::Tender;
 
-use crate::app::Plugins;
 use crate::config::DeviceKind;
 use crate::devices::{DeviceError, DeviceHandle, Devices};
 use crate::journal::{Journal, JournalError, JournalGuard, SharedJournal, SyncError};
+use crate::plugins::Plugins;
 use crate::plugins::bindings::device::fiscal::host::driver_types::ErrorClass;
-use crate::plugins::bindings::tax;
 
 /// Why a command failed, in the core's terms; each face maps these once to its own codes.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,14 @@ pub enum CoreError {
     ReceiptRefused { reason: String, card: Reversal },
     #[error("device unavailable: {0}")]
     DeviceUnavailable(String),
+    /// The lane's register cannot fiscalize receipts of the lane's jurisdiction (`why` says
+    /// which and what would): refused before anything is journaled or charged.
+    #[error("{why}")]
+    NotFiscal {
+        lane: String,
+        country: crate::config::Country,
+        why: String,
+    },
     /// The device answered, and refused: out of paper, its cover open, its fiscal drive failing.
     #[error("the device refused ({fault:?}): {message}")]
     DeviceRefused { fault: Fault, message: String },
@@ -169,6 +178,26 @@ fn refused(fault: Fault, e: &DeviceError) -> CoreError {
     }
 }
 
+/// A device as the faces show it (`/devices`, `/health`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceStatus {
+    #[serde(flatten)]
+    pub device: crate::devices::DeviceView,
+    /// A register's lane.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lane: Option<LaneStatus>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LaneStatus {
+    pub jurisdiction: crate::config::Country,
+    pub currency: &'static str,
+    /// Whether the register fiscalizes the lane's receipts; `not_fiscal` says why not.
+    pub fiscal: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_fiscal: Option<String>,
+}
+
 /// What a fiscalized document got from the register.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct FiscalRecord {
@@ -223,7 +252,7 @@ pub struct Core {
     journal: SharedJournal,
     devices: Devices,
     plugins: Plugins,
-    jurisdiction: tax::Jurisdiction,
+    lanes: Lanes,
     crash: Option<CrashPoint>,
     /// What the last recovery found, for `/health`.
     recovery: Mutex<RecoveryReport>,
@@ -236,13 +265,13 @@ impl Core {
         journal: Journal,
         devices: Devices,
         plugins: Plugins,
-        jurisdiction: tax::Jurisdiction,
+        lanes: Lanes,
     ) -> std::io::Result<Arc<Self>> {
         Ok(Arc::new(Self {
             journal: SharedJournal::new(journal)?,
             devices,
             plugins,
-            jurisdiction,
+            lanes,
             crash: CrashPoint::from_env(),
             recovery: Mutex::default(),
             turns: Mutex::default(),
@@ -276,6 +305,42 @@ impl Core {
     /// (journal writes, fsyncs) since start: how well the group commit groups.
     pub fn journal_counters(&self) -> (u64, u64) {
         (self.journal.writes(), self.journal.fsyncs())
+    }
+
+    /// The lanes, for what a face shows of them.
+    pub fn lanes(&self) -> &Lanes {
+        &self.lanes
+    }
+
+    /// Every device as it was last seen, a register with its lane: what the faces show.
+    pub fn device_status(&self) -> Vec<DeviceStatus> {
+        self.devices
+            .views()
+            .into_iter()
+            .map(|device| {
+                let lane = (device.kind == DeviceKind::FiscalRegister).then(|| {
+                    let lane = self.lanes.of(&device.id);
+                    LaneStatus {
+                        jurisdiction: lane.country,
+                        currency: lane.currency,
+                        fiscal: lane.not_fiscal.is_none(),
+                        not_fiscal: lane.not_fiscal.clone(),
+                    }
+                });
+                DeviceStatus { device, lane }
+            })
+            .collect()
+    }
+
+    /// The register a face's request sells on: the one it names, else the face's default lane
+    /// (`Lanes::default_for`).
+    pub fn register_for(&self, face: Face, id: Option<&str>) -> Result<&DeviceHandle, CoreError> {
+        match id {
+            Some(id) => self.register(Some(id)),
+            None => self.register(Some(self.lanes.default_for(face).ok_or_else(|| {
+                CoreError::DeviceUnavailable("no fiscal register is configured".into())
+            })?)),
+        }
     }
 
     /// A fiscal register by id, or the first one configured.
@@ -336,6 +401,19 @@ impl Core {
         document: Option<i64>,
     ) -> Result<(), CoreError> {
         Ok(self.journal().store_reply(face, key, reply, document)?)
+    }
+
+    /// Refuses a fiscal document on a lane whose register cannot fiscalize it.
+    fn require_fiscal_lane(&self, register: &str) -> Result<&Lane, CoreError> {
+        let lane = self.lanes.of(register);
+        match &lane.not_fiscal {
+            Some(why) => Err(CoreError::NotFiscal {
+                lane: register.to_owned(),
+                country: lane.country,
+                why: why.clone(),
+            }),
+            None => Ok(lane),
+        }
     }
 
     fn crash_point(&self, point: CrashPoint) {

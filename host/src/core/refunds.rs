@@ -176,7 +176,7 @@ impl Core {
                 1000,
                 spec,
             );
-            self.tax(DocKind::Return, &[line]).await?
+            self.tax(&sale.device, DocKind::Return, &[line]).await?
         };
         let request = serde_json::json!({ "return_of": sale.id, "amount": amount }).to_string();
         let id = self.journal().insert_document(&NewDocument {

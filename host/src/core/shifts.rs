@@ -26,6 +26,8 @@ impl Core {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
         }
         let register = self.register(Some(device))?;
+        // A shift is fiscal: a lane that cannot fiscalize has none to open.
+        self.require_fiscal_lane(device)?;
         let _lane = self.lane_settled(device).await?;
         let status = register.register(|g, s| g.call_status(s)).await?;
         match status.shift {

@@ -8,8 +8,7 @@ use serde::Serialize;
 use warp::Filter;
 
 use crate::app::Host;
-use crate::core::RecoveryReport;
-use crate::devices::DeviceView;
+use crate::core::{DeviceStatus, RecoveryReport};
 use crate::plugins::LoadReport;
 
 #[derive(Serialize)]
@@ -17,7 +16,7 @@ struct Health {
     status: &'static str,
     version: &'static str,
     plugins: Vec<LoadReport>,
-    devices: Vec<DeviceView>,
+    devices: Vec<DeviceStatus>,
     /// What recovery found at start; `unknown` lists what needs a person.
     recovery: RecoveryReport,
     journal: JournalCounters,
@@ -54,7 +53,7 @@ pub fn route(
         .map(
             move |caller: super::Caller| match super::refusal(caller.verdict) {
                 Some(refused) => refused,
-                None => Box::new(warp::reply::json(&host.devices.views())),
+                None => Box::new(warp::reply::json(&host.core.device_status())),
             },
         );
     health.or(devices)
@@ -73,7 +72,7 @@ fn health_of(host: &Host) -> Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         plugins: host.plugin_reports(),
-        devices: host.devices.views(),
+        devices: host.core.device_status(),
         recovery: host.core.recovery_report(),
         journal: {
             let (writes, fsyncs) = host.core.journal_counters();

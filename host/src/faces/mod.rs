@@ -38,6 +38,11 @@ pub fn zero_total_text(lines: &[usize]) -> String {
     }
 }
 
+/// The Russian text of a fiscal request on a lane whose register cannot fiscalize its receipts.
+pub fn not_fiscal_text(why: &str) -> String {
+    format!("ККТ этой линии не может фискализировать чек: {why}")
+}
+
 /// The Russian text of a device's refusal: what a cashier can fix says so first.
 pub fn fault_text(fault: crate::core::Fault, message: &str) -> String {
     use crate::core::Fault;

@@ -17,7 +17,7 @@ use warp::http::StatusCode;
 use super::auth::Verdict;
 use crate::app::Host;
 use crate::core::reports::FiscalDocument;
-use crate::core::{CoreError, DocKind, FiscalRecord, Paid, SaleLine, Tender};
+use crate::core::{CoreError, DocKind, Face, FiscalRecord, Paid, SaleLine, Tender};
 use crate::plugins::bindings::tax::{CalcType, Margin, TaxSpec};
 
 const FACE: &str = "rest";
@@ -184,6 +184,9 @@ impl From<CoreError> for Failure {
                 failure(5, super::refusal_text(reason, *card))
             }
             CoreError::DeviceUnavailable(m) => failure(5, format!("Устройство недоступно: {m}")),
+            CoreError::NotFiscal { why, .. } => {
+                failure(5, super::not_fiscal_text(why)).with_status(StatusCode::CONFLICT)
+            }
             CoreError::DeviceRefused { fault, message } => {
                 failure(5, super::fault_text(*fault, message))
             }
@@ -316,7 +319,7 @@ async fn run(
     };
     let device = host
         .core
-        .register(query.get("device").map(String::as_str))?
+        .register_for(Face::Rest, query.get("device").map(String::as_str))?
         .id()
         .to_owned();
     let f = Fields(&request);

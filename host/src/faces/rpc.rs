@@ -22,7 +22,7 @@ use crate::app::Host;
 use crate::core::credit::{
     CreditError, CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt,
 };
-use crate::core::{CoreError, DocKind, Paid, Reversal, SaleLine, Tender};
+use crate::core::{CoreError, DocKind, Face, Paid, Reversal, SaleLine, Tender};
 use crate::plugins::bindings::tax::TaxSpec;
 
 const VERSION: &str = "2.0";
@@ -46,6 +46,7 @@ pub mod codes {
     pub const OUTCOME_UNKNOWN: i64 = -32010;
     pub const NOT_FOUND: i64 = -32011;
     pub const AUTH_THROTTLED: i64 = -32012;
+    pub const NOT_FISCAL: i64 = -32013;
 }
 
 /// Seed 002 allows at most two terminal payments (type 2) per receipt.
@@ -157,6 +158,7 @@ impl From<CoreError> for RpcError {
                 codes::DEVICE_ERROR
             }
             CoreError::Tax(_) => codes::TAX_ERROR,
+            CoreError::NotFiscal { .. } => codes::NOT_FISCAL,
             CoreError::OutcomeUnknown(_) => codes::OUTCOME_UNKNOWN,
             CoreError::Plugin(_) | CoreError::Internal(_) => codes::INTERNAL,
         };
@@ -175,6 +177,9 @@ impl From<CoreError> for RpcError {
                 Reversal::NotReversed => Some(json!({ "reversed": false })),
             },
             CoreError::Plugin(i) | CoreError::Internal(i) => Some(json!({ "incident": i.id })),
+            CoreError::NotFiscal { lane, country, .. } => {
+                Some(json!({ "lane": lane, "jurisdiction": country.code() }))
+            }
             _ => None,
         };
         let message = match &e {
@@ -775,7 +780,10 @@ impl Call<'_> {
                 None => {}
             }
         }
-        let device = core.register(self.device)?.id().to_owned();
+        let device = core
+            .register_for(Face::JsonRpc, self.device)?
+            .id()
+            .to_owned();
         let cashier = self.cashier(model.cashier.clone());
         let lines = model.positions.iter().map(|p| p.line.clone()).collect();
         let created = core
@@ -870,7 +878,10 @@ impl Call<'_> {
     async fn shift(&self, open: bool, f: Fields<'_>) -> Result<Value, RpcError> {
         let cashier = self.cashier(f.opt_str("cashier_name")?.filter(|c| !c.trim().is_empty()));
         let core = &self.host.core;
-        let device = core.register(self.device)?.id().to_owned();
+        let device = core
+            .register_for(Face::JsonRpc, self.device)?
+            .id()
+            .to_owned();
         let shift = if open {
             core.open_shift(&device, &cashier, self.raw).await?
         } else {

@@ -16,7 +16,7 @@ use warp::ws::{Message, WebSocket};
 use super::auth::Verdict;
 use super::decimal;
 use crate::app::Host;
-use crate::core::{CoreError, DocKind, SaleLine};
+use crate::core::{CoreError, DocKind, Face, SaleLine};
 use crate::plugins::bindings::tax::TaxSpec;
 
 const FACE: &str = "ws";
@@ -46,7 +46,7 @@ pub fn route(
                     return Ok::<_, warp::Rejection>(refusal);
                 }
                 // An unknown device is refused before the upgrade, with the reason in the body.
-                let device = match host.core.register(query.get("device").map(String::as_str)) {
+                let device = match host.core.register_for(Face::WebSocket, query.get("device").map(String::as_str)) {
                     Ok(d) => d.id().to_owned(),
                     Err(e) => {
                         return Ok::<_, warp::Rejection>(Box::new(warp::reply::with_status(
@@ -227,6 +227,7 @@ impl From<CoreError> for Failure {
             }
             CoreError::ReceiptRefused { reason, card } => (11, super::refusal_text(reason, *card)),
             CoreError::DeviceUnavailable(m) => (12, format!("Устройство недоступно: {m}")),
+            CoreError::NotFiscal { why, .. } => (12, super::not_fiscal_text(why)),
             CoreError::DeviceRefused { fault, message } => (12, super::fault_text(*fault, message)),
             CoreError::PaymentNotFound => {
                 (13, "Платёж не найден или сумма превышает остаток".into())

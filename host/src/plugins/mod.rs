@@ -9,6 +9,7 @@ pub mod embedded;
 pub mod error;
 pub mod runtime;
 pub mod sandbox;
+mod set;
 
 pub use cache::CompileOutcome;
 pub use error::PluginError;
@@ -17,3 +18,4 @@ pub use runtime::{
     PluginRuntime, RuntimeConfig, TaxPlugin, World,
 };
 pub use sandbox::{Lent, Limits};
+pub use set::Plugins;

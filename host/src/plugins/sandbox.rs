@@ -16,78 +16,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 
 use super::error::PluginError;
 
-/// Limits applied to every call of a plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(try_from = "LimitsToml")]
-pub struct Limits {
-    /// Largest linear memory a plugin may grow to, in bytes.
-    pub memory_bytes: usize,
-    /// CPU time one call may use, in milliseconds: the CPU time of the thread that runs it, so
-    /// neither a driver waiting on its device in a transport read nor the thread being
-    /// preempted by a busy machine counts (see `CallClock`).
-    pub cpu_ms: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            memory_bytes: 64 << 20,
-            // A 100-line tax document takes ~25 µs and a register's driver well under 1 ms of
-            // CPU per call (BENCHMARKS.md), so this leaves ~800× headroom while a runaway loop
-            // holds its worker for 20 ms of CPU.
-            cpu_ms: 20,
-        }
-    }
-}
-
-impl Limits {
-    pub fn cpu(self) -> Duration {
-        Duration::from_millis(self.cpu_ms)
-    }
-}
-
-/// `[plugins.limits]` as written, so a configuration that still states the old fuel budget
-/// is refused with what to write instead: fuel counted instructions, so the time it allowed
-/// depended on the machine, and the host no longer meters it.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct LimitsToml {
-    memory_bytes: usize,
-    cpu_ms: u64,
-    fuel: Option<u64>,
-}
-
-impl Default for LimitsToml {
-    fn default() -> Self {
-        let Limits {
-            memory_bytes,
-            cpu_ms,
-        } = Limits::default();
-        Self {
-            memory_bytes,
-            cpu_ms,
-            fuel: None,
-        }
-    }
-}
-
-impl TryFrom<LimitsToml> for Limits {
-    type Error = String;
-
-    fn try_from(toml: LimitsToml) -> Result<Self, String> {
-        if toml.fuel.is_some() {
-            return Err(format!(
-                "plugins.limits.fuel is no longer read: the CPU limit of a call is a time now; \
-                 replace it with cpu_ms = {} (milliseconds, the default)",
-                Limits::default().cpu_ms
-            ));
-        }
-        Ok(Self {
-            memory_bytes: toml.memory_bytes,
-            cpu_ms: toml.cpu_ms,
-        })
-    }
-}
+pub use crate::config::Limits;
 
 /// How often the engine's epoch advances: the CPU limit is checked once per tick, so a runaway
 /// call is stopped within its limit plus one tick. A twentieth of the limit (5%), never under

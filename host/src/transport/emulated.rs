@@ -14,14 +14,7 @@ use zvt_emulator::ZvtDevice;
 
 use super::{Line, PortError, StreamPort};
 
-/// The emulators the host can run in-process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BuiltinEmulator {
-    ShtrihM,
-    Escpos,
-    Zvt,
-}
+pub use crate::config::BuiltinEmulator;
 
 /// One emulator of any built-in kind.
 #[derive(Clone)]

@@ -49,16 +49,17 @@ impl Guest for DefaultLayout {
             ));
         }
         let mut paper = Paper::new(width as usize);
+        let names = labels::names(&receipt.currency);
         header(&mut paper, &receipt);
         title(&mut paper, &receipt);
         paper.separator();
         for line in &receipt.lines {
-            item(&mut paper, line);
+            item(&mut paper, line, names);
         }
         paper.separator();
         total(&mut paper, &receipt);
         payments(&mut paper, &receipt.payments);
-        taxes(&mut paper, &receipt.taxes);
+        taxes(&mut paper, &receipt.taxes, names);
         paper.separator();
         if let Some(fiscal) = &receipt.fiscal {
             requisites(&mut paper, &receipt, fiscal);
@@ -81,9 +82,13 @@ export!(DefaultLayout);
 
 fn header(paper: &mut Paper, receipt: &Receipt) {
     let header = &receipt.header;
-    paper.centered(&header.organisation, true);
+    // A host without configured requisites sends none: no empty bold line for them.
+    if !header.organisation.trim().is_empty() {
+        paper.centered(&header.organisation, true);
+    }
     if let Some(tax_id) = &header.tax_id {
-        paper.centered(&format!("ИНН {tax_id}"), false);
+        let label = labels::names(&receipt.currency).tax_id;
+        paper.centered(&format!("{label} {tax_id}"), false);
     }
     if let Some(address) = &header.address {
         paper.centered(address, false);
@@ -114,7 +119,7 @@ fn title(paper: &mut Paper, receipt: &Receipt) {
     }
 }
 
-fn item(paper: &mut Paper, line: &ReceiptLine) {
+fn item(paper: &mut Paper, line: &ReceiptLine, names: labels::Names) {
     paper.wrapped(&line.name, "");
     let unit = line
         .unit
@@ -133,7 +138,7 @@ fn item(paper: &mut Paper, line: &ReceiptLine) {
         Vat::None => String::new(),
         Vat::Rate(_) | Vat::Computed(_) => money(line.tax),
     };
-    paper.row(&labels::vat(line.vat), &tax, false);
+    paper.row(&labels::vat(line.vat, names), &tax, false);
 }
 
 fn total(paper: &mut Paper, receipt: &Receipt) {
@@ -177,9 +182,9 @@ fn payments(paper: &mut Paper, payments: &[Payment]) {
     }
 }
 
-fn taxes(paper: &mut Paper, taxes: &[TaxTotal]) {
+fn taxes(paper: &mut Paper, taxes: &[TaxTotal], names: labels::Names) {
     for total in taxes {
-        let (label, amount) = labels::tax_total(total);
+        let (label, amount) = labels::tax_total(total, names);
         paper.row(&label, &money(amount), false);
     }
 }

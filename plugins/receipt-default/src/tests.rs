@@ -518,10 +518,49 @@ fn vat_rows_and_tax_totals() {
     ] {
         assert!(rows.contains(&expected), "{expected:?} in {rows:#?}");
     }
-    assert_eq!(labels::vat(Vat::Rate(0)), "НДС 0%");
-    assert_eq!(labels::vat(Vat::Rate(1000)), "НДС 10%");
-    assert_eq!(labels::vat(Vat::Computed(1000)), "НДС 10/110");
-    assert_eq!(labels::vat(Vat::Rate(550)), "НДС 5.5%");
+    let ru = labels::RUSSIA;
+    assert_eq!(labels::vat(Vat::Rate(0), ru), "НДС 0%");
+    assert_eq!(labels::vat(Vat::Rate(1000), ru), "НДС 10%");
+    assert_eq!(labels::vat(Vat::Computed(1000), ru), "НДС 10/110");
+    assert_eq!(labels::vat(Vat::Rate(550), ru), "НДС 5.5%");
+}
+
+#[test]
+fn each_currency_prints_its_country_tax_and_taxpayer_names() {
+    for (currency, tax_id, rate, total) in [
+        ("RUB", "ИНН 7701234567", "НДС 22%", "Сумма НДС 22%"),
+        ("KZT", "БИН 7701234567", "ҚҚС/НДС 22%", "Сумма ҚҚС/НДС 22%"),
+        ("UZS", "STIR 7701234567", "QQS/НДС 22%", "Сумма QQS/НДС 22%"),
+    ] {
+        let mut receipt = receipt();
+        receipt.currency = currency.to_string();
+        let elements = run(receipt, 42);
+        let rows = contents(&elements);
+        assert!(
+            rows.iter().any(|r| r.trim() == tax_id),
+            "{tax_id:?} in {rows:#?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.starts_with(rate)),
+            "{rate:?} in {rows:#?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.starts_with(total)),
+            "{total:?} in {rows:#?}"
+        );
+    }
+}
+
+#[test]
+fn an_organisation_left_empty_prints_no_line() {
+    let mut receipt = receipt();
+    receipt.header.organisation = String::new();
+    let elements = run(receipt, 42);
+    assert!(
+        !contents(&elements).iter().any(|r| r.trim().is_empty()),
+        "{:#?}",
+        contents(&elements)
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod crash;
 pub mod credit;
 mod document;
 mod fiscal;
+pub mod price;
 mod recovery;
 mod refunds;
 pub mod reports;

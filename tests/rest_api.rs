@@ -524,6 +524,68 @@ fn the_faces_share_one_journal() {
     assert_eq!(refund["cashAmount"], 0, "{refund}");
 }
 
+/// Amounts with no whole-kopeck unit price reach the register at their real quantities: the
+/// face prices them by the one rule (the rounding joins the discount) and the register gets
+/// the line as items whose price × quantity is exactly their amount (docs/rest.md).
+#[test]
+fn amounts_without_a_unit_price_reach_the_register_at_their_quantity() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    let host = start_with(&["--config", &shop.config_arg()], None);
+    host.open_shift();
+    let item = |name: &str, qty: i64, amount: i64, discount: i64| {
+        json!({ "itemName": name, "itemQty": qty, "itemAmount": amount, "discount": discount,
+                "itemTaxes": [{ "taxName": "НДС 22%", "taxPrc": 2200, "calcType": 1 }] })
+    };
+    let sale = json!({
+        "docNumber": "PRICE-1",
+        "employeeName": CASHIER,
+        "amount": 4950,
+        "currency": "RUB",
+        "items": [
+            // 10.00 over 3 units: 3.34 × 3 with 0.02 off; on the register 2 × 3.33 + 1 × 3.34.
+            item("Сок", 3000, 1000, 0),
+            // 3 × 10.00 with 1.00 off: 29.00 has no unit price; 2 × 9.66 + 1 × 9.68.
+            item("Чай", 3000, 2900, 100),
+            // 0.250 kg for 10.50: 42.00 a kilogram, one item.
+            item("Сыр", 250, 1050, 0),
+        ],
+        "payments": { "cashAmount": 5000 }
+    });
+    let reply = host.ok("/sale", sale);
+    assert_eq!(reply["changeAmount"], 50, "{reply}");
+    let (items, total, taxes) = shop.register.with_device(|d| {
+        let r = d
+            .receipts()
+            .last()
+            .expect("a receipt on the register")
+            .clone();
+        (r.items, r.total, r.taxes)
+    });
+    let seen: Vec<(&str, u64, u64, u64)> = items
+        .iter()
+        .map(|i| (i.name.as_str(), i.price, i.quantity, i.amount))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Сок", 333, 2_000_000, 666),
+            ("Сок", 334, 1_000_000, 334),
+            ("Чай", 966, 2_000_000, 1_932),
+            ("Чай", 968, 1_000_000, 968),
+            ("Сыр", 4_200, 250_000, 1_050),
+        ]
+    );
+    for i in &items {
+        let extended = (u128::from(i.price) * u128::from(i.quantity) + 500_000) / 1_000_000;
+        assert_eq!(extended, u128::from(i.amount), "{i:?}");
+    }
+    assert_eq!(total, 4950);
+    // 22/122 of each line (180 + 523 + 189), split between a line's items without a kopeck lost.
+    let item_taxes: u64 = items.iter().filter_map(|i| i.tax).sum();
+    assert_eq!((item_taxes, taxes[0]), (892, 892), "{items:?}");
+}
+
 /// `GET /openapi.json` describes exactly the routes the face serves, and each described route
 /// exists on the running host (answers in the seed's shape, not the router's 404).
 #[test]

@@ -577,6 +577,34 @@ fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites() {
     );
 }
 
+/// An amount no whole-tiyin unit price gives (1000 over 3 units) is sold at its quantity by the
+/// one unit-price rule (docs/rpc.md), no longer refused.
+#[test]
+fn an_amount_without_a_unit_price_is_sold_at_its_quantity() {
+    let host = start(true);
+    expect_ok(
+        &host.rpc(
+            json!(1),
+            "ZReport.Open",
+            json!({ "cashier_name": "Administrator" }),
+        ),
+        json!(1),
+    );
+    let mut params = seed_params();
+    params["code"] = json!("P-1");
+    params["positions"][0]["amount"] = json!(1000);
+    params["positions"][0]["quantity"] = json!(3000);
+    params["positions"][0]["vat_value"] = json!(0);
+    params["payments"] = json!([{ "type": 1, "value": 1000 }]);
+    let sale = expect_ok(&host.rpc(json!(2), "Receipt.Sale", params), json!(2));
+    let got = expect_ok(
+        &host.rpc(json!(3), "Receipt.Get", json!({ "id": expect_uuid(&sale) })),
+        json!(3),
+    );
+    assert_eq!(got["total"], json!(1000), "{got}");
+    assert!(got["fiscal"]["fiscal_sign"].is_string(), "{got}");
+}
+
 #[test]
 fn a_credit_receipt_needs_no_shift() {
     let host = start(false);

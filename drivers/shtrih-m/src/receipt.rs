@@ -87,8 +87,6 @@ pub struct Plan {
     pub check: CheckType,
     pub operations: Vec<Operation>,
     pub close: CloseCheck,
-    /// What the driver adjusted, for the log.
-    pub notes: Vec<String>,
 }
 
 fn invalid(message: String) -> DriverError {
@@ -115,13 +113,12 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
         return Err(invalid("a receipt needs at least one item".into()));
     }
     let (check, operation) = check_type(receipt.kind);
-    let mut notes = Vec::new();
     let mut operations = Vec::with_capacity(receipt.items.len());
     let mut taxes = [0u64; TAX_SLOTS];
     let mut sum = 0u64;
     for (index, item) in receipt.items.iter().enumerate() {
         let what = |field: &str| format!("item {index} ({}): {field}", item.name);
-        let mut price = money(item.price, &what("price"))?;
+        let price = money(item.price, &what("price"))?;
         let amount = money(item.amount, &what("amount"))?;
         let tax = money(item.tax, &what("tax"))?;
         if item.quantity <= 0 {
@@ -131,27 +128,18 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
                 item.quantity
             )));
         }
-        let mut thousandths = item.quantity as u64;
-        // The register checks the sum against price × quantity to within a kopeck; a line
-        // discount breaks that, so the price becomes the discounted unit price, or, when
-        // no unit price fits, the whole line goes as one unit.
-        if extend(price, thousandths).abs_diff(amount as u128) > 1 {
-            let unit =
-                ((amount as u128 * 1000 + thousandths as u128 / 2) / thousandths as u128) as u64;
-            if extend(unit, thousandths).abs_diff(amount as u128) <= 1 {
-                notes.push(format!(
-                    "{}: price {price} → {unit} to match the amount {amount}",
-                    what("price")
-                ));
-                price = unit;
-            } else {
-                notes.push(format!(
-                    "{}: sent as 1 × {amount}, no unit price matches the amount",
-                    what("quantity")
-                ));
-                price = amount;
-                thousandths = 1000;
-            }
+        let thousandths = item.quantity as u64;
+        // The register checks the item's sum against price × quantity. The host hands over
+        // items whose unit price (any discount folded in) gives the amount exactly (its one
+        // unit-price rule; the WIT `receipt-item`), so a mismatch is a caller's error: refused
+        // here rather than repaired into a price or a quantity that was not sold.
+        let extension = extend(price, thousandths);
+        if extension != amount as u128 {
+            return Err(invalid(format!(
+                "{}: price {price} × quantity {} comes to {extension}, not the amount {amount}",
+                what("price"),
+                item.quantity
+            )));
         }
         let quantity = thousandths
             .checked_mul(1000)
@@ -213,7 +201,6 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
             tax_system: receipt.taxation_system,
             text: String::new(),
         },
-        notes,
     })
 }
 
@@ -224,9 +211,6 @@ impl<P: Port> Shtrih<P> {
         receipt: FiscalReceipt,
     ) -> Result<FiscalResult, DriverError> {
         let plan = plan(&receipt)?;
-        for note in &plan.notes {
-            self.log(LogLevel::Info, note);
-        }
         let st = self.full_status()?;
         match mode_number(st.mode) {
             MODE_SHIFT_CLOSED => {
@@ -414,17 +398,50 @@ mod tests {
         assert_eq!(plan.operations[0].subject, 1);
         assert_eq!(plan.close.taxes, [1_803, 818, 0, 3_000, 0, 0]);
         assert_eq!(plan.close.payments[PAY_CASH], 30_000);
-        assert!(plan.notes.is_empty());
     }
 
     #[test]
-    fn discounted_lines_get_a_matching_unit_price() {
-        // 3 × 10.00 with a 1.00 discount: 29.00 → unit price 9.67 (3 × 9.67 = 29.01).
+    fn an_item_whose_price_does_not_give_its_amount_is_refused() {
+        // 3 × 10.00 with a 1.00 discount sent with the undiscounted price: 30.00 ≠ 29.00.
         let r = receipt(vec![item("Чай", 1_000, 3_000, 2_900, 11, 523)], 2_900);
+        let e = plan(&r).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Unsupported);
+        assert!(e.message.contains("item 0 (Чай)"), "{}", e.message);
+        // Off by the one kopeck the register would tolerate: still not what the host promises.
+        let r = receipt(vec![item("Чай", 967, 3_000, 2_900, 11, 523)], 2_900);
+        assert!(plan(&r).is_err());
+        // The same line as the host sends it: two units at 9.66, the last at 9.68.
+        let r = receipt(
+            vec![
+                item("Чай", 966, 2_000, 1_932, 11, 348),
+                item("Чай", 968, 1_000, 968, 11, 175),
+            ],
+            2_900,
+        );
         let plan = plan(&r).unwrap();
-        assert_eq!(plan.operations[0].price, 967);
-        assert_eq!(plan.operations[0].quantity, 3_000_000);
-        assert_eq!(plan.notes.len(), 1);
+        assert_eq!(
+            plan.operations
+                .iter()
+                .map(|o| (o.price, o.quantity, o.amount))
+                .collect::<Vec<_>>(),
+            [(966, 2_000_000, Some(1_932)), (968, 1_000_000, Some(968))]
+        );
+        assert_eq!(plan.close.taxes[0], 523);
+    }
+
+    #[test]
+    fn weighed_items_round_half_up_to_their_amount() {
+        // 0.250 kg at 42.00 = 10.50; 1.500 kg at 6.67 = 10.005 → 10.01.
+        let r = receipt(
+            vec![
+                item("Сыр", 4_200, 250, 1_050, 11, 189),
+                item("Рис", 667, 1_500, 1_001, 11, 181),
+            ],
+            2_051,
+        );
+        let plan = plan(&r).unwrap();
+        assert_eq!(plan.operations[0].quantity, 250_000);
+        assert_eq!(plan.operations[1].price, 667);
     }
 
     #[test]

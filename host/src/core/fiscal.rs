@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::crash::CrashPoint;
 use super::document::{DocKind, DocumentBody};
+use super::price;
 use super::terminal::Turn;
 use super::{Core, CoreError, FiscalRecord, Lane};
 use crate::devices::DeviceError;
@@ -60,19 +61,25 @@ fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) ->
             name: doc.cashier.clone(),
             tax_id: None,
         },
+        // The one unit-price rule: each item's price × quantity (rounded half up) is its amount,
+        // the discount folded into the price; a line with no such price goes as two items.
         items: body
             .lines
             .iter()
-            .map(|l| ReceiptItem {
-                name: l.name.clone(),
-                price: l.price,
-                quantity: l.quantity,
-                amount: l.amount,
-                vat: l.vat.into(),
-                vat_code: l.vat_code,
-                tax: l.tax,
-                subject: 1,
-                method: 4,
+            .flat_map(|l| {
+                price::register_items(l.price, l.quantity, l.amount, l.tax)
+                    .into_iter()
+                    .map(|item| ReceiptItem {
+                        name: l.name.clone(),
+                        price: item.price,
+                        quantity: item.quantity,
+                        amount: item.amount,
+                        vat: l.vat.into(),
+                        vat_code: l.vat_code,
+                        tax: item.tax,
+                        subject: 1,
+                        method: 4,
+                    })
             })
             .collect(),
         payments,

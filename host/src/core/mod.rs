@@ -8,6 +8,7 @@ pub mod credit;
 mod document;
 mod fiscal;
 pub mod lanes;
+pub mod price;
 mod recovery;
 mod refunds;
 pub mod reports;

@@ -16,6 +16,7 @@ use warp::http::StatusCode;
 
 use super::auth::Verdict;
 use crate::app::Host;
+use crate::core::price::{self, PriceError, Priced};
 use crate::core::reports::FiscalDocument;
 use crate::core::{CoreError, DocKind, Face, FiscalRecord, Paid, SaleLine, Tender};
 use crate::plugins::bindings::tax::{CalcType, Margin, TaxSpec};
@@ -592,7 +593,8 @@ fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
     Ok(tender)
 }
 
-/// One of seed 001's items: the unit price is derived from the line's amount (see docs/rest.md).
+/// One of seed 001's items: the unit price is derived from the line's amount by the core's one
+/// rule (`core::price::from_amount`, docs/rest.md).
 fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
     let object = item
         .as_object()
@@ -608,42 +610,20 @@ fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
         .opt_int("discount")
         .map_err(|_| missing("discount"))?
         .unwrap_or(0);
-    if qty <= 0 {
-        return Err(invalid(format!(
-            "{} должно быть больше нуля",
-            field("itemQty")
-        )));
-    }
-    if amount < 0 || discount < 0 {
-        return Err(invalid(format!(
-            "{} и {} не могут быть отрицательными",
-            field("itemAmount"),
-            field("discount")
-        )));
-    }
-    let too_large = || {
-        invalid(format!(
-            "{}: сумма не помещается в 64 бита",
-            field("itemAmount")
-        ))
-    };
-    let gross = amount.checked_add(discount).ok_or_else(too_large)?;
-    // In i128: the price of one unit of a large amount at a small quantity exceeds 64 bits.
-    let exact = i128::from(gross) * 1000 / i128::from(qty) <= i128::from(i64::MAX);
-    let mut price = if exact {
-        div_half_up(i128::from(gross) * 1000, i128::from(qty))
-    } else {
-        gross
-    };
-    let mut quantity = qty;
-    if !exact
-        || i128::from(div_half_up(i128::from(price) * i128::from(qty), 1000)) - i128::from(discount)
-            != i128::from(amount)
-    {
-        // No whole-kopeck unit price gives this amount at this quantity: one line of the whole.
-        price = gross;
-        quantity = 1000;
-    }
+    // The one unit-price rule (core::price): the rounding excess, if any, joins the discount.
+    let Priced { price, discount } = price::from_amount(amount, discount, qty).map_err(|e| {
+        invalid(match e {
+            PriceError::Quantity(_) => format!("{} должно быть больше нуля", field("itemQty")),
+            PriceError::NegativeAmount(_) | PriceError::NegativeDiscount(_) => format!(
+                "{} и {} не могут быть отрицательными",
+                field("itemAmount"),
+                field("discount")
+            ),
+            PriceError::Overflow { .. } => {
+                format!("{}: сумма не помещается в 64 бита", field("itemAmount"))
+            }
+        })
+    })?;
     let (tax, calc) = match object.get("itemTaxes") {
         None | Some(Value::Null) => (TaxSpec::Exempt, CalcType::InPrice),
         Some(Value::Array(taxes)) => match taxes.first() {
@@ -694,7 +674,7 @@ fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
             name,
             barcode,
             price,
-            quantity,
+            quantity: qty,
             discount,
             tax,
             calc,
@@ -702,12 +682,6 @@ fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
         },
         amount,
     ))
-}
-
-/// `n / d` rounded half up, for non-negative `n` and positive `d` whose quotient fits in 64 bits
-/// (the caller checks); saturates otherwise rather than wrap.
-fn div_half_up(n: i128, d: i128) -> i64 {
-    i64::try_from((n * 2 + d) / (d * 2)).unwrap_or(i64::MAX)
 }
 
 /// Reads the fields of a request; a missing or mistyped required one is code 3, naming it.
@@ -772,19 +746,21 @@ mod tests {
     }
 
     #[test]
-    fn an_amount_no_unit_price_gives_becomes_one_line_of_the_whole() {
-        // 100 kopecks for 3 units: 33 × 3 = 99, 34 × 3 = 102.
+    fn an_amount_no_unit_price_gives_keeps_its_quantity_and_adds_the_rounding_to_the_discount() {
+        // 100 kopecks for 3 units: 33 × 3 = 99, 34 × 3 = 102 → 34 with 2 off, still 3 units.
         let (l, a) = line(0, &item(3000, 100, 0)).unwrap();
-        assert_eq!((l.price, l.quantity, a), (100, 1000, 100));
+        assert_eq!((l.price, l.quantity, l.discount, a), (34, 3000, 2, 100));
     }
 
     #[test]
-    fn amounts_near_the_64_bit_limit_are_refused_or_kept_whole_never_wrapped() {
+    fn amounts_near_the_64_bit_limit_are_refused_never_wrapped() {
         let e = line(0, &item(1000, i64::MAX, 1)).unwrap_err();
         assert_eq!(e.code, 3, "{e:?}");
-        // A unit price of this amount at 0.001 units would not fit: one line of the whole.
-        let (l, a) = line(0, &item(1, i64::MAX, 0)).unwrap();
-        assert_eq!((l.price, l.quantity, a), (i64::MAX, 1000, i64::MAX));
+        // A unit price of this amount at 0.001 units would not fit.
+        let e = line(0, &item(1, i64::MAX, 0)).unwrap_err();
+        assert_eq!(e.code, 3, "{e:?}");
+        let e = line(0, &item(0, 100, 0)).unwrap_err();
+        assert_eq!(e.code, 3, "{e:?}");
         let e = tender(
             &Fields(
                 json!({ "cashAmount": i64::MAX, "creditAmount": i64::MAX, "cashlessAmount": 102 })

@@ -22,6 +22,7 @@ use crate::app::Host;
 use crate::core::credit::{
     CreditError, CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt,
 };
+use crate::core::price::{self, PriceError, Priced};
 use crate::core::{CoreError, DocKind, Face, Paid, Reversal, SaleLine, Tender};
 use crate::plugins::bindings::tax::TaxSpec;
 
@@ -512,21 +513,22 @@ fn position(f: &Fields<'_>) -> Result<Position, RpcError> {
     let quantity = f.req_int("quantity")?;
     let discount = f.opt_int_any(&["discount"])?.unwrap_or(0);
     let vat_value = f.req_int("vat_value")?;
-    if amount < 0 {
-        return Err(invalid_params(format!("{} is negative", f.name("amount"))));
-    }
-    if quantity <= 0 {
-        return Err(invalid_params(format!(
-            "{} must be above 0 (thousandths)",
-            f.name("quantity")
-        )));
-    }
-    if discount < 0 {
-        return Err(invalid_params(format!(
-            "{} is negative",
-            f.name("discount")
-        )));
-    }
+    // The one unit-price rule (core::price): the rounding excess, if any, joins the discount.
+    let Priced { price, discount } =
+        price::from_amount(amount, discount, quantity).map_err(|e| {
+            invalid_params(match e {
+                PriceError::NegativeAmount(_) => format!("{} is negative", f.name("amount")),
+                PriceError::Quantity(_) => {
+                    format!("{} must be above 0 (thousandths)", f.name("quantity"))
+                }
+                PriceError::NegativeDiscount(_) => format!("{} is negative", f.name("discount")),
+                PriceError::Overflow { .. } => format!(
+                    "{}: the unit price of amount {amount} and discount {discount} for quantity \
+                     {quantity} (thousandths) does not fit in 64 bits",
+                    f.path
+                ),
+            })
+        })?;
     let vat = i32::try_from(vat_value)
         .ok()
         .filter(|v| (0..=10_000).contains(v))
@@ -536,20 +538,6 @@ fn position(f: &Fields<'_>) -> Result<Position, RpcError> {
                 f.name("vat_value")
             ))
         })?;
-    // `amount` is what the line comes to after its discount; the unit price is derived so that
-    // price × quantity / 1000 (rounded half up) − discount gives exactly that amount.
-    let gross = amount.checked_add(discount).ok_or_else(|| {
-        invalid_params(format!(
-            "{}: amount and discount add up to more than 64 bits hold",
-            f.path
-        ))
-    })?;
-    let price = unit_price(gross, quantity).ok_or_else(|| {
-        invalid_params(format!(
-            "{}: no unit price gives amount {amount} for quantity {quantity} (thousandths)",
-            f.path
-        ))
-    })?;
     let barcode = f.opt_str("barcode")?.filter(|b| !b.is_empty());
     let mut line = SaleLine::in_price(name, barcode, price, quantity, TaxSpec::Percent(vat));
     line.discount = discount;
@@ -560,16 +548,6 @@ fn position(f: &Fields<'_>) -> Result<Position, RpcError> {
         amount,
         fields: Value::Object(f.map.clone()),
     })
-}
-
-/// The price of one unit whose `quantity` thousandths come to `gross`, rounded half up.
-fn unit_price(gross: i64, quantity: i64) -> Option<i64> {
-    let (gross, quantity) = (i128::from(gross), i128::from(quantity));
-    let guess = (gross * 1000 + quantity / 2) / quantity;
-    [guess, guess - 1, guess + 1]
-        .into_iter()
-        .find(|&p| p >= 0 && (p * quantity + 500) / 1000 == gross)
-        .and_then(|p| i64::try_from(p).ok())
 }
 
 fn payment(f: &Fields<'_>) -> Result<CreditPayment, RpcError> {
@@ -895,15 +873,39 @@ impl Call<'_> {
 mod tests {
     use super::*;
 
+    fn position_of(amount: i64, quantity: i64, discount: i64) -> Result<Position, RpcError> {
+        let map = json!({ "name": "Чай", "amount": amount, "quantity": quantity,
+            "discount": discount, "vat_value": 1200 });
+        position(&Fields {
+            map: map.as_object().unwrap(),
+            path: "params.positions[0]".into(),
+        })
+    }
+
     #[test]
-    fn unit_prices_give_back_the_amount() {
-        assert_eq!(unit_price(900_000, 1000), Some(900_000));
-        assert_eq!(unit_price(1000, 2000), Some(500));
-        // 3 × 333.33 = 999.99: 1000 over 3 units has a price of 333 (rounded to 999) or 334
-        // (1002): neither; refused rather than printed wrong.
-        assert_eq!(unit_price(1000, 3000), None);
-        // 0.250 kg coming to 10.50: a price of 42.00 gives exactly that.
-        assert_eq!(unit_price(1050, 250), Some(4200));
+    fn positions_are_priced_by_the_one_unit_price_rule() {
+        let p = position_of(900_000, 1000, 0).unwrap();
+        assert_eq!(
+            (p.line.price, p.line.discount, p.amount),
+            (900_000, 0, 900_000)
+        );
+        // 0.250 kg coming to 10.50: 42.00 a kilogram.
+        let p = position_of(1050, 250, 0).unwrap();
+        assert_eq!((p.line.price, p.line.quantity), (4200, 250));
+        // 1000 tiyin over 3 units: no price gives it, 334 × 3 = 1002 with the 2 as discount
+        // (refused before the one rule).
+        let p = position_of(1000, 3000, 0).unwrap();
+        assert_eq!(
+            (p.line.price, p.line.quantity, p.line.discount, p.amount),
+            (334, 3000, 2, 1000)
+        );
+        let e = position_of(i64::MAX, 1, 0).err().unwrap();
+        assert!(format!("{e:?}").contains("params.positions[0]"), "{e:?}");
+        let e = position_of(100, 0, 0).err().unwrap();
+        assert!(
+            format!("{e:?}").contains("params.positions[0].quantity"),
+            "{e:?}"
+        );
     }
 
     #[test]

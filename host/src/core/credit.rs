@@ -17,7 +17,7 @@ use super::document::{DocKind, DocumentBody, SaleLine};
 use super::{Core, CoreError};
 use crate::config::DeviceKind;
 use crate::devices::DeviceHandle;
-use crate::journal::NewDocument;
+use crate::journal::{DocumentKind, DocumentState, NewDocument};
 use crate::plugins::bindings::layout;
 
 /// How a part of a credit receipt was paid.
@@ -170,7 +170,7 @@ impl Core {
         };
         let new = NewDocument {
             device: &lane,
-            kind: "credit",
+            kind: DocumentKind::Credit,
             cashier: &receipt.cashier,
             total: figures.total,
             body: &body,
@@ -189,12 +189,12 @@ impl Core {
             Ok(text) => {
                 let mut journal = self.journal();
                 journal.record_printout(document_id, &device, &text, None)?;
-                journal.set_document_state(document_id, "printed", None)?;
+                journal.set_document_state(document_id, DocumentState::Printed, None)?;
             }
             Err((text, why)) => {
                 let mut journal = self.journal();
                 journal.record_printout(document_id, &device, &text, Some(&why))?;
-                journal.set_document_state(document_id, "cancelled", None)?;
+                journal.set_document_state(document_id, DocumentState::Cancelled, None)?;
                 if let Some(code) = claim {
                     journal.release_receipt_code(code, document_id)?;
                 }

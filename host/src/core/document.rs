@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Core, CoreError, Created};
+use crate::journal::DocumentKind;
 use crate::plugins::bindings::tax;
 
 /// A line as a face hands it over: integers only (the face converted any decimal input).
@@ -53,10 +54,19 @@ pub enum DocKind {
 }
 
 impl DocKind {
-    pub fn as_str(self) -> &'static str {
+    /// The kind the journal keeps the document under.
+    pub fn journal_kind(self) -> DocumentKind {
         match self {
-            DocKind::Sale => "sale",
-            DocKind::Return => "return",
+            DocKind::Sale => DocumentKind::Sale,
+            DocKind::Return => DocumentKind::Return,
+        }
+    }
+
+    /// How a journaled document is taxed and registered: a credit receipt is taxed as a sale.
+    pub fn of(kind: DocumentKind) -> Self {
+        match kind {
+            DocumentKind::Return => DocKind::Return,
+            DocumentKind::Sale | DocumentKind::Credit => DocKind::Sale,
         }
     }
 
@@ -142,7 +152,7 @@ impl Core {
             .journal()
             .insert_document(&crate::journal::NewDocument {
                 device,
-                kind: kind.as_str(),
+                kind: kind.journal_kind(),
                 cashier,
                 total: body.total,
                 body: &body,

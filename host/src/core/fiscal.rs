@@ -10,7 +10,7 @@ use super::price;
 use super::terminal::Turn;
 use super::{Core, CoreError, FiscalRecord, Lane};
 use crate::devices::DeviceError;
-use crate::journal::DocumentRow;
+use crate::journal::{DocumentRow, DocumentState, IntentOperation, IntentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::{
     FiscalReceipt, ReceiptItem, ReceiptPayments,
 };
@@ -145,7 +145,7 @@ impl Core {
             .begin_intent(
                 Some(doc.id),
                 &doc.device,
-                "register-receipt",
+                IntentOperation::RegisterReceipt,
                 &json!({ "last_before": last_before, "total": body.total }),
             )
             .map_err(|e| NotFiscalized::Failed(e.into()))?;
@@ -167,7 +167,7 @@ impl Core {
             Err(e) if refused_by_device(&e) => {
                 let _ = self.journal().finish_intent(
                     intent,
-                    "failed",
+                    IntentState::Failed,
                     &json!({ "refused": e.to_string() }),
                 );
                 Err(NotFiscalized::Refused(e.to_string()))
@@ -194,8 +194,8 @@ impl Core {
     ) -> Result<(), CoreError> {
         let value = serde_json::to_value(fiscal).map_err(CoreError::internal)?;
         let mut journal = self.journal();
-        journal.finish_intent(intent, "done", &value)?;
-        journal.set_document_state(doc_id, "fiscalized", Some(&value))?;
+        journal.finish_intent(intent, IntentState::Done, &value)?;
+        journal.set_document_state(doc_id, DocumentState::Fiscalized, Some(&value))?;
         Ok(())
     }
 
@@ -227,7 +227,9 @@ impl Core {
             .await
         {
             Ok(()) => {
-                let _ = self.journal().set_document_state(doc.id, "printed", None);
+                let _ = self
+                    .journal()
+                    .set_document_state(doc.id, DocumentState::Printed, None);
                 None
             }
             Err(e) => Some(device_text(e)),
@@ -370,11 +372,7 @@ pub(super) fn cash_payment(tendered: i64, change: i64) -> layout::Payment {
 }
 
 pub(super) fn doc_kind(doc: &DocumentRow) -> DocKind {
-    if doc.kind == "return" {
-        DocKind::Return
-    } else {
-        DocKind::Sale
-    }
+    DocKind::of(doc.kind)
 }
 
 pub(super) fn fiscal_of(doc: &DocumentRow) -> Option<FiscalRecord> {

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::fiscal::iso;
 use super::terminal::Turn;
 use super::{Core, FiscalRecord};
+use crate::journal::IntentState;
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct RecoveryReport {
@@ -65,7 +66,7 @@ impl Core {
             self.journal()
                 .finish_intent(
                     intent,
-                    "failed",
+                    IntentState::Failed,
                     &json!({ "not_registered": { "last": last.document_number, "claimed": claimed } }),
                 )
                 .map_err(|e| e.to_string())?;

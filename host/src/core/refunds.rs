@@ -6,7 +6,7 @@ use super::document::{DocKind, DocumentBody};
 use super::fiscal::{NotFiscalized, card_payment};
 use super::terminal::{Command, Ended};
 use super::{Cancelled, Core, CoreError, FiscalRecord};
-use crate::journal::{DocumentRow, NewDocument, PaymentRow, PaymentState};
+use crate::journal::{DocumentKind, DocumentRow, NewDocument, PaymentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 use crate::plugins::bindings::layout;
 
@@ -181,7 +181,7 @@ impl Core {
         let request = serde_json::json!({ "return_of": sale.id, "amount": amount }).to_string();
         let id = self.journal().insert_document(&NewDocument {
             device: &sale.device,
-            kind: DocKind::Return.as_str(),
+            kind: DocKind::Return.journal_kind(),
             cashier: &sale.cashier,
             total: body.total,
             body: &body,
@@ -209,5 +209,5 @@ impl Core {
 
 /// A sale the register has fiscalized: giving its money back takes a return receipt.
 fn needs_return_receipt(sale: &DocumentRow) -> bool {
-    sale.kind == "sale" && matches!(sale.state.as_str(), "fiscalized" | "printed")
+    sale.kind == DocumentKind::Sale && sale.state.is_fiscalized()
 }

@@ -8,7 +8,7 @@ use super::fiscal::{card_payment, cash_payment, fiscal_of};
 use super::sale::{card_of, tender_of};
 use super::terminal::{Command, Ended};
 use super::{CardPayment, Core, CoreError, FiscalRecord};
-use crate::journal::{DocumentRow, PaymentState};
+use crate::journal::{DocumentKind, DocumentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
 
@@ -35,8 +35,8 @@ pub struct ShiftStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FiscalDocument {
     pub document_id: i64,
-    /// `sale` or `return`.
-    pub kind: String,
+    /// A sale or a return.
+    pub kind: DocumentKind,
     pub total: i64,
     pub fiscal: FiscalRecord,
     /// The card part, when there was one.
@@ -122,7 +122,7 @@ impl Core {
             .map(|p| card_of(&p, None));
         Ok(Some(FiscalDocument {
             document_id: doc.id,
-            kind: doc.kind.clone(),
+            kind: doc.kind,
             total: doc.total,
             fiscal,
             card,
@@ -195,7 +195,7 @@ impl Core {
             .journal()
             .document_by_fiscal_sign(fiscal_sign)?
             .ok_or(CoreError::PaymentNotFound)?;
-        if sale.kind != "sale" || fiscal_of(&sale).is_none() {
+        if sale.kind != DocumentKind::Sale || fiscal_of(&sale).is_none() {
             return Err(CoreError::InvalidInput(format!(
                 "document {} is not a fiscalized sale",
                 sale.id

@@ -8,7 +8,7 @@ use super::document::DocKind;
 use super::fiscal::{NotFiscalized, card_payment, doc_kind, fiscal_of};
 use super::terminal::{Command, Ended, Turn};
 use super::{CardPayment, Core, CoreError, FiscalRecord, Paid, Reversal};
-use crate::journal::{DocumentRow, PaymentRow, PaymentState};
+use crate::journal::{DocumentRow, DocumentState, PaymentRow, PaymentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
 
 /// How a document is paid: the register records every part; only `cashless` moves through
@@ -143,9 +143,9 @@ impl Core {
             let existing = journal.payment_of(doc.id)?;
             (doc, existing)
         };
-        match doc.state.as_str() {
-            "fiscalized" | "printed" => return self.already_paid(&doc),
-            "cancelled" => return Err(CoreError::NoOpenDocument),
+        match doc.state {
+            s if s.is_fiscalized() => return self.already_paid(&doc),
+            DocumentState::Cancelled => return Err(CoreError::NoOpenDocument),
             _ => {}
         }
         let existing = match existing {
@@ -165,12 +165,13 @@ impl Core {
         }
         let approved = existing.filter(|p| p.state == PaymentState::Approved);
         // Once money moved, the document keeps the tender it was first paid with.
-        let journaled = tender_of(&doc).filter(|_| doc.state == "paid" || approved.is_some());
+        let journaled =
+            tender_of(&doc).filter(|_| doc.state == DocumentState::Paid || approved.is_some());
         let tender = journaled.unwrap_or(tender);
         let change = tender.change_for(doc.total)?;
         let payment = match approved {
             Some(p) => Some(p),
-            None if doc.state == "paid" => None,
+            None if doc.state == DocumentState::Paid => None,
             None => {
                 // No money moves for a receipt the register could not take.
                 self.require_open_shift(&doc.device).await?;
@@ -179,7 +180,8 @@ impl Core {
                 if tender.cashless > 0 {
                     Some(self.charge(&doc, tender.cashless).await?)
                 } else {
-                    self.journal().set_document_state(doc.id, "paid", None)?;
+                    self.journal()
+                        .set_document_state(doc.id, DocumentState::Paid, None)?;
                     None
                 }
             }
@@ -235,7 +237,8 @@ impl Core {
             .await?
         {
             Ended::Approved(row) => {
-                self.journal().set_document_state(doc.id, "paid", None)?;
+                self.journal()
+                    .set_document_state(doc.id, DocumentState::Paid, None)?;
                 Ok(row)
             }
             Ended::Declined { code, text } => Err(CoreError::PaymentDeclined { code, text }),
@@ -280,7 +283,9 @@ impl Core {
                     Some(_) => Reversal::NotReversed,
                     None => Reversal::NothingPaid,
                 };
-                let _ = self.journal().set_document_state(doc.id, "cancelled", None);
+                let _ = self
+                    .journal()
+                    .set_document_state(doc.id, DocumentState::Cancelled, None);
                 Err(CoreError::ReceiptRefused { reason, card })
             }
             Err(NotFiscalized::Unknown(why)) => Err(CoreError::OutcomeUnknown(why)),
@@ -325,7 +330,8 @@ impl Core {
             .document(document_id)?
             .ok_or(CoreError::NoOpenDocument)?;
         let card = journal.payment_of(document_id)?.map(|p| p.state);
-        Ok(matches!(doc.state.as_str(), "created" | "cancelled")
+        let unpaid = matches!(doc.state, DocumentState::Created | DocumentState::Cancelled);
+        Ok(unpaid
             && matches!(
                 card,
                 None | Some(
@@ -348,7 +354,7 @@ impl Core {
         Ok(self
             .journal()
             .document(document_id)?
-            .is_some_and(|d| matches!(d.state.as_str(), "created" | "paid")))
+            .is_some_and(|d| d.state.is_open()))
     }
 
     /// The fiscal record of a document, for faces that answer from the journal.

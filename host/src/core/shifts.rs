@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::{Core, CoreError};
 use crate::devices::{DeviceError, DeviceHandle};
+use crate::journal::ShiftEventKind;
 use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
 
 fn cashier(name: &str) -> Cashier {
@@ -39,8 +40,14 @@ impl Core {
         let result = register
             .register(move |g, s| g.call_open_shift(s, &who))
             .await;
-        self.record_shift(register, "open", Some(cashier_name), request, &result)
-            .await;
+        self.record_shift(
+            register,
+            ShiftEventKind::Open,
+            Some(cashier_name),
+            request,
+            &result,
+        )
+        .await;
         Ok(result?.shift_number)
     }
 
@@ -60,8 +67,14 @@ impl Core {
         if status.shift == ShiftState::Closed {
             return Err(CoreError::ShiftClosed);
         }
-        self.close_as(register, cashier_name, "close", Some(cashier_name), request)
-            .await
+        self.close_as(
+            register,
+            cashier_name,
+            ShiftEventKind::Close,
+            Some(cashier_name),
+            request,
+        )
+        .await
     }
 
     /// "Аварийное завершение": cancels an open receipt if there is one, then closes the shift
@@ -80,12 +93,18 @@ impl Core {
                 .await?;
         }
         if status.shift == ShiftState::Closed {
-            self.record_shift::<()>(register, "force-close", None, request, &Ok(()))
+            self.record_shift::<()>(register, ShiftEventKind::ForceClose, None, request, &Ok(()))
                 .await;
             return Ok(None);
         }
         let closed = self
-            .close_as(register, "Администратор", "force-close", None, request)
+            .close_as(
+                register,
+                "Администратор",
+                ShiftEventKind::ForceClose,
+                None,
+                request,
+            )
             .await?;
         Ok(Some(closed))
     }
@@ -95,7 +114,7 @@ impl Core {
         &self,
         register: &DeviceHandle,
         who: &str,
-        kind: &str,
+        kind: ShiftEventKind,
         cashier_name: Option<&str>,
         request: &str,
     ) -> Result<u32, CoreError> {
@@ -141,7 +160,7 @@ impl Core {
     async fn record_shift<T: std::fmt::Debug>(
         &self,
         register: &DeviceHandle,
-        kind: &str,
+        kind: ShiftEventKind,
         cashier: Option<&str>,
         request: &str,
         result: &Result<T, DeviceError>,
@@ -154,7 +173,7 @@ impl Core {
             Err(e) if super::fiscal::refused_by_device(e) => {
                 tracing::info!(
                     device,
-                    kind,
+                    kind = kind.as_str(),
                     "the register refused the shift operation: {e}"
                 );
                 None

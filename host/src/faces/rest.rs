@@ -389,7 +389,7 @@ async fn run(
                 "docTime".into(),
                 json!(doc.fiscal.date_time.replace('T', " ")),
             );
-            reply.insert("docType".into(), json!(doc.kind));
+            reply.insert("docType".into(), json!(doc.kind.as_str()));
         }
         other => return Err(failure(5, format!("Маршрут «{other}» не реализован"))),
     }

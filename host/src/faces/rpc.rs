@@ -24,6 +24,7 @@ use crate::core::credit::{
 };
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::{CoreError, DocKind, Face, Paid, Reversal, SaleLine, Tender};
+use crate::journal::DocumentState;
 use crate::plugins::bindings::tax::TaxSpec;
 
 const VERSION: &str = "2.0";
@@ -773,7 +774,7 @@ impl Call<'_> {
         }
         let abandon = |release: bool| -> Result<(), CoreError> {
             let mut journal = core.journal();
-            journal.set_document_state(document, "cancelled", None)?;
+            journal.set_document_state(document, DocumentState::Cancelled, None)?;
             if release && let Some(code) = &code {
                 journal.release_receipt_code(code, document)?;
             }
@@ -841,8 +842,8 @@ impl Call<'_> {
             .map(|(device, text, error)| json!({ "device": device, "text": text, "error": error }));
         Ok(json!({
             "id": doc.uuid,
-            "kind": doc.kind,
-            "state": doc.state,
+            "kind": doc.kind.as_str(),
+            "state": doc.state.as_str(),
             "cashier": doc.cashier,
             "total": doc.total,
             "code": doc.body.get("code").cloned().unwrap_or(Value::Null),

@@ -214,7 +214,7 @@ impl Drop for JournalGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::NewDocument;
+    use crate::journal::{DocumentKind, NewDocument};
 
     fn shared() -> (tempfile::TempDir, Arc<SharedJournal>) {
         let dir = tempfile::tempdir().unwrap();
@@ -227,7 +227,7 @@ mod tests {
             .lock()
             .insert_document(&NewDocument {
                 device: "kkt",
-                kind: "sale",
+                kind: DocumentKind::Sale,
                 cashier: "c",
                 total: n,
                 body: &serde_json::json!({}),

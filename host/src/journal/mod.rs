@@ -8,11 +8,16 @@
 
 mod group_commit;
 mod payments;
+mod states;
 
 use std::path::{Path, PathBuf};
 
 pub use group_commit::{JournalGuard, SharedJournal, SyncError};
-pub use payments::{NewOperation, PaymentRow, PaymentState, TerminalOp, TransactionRecord};
+pub use payments::{NewOperation, PaymentRow, TransactionRecord};
+pub use states::{
+    DocumentKind, DocumentState, IntentOperation, IntentState, PaymentState, ShiftEventKind,
+    TerminalOp, UnknownText,
+};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -120,9 +125,9 @@ pub struct DocumentRow {
     pub id: i64,
     pub uuid: String,
     pub device: String,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub cashier: String,
-    pub state: String,
+    pub state: DocumentState,
     pub total: i64,
     pub body: Value,
     pub refers_to: Option<i64>,
@@ -136,14 +141,14 @@ pub struct IntentRow {
     pub id: i64,
     pub document_id: Option<i64>,
     pub device: String,
-    pub operation: String,
+    pub operation: IntentOperation,
     pub detail: Value,
 }
 
 /// What a new document carries.
 pub struct NewDocument<'a, B: Serialize> {
     pub device: &'a str,
-    pub kind: &'a str,
+    pub kind: DocumentKind,
     pub cashier: &'a str,
     pub total: i64,
     pub body: &'a B,
@@ -190,7 +195,7 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option
 fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>) -> Result<i64> {
     exec(conn,
         "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
-         VALUES (?1, ?2, ?3, ?4, 'created', ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             // Time-ordered (v7): each insert lands on the right edge of the uuid index, the page
             // the group commit writes anyway, not on a random page of its own.
@@ -198,6 +203,7 @@ fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>)
             doc.device,
             doc.kind,
             doc.cashier,
+            DocumentState::Created,
             doc.total,
             serde_json::to_string(doc.body)?,
             doc.request,
@@ -288,36 +294,36 @@ impl Journal {
     }
 
     pub fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
-        self.document_where("id = ?1", &id)
+        self.document_where("id = ?1", [id])
     }
 
     /// The document a register's fiscal sign belongs to.
     pub fn document_by_fiscal_sign(&self, fiscal_sign: &str) -> Result<Option<DocumentRow>> {
-        self.document_where("json_extract(fiscal, '$.fiscal_sign') = ?1", &fiscal_sign)
+        self.document_where("json_extract(fiscal, '$.fiscal_sign') = ?1", [fiscal_sign])
     }
 
     /// The latest fiscalized document of a register.
     pub fn last_fiscalized(&self, device: &str) -> Result<Option<DocumentRow>> {
-        self.document_where("device = ?1 AND fiscal IS NOT NULL", &device)
+        self.document_where("device = ?1 AND fiscal IS NOT NULL", [device])
     }
 
     fn document_where(
         &self,
         clause: &str,
-        param: &dyn rusqlite::ToSql,
+        params: impl rusqlite::Params,
     ) -> Result<Option<DocumentRow>> {
         let sql = format!(
             "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal, tender
              FROM documents WHERE {clause} ORDER BY id DESC LIMIT 1"
         );
-        Ok(one(&self.conn, &sql, [param], document_from_row).optional()?)
+        Ok(one(&self.conn, &sql, params, document_from_row).optional()?)
     }
 
     /// The latest return document of a sale that the register registered.
     pub fn last_registered_return(&self, sale_id: i64) -> Result<Option<DocumentRow>> {
         self.document_where(
-            "refers_to = ?1 AND kind = 'return' AND fiscal IS NOT NULL",
-            &sale_id,
+            "refers_to = ?1 AND kind = ?2 AND fiscal IS NOT NULL",
+            params![sale_id, DocumentKind::Return],
         )
     }
 
@@ -326,8 +332,8 @@ impl Journal {
     pub fn returned_amount(&self, sale_id: i64) -> Result<i64> {
         Ok(one(
             &self.conn,
-            "SELECT COALESCE(SUM(total), 0) FROM documents WHERE refers_to = ?1 AND kind = 'return'",
-            [sale_id],
+            "SELECT COALESCE(SUM(total), 0) FROM documents WHERE refers_to = ?1 AND kind = ?2",
+            params![sale_id, DocumentKind::Return],
             |r| r.get(0),
         )?)
     }
@@ -344,7 +350,7 @@ impl Journal {
     pub fn set_document_state(
         &mut self,
         id: i64,
-        state: &str,
+        state: DocumentState,
         fiscal: Option<&Value>,
     ) -> Result<()> {
         let fiscal = fiscal.map(serde_json::to_string).transpose()?;
@@ -362,23 +368,24 @@ impl Journal {
         &mut self,
         document_id: Option<i64>,
         device: &str,
-        operation: &str,
+        operation: IntentOperation,
         detail: &Value,
     ) -> Result<i64> {
         exec(
             &self.conn,
-            "INSERT INTO intents (document_id, device, operation, state, detail) VALUES (?1, ?2, ?3, 'pending', ?4)",
+            "INSERT INTO intents (document_id, device, operation, state, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 document_id,
                 device,
                 operation,
+                IntentState::Pending,
                 serde_json::to_string(detail)?
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn finish_intent(&mut self, id: i64, state: &str, outcome: &Value) -> Result<()> {
+    pub fn finish_intent(&mut self, id: i64, state: IntentState, outcome: &Value) -> Result<()> {
         exec(&self.conn,
             "UPDATE intents SET state = ?2, outcome = ?3, resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
              WHERE id = ?1",
@@ -389,13 +396,16 @@ impl Journal {
 
     /// Intents written before a crash whose outcome never was.
     pub fn pending_intents(&self) -> Result<Vec<IntentRow>> {
-        self.intents_where("state = 'pending'", [])
+        self.intents_where("state = ?1", [IntentState::Pending])
     }
 
     /// The pending intents of one device, oldest first (asked before every receipt: a look-up
     /// among the few pending intents, usually finding none).
     pub fn pending_intents_on(&self, device: &str) -> Result<Vec<IntentRow>> {
-        self.intents_where("state = 'pending' AND device = ?1", [device])
+        self.intents_where(
+            "state = ?1 AND device = ?2",
+            params![IntentState::Pending, device],
+        )
     }
 
     fn intents_where(&self, clause: &str, params: impl rusqlite::Params) -> Result<Vec<IntentRow>> {
@@ -409,7 +419,7 @@ impl Journal {
                     r.get::<_, i64>(0)?,
                     r.get::<_, Option<i64>>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
+                    r.get::<_, IntentOperation>(3)?,
                     r.get::<_, String>(4)?,
                 ))
             })?
@@ -443,8 +453,8 @@ impl Journal {
     pub fn unknown_intents(&self) -> Result<i64> {
         Ok(one(
             &self.conn,
-            "SELECT COUNT(*) FROM intents WHERE state = 'unknown'",
-            [],
+            "SELECT COUNT(*) FROM intents WHERE state = ?1",
+            [IntentState::Unknown],
             |r| r.get(0),
         )?)
     }
@@ -452,7 +462,7 @@ impl Journal {
     pub fn record_shift_event(
         &mut self,
         device: &str,
-        kind: &str,
+        kind: ShiftEventKind,
         cashier: Option<&str>,
         request: &str,
         outcome: &Value,
@@ -499,7 +509,7 @@ impl Journal {
 
     /// A document by the uuid the faces hand out.
     pub fn document_by_uuid(&self, uuid: &str) -> Result<Option<DocumentRow>> {
-        self.document_where("uuid = ?1", &uuid)
+        self.document_where("uuid = ?1", [uuid])
     }
 
     /// The document a client's receipt code (seed 002's `code`) belongs to.
@@ -632,7 +642,7 @@ mod tests {
             let doc = j
                 .insert_document(&NewDocument {
                     device: "kkt",
-                    kind: "sale",
+                    kind: DocumentKind::Sale,
                     cashier: "Сидр Петров",
                     total: 4990,
                     body: &body,
@@ -660,12 +670,13 @@ mod tests {
                 }),
             )
             .unwrap();
-            j.set_document_state(doc, "paid", None).unwrap();
+            j.set_document_state(doc, DocumentState::Paid, None)
+                .unwrap();
             let intent = j
                 .begin_intent(
                     Some(doc),
                     "kkt",
-                    "register-receipt",
+                    IntentOperation::RegisterReceipt,
                     &json!({"last_before": 12}),
                 )
                 .unwrap();
@@ -675,8 +686,8 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         let row = j.document(doc).unwrap().unwrap();
         assert_eq!(
-            (row.state.as_str(), row.total, row.cashier.as_str()),
-            ("paid", 4990, "Сидр Петров")
+            (row.state, row.total, row.cashier.as_str()),
+            (DocumentState::Paid, 4990, "Сидр Петров")
         );
         assert_eq!(row.body["lines"][0]["name"], "Хлеб");
         let p = j.payment_by_auth_id("terminal", 7).unwrap().unwrap();
@@ -700,15 +711,53 @@ mod tests {
     fn a_finished_intent_is_no_longer_pending() {
         let (_dir, mut j) = journal();
         let id = j
-            .begin_intent(None, "kkt", "close-shift", &json!({}))
+            .begin_intent(None, "kkt", IntentOperation::RegisterReceipt, &json!({}))
             .unwrap();
-        j.finish_intent(id, "done", &json!({"shift": 3})).unwrap();
+        j.finish_intent(id, IntentState::Done, &json!({"shift": 3}))
+            .unwrap();
         assert!(j.pending_intents().unwrap().is_empty());
         let id = j
-            .begin_intent(None, "kkt", "register-receipt", &json!({}))
+            .begin_intent(None, "kkt", IntentOperation::RegisterReceipt, &json!({}))
             .unwrap();
-        j.finish_intent(id, "unknown", &json!({})).unwrap();
+        j.finish_intent(id, IntentState::Unknown, &json!({}))
+            .unwrap();
         assert_eq!(j.unknown_intents().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_state_the_host_does_not_know_is_a_conversion_error_of_its_column() {
+        let (_dir, mut j) = journal();
+        let doc = j
+            .insert_document(&NewDocument {
+                device: "kkt",
+                kind: DocumentKind::Credit,
+                cashier: "c",
+                total: 1,
+                body: &json!({}),
+                request: "{}",
+                refers_to: None,
+            })
+            .unwrap();
+        let row = j.document(doc).unwrap().unwrap();
+        assert_eq!(
+            (row.kind, row.state),
+            (DocumentKind::Credit, DocumentState::Created)
+        );
+        j.conn
+            .execute(
+                "UPDATE documents SET state = 'archived' WHERE id = ?1",
+                [doc],
+            )
+            .unwrap();
+        match j.document(doc) {
+            Err(JournalError::Sqlite(rusqlite::Error::FromSqlConversionFailure(5, _, e))) => {
+                assert_eq!(
+                    e.to_string(),
+                    "not a journaled document state: \"archived\""
+                )
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

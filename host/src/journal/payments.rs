@@ -12,77 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::{Journal, Result, exec, json, one};
-
-/// What a row asked of the terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TerminalOp {
-    /// A charge: the card pays the document.
-    Pay,
-    /// Money back by reference and amount, of the payment in `original`.
-    Refund,
-    /// The whole of the payment in `original` undone (same batch).
-    Reversal,
-}
-
-impl TerminalOp {
-    fn as_str(self) -> &'static str {
-        match self {
-            TerminalOp::Pay => "pay",
-            TerminalOp::Refund => "refund",
-            TerminalOp::Reversal => "reversal",
-        }
-    }
-
-    fn parse(s: &str) -> Self {
-        match s {
-            "refund" => TerminalOp::Refund,
-            "reversal" => TerminalOp::Reversal,
-            _ => TerminalOp::Pay,
-        }
-    }
-}
-
-/// Where a terminal operation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentState {
-    /// Sent to the terminal; its answer was not seen. Settled only by asking the terminal.
-    Sent,
-    Approved,
-    Declined,
-    /// The terminal shows it never did it: no money moved.
-    NotDone,
-    /// The terminal was asked and what it shows does not settle the question (a transaction the
-    /// host did not make came in between): reconciled by a person, never sent again.
-    Unknown,
-    /// An approved payment a reversal undid since.
-    Reversed,
-}
-
-impl PaymentState {
-    fn as_str(self) -> &'static str {
-        match self {
-            PaymentState::Sent => "sent",
-            PaymentState::Approved => "approved",
-            PaymentState::Declined => "declined",
-            PaymentState::NotDone => "not-done",
-            PaymentState::Unknown => "unknown",
-            PaymentState::Reversed => "reversed",
-        }
-    }
-
-    /// Journals written before operations were rows of their own kept the reversal's outcome
-    /// on the payment: the money of a payment whose reversal failed is still charged.
-    fn parse(s: &str) -> Self {
-        match s {
-            "sent" | "authorizing" => PaymentState::Sent,
-            "approved" | "reversal-declined" | "reversal-unknown" => PaymentState::Approved,
-            "declined" => PaymentState::Declined,
-            "not-done" => PaymentState::NotDone,
-            "reversed" => PaymentState::Reversed,
-            _ => PaymentState::Unknown,
-        }
-    }
-}
+use super::{PaymentState, TerminalOp};
 
 #[derive(Debug, Clone)]
 pub struct PaymentRow {
@@ -128,10 +58,10 @@ fn payment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PaymentRow, Opti
             id: r.get(0)?,
             document_id: r.get(1)?,
             terminal: r.get(2)?,
-            op: TerminalOp::parse(&r.get::<_, String>(3)?),
+            op: r.get(3)?,
             original: r.get(4)?,
             amount: r.get(5)?,
-            state: PaymentState::parse(&r.get::<_, String>(6)?),
+            state: r.get(6)?,
             rrn: r.get(7)?,
             auth_id: r.get(8)?,
             tx_at: r.get(9)?,
@@ -172,13 +102,14 @@ impl Journal {
         exec(
             &self.conn,
             "INSERT INTO payments (document_id, terminal, op, original, amount, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'sent')",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 op.document_id,
                 op.terminal,
-                op.op.as_str(),
+                op.op,
                 op.original,
-                op.amount
+                op.amount,
+                PaymentState::Sent
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -204,7 +135,7 @@ impl Journal {
              WHERE id = ?1",
             params![
                 id,
-                state.as_str(),
+                state,
                 transaction.map(|t| t.rrn),
                 transaction.map(|t| t.auth_id),
                 transaction.and_then(|t| t.tx_at),
@@ -218,15 +149,15 @@ impl Journal {
                 &self.conn,
                 "UPDATE payments SET refunded = refunded + (SELECT amount FROM payments WHERE id = ?1),
                      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-                 WHERE id = (SELECT original FROM payments WHERE id = ?1 AND op = 'refund')",
-                [id],
+                 WHERE id = (SELECT original FROM payments WHERE id = ?1 AND op = ?2)",
+                params![id, TerminalOp::Refund],
             )?;
             exec(
                 &self.conn,
-                "UPDATE payments SET state = 'reversed',
+                "UPDATE payments SET state = ?2,
                      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-                 WHERE id = (SELECT original FROM payments WHERE id = ?1 AND op = 'reversal')",
-                [id],
+                 WHERE id = (SELECT original FROM payments WHERE id = ?1 AND op = ?3)",
+                params![id, PaymentState::Reversed, TerminalOp::Reversal],
             )?;
         }
         Ok(())
@@ -286,9 +217,9 @@ impl Journal {
     /// the same document and are not it.
     pub fn payment_of(&self, document_id: i64) -> Result<Option<PaymentRow>> {
         self.payment_where(
-            "document_id = ?1 AND (op = 'pay' OR (op = 'refund' AND original NOT IN
+            "document_id = ?1 AND (op = ?2 OR (op = ?3 AND original NOT IN
                  (SELECT id FROM payments WHERE document_id = ?1)))",
-            [document_id],
+            params![document_id, TerminalOp::Pay, TerminalOp::Refund],
         )
     }
 
@@ -297,34 +228,38 @@ impl Journal {
     /// reversal can still reach.
     pub fn payment_by_auth_id(&self, terminal: &str, auth_id: i64) -> Result<Option<PaymentRow>> {
         self.payment_where(
-            "terminal = ?1 AND auth_id = ?2 AND op = 'pay'",
-            params![terminal, auth_id],
+            "terminal = ?1 AND auth_id = ?2 AND op = ?3",
+            params![terminal, auth_id, TerminalOp::Pay],
         )
     }
 
     /// The card payment with this reference.
     pub fn payment_by_rrn(&self, rrn: &str) -> Result<Option<PaymentRow>> {
-        self.payment_where("rrn = ?1 AND op = 'pay'", [rrn])
+        self.payment_where("rrn = ?1 AND op = ?2", params![rrn, TerminalOp::Pay])
     }
 
     /// The latest approved card payment with at least `amount` not yet refunded.
     pub fn refundable_payment(&self, amount: i64) -> Result<Option<PaymentRow>> {
         self.payment_where(
-            "op = 'pay' AND state = 'approved' AND amount - refunded >= ?1",
-            [amount],
+            "op = ?2 AND state = ?3 AND amount - refunded >= ?1",
+            params![amount, TerminalOp::Pay, PaymentState::Approved],
         )
     }
 
     /// Operations sent whose answer was never seen, on every terminal (a crash, a lost line).
     pub fn unsettled_operations(&self) -> Result<Vec<PaymentRow>> {
-        self.payments_where("state IN ('sent', 'authorizing')", [])
+        self.payments_where("state IN (?1, ?2)", PaymentState::SENT_TEXTS)
     }
 
     /// Operations sent whose answer was never seen, on one terminal.
     pub fn unsettled_on(&self, terminal: &str) -> Result<Vec<PaymentRow>> {
         self.payments_where(
-            "terminal = ?1 AND state IN ('sent', 'authorizing')",
-            [terminal],
+            "terminal = ?1 AND state IN (?2, ?3)",
+            params![
+                terminal,
+                PaymentState::SENT_TEXTS[0],
+                PaymentState::SENT_TEXTS[1]
+            ],
         )
     }
 
@@ -351,7 +286,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::NewDocument;
+    use crate::journal::{DocumentKind, NewDocument};
     use serde_json::json;
 
     fn journal_with_sale() -> (tempfile::TempDir, Journal, i64) {
@@ -360,7 +295,7 @@ mod tests {
         let doc = j
             .insert_document(&NewDocument {
                 device: "kkt",
-                kind: "sale",
+                kind: DocumentKind::Sale,
                 cashier: "Сидр Петров",
                 total: 4990,
                 body: &json!({}),

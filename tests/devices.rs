@@ -45,6 +45,9 @@ fn device(
         status_interval_ms: 60_000,
         printer: None,
         terminal: None,
+        jurisdiction: None,
+        tax: None,
+        organisation: None,
     }
 }
 

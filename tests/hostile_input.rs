@@ -1200,14 +1200,14 @@ const SEED_AUTH: &str = "a2Fzc2E6a2FzMTIzNDU2";
 /// The codes docs/rpc.md lists.
 const RPC_CODES: &[i64] = &[
     -32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006, -32007,
-    -32008, -32009, -32010, -32011,
+    -32008, -32009, -32010, -32011, -32012, -32013,
 ];
 
 /// Refusals: nothing was done, nothing may be journaled. -32603 (journal), -32004 (device),
 /// -32007 (register refused), -32008 (declined) and -32010 (unknown outcome) may follow a
 /// recorded operation.
 const RPC_REFUSED: &[i64] = &[
-    -32700, -32600, -32601, -32602, -32001, -32002, -32003, -32005, -32006, -32009, -32011,
+    -32700, -32600, -32601, -32602, -32001, -32002, -32003, -32005, -32006, -32009, -32011, -32013,
 ];
 
 const RPC_FIELDS: &[&str] = &[
@@ -1491,18 +1491,17 @@ struct RpcFace {
 }
 
 impl RpcFace {
-    /// With `[tax] country = "UZ"` (the seed's 15%), no credentials (loopback): argon2 on every
-    /// case would spend the run on hashing, and `auth` of the wrong type is still refused.
+    /// On the embedded default's lanes, no credentials (loopback): argon2 on every case would
+    /// spend the run on hashing, and `auth` of the wrong type is still refused.
     fn start() -> (RpcFace, String) {
         let face = RpcFace {
-            host: Host::start(Some("[tax]\ncountry = \"UZ\"\n")),
+            host: Host::start(None),
             agent: agent(),
         };
-        let credit = face.call(&rpc(
-            json!(0),
-            "Receipt.Credit",
-            rpc_seed()["params"].clone(),
-        ));
+        let credit = face.call_on(
+            &rpc(json!(0), "Receipt.Credit", rpc_seed()["params"].clone()),
+            &face.host.url("/rpc"),
+        );
         let id = credit["result"]["id"]
             .as_str()
             .unwrap_or_else(|| panic!("the seed's credit receipt: {credit}"))
@@ -1511,20 +1510,33 @@ impl RpcFace {
         (face, id)
     }
 
+    /// Where a case goes: the face's own (Uzbek) lane, whose register prints the seed's credit
+    /// receipts and refuses fiscal ones, or the Russian lane (`?device=kkt`), which fiscalizes.
+    /// Cases alternate by the parity of their length, so mutated fiscal requests reach a
+    /// register that takes them as often as the Uzbek lane's refusal.
+    fn url(&self, body: &[u8]) -> String {
+        if body.len() % 2 == 0 {
+            self.host.url("/rpc")
+        } else {
+            self.host.url("/rpc?device=kkt")
+        }
+    }
+
+    /// A request on the Russian lane (the probe's shift is the register's that fiscalizes).
     fn call(&self, request: &Value) -> Value {
-        let answer = post(
-            &self.agent,
-            &self.host.url("/rpc"),
-            request.to_string().as_bytes(),
-        )
-        .unwrap_or_else(|e| panic!("{request}: {e}"));
+        self.call_on(request, &self.host.url("/rpc?device=kkt"))
+    }
+
+    fn call_on(&self, request: &Value, url: &str) -> Value {
+        let answer = post(&self.agent, url, request.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("{request}: {e}"));
         assert_eq!(answer.status, 200, "{request}");
         answer.json().unwrap_or_else(|e| panic!("{request}: {e}"))
     }
 
     fn case(&mut self, body: &[u8]) -> Result<(), TestCaseError> {
         let before = self.host.journal.count();
-        let answer = post(&self.agent, &self.host.url("/rpc"), body)?;
+        let answer = post(&self.agent, &self.url(body), body)?;
         let may_journal = rpc_answer(body, &answer)?;
         let label = match answer.json() {
             _ if answer.status == 204 => "HTTP 204".to_owned(),

@@ -247,6 +247,9 @@ async fn a_driver_waiting_on_a_slow_register_is_within_its_cpu_limit() {
         status_interval_ms: 60_000,
         printer: None,
         terminal: None,
+        jurisdiction: None,
+        tax: None,
+        organisation: None,
     };
     let limits = Limits {
         cpu_ms: 5,

@@ -1,7 +1,10 @@
 //! The JSON-RPC face end to end (seed 002, `docs/rpc.md`): the real `fiscal-host` binary with
-//! the embedded default devices (an emulated register `kkt`, an ESC/POS printer `printer` and a
-//! ZVT terminal, in-process), `[tax] country = "UZ"` (the seed's positions carry 15%), each test
-//! on its own data dir. Replies are checked member by member and error codes exactly.
+//! the embedded default's two lanes (a Russian one: register `kkt`, printer `printer`, a ZVT
+//! terminal; an Uzbek one: register `kkt-uz`, printer `printer-uz`, all emulated in-process),
+//! each test on its own data dir. The face sells on the Uzbek lane (the seed's positions carry
+//! Uzbekistan's 15%); its register, a Shtrih-M registered in Russia, cannot fiscalize there, so
+//! the fiscal methods are tried on the Russian lane (`?device=kkt`). Replies are checked member
+//! by member and error codes exactly.
 
 mod common;
 
@@ -26,18 +29,23 @@ const SHIFT_NOT_OPEN: i64 = -32003;
 const SHIFT_ALREADY_OPEN: i64 = -32006;
 const RECEIPT_REFUSED: i64 = -32007;
 const NOT_FOUND: i64 = -32011;
+const TAX_ERROR: i64 = -32009;
+const NOT_FISCAL: i64 = -32013;
 
 /// A running host on its own data dir (the host is killed before the dir is removed).
 struct TestHost {
     host: common::RunningHost,
     agent: ureq::Agent,
+    /// `?device=` of every request: the lane, when not the face's default.
+    device: Option<&'static str>,
     _data: tempfile::TempDir,
 }
 
-/// Starts the host with `[tax] country = "UZ"`, and the seed's user "kassa" when `with_auth`.
+/// Starts the host on the embedded default's devices, with the seed's user "kassa" when
+/// `with_auth`.
 fn start(with_auth: bool) -> TestHost {
     let data = tempfile::tempdir().unwrap();
-    let mut config = String::from("[tax]\ncountry = \"UZ\"\n");
+    let mut config = String::new();
     if with_auth {
         let hash = fiscal_host::faces::auth::hash_secret("kas123456");
         config.push_str(&format!(
@@ -58,13 +66,17 @@ fn start(with_auth: bool) -> TestHost {
     TestHost {
         host,
         agent,
+        device: None,
         _data: data,
     }
 }
 
 impl TestHost {
     fn url(&self) -> String {
-        format!("{}/rpc", self.host.base_url)
+        match self.device {
+            Some(device) => format!("{}/rpc?device={device}", self.host.base_url),
+            None => format!("{}/rpc", self.host.base_url),
+        }
     }
 
     /// POSTs a raw body; the HTTP status and the body text.
@@ -462,11 +474,29 @@ fn a_batch_is_answered_element_by_element() {
 
 #[test]
 fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites() {
-    let host = start(true);
+    let mut host = start(true);
     let mut params = seed_params();
     params["code"] = json!("S-1");
 
-    // Before the shift: the shift error, and the code stays free.
+    // On the face's own (Uzbek) lane a fiscal receipt is refused before anything happens: its
+    // register cannot fiscalize in Uzbekistan. So is its shift.
+    let refused = expect_error(
+        &host.rpc(json!(0), "Receipt.Sale", params.clone()),
+        json!(0),
+        NOT_FISCAL,
+    );
+    assert_eq!(
+        refused["data"],
+        json!({ "lane": "kkt-uz", "jurisdiction": "UZ" })
+    );
+    expect_error(
+        &host.rpc(json!(0), "ZReport.Open", json!({})),
+        json!(0),
+        NOT_FISCAL,
+    );
+
+    // The Russian lane from here on. Before the shift: the shift error, the code stays free.
+    host.device = Some("kkt");
     let reply = host.rpc(json!(1), "Receipt.Sale", params.clone());
     expect_error(&reply, json!(1), SHIFT_NOT_OPEN);
 
@@ -486,11 +516,19 @@ fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites() {
     );
     expect_error(&reply, json!(3), SHIFT_ALREADY_OPEN);
 
-    // The seed's 15% has no tax row on the emulated register (a Shtrih-M with Russian rows):
-    // the register refuses the receipt, nothing was charged, and the code is released.
-    let refused = expect_error(
+    // The seed's 15% is no Russian rate: the lane's tax plugin refuses it before anything is
+    // journaled, and the code stays free.
+    expect_error(
         &host.rpc(json!(40), "Receipt.Sale", params.clone()),
         json!(40),
+        TAX_ERROR,
+    );
+    // 5% is a Russian rate (simplified regime) with no tax row on a Shtrih-M: the register
+    // refuses the receipt, nothing was charged, and the code is released.
+    params["positions"][0]["vat_value"] = json!(500);
+    let refused = expect_error(
+        &host.rpc(json!(41), "Receipt.Sale", params.clone()),
+        json!(41),
         RECEIPT_REFUSED,
     );
     assert_eq!(
@@ -498,7 +536,7 @@ fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites() {
         None,
         "cash only: no card payment to speak of"
     );
-    // At 0% (a row the register has) the same code goes through.
+    // At 0% (a Russian rate, and a row the register has) the same code goes through.
     params["positions"][0]["vat_value"] = json!(0);
 
     // Cash 5000.00 and 4000.00 on the client's terminal (its RRN): nothing charged here.
@@ -581,7 +619,8 @@ fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites() {
 /// one unit-price rule (docs/rpc.md), no longer refused.
 #[test]
 fn an_amount_without_a_unit_price_is_sold_at_its_quantity() {
-    let host = start(true);
+    let mut host = start(true);
+    host.device = Some("kkt");
     expect_ok(
         &host.rpc(
             json!(1),

@@ -214,18 +214,26 @@ fn terminal_snapshot(d: &zvt_emulator::ZvtDevice) -> Value {
     })
 }
 
-/// The printer: how much it printed (the paper itself is in its bounded history only).
+/// How many of the printed lines a printer's records carry.
+const PRINTED_TAIL: usize = 400;
+
+/// The printer: how much it printed, and the text of its lines as decoded from the bytes it
+/// received (what a test compares a copy against).
 fn printer_snapshot(d: &escpos_emulator::EscPosDevice) -> Value {
-    let lines = d
+    let text: Vec<String> = d
         .paper()
         .iter()
-        .filter(|item| item.line_text().is_some())
-        .count();
+        .filter_map(|item| item.line_text())
+        .collect();
+    let lines = text.len();
+    // The last lines only: a long run's records stay small, and a test reads the last copies.
+    let tail = text[lines.saturating_sub(PRINTED_TAIL)..].join("\n");
     json!({
         "kind": "escpos",
         "paper_items": d.paper().len(),
         "lines": lines,
         "cuts": d.cuts(),
         "unknown_commands": d.unknown_commands().len(),
+        "text": tail,
     })
 }

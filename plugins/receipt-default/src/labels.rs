@@ -48,9 +48,10 @@ pub const RUSSIA: Names = Names {
     tax: "НДС",
     tax_id: "ИНН",
 };
-/// Kazakhstan: ҚҚС (НДС), БИН — the Kazakh name first, as the country's receipts print it.
+/// Kazakhstan: НДС, БИН. The Kazakh name ҚҚС is not used: receipt printers print CP866, which
+/// has no Қ, and Russian-language receipts in Kazakhstan say НДС.
 pub const KAZAKHSTAN: Names = Names {
-    tax: "ҚҚС/НДС",
+    tax: "НДС",
     tax_id: "БИН",
 };
 /// Uzbekistan: QQS (НДС), STIR (ИНН).

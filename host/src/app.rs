@@ -78,8 +78,14 @@ impl Host {
         let journal = Journal::open(&journal_path).map_err(|e| {
             anyhow::anyhow!("cannot open the journal {}: {e}", journal_path.display())
         })?;
-        let core = Core::new(journal, devices.clone(), plugins.clone(), lanes)
-            .map_err(|e| anyhow::anyhow!("cannot start the journal's syncer: {e}"))?;
+        let core = Core::new(
+            journal,
+            devices.clone(),
+            plugins.clone(),
+            lanes,
+            config.unique_receipt_codes,
+        )
+        .map_err(|e| anyhow::anyhow!("cannot start the journal's syncer: {e}"))?;
         let auth = Auth::from_config(&config.auth);
         Ok(Arc::new(Self {
             config,

@@ -14,10 +14,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::document::{DocKind, DocumentBody, SaleLine};
-use super::{Core, CoreError};
+use super::{Core, CoreError, RequestKey};
 use crate::config::DeviceKind;
 use crate::devices::DeviceHandle;
-use crate::journal::{DocumentKind, DocumentState, NewDocument};
+use crate::journal::{Claim, DocumentKind, DocumentState, NewDocument};
 use crate::plugins::bindings::layout;
 
 /// How a part of a credit receipt was paid.
@@ -74,21 +74,6 @@ pub struct CreditIssued {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CreditError {
-    /// Another receipt holds this `code` (seed 002's uniqueness check).
-    #[error("a receipt with code {0:?} already exists")]
-    DuplicateCode(String),
-    #[error(transparent)]
-    Core(#[from] CoreError),
-}
-
-impl From<crate::journal::JournalError> for CreditError {
-    fn from(e: crate::journal::JournalError) -> Self {
-        CreditError::Core(e.into())
-    }
-}
-
 /// The journaled body: the taxed figures (readable as a `DocumentBody`) and the client's data.
 #[derive(Serialize)]
 struct CreditBody<'a> {
@@ -112,17 +97,18 @@ impl Core {
         &self,
         receipt: CreditReceipt,
         register: Option<&str>,
-        unique_codes: bool,
         request: &str,
-    ) -> Result<CreditIssued, CreditError> {
+    ) -> Result<CreditIssued, CoreError> {
         if receipt.cashier.trim().is_empty() {
-            return Err(CoreError::InvalidInput("cashier is empty".into()).into());
+            return Err(CoreError::InvalidInput("cashier is empty".into()));
         }
         if receipt.positions.is_empty() {
-            return Err(CoreError::InvalidInput("the receipt has no positions".into()).into());
+            return Err(CoreError::InvalidInput(
+                "the receipt has no positions".into(),
+            ));
         }
         if receipt.payments.iter().any(|p| p.value < 0) {
-            return Err(CoreError::InvalidInput("a payment is negative".into()).into());
+            return Err(CoreError::InvalidInput("a payment is negative".into()));
         }
         let paid = receipt
             .payments
@@ -133,16 +119,23 @@ impl Core {
                     "the payments add up to more than a 64-bit sum holds".into(),
                 )
             })?;
-        let code = receipt
-            .code
-            .clone()
-            .filter(|c| !c.trim().is_empty())
-            .map(|c| (c, true))
-            .unwrap_or_else(|| (format!("auto-{}", uuid::Uuid::new_v4().simple()), false));
-        let (code, client_code) = code;
+        // A client's code is a key (`requests`); without one, a generated code is unique by
+        // construction and claims nothing.
+        let key = self.code_key(receipt.code.as_deref());
+        let code = match &key {
+            Some(RequestKey::ReceiptCode(code)) => code.clone(),
+            _ => receipt
+                .code
+                .clone()
+                .filter(|c| !c.trim().is_empty())
+                .unwrap_or_else(|| format!("auto-{}", uuid::Uuid::new_v4().simple())),
+        };
+        let claim = key.as_ref().map(|_| Claim::ReceiptCode(&code));
         // Checked before anything is computed or printed; claimed for good with the document.
-        if unique_codes && client_code && self.journal().receipt_code(&code)?.is_some() {
-            return Err(CreditError::DuplicateCode(code));
+        if let Some(claim) = &claim
+            && self.journal().holder(claim)?.is_some()
+        {
+            return Err(CoreError::DuplicateCode(code));
         }
         let (printer, lane) = self.credit_printer(register)?;
         let device = printer.id().to_owned();
@@ -153,8 +146,7 @@ impl Core {
             return Err(CoreError::AmountMismatch {
                 expected: figures.total,
                 got: paid,
-            }
-            .into());
+            });
         }
         let body = CreditBody {
             figures: &figures,
@@ -177,12 +169,10 @@ impl Core {
             request,
             refers_to: None,
         };
-        // Generated codes are unique by construction; with the check off nothing is claimed.
-        let claim = (unique_codes && client_code).then_some(code.as_str());
         let document_id = self
             .journal()
-            .insert_document_with_code(&new, claim)?
-            .ok_or_else(|| CreditError::DuplicateCode(code.clone()))?;
+            .insert_document_claiming(&new, claim.as_ref())?
+            .ok_or_else(|| CoreError::DuplicateCode(code.clone()))?;
 
         let layout_receipt = self.credit_layout(&lane, &receipt, &figures, &code, paid);
         match self.print_credit(printer, layout_receipt).await {
@@ -195,13 +185,12 @@ impl Core {
                 let mut journal = self.journal();
                 journal.record_printout(document_id, &device, &text, Some(&why))?;
                 journal.set_document_state(document_id, DocumentState::Cancelled, None)?;
-                if let Some(code) = claim {
-                    journal.release_receipt_code(code, document_id)?;
+                if let Some(claim) = &claim {
+                    journal.release(claim, document_id)?;
                 }
                 return Err(CoreError::DeviceUnavailable(format!(
                     "the credit receipt was not printed on {device}: {why}"
-                ))
-                .into());
+                )));
             }
         }
         let uuid = self.document_uuid(document_id)?;
@@ -394,4 +383,54 @@ fn custom_variable_lines(vars: &Value) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// A journaled receipt as a face reads it back (seed 002's `Receipt.Get`, our extension).
+#[derive(Debug, Clone)]
+pub struct JournaledReceipt {
+    pub uuid: String,
+    pub kind: DocumentKind,
+    pub state: DocumentState,
+    pub cashier: String,
+    pub total: i64,
+    /// The figures and the client's data as journaled (`code`, `warnings`, …).
+    pub body: Value,
+    /// The register's requisites of a fiscal receipt.
+    pub fiscal: Option<Value>,
+    pub printout: Option<Printout>,
+}
+
+/// What a receipt printer was sent for a document: the laid-out text, and why it failed.
+#[derive(Debug, Clone)]
+pub struct Printout {
+    pub device: String,
+    pub text: String,
+    pub error: Option<String>,
+}
+
+impl Core {
+    /// A journaled receipt by the uuid the faces hand out.
+    pub fn receipt_by_uuid(&self, uuid: &str) -> Result<Option<JournaledReceipt>, CoreError> {
+        let journal = self.journal();
+        let Some(doc) = journal.document_by_uuid(uuid)? else {
+            return Ok(None);
+        };
+        let printout = journal
+            .printout(doc.id)?
+            .map(|(device, text, error)| Printout {
+                device,
+                text,
+                error,
+            });
+        Ok(Some(JournaledReceipt {
+            uuid: doc.uuid,
+            kind: doc.kind,
+            state: doc.state,
+            cashier: doc.cashier,
+            total: doc.total,
+            body: doc.body,
+            fiscal: doc.fiscal,
+            printout,
+        }))
+    }
 }

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Core, CoreError, Created};
+use crate::journal::Claim;
 use crate::journal::DocumentKind;
 use crate::plugins::bindings::tax;
 
@@ -139,6 +140,22 @@ impl Core {
         lines: Vec<SaleLine>,
         request: &str,
     ) -> Result<Created, CoreError> {
+        self.create_claiming(device, cashier, kind, lines, request, None, None)
+            .await
+    }
+
+    /// Creates a document whose lines must come to `stated_total` (the total the client sent),
+    /// claiming `claim` for it in the same transaction (`DuplicateCode` when another holds it).
+    pub(super) async fn create_claiming(
+        &self,
+        device: &str,
+        cashier: &str,
+        kind: DocKind,
+        lines: Vec<SaleLine>,
+        request: &str,
+        stated_total: Option<i64>,
+        claim: Option<&Claim<'_>>,
+    ) -> Result<Created, CoreError> {
         if cashier.trim().is_empty() {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
         }
@@ -148,17 +165,29 @@ impl Core {
         self.require_fiscal_lane(device)?;
         self.require_open_shift(device).await?;
         let body = self.tax(device, kind, &lines).await?;
+        if let Some(stated) = stated_total
+            && stated != body.total
+        {
+            return Err(CoreError::TotalMismatch {
+                stated,
+                computed: body.total,
+            });
+        }
         let id = self
             .journal()
-            .insert_document(&crate::journal::NewDocument {
-                device,
-                kind: kind.journal_kind(),
-                cashier,
-                total: body.total,
-                body: &body,
-                request,
-                refers_to: None,
-            })?;
+            .insert_document_claiming(
+                &crate::journal::NewDocument {
+                    device,
+                    kind: kind.journal_kind(),
+                    cashier,
+                    total: body.total,
+                    body: &body,
+                    request,
+                    refers_to: None,
+                },
+                claim,
+            )?
+            .ok_or_else(|| super::requests::taken(claim))?;
         Ok(Created {
             document_id: id,
             total: body.total,

@@ -12,6 +12,7 @@ pub mod price;
 mod recovery;
 mod refunds;
 pub mod reports;
+mod requests;
 mod sale;
 mod shifts;
 mod terminal;
@@ -23,6 +24,7 @@ pub use crash::CrashPoint;
 pub use document::{DocKind, DocumentBody, SaleLine};
 pub use lanes::{Face, Lane, Lanes};
 pub use recovery::RecoveryReport;
+pub use requests::{Recall, RequestKey, SaleOrder, Sold};
 pub use sale::Tender;
 
 use crate::config::DeviceKind;
@@ -40,6 +42,12 @@ pub enum CoreError {
     NoOpenDocument,
     #[error("the amount {got} differs from the document's {expected}")]
     AmountMismatch { expected: i64, got: i64 },
+    /// The total the client stated is not what its lines come to.
+    #[error("the stated total {stated} differs from the lines' total {computed}")]
+    TotalMismatch { stated: i64, computed: i64 },
+    /// Another receipt holds this client receipt number (seed 002's `code`).
+    #[error("a receipt with code {0:?} already exists")]
+    DuplicateCode(String),
     /// The document's lines come to nothing (e.g. 0.01 × 0.001): `lines` (from 1) are those
     /// whose amount is zero.
     #[error("the document's total is zero (lines {lines:?} come to nothing)")]
@@ -254,6 +262,8 @@ pub struct Core {
     devices: Devices,
     plugins: Plugins,
     lanes: Lanes,
+    /// Seed 002: a second receipt with the same `code` is refused (`requests`).
+    unique_receipt_codes: bool,
     crash: Option<CrashPoint>,
     /// What the last recovery found, for `/health`.
     recovery: Mutex<RecoveryReport>,
@@ -267,12 +277,14 @@ impl Core {
         devices: Devices,
         plugins: Plugins,
         lanes: Lanes,
+        unique_receipt_codes: bool,
     ) -> std::io::Result<Arc<Self>> {
         Ok(Arc::new(Self {
             journal: SharedJournal::new(journal)?,
             devices,
             plugins,
             lanes,
+            unique_receipt_codes,
             crash: CrashPoint::from_env(),
             recovery: Mutex::default(),
             turns: Mutex::default(),
@@ -291,8 +303,9 @@ impl Core {
         &self.devices
     }
 
-    /// The journal, for one short synchronous step; never held across a device call.
-    pub(crate) fn journal(&self) -> JournalGuard<'_> {
+    /// The journal, for one short synchronous step; never held across a device call. Private
+    /// to the core: the faces ask the core, which alone reads and writes it.
+    fn journal(&self) -> JournalGuard<'_> {
         self.journal.lock()
     }
 
@@ -383,25 +396,6 @@ impl Core {
             .filter(|t| t.kind() == DeviceKind::PaymentTerminal)
             .or_else(|| self.devices.first(DeviceKind::PaymentTerminal))
             .ok_or_else(no_terminal)
-    }
-
-    /// A reply a face already gave to a request with this key, and its document.
-    pub fn stored_reply(
-        &self,
-        face: &str,
-        key: &str,
-    ) -> Result<Option<(String, Option<i64>)>, CoreError> {
-        Ok(self.journal().reply(face, key)?)
-    }
-
-    pub fn store_reply(
-        &self,
-        face: &str,
-        key: &str,
-        reply: &str,
-        document: Option<i64>,
-    ) -> Result<(), CoreError> {
-        Ok(self.journal().store_reply(face, key, reply, document)?)
     }
 
     /// Refuses a fiscal document on a lane whose register cannot fiscalize it.

@@ -18,10 +18,11 @@ use super::auth::Verdict;
 use crate::app::Host;
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::reports::FiscalDocument;
-use crate::core::{CoreError, DocKind, Face, FiscalRecord, Paid, SaleLine, Tender};
+use crate::core::{
+    CoreError, DocKind, Face, FiscalRecord, Paid, RequestKey, SaleLine, SaleOrder, Sold, Tender,
+};
 use crate::plugins::bindings::tax::{CalcType, Margin, TaxSpec};
 
-const FACE: &str = "rest";
 const OPENAPI: &str = include_str!("openapi.json");
 
 /// Every route this face serves under `POST /<name>` (the OpenAPI test compares it both ways).
@@ -161,9 +162,24 @@ impl From<CoreError> for Failure {
     fn from(e: CoreError) -> Self {
         match &e {
             CoreError::InvalidInput(m) => failure(3, format!("Недопустимое значение: {m}")),
+            CoreError::AmountMismatch { expected, got } if got < expected => failure(
+                8,
+                format!("Документ не полностью оплачен: оплачено {got} из {expected}"),
+            ),
             CoreError::AmountMismatch { expected, got } => failure(
+                3,
+                format!(
+                    "Недопустимое значение: безналичные оплаты превышают сумму документа на {}",
+                    got - expected
+                ),
+            ),
+            CoreError::TotalMismatch { stated, computed } => failure(
                 4,
-                format!("Сумма документа {expected} не совпадает с суммой оплаты {got}"),
+                format!("Сумма документа {stated} не совпадает с суммой позиций {computed}"),
+            ),
+            CoreError::DuplicateCode(code) => failure(
+                3,
+                format!("Недопустимое значение: код чека «{code}» уже занят"),
             ),
             CoreError::ZeroTotal { lines } => failure(4, super::zero_total_text(lines)),
             CoreError::ShiftClosed => failure(6, "Смена не открыта"),
@@ -460,62 +476,36 @@ async fn sale(
     let lines = items
         .iter()
         .enumerate()
-        .map(|(i, item)| line(i, item))
+        .map(|(i, item)| line(i, item).map(|(line, _)| line))
         .collect::<Result<Vec<_>, _>>()?;
-    let items_total = lines
-        .iter()
-        .try_fold(0i64, |sum, (_, amount)| sum.checked_add(*amount))
-        .ok_or_else(|| {
-            failure(
-                3,
-                "Недопустимое значение: сумма позиций не помещается в 64 бита",
-            )
-        })?;
-    if items_total != amount {
-        return Err(failure(
-            4,
-            format!("Сумма документа {amount} не совпадает с суммой позиций {items_total}"),
-        ));
-    }
-    let tender = tender(&Fields(payments), amount)?;
-
-    let key = doc_time.map(|t| format!("sale:{t}|{doc_number}|{amount}"));
-    let mut resume = None;
-    if let Some(key) = &key
-        && let Some((_, Some(document))) = core.stored_reply(FACE, key)?
-    {
-        if let Some(fiscal) = core.fiscal_record(document)? {
-            // Fiscalized already: print it again, never fiscalize it twice.
+    let tender = tender(&Fields(payments))?;
+    let key = doc_time.map(|doc_time| RequestKey::Rest {
+        doc_time,
+        doc_number,
+        amount,
+    });
+    let sold = core
+        .sell(SaleOrder {
+            register: device,
+            cashier: &cashier,
+            kind: DocKind::Sale,
+            lines,
+            tender,
+            stated_total: Some(amount),
+            key,
+            request: raw,
+        })
+        .await?;
+    let paid: Paid = match sold {
+        Sold::Paid(paid) => paid,
+        // Fiscalized already: print it again, never fiscalize it twice.
+        Sold::Before { document } => {
+            let fiscal = core.fiscal_record(document)?.ok_or_else(|| {
+                CoreError::internal(format!("document {document} lost its fiscal data"))
+            })?;
             return reprint(host, &fiscal.fiscal_sign, Some(ALREADY_FISCALIZED)).await;
         }
-        if core.is_open(document)? {
-            // Begun and not finished (declined card, host restarted): pay that document.
-            resume = Some(document);
-        }
-    }
-    let document = match resume {
-        Some(d) => d,
-        None => {
-            let lines = lines.into_iter().map(|(l, _)| l).collect();
-            let created = core
-                .create_document(device, &cashier, DocKind::Sale, lines, raw)
-                .await?;
-            if created.total != amount {
-                return Err(failure(
-                    4,
-                    format!(
-                        "Сумма документа {amount} не совпадает с суммой позиций по расчёту налогов {}",
-                        created.total
-                    ),
-                ));
-            }
-            if let Some(key) = &key {
-                core.store_reply(FACE, key, "", Some(created.document_id))?;
-            }
-            created.document_id
-        }
     };
-    let paid: Paid = core.pay(document, tender).await?;
     let mut reply = base_reply();
     fiscal_fields(&mut reply, paid.document_id, &paid.fiscal);
     // Our extension: the change the register gave back from the cash tendered.
@@ -526,23 +516,13 @@ async fn sale(
         reply.insert("cardNum".into(), json!(card.card_number));
     }
     print_fields(&mut reply, paid.print_error);
-    if let Some(key) = &key
-        && let Err(e) = core.store_reply(
-            FACE,
-            key,
-            &Value::Object(reply.clone()).to_string(),
-            Some(paid.document_id),
-        )
-    {
-        tracing::error!("journal: reply to {key} not stored: {e}");
-    }
     Ok(reply)
 }
 
-/// Seed 001's payments: bonuses and installments are not supported (7); the parts must cover
-/// the amount (8). Cash above what is due is change; any other overpayment is refused (3), and
-/// so is a sum that overflows.
-fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
+/// Seed 001's payments: bonuses and installments are not supported (7), a part below zero is
+/// refused (3). Whether they cover the amount (8), and that only cash may exceed it (the change;
+/// 3 otherwise), is the core's rule (`Tender::change_for`).
+fn tender(p: &Fields<'_>) -> Result<Tender, Failure> {
     let part = |name: &str| -> Result<i64, Failure> {
         let v = p.opt_int(name)?.unwrap_or(0);
         if v < 0 {
@@ -568,28 +548,6 @@ fn tender(p: &Fields<'_>, amount: i64) -> Result<Tender, Failure> {
             ));
         }
     }
-    let paid = tender.total().ok_or_else(|| {
-        failure(
-            3,
-            "Недопустимое значение: сумма оплат не помещается в 64 бита",
-        )
-    })?;
-    if paid < amount {
-        return Err(failure(
-            8,
-            format!("Документ не полностью оплачен: оплачено {paid} из {amount}"),
-        ));
-    }
-    let change = paid - amount;
-    if change > tender.cash {
-        return Err(failure(
-            3,
-            format!(
-                "Недопустимое значение: безналичные оплаты превышают сумму документа на {change}"
-            ),
-        ));
-    }
-    // The register gets the cash as tendered and prints the change itself.
     Ok(tender)
 }
 
@@ -761,15 +719,14 @@ mod tests {
         assert_eq!(e.code, 3, "{e:?}");
         let e = line(0, &item(0, 100, 0)).unwrap_err();
         assert_eq!(e.code, 3, "{e:?}");
-        let e = tender(
-            &Fields(
-                json!({ "cashAmount": i64::MAX, "creditAmount": i64::MAX, "cashlessAmount": 102 })
-                    .as_object()
-                    .unwrap(),
-            ),
-            100,
-        )
-        .unwrap_err();
+        // Parts that overflow together: the core's rule refuses them, mapped to code 3.
+        let t = tender(&Fields(
+            json!({ "cashAmount": i64::MAX, "creditAmount": i64::MAX, "cashlessAmount": 102 })
+                .as_object()
+                .unwrap(),
+        ))
+        .unwrap();
+        let e = Failure::from(t.change_for(100).unwrap_err());
         assert_eq!(e.code, 3, "{e:?}");
     }
 
@@ -789,29 +746,22 @@ mod tests {
 
     #[test]
     fn cash_above_the_amount_is_change_and_bonuses_are_refused() {
-        let t = tender(
-            &Fields(
-                json!({ "cashAmount": 1000, "cashlessAmount": 500 })
-                    .as_object()
-                    .unwrap(),
-            ),
-            1200,
-        )
+        let t = tender(&Fields(
+            json!({ "cashAmount": 1000, "cashlessAmount": 500 })
+                .as_object()
+                .unwrap(),
+        ))
         .unwrap();
         assert_eq!((t.cash, t.cashless), (1000, 500), "cash as tendered");
-        let e = tender(
-            &Fields(json!({ "bonusesAmount": 1 }).as_object().unwrap()),
-            0,
-        )
-        .unwrap_err();
+        assert_eq!(t.change_for(1200).unwrap(), 300);
+        let e = tender(&Fields(json!({ "bonusesAmount": 1 }).as_object().unwrap())).unwrap_err();
         assert_eq!(e.code, 7);
-        let e = tender(&Fields(json!({ "cashAmount": 1 }).as_object().unwrap()), 2).unwrap_err();
-        assert_eq!(e.code, 8);
-        let e = tender(
-            &Fields(json!({ "cashlessAmount": 3 }).as_object().unwrap()),
-            2,
-        )
-        .unwrap_err();
+        let e = tender(&Fields(json!({ "cashAmount": -1 }).as_object().unwrap())).unwrap_err();
         assert_eq!(e.code, 3);
+        // The core's verdicts in the seed's codes: not covered 8, non-cash above the amount 3.
+        let cash = tender(&Fields(json!({ "cashAmount": 1 }).as_object().unwrap())).unwrap();
+        assert_eq!(Failure::from(cash.change_for(2).unwrap_err()).code, 8);
+        let card = tender(&Fields(json!({ "cashlessAmount": 3 }).as_object().unwrap())).unwrap();
+        assert_eq!(Failure::from(card.change_for(2).unwrap_err()).code, 3);
     }
 }

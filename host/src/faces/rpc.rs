@@ -19,12 +19,11 @@ use warp::hyper::body::Bytes;
 
 use super::auth::Verdict;
 use crate::app::Host;
-use crate::core::credit::{
-    CreditError, CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt,
-};
+use crate::core::credit::{CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt};
 use crate::core::price::{self, PriceError, Priced};
-use crate::core::{CoreError, DocKind, Face, Paid, Reversal, SaleLine, Tender};
-use crate::journal::DocumentState;
+use crate::core::{
+    CoreError, DocKind, Face, Paid, RequestKey, Reversal, SaleLine, SaleOrder, Sold, Tender,
+};
 use crate::plugins::bindings::tax::TaxSpec;
 
 const VERSION: &str = "2.0";
@@ -149,7 +148,9 @@ impl From<CoreError> for RpcError {
         let code = match &e {
             CoreError::InvalidInput(_)
             | CoreError::AmountMismatch { .. }
+            | CoreError::TotalMismatch { .. }
             | CoreError::ZeroTotal { .. } => codes::INVALID_PARAMS,
+            CoreError::DuplicateCode(_) => codes::DUPLICATE_CODE,
             CoreError::NoOpenDocument | CoreError::PaymentNotFound => codes::NOT_FOUND,
             CoreError::ShiftClosed => codes::SHIFT_NOT_OPEN,
             CoreError::ShiftExpired => codes::SHIFT_EXPIRED,
@@ -168,6 +169,10 @@ impl From<CoreError> for RpcError {
             CoreError::AmountMismatch { expected, got } => {
                 Some(json!({ "expected": expected, "got": got }))
             }
+            CoreError::TotalMismatch { stated, computed } => {
+                Some(json!({ "expected": computed, "got": stated }))
+            }
+            CoreError::DuplicateCode(code) => Some(json!({ "code": code })),
             CoreError::PaymentDeclined { code, .. } => Some(json!({ "response_code": code })),
             // Positions counted from 0, as the request's own array is.
             CoreError::ZeroTotal { lines } => Some(json!({
@@ -201,19 +206,6 @@ impl From<CoreError> for RpcError {
             code,
             message,
             data,
-        }
-    }
-}
-
-impl From<CreditError> for RpcError {
-    fn from(e: CreditError) -> Self {
-        match e {
-            CreditError::DuplicateCode(code) => RpcError {
-                code: codes::DUPLICATE_CODE,
-                message: format!("a receipt with code {code:?} already exists"),
-                data: Some(json!({ "code": code })),
-            },
-            CreditError::Core(e) => e.into(),
         }
     }
 }
@@ -706,12 +698,7 @@ impl Call<'_> {
         let issued = self
             .host
             .core
-            .credit_receipt(
-                receipt,
-                self.device,
-                self.host.config.unique_receipt_codes,
-                self.raw,
-            )
+            .credit_receipt(receipt, self.device, self.raw)
             .await?;
         for warning in &issued.warnings {
             tracing::warn!(receipt = %issued.uuid, "credit receipt: {warning}");
@@ -719,17 +706,11 @@ impl Call<'_> {
         Ok(json!({ "id": issued.uuid }))
     }
 
-    /// `Receipt.Sale` / `Receipt.Refund`: a fiscal receipt on the default register.
+    /// `Receipt.Sale` / `Receipt.Refund`: a fiscal receipt on the lane's register.
     async fn fiscal(&self, kind: DocKind, f: Fields<'_>) -> Result<Value, RpcError> {
         let model = receipt_model(&f)?;
-        let (total, paid) = (model.total()?, model.paid()?);
-        if paid != total {
-            let mut e = invalid_params(format!(
-                "the payments come to {paid}, the positions to {total}"
-            ));
-            e.data = Some(json!({ "expected": total, "got": paid }));
-            return Err(e);
-        }
+        let total = model.total()?;
+        model.paid()?;
         let mut tender = Tender::default();
         for p in &model.payments {
             match (p.kind, &p.rrn) {
@@ -741,76 +722,30 @@ impl Call<'_> {
             }
         }
         let core = &self.host.core;
-        let unique = self.host.config.unique_receipt_codes;
-        let code = model.code.clone().filter(|_| unique);
-        if let Some(code) = &code {
-            let holder = core.journal().receipt_code(code).map_err(CoreError::from)?;
-            match holder {
-                // The same receipt again while its outcome is open (a POS repeating after
-                // -32010): finish that document, which the core never charges or fiscalizes
-                // twice.
-                Some(document)
-                    if core.is_open(document)? && core.document_total(document)? == total =>
-                {
-                    let receipt = core.pay(document, tender).await?;
-                    return self.fiscal_result(document, &receipt);
-                }
-                Some(_) => return Err(CreditError::DuplicateCode(code.clone()).into()),
-                None => {}
-            }
-        }
-        let device = core
+        let register = core
             .register_for(Face::JsonRpc, self.device)?
             .id()
             .to_owned();
         let cashier = self.cashier(model.cashier.clone());
-        let lines = model.positions.iter().map(|p| p.line.clone()).collect();
-        let created = core
-            .create_document(&device, &cashier, kind, lines, self.raw)
+        let sold = core
+            .sell(SaleOrder {
+                register: &register,
+                cashier: &cashier,
+                kind,
+                lines: model.positions.iter().map(|p| p.line.clone()).collect(),
+                tender,
+                stated_total: Some(total),
+                key: model.code.clone().map(RequestKey::ReceiptCode),
+                request: self.raw,
+            })
             .await?;
-        let document = created.document_id;
-        for warning in &created.warnings {
-            tracing::warn!(document, "rpc receipt: {warning}");
-        }
-        let abandon = |release: bool| -> Result<(), CoreError> {
-            let mut journal = core.journal();
-            journal.set_document_state(document, DocumentState::Cancelled, None)?;
-            if release && let Some(code) = &code {
-                journal.release_receipt_code(code, document)?;
+        match sold {
+            Sold::Paid(receipt) => self.fiscal_result(receipt.document_id, &receipt),
+            // A receipt code's repeat is a duplicate, never this (`core::requests`).
+            Sold::Before { .. } => {
+                Err(CoreError::internal("a receipt code answered as a request key").into())
             }
-            Ok(())
-        };
-        if created.total != paid {
-            abandon(false)?;
-            let mut e = invalid_params(format!(
-                "the payments come to {paid}, the receipt to {}",
-                created.total
-            ));
-            e.data = Some(json!({ "expected": created.total, "got": paid }));
-            return Err(e);
         }
-        if let Some(code) = &code
-            && !core
-                .journal()
-                .claim_receipt_code(code, document)
-                .map_err(CoreError::from)?
-        {
-            abandon(false)?;
-            return Err(CreditError::DuplicateCode(code.clone()).into());
-        }
-        let receipt = match core.pay(document, tender).await {
-            Ok(receipt) => receipt,
-            Err(e) => {
-                // Nothing was charged or registered: the code is free for another attempt. Where
-                // money may have moved the document keeps its code, so the same request again
-                // resumes it.
-                if core.nothing_moved(document)? {
-                    abandon(true)?;
-                }
-                return Err(e.into());
-            }
-        };
-        self.fiscal_result(document, &receipt)
     }
 
     fn fiscal_result(&self, document: i64, receipt: &Paid) -> Result<Value, RpcError> {
@@ -831,24 +766,23 @@ impl Call<'_> {
     /// `Receipt.Get`: a journaled receipt by the id a receipt method returned.
     fn get(&self, f: Fields<'_>) -> Result<Value, RpcError> {
         let uuid = f.req_str("id")?;
-        let journal = self.host.core.journal();
-        let doc = journal
-            .document_by_uuid(&uuid)
-            .map_err(CoreError::from)?
+        let receipt = self
+            .host
+            .core
+            .receipt_by_uuid(&uuid)?
             .ok_or_else(|| failure(codes::NOT_FOUND, format!("no receipt with id {uuid}")))?;
-        let printout = journal
-            .printout(doc.id)
-            .map_err(CoreError::from)?
-            .map(|(device, text, error)| json!({ "device": device, "text": text, "error": error }));
+        let printout = receipt
+            .printout
+            .map(|p| json!({ "device": p.device, "text": p.text, "error": p.error }));
         Ok(json!({
-            "id": doc.uuid,
-            "kind": doc.kind.as_str(),
-            "state": doc.state.as_str(),
-            "cashier": doc.cashier,
-            "total": doc.total,
-            "code": doc.body.get("code").cloned().unwrap_or(Value::Null),
-            "warnings": doc.body.get("warnings").cloned().unwrap_or(json!([])),
-            "fiscal": doc.fiscal.clone().unwrap_or(Value::Null),
+            "id": receipt.uuid,
+            "kind": receipt.kind.as_str(),
+            "state": receipt.state.as_str(),
+            "cashier": receipt.cashier,
+            "total": receipt.total,
+            "code": receipt.body.get("code").cloned().unwrap_or(Value::Null),
+            "warnings": receipt.body.get("warnings").cloned().unwrap_or(json!([])),
+            "fiscal": receipt.fiscal.unwrap_or(Value::Null),
             "printout": printout,
         }))
     }

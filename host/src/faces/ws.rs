@@ -16,10 +16,9 @@ use warp::ws::{Message, WebSocket};
 use super::auth::Verdict;
 use super::decimal;
 use crate::app::Host;
-use crate::core::{CoreError, DocKind, Face, SaleLine};
+use crate::core::{CoreError, DocKind, Face, Recall, RequestKey, SaleLine};
 use crate::plugins::bindings::tax::TaxSpec;
 
-const FACE: &str = "ws";
 const OK_TEXT: &str = "Успешно";
 
 pub fn route(
@@ -210,6 +209,14 @@ impl From<CoreError> for Failure {
     fn from(e: CoreError) -> Self {
         let (code, text) = match &e {
             CoreError::InvalidInput(m) => (4, format!("Недопустимое значение: {m}")),
+            CoreError::TotalMismatch { stated, computed } => (
+                4,
+                format!("Недопустимое значение: сумма {stated} вместо {computed}"),
+            ),
+            CoreError::DuplicateCode(code) => (
+                4,
+                format!("Недопустимое значение: код чека «{code}» уже занят"),
+            ),
             CoreError::ZeroTotal { lines } => (
                 4,
                 format!("Недопустимое значение: {}", super::zero_total_text(lines)),
@@ -307,29 +314,33 @@ impl Session {
             return error_reply("error", &Fields::missing("event"));
         };
         // A request id names one request of one event: the same id on another event is another request.
-        let key = request
-            .get("request_id")
-            .and_then(Value::as_str)
-            .map(|id| format!("{event}:{id}"));
+        let key =
+            request
+                .get("request_id")
+                .and_then(Value::as_str)
+                .map(|id| RequestKey::WebSocket {
+                    event: event.to_owned(),
+                    id: id.to_owned(),
+                });
         if let Some(key) = &key {
-            match self.host.core.stored_reply(FACE, key) {
+            match self.host.core.recall(key) {
                 // Begun but never answered (the host died mid-way): run it again on its document;
                 // the core never charges or fiscalizes a document twice.
-                Ok(Some((stored, document))) if stored.is_empty() => self.open_document = document,
-                Ok(Some((stored, document))) => {
+                Ok(Recall::Begun { document }) => self.open_document = document,
+                Ok(Recall::Answered { reply, document }) => {
                     if event == "create_doc" {
                         // Reopen the document only while it still waits to be paid.
                         self.open_document =
                             document.filter(|&d| self.host.core.is_open(d).unwrap_or(false));
                     }
-                    return serde_json::from_str(&stored).unwrap_or_else(|_| json!(stored));
+                    return serde_json::from_str(&reply).unwrap_or_else(|_| json!(reply));
                 }
-                Ok(None) => {}
+                Ok(Recall::New) => {}
                 Err(e) => return error_reply(event, &Failure::from(e)),
             }
             if event == "pay"
                 && let Some(document) = self.open_document
-                && let Err(e) = self.host.core.store_reply(FACE, key, "", Some(document))
+                && let Err(e) = self.host.core.remember(key, "", Some(document))
             {
                 return error_reply(event, &Failure::from(e));
             }
@@ -345,12 +356,8 @@ impl Session {
                 let answer = reply(event, data);
                 if let Some(key) = &key {
                     // Only successes are kept: a failed request may be repeated to better luck.
-                    if let Err(e) =
-                        self.host
-                            .core
-                            .store_reply(FACE, key, &answer.to_string(), document)
-                    {
-                        tracing::error!("journal: reply to {key} not stored: {e}");
+                    if let Err(e) = self.host.core.remember(key, &answer.to_string(), document) {
+                        tracing::error!("journal: reply to {key:?} not stored: {e}");
                     }
                 }
                 answer

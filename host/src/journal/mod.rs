@@ -119,6 +119,14 @@ CREATE TABLE IF NOT EXISTS printouts (
 CREATE INDEX IF NOT EXISTS printouts_by_document ON printouts(document_id);
 ";
 
+/// A client's key to a document, as the journal keeps it: a request the client may send again
+/// (`replies`, per face) or a receipt number it must not use twice (`receipt_codes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim<'a> {
+    Request { face: &'a str, key: &'a str },
+    ReceiptCode(&'a str),
+}
+
 /// A document as journaled.
 #[derive(Debug, Clone)]
 pub struct DocumentRow {
@@ -543,36 +551,88 @@ impl Journal {
         Ok(())
     }
 
-    /// Journals a document and claims its receipt code in one transaction; `None` (and nothing
-    /// written) when the code is taken.
-    pub fn insert_document_with_code<B: Serialize>(
+    /// The document a client's key names, if one does (see `Claim`).
+    pub fn holder(&self, claim: &Claim<'_>) -> Result<Option<i64>> {
+        match *claim {
+            Claim::ReceiptCode(code) => self.receipt_code(code),
+            Claim::Request { face, key } => Ok(self.reply(face, key)?.and_then(|(_, doc)| doc)),
+        }
+    }
+
+    /// Journals a document and claims its key in one transaction, so two requests with one key
+    /// cannot both pass; `None` (and nothing written) when another document holds the key. A
+    /// request key whose document was cancelled is free again; a receipt code is given back
+    /// explicitly (`release`).
+    pub fn insert_document_claiming<B: Serialize>(
         &mut self,
         doc: &NewDocument<'_, B>,
-        code: Option<&str>,
+        claim: Option<&Claim<'_>>,
     ) -> Result<Option<i64>> {
         let tx = self.conn.savepoint()?;
-        if let Some(code) = code {
-            let taken: Option<i64> = one(
-                &tx,
-                "SELECT document_id FROM receipt_codes WHERE code = ?1",
-                [code],
-                |r| r.get(0),
-            )
-            .optional()?;
-            if taken.is_some() {
-                return Ok(None);
+        match claim {
+            Some(Claim::ReceiptCode(code)) => {
+                let taken: Option<i64> = one(
+                    &tx,
+                    "SELECT document_id FROM receipt_codes WHERE code = ?1",
+                    [code],
+                    |r| r.get(0),
+                )
+                .optional()?;
+                if taken.is_some() {
+                    return Ok(None);
+                }
             }
+            Some(Claim::Request { face, key }) => {
+                let holder: Option<Option<String>> = one(
+                    &tx,
+                    "SELECT d.state FROM replies r LEFT JOIN documents d ON d.id = r.document_id
+                     WHERE r.face = ?1 AND r.key = ?2",
+                    params![face, key],
+                    |r| r.get(0),
+                )
+                .optional()?;
+                let cancelled = Some(DocumentState::Cancelled.as_str());
+                if holder.is_some_and(|state| state.as_deref() != cancelled) {
+                    return Ok(None);
+                }
+            }
+            None => {}
         }
         let id = insert_document_on(&tx, doc)?;
-        if let Some(code) = code {
-            exec(
-                &tx,
-                "INSERT INTO receipt_codes (code, document_id) VALUES (?1, ?2)",
-                params![code, id],
-            )?;
+        match claim {
+            Some(Claim::ReceiptCode(code)) => {
+                exec(
+                    &tx,
+                    "INSERT INTO receipt_codes (code, document_id) VALUES (?1, ?2)",
+                    params![code, id],
+                )?;
+            }
+            Some(Claim::Request { face, key }) => {
+                exec(
+                    &tx,
+                    "INSERT OR REPLACE INTO replies (face, key, reply, document_id) VALUES (?1, ?2, '', ?3)",
+                    params![face, key, id],
+                )?;
+            }
+            None => {}
         }
         tx.commit()?;
         Ok(Some(id))
+    }
+
+    /// Gives a key back: the document claimed under it was never issued.
+    pub fn release(&mut self, claim: &Claim<'_>, document_id: i64) -> Result<()> {
+        match *claim {
+            Claim::ReceiptCode(code) => self.release_receipt_code(code, document_id),
+            Claim::Request { face, key } => {
+                exec(
+                    &self.conn,
+                    "DELETE FROM replies WHERE face = ?1 AND key = ?2 AND document_id = ?3",
+                    params![face, key, document_id],
+                )?;
+                Ok(())
+            }
+        }
     }
 
     /// What was sent to a printer for a document (the laid-out text), and why it failed if it did.

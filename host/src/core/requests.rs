@@ -1,0 +1,238 @@
+//! Requests a client may send again, and the receipt numbers it must not use twice: one
+//! mechanism for every face. A client's key names at most one document:
+//!
+//! - seed 000's `request_id` (per event) and seed 001's `docTime`+`docNumber`+`amount` are
+//!   **request keys**: the same key again is the same request. WebSocket replays the reply it
+//!   kept; a REST sale already fiscalized is answered with a reprint, never fiscalized again;
+//! - seed 002's `code` is a **receipt number**, unique among receipts (with
+//!   `unique_receipt_codes`): the same code on a receipt that was issued is a duplicate.
+//!
+//! Either way a document still open under the key (a declined card, a lost answer, a host that
+//! died mid-way) is finished, not begun again: the core never charges or fiscalizes a document
+//! twice. The key is claimed in the transaction that journals the document, so two requests
+//! with one key cannot both pass; a document that failed before any money moved is cancelled
+//! and its key given back, so the client may send it again.
+
+use super::document::{DocKind, SaleLine};
+use super::lanes::Face;
+use super::{Core, CoreError, Paid, Tender};
+use crate::journal::{Claim, DocumentState};
+
+/// A client's key for a request or a receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestKey {
+    /// Seed 000's `request_id`: it names one request of one event.
+    WebSocket { event: String, id: String },
+    /// Seed 001's `docTime` + `docNumber` + `amount` of a sale.
+    Rest {
+        doc_time: String,
+        doc_number: String,
+        amount: i64,
+    },
+    /// Seed 002's `code`.
+    ReceiptCode(String),
+}
+
+impl RequestKey {
+    /// The key as the journal keeps it (the text is what earlier versions wrote, so a journal
+    /// from before still answers its repeats).
+    fn text(&self) -> String {
+        match self {
+            RequestKey::WebSocket { event, id } => format!("{event}:{id}"),
+            RequestKey::Rest {
+                doc_time,
+                doc_number,
+                amount,
+            } => format!("sale:{doc_time}|{doc_number}|{amount}"),
+            RequestKey::ReceiptCode(code) => code.clone(),
+        }
+    }
+
+    fn claim<'a>(&self, text: &'a str) -> Claim<'a> {
+        match self {
+            RequestKey::WebSocket { .. } => Claim::Request {
+                face: Face::WebSocket.as_str(),
+                key: text,
+            },
+            RequestKey::Rest { .. } => Claim::Request {
+                face: Face::Rest.as_str(),
+                key: text,
+            },
+            RequestKey::ReceiptCode(_) => Claim::ReceiptCode(text),
+        }
+    }
+}
+
+/// The error of a key another document holds.
+pub(super) fn taken(claim: Option<&Claim<'_>>) -> CoreError {
+    match claim {
+        Some(Claim::ReceiptCode(code)) => CoreError::DuplicateCode((*code).to_owned()),
+        _ => CoreError::internal("a request key was claimed twice at once"),
+    }
+}
+
+/// What the journal knows of a request key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recall {
+    New,
+    /// Answered before: the reply as given, and its document.
+    Answered {
+        reply: String,
+        document: Option<i64>,
+    },
+    /// Begun and never answered (the host died mid-way): its document, to be finished.
+    Begun {
+        document: Option<i64>,
+    },
+}
+
+/// A fiscal receipt as a face hands it over, to be created, paid and registered once per key.
+pub struct SaleOrder<'a> {
+    pub register: &'a str,
+    pub cashier: &'a str,
+    pub kind: DocKind,
+    pub lines: Vec<SaleLine>,
+    pub tender: Tender,
+    /// The total the client stated (seed 001's `amount`, seed 002's positions' amounts): the
+    /// lines as taxed must come to it.
+    pub stated_total: Option<i64>,
+    pub key: Option<RequestKey>,
+    /// The request as journaled.
+    pub request: &'a str,
+}
+
+/// How a sale ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sold {
+    Paid(Paid),
+    /// The request was made before and its receipt is registered: nothing was done again.
+    Before {
+        document: i64,
+    },
+}
+
+impl Core {
+    /// What the journal knows of a request key.
+    pub fn recall(&self, key: &RequestKey) -> Result<Recall, CoreError> {
+        let text = key.text();
+        let Claim::Request { face, key } = key.claim(&text) else {
+            return Ok(match self.journal().receipt_code(&text)? {
+                Some(document) => Recall::Begun {
+                    document: Some(document),
+                },
+                None => Recall::New,
+            });
+        };
+        Ok(match self.journal().reply(face, key)? {
+            None => Recall::New,
+            Some((reply, document)) if reply.is_empty() => Recall::Begun { document },
+            Some((reply, document)) => Recall::Answered { reply, document },
+        })
+    }
+
+    /// Keeps the reply given to a request, so a repeat gets it again; an empty reply marks
+    /// the request begun on `document`.
+    pub fn remember(
+        &self,
+        key: &RequestKey,
+        reply: &str,
+        document: Option<i64>,
+    ) -> Result<(), CoreError> {
+        let text = key.text();
+        match key.claim(&text) {
+            Claim::Request { face, key } => {
+                Ok(self.journal().store_reply(face, key, reply, document)?)
+            }
+            Claim::ReceiptCode(_) => Err(CoreError::internal(
+                "a receipt code is claimed with its document, not remembered",
+            )),
+        }
+    }
+
+    /// Whether `unique_receipt_codes` makes a receipt code a key.
+    pub(super) fn code_key(&self, code: Option<&str>) -> Option<RequestKey> {
+        code.filter(|c| self.unique_receipt_codes && !c.trim().is_empty())
+            .map(|c| RequestKey::ReceiptCode(c.to_owned()))
+    }
+
+    /// Creates, pays and registers a fiscal receipt, once per key (module doc).
+    pub async fn sell(&self, order: SaleOrder<'_>) -> Result<Sold, CoreError> {
+        // Payments that cannot cover the stated total are refused before anything is journaled.
+        if let Some(total) = order.stated_total {
+            order.tender.change_for(total)?;
+        }
+        let key = match order.key {
+            Some(RequestKey::ReceiptCode(code)) => self.code_key(Some(&code)),
+            other => other,
+        };
+        let text = key.as_ref().map(RequestKey::text);
+        let claim = key.as_ref().zip(text.as_deref()).map(|(k, t)| k.claim(t));
+        let held = match &claim {
+            Some(claim) => {
+                let journal = self.journal();
+                match journal.holder(claim)? {
+                    Some(document) => journal.document(document)?,
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        if let (Some(claim), Some(doc)) = (&claim, held) {
+            let document = doc.id;
+            let duplicate = || match claim {
+                Claim::ReceiptCode(code) => Err(CoreError::DuplicateCode((*code).to_owned())),
+                Claim::Request { .. } => Ok(Sold::Before { document }),
+            };
+            match doc.state {
+                state if state.is_fiscalized() => return duplicate(),
+                // Open under this key: finish it, with the tender it was first paid with.
+                state if state.is_open() && order.stated_total.is_none_or(|t| t == doc.total) => {
+                    return Ok(Sold::Paid(self.pay(document, order.tender).await?));
+                }
+                DocumentState::Cancelled => {}
+                _ => {
+                    return match claim {
+                        Claim::ReceiptCode(code) => {
+                            Err(CoreError::DuplicateCode((*code).to_owned()))
+                        }
+                        Claim::Request { .. } => Err(CoreError::TotalMismatch {
+                            stated: order.stated_total.unwrap_or_default(),
+                            computed: doc.total,
+                        }),
+                    };
+                }
+            }
+        }
+        let created = self
+            .create_claiming(
+                order.register,
+                order.cashier,
+                order.kind,
+                order.lines,
+                order.request,
+                order.stated_total,
+                claim.as_ref(),
+            )
+            .await?;
+        let document = created.document_id;
+        for warning in &created.warnings {
+            tracing::warn!(document, "receipt: {warning}");
+        }
+        match self.pay(document, order.tender).await {
+            Ok(paid) => Ok(Sold::Paid(paid)),
+            Err(e) => {
+                // Nothing was charged or registered: the key is free for another attempt. Where
+                // money may have moved the document keeps its key, so the same request again
+                // resumes it.
+                if self.nothing_moved(document)? {
+                    let mut journal = self.journal();
+                    journal.set_document_state(document, DocumentState::Cancelled, None)?;
+                    if let Some(claim) = &claim {
+                        journal.release(claim, document)?;
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+}

@@ -28,11 +28,9 @@ impl Host {
         Self::start_with(config, Emulators::default())
     }
 
-    /// Every loaded component: tax, layout, then each device's driver.
+    /// Every loaded component: each tax plugin, the layout, then each device's driver.
     pub fn plugin_reports(&self) -> Vec<LoadReport> {
-        let mut reports = self.plugins.reports();
-        reports.extend(self.devices.driver_reports());
-        reports
+        self.core.plugin_reports()
     }
 
     /// Starts with the given in-process emulators, so a test can hold them to inject faults.
@@ -108,7 +106,12 @@ pub async fn bind(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", host.config.listen))?;
     let addr = listener.local_addr()?;
-    let server = warp::serve(faces::routes(host))
+    let faces = Arc::new(faces::Faces {
+        core: host.core.clone(),
+        auth: host.auth.clone(),
+        max_body_bytes: host.config.max_body_bytes,
+    });
+    let server = warp::serve(faces::routes(faces))
         .incoming(listener)
         .graceful(async {
             let _ = tokio::signal::ctrl_c().await;

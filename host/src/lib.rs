@@ -8,5 +8,7 @@ pub mod core;
 pub mod devices;
 pub mod faces;
 pub mod journal;
+#[cfg(test)]
+mod layers;
 pub mod plugins;
 pub mod transport;

@@ -357,7 +357,7 @@ impl Core {
             .await
         {
             Ok(()) => Ok(text),
-            Err(e) => Err((text, super::fiscal::device_text(e))),
+            Err(e) => Err((text, super::answers::device_text(e))),
         }
     }
 }

@@ -187,7 +187,7 @@ impl Core {
                 },
                 claim,
             )?
-            .ok_or_else(|| super::requests::taken(claim))?;
+            .ok_or_else(|| taken(claim))?;
         Ok(Created {
             document_id: id,
             total: body.total,
@@ -266,6 +266,14 @@ impl Core {
             total: result.total,
             warnings: result.warnings.into_iter().map(|w| w.message).collect(),
         })
+    }
+}
+
+/// The error of a key another document holds.
+fn taken(claim: Option<&Claim<'_>>) -> CoreError {
+    match claim {
+        Some(Claim::ReceiptCode(code)) => CoreError::DuplicateCode((*code).to_owned()),
+        _ => CoreError::internal("a request key was claimed twice at once"),
     }
 }
 

@@ -4,19 +4,17 @@
 
 use serde_json::{Value, json};
 
+use super::answers::{device_text, iso, refused_by_device};
 use super::crash::CrashPoint;
 use super::document::{DocKind, DocumentBody};
 use super::price;
 use super::terminal::Turn;
 use super::{Core, CoreError, FiscalRecord, Lane};
-use crate::devices::DeviceError;
 use crate::journal::{DocumentRow, DocumentState, IntentOperation, IntentState};
 use crate::plugins::bindings::device::exports::fiscal::host::register::{
     FiscalReceipt, ReceiptItem, ReceiptPayments,
 };
-use crate::plugins::bindings::device::fiscal::host::driver_types::{
-    Cashier, ErrorClass, FiscalResult,
-};
+use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, FiscalResult};
 use crate::plugins::bindings::layout;
 use crate::plugins::bindings::layout::DateTime;
 
@@ -40,13 +38,6 @@ pub(super) fn record(result: &FiscalResult) -> FiscalRecord {
         registration_number: result.registration_number.clone(),
         date_time: iso(&result.date_time),
     }
-}
-
-pub(super) fn iso(dt: &DateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.date.year, dt.date.month, dt.date.day, dt.hour, dt.minute, dt.second
-    )
 }
 
 pub(super) fn body(doc: &DocumentRow) -> Result<DocumentBody, CoreError> {
@@ -235,22 +226,6 @@ impl Core {
             Err(e) => Some(device_text(e)),
         }
     }
-}
-
-/// What a client is told of a device's failure: the device's own words, or for a driver that
-/// trapped only the incident its backtrace was logged under.
-pub(super) fn device_text(e: DeviceError) -> String {
-    match e {
-        DeviceError::Plugin { .. } => CoreError::from(e).to_string(),
-        e => e.to_string(),
-    }
-}
-
-/// The device answered with an error of its own (a register refusing a receipt, a terminal
-/// refusing a command with `84 xx`): it did not do it. Anything else — no answer, a dropped
-/// line, the host's own timeout, a driver that trapped — may have happened at the device.
-pub(super) fn refused_by_device(e: &DeviceError) -> bool {
-    !matches!(e.class(), Some(ErrorClass::Communication) | None)
 }
 
 /// The seller's requisites as the lane's copies print them (`[organisation]` or the lane's own):

@@ -3,6 +3,7 @@
 //! idempotency and crash recovery. Faces turn their requests into these calls and map
 //! `CoreError` to their own formats; the core never formats a reply.
 
+mod answers;
 mod crash;
 pub mod credit;
 mod document;
@@ -324,6 +325,13 @@ impl Core {
     /// The lanes, for what a face shows of them.
     pub fn lanes(&self) -> &Lanes {
         &self.lanes
+    }
+
+    /// Every loaded component: each tax plugin, the layout, then each device's driver.
+    pub fn plugin_reports(&self) -> Vec<crate::plugins::LoadReport> {
+        let mut reports = self.plugins.reports();
+        reports.extend(self.devices.driver_reports());
+        reports
     }
 
     /// Every device as it was last seen, a register with its lane: what the faces show.

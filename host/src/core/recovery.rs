@@ -13,7 +13,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::fiscal::iso;
+use super::answers::iso;
 use super::terminal::Turn;
 use super::{Core, FiscalRecord};
 use crate::journal::IntentState;

@@ -63,14 +63,6 @@ impl RequestKey {
     }
 }
 
-/// The error of a key another document holds.
-pub(super) fn taken(claim: Option<&Claim<'_>>) -> CoreError {
-    match claim {
-        Some(Claim::ReceiptCode(code)) => CoreError::DuplicateCode((*code).to_owned()),
-        _ => CoreError::internal("a request key was claimed twice at once"),
-    }
-}
-
 /// What the journal knows of a request key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recall {

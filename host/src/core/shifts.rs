@@ -170,7 +170,7 @@ impl Core {
             Ok(v) => Some(json!({ "ok": format!("{v:?}") })),
             // The register said no: nothing happened there, so nothing is journaled (the log
             // has it). A lost answer is journaled: the register may have done it.
-            Err(e) if super::fiscal::refused_by_device(e) => {
+            Err(e) if super::answers::refused_by_device(e) => {
                 tracing::info!(
                     device,
                     kind = kind.as_str(),

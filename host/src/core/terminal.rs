@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::fiscal::{iso, refused_by_device};
+use super::answers::{iso, refused_by_device};
 use super::{Core, CoreError};
 use crate::devices::DeviceHandle;
 use crate::journal::{NewOperation, PaymentRow, PaymentState, TerminalOp, TransactionRecord};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use warp::Filter;
 
-use crate::app::Host;
+use super::Faces;
 use crate::core::{DeviceStatus, RecoveryReport};
 use crate::plugins::LoadReport;
 
@@ -30,7 +30,7 @@ struct JournalCounters {
 }
 
 pub fn route(
-    host: Arc<Host>,
+    host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     let health_host = host.clone();
     let health = warp::path!("health")
@@ -66,12 +66,12 @@ struct Liveness {
     version: &'static str,
 }
 
-fn health_of(host: &Host) -> Health {
+fn health_of(host: &Faces) -> Health {
     Health {
         // Up even when a device is offline: the host serves, the device view says what is wrong.
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        plugins: host.plugin_reports(),
+        plugins: host.core.plugin_reports(),
         devices: host.core.device_status(),
         recovery: host.core.recovery_report(),
         journal: {

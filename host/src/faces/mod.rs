@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use warp::Filter;
 
-use crate::app::Host;
+use crate::core::Core;
 use crate::core::Reversal;
 
 /// The Russian text of a receipt the register refused, with what became of the card payment
@@ -63,6 +63,15 @@ pub fn incident_text(kind: &str, incident: &crate::core::Incident) -> String {
     )
 }
 
+/// What the faces serve with: the core (which decides, and shows the devices and plugins), the
+/// credentials, and the largest body a face reads. Built at start; the faces see nothing else
+/// of the host.
+pub struct Faces {
+    pub core: Arc<Core>,
+    pub auth: auth::Auth,
+    pub max_body_bytes: u64,
+}
+
 /// Who is calling: the verdict on the request's `Authorization` header, from its address.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
@@ -72,7 +81,7 @@ pub struct Caller {
 
 /// Checks the `Authorization` header of a request (off the async workers, limited per client).
 pub fn caller(
-    host: Arc<Host>,
+    host: Arc<Faces>,
 ) -> impl Filter<Extract = (Caller,), Error = std::convert::Infallible> + Clone {
     warp::addr::remote()
         .and(warp::header::headers_cloned())
@@ -128,7 +137,7 @@ pub fn throttled_text(seconds: u64) -> String {
 
 /// All routes of the host on one listener.
 pub fn routes(
-    host: Arc<Host>,
+    host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     health::route(host.clone())
         .or(rpc::route(host.clone()))

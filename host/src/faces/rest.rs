@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 use warp::Filter;
 use warp::http::StatusCode;
 
+use super::Faces;
 use super::auth::Verdict;
-use crate::app::Host;
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::reports::FiscalDocument;
 use crate::core::{
@@ -40,7 +40,7 @@ pub const ROUTES: &[&str] = &[
 ];
 
 pub fn route(
-    host: Arc<Host>,
+    host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     let openapi = warp::get()
         .and(warp::path!("openapi.json"))
@@ -56,7 +56,7 @@ pub fn route(
             },
         );
     // An oversized body (or one without a length) is answered in the seed's shape, not rejected.
-    let body = warp::body::content_length_limit(host.config.max_body_bytes)
+    let body = warp::body::content_length_limit(host.max_body_bytes)
         .and(warp::body::bytes())
         .map(|b: warp::hyper::body::Bytes| Some(b.to_vec()))
         .or(warp::any().map(|| None))
@@ -281,7 +281,7 @@ fn print_fields(reply: &mut Map<String, Value>, print_error: Option<String>) {
 }
 
 async fn handle(
-    host: &Host,
+    host: &Faces,
     name: &str,
     query: &HashMap<String, String>,
     caller: super::Caller,
@@ -300,7 +300,7 @@ async fn handle(
 }
 
 async fn run(
-    host: &Host,
+    host: &Faces,
     name: &str,
     query: &HashMap<String, String>,
     caller: super::Caller,
@@ -322,7 +322,7 @@ async fn run(
             2,
             format!(
                 "Тело запроса больше {} байт или без Content-Length",
-                host.config.max_body_bytes
+                host.max_body_bytes
             ),
         )
         .with_status(StatusCode::PAYLOAD_TOO_LARGE));
@@ -418,7 +418,7 @@ fn not_found(fiscal_id: &str) -> Failure {
 
 /// Prints a copy of the fiscalized document with this fiscal sign; nothing is fiscalized.
 async fn reprint(
-    host: &Host,
+    host: &Faces,
     fiscal_id: &str,
     message: Option<&str>,
 ) -> Result<Map<String, Value>, Failure> {
@@ -440,7 +440,7 @@ const ALREADY_FISCALIZED: &str = "Документ уже фискализиро
 
 /// Seed 001's `/sale`.
 async fn sale(
-    host: &Host,
+    host: &Faces,
     device: &str,
     f: &Fields<'_>,
     raw: &str,

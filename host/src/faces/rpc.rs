@@ -17,8 +17,8 @@ use warp::Filter;
 use warp::http::StatusCode;
 use warp::hyper::body::Bytes;
 
+use super::Faces;
 use super::auth::Verdict;
-use crate::app::Host;
 use crate::core::credit::{CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt};
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::{
@@ -54,9 +54,9 @@ pub mod codes {
 const MAX_TERMINAL_PAYMENTS: usize = 2;
 
 pub fn route(
-    host: Arc<Host>,
+    host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
-    let limit = host.config.max_body_bytes;
+    let limit = host.max_body_bytes;
     warp::path!("rpc")
         .and(warp::post())
         .and(warp::query::<HashMap<String, String>>())
@@ -229,7 +229,7 @@ struct Caller<'a> {
     device: Option<&'a str>,
 }
 
-async fn handle_body(host: Arc<Host>, body: &[u8], caller: Caller<'_>) -> Box<dyn warp::Reply> {
+async fn handle_body(host: Arc<Faces>, body: &[u8], caller: Caller<'_>) -> Box<dyn warp::Reply> {
     let request: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -275,7 +275,7 @@ fn no_content() -> Box<dyn warp::Reply> {
 }
 
 /// One request; `None` for a notification (no `id` member), which gets no reply.
-async fn handle_one(host: &Arc<Host>, request: &Value, caller: Caller<'_>) -> Option<Value> {
+async fn handle_one(host: &Arc<Faces>, request: &Value, caller: Caller<'_>) -> Option<Value> {
     let Some(object) = request.as_object() else {
         let e = failure(codes::INVALID_REQUEST, "a request must be a JSON object");
         return Some(error_reply(Value::Null, &e));
@@ -305,7 +305,7 @@ async fn handle_one(host: &Arc<Host>, request: &Value, caller: Caller<'_>) -> Op
 }
 
 async fn run(
-    host: &Arc<Host>,
+    host: &Arc<Faces>,
     request: &Map<String, Value>,
     caller: Caller<'_>,
 ) -> Result<Value, RpcError> {
@@ -659,7 +659,7 @@ fn receipt_model(f: &Fields<'_>) -> Result<ReceiptModel, RpcError> {
 
 /// One call: the host, the caller's login and the request as journaled.
 struct Call<'a> {
-    host: &'a Arc<Host>,
+    host: &'a Arc<Faces>,
     login: Option<String>,
     raw: &'a str,
     /// `?device=` of the request: the register for fiscal methods (default: the first).

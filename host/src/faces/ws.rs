@@ -13,16 +13,16 @@ use serde_json::{Map, Value, json};
 use warp::Filter;
 use warp::ws::{Message, WebSocket};
 
+use super::Faces;
 use super::auth::Verdict;
 use super::decimal;
-use crate::app::Host;
 use crate::core::{CoreError, DocKind, Face, Recall, RequestKey, SaleLine};
 use crate::plugins::bindings::tax::TaxSpec;
 
 const OK_TEXT: &str = "Успешно";
 
 pub fn route(
-    host: Arc<Host>,
+    host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     warp::path!("ws")
         .and(warp::ws())
@@ -58,7 +58,7 @@ pub fn route(
                 // parsed. The library reads up to four times that, so a client just over the
                 // limit gets its error reply and an orderly close; beyond, it refuses the frame
                 // from its header without buffering it.
-                let cap = usize::try_from(host.config.max_body_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
+                let cap = usize::try_from(host.max_body_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
                 let ws = ws.max_message_size(cap).max_frame_size(cap);
                 Ok(Box::new(ws.on_upgrade(move |socket| serve(socket, host, device))) as Box<dyn warp::Reply>)
             }
@@ -95,14 +95,14 @@ fn refused(verdict: Verdict) -> Option<Box<dyn warp::Reply>> {
 
 /// One connection: its device and its open document.
 struct Session {
-    host: Arc<Host>,
+    host: Arc<Faces>,
     device: String,
     open_document: Option<i64>,
 }
 
-async fn serve(socket: WebSocket, host: Arc<Host>, device: String) {
+async fn serve(socket: WebSocket, host: Arc<Faces>, device: String) {
     let (mut tx, mut rx) = socket.split();
-    let limit = host.config.max_body_bytes;
+    let limit = host.max_body_bytes;
     let mut session = Session {
         host,
         device,

@@ -660,3 +660,39 @@ async fn a_zero_total_document_is_refused_on_every_face() {
     let answer = http(host.addr(), 1, "POST", "/rpc", &[], &call.to_string()).await;
     assert_eq!(answer.body["ok"], true, "{answer:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same request twice at once: one receipt, one charge
+// ---------------------------------------------------------------------------------------------
+
+/// A POS that fires its sale twice at once (a retry on a slow answer) with one
+/// docTime + docNumber + amount: the key is claimed in the transaction that journals the
+/// document, so the twin finishes that document instead of making its own. Both are answered
+/// with the one receipt; the register registered one, the terminal charged once.
+#[tokio::test]
+async fn the_same_rest_sale_twice_at_once_is_one_receipt_and_one_charge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, shop) = start_shop(dir.path()).await;
+    let opened = http(
+        host.addr(),
+        1,
+        "POST",
+        "/open_shift",
+        &[],
+        &json!({ "employeeName": CASHIER }).to_string(),
+    )
+    .await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let sale = common::seeds::seed_001_sale(Some("2026-03-01 10:00:00"), "twice-1").to_string();
+    let (a, b) = tokio::join!(
+        http(host.addr(), 1, "POST", "/sale", &[], &sale),
+        http(host.addr(), 2, "POST", "/sale", &[], &sale),
+    );
+    for answer in [&a, &b] {
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(answer.body["status"], "success", "{answer:?}");
+    }
+    assert_eq!(a.body["fiscalID"], b.body["fiscalID"], "{a:?} {b:?}");
+    assert_eq!(shop.register.with_device(|d| d.receipts().len()), 1);
+    assert_eq!(shop.charged().len(), 1, "{:?}", shop.charged());
+}

@@ -269,11 +269,14 @@ impl Core {
     }
 }
 
-/// The error of a key another document holds.
+/// The error of a key another document holds: a duplicate receipt code, or for a request key
+/// its twin claiming it first (`Core::sell` answers that one as the twin's repeat).
 fn taken(claim: Option<&Claim<'_>>) -> CoreError {
     match claim {
-        Some(Claim::ReceiptCode(code)) => CoreError::DuplicateCode((*code).to_owned()),
-        _ => CoreError::internal("a request key was claimed twice at once"),
+        Some(Claim::ReceiptCode(code)) | Some(Claim::Request { key: code, .. }) => {
+            CoreError::DuplicateCode((*code).to_owned())
+        }
+        None => CoreError::internal("a document without a key was refused a key"),
     }
 }
 

@@ -147,65 +147,83 @@ impl Core {
             .map(|c| RequestKey::ReceiptCode(c.to_owned()))
     }
 
+    /// What becomes of a request whose key a document holds already: `None` when it holds none
+    /// (or a cancelled one), so the request makes its own.
+    async fn held(
+        &self,
+        claim: Option<&Claim<'_>>,
+        order: &SaleOrder<'_>,
+    ) -> Result<Option<Sold>, CoreError> {
+        let Some(claim) = claim else {
+            return Ok(None);
+        };
+        let held = {
+            let journal = self.journal();
+            match journal.holder(claim)? {
+                Some(document) => journal.document(document)?,
+                None => None,
+            }
+        };
+        let Some(doc) = held else {
+            return Ok(None);
+        };
+        let document = doc.id;
+        let duplicate = |code: &str| CoreError::DuplicateCode(code.to_owned());
+        match (doc.state, claim) {
+            (DocumentState::Cancelled, _) => Ok(None),
+            (state, Claim::ReceiptCode(code)) if state.is_fiscalized() => Err(duplicate(code)),
+            (state, Claim::Request { .. }) if state.is_fiscalized() => {
+                Ok(Some(Sold::Before { document }))
+            }
+            // Open under this key: finish it, with the tender it was first paid with.
+            (state, _) if state.is_open() && order.stated_total.is_none_or(|t| t == doc.total) => {
+                Ok(Some(Sold::Paid(self.pay(document, order.tender).await?)))
+            }
+            (_, Claim::ReceiptCode(code)) => Err(duplicate(code)),
+            (_, Claim::Request { .. }) => Err(CoreError::TotalMismatch {
+                stated: order.stated_total.unwrap_or_default(),
+                computed: doc.total,
+            }),
+        }
+    }
+
     /// Creates, pays and registers a fiscal receipt, once per key (module doc).
     pub async fn sell(&self, order: SaleOrder<'_>) -> Result<Sold, CoreError> {
         // Payments that cannot cover the stated total are refused before anything is journaled.
         if let Some(total) = order.stated_total {
             order.tender.change_for(total)?;
         }
-        let key = match order.key {
-            Some(RequestKey::ReceiptCode(code)) => self.code_key(Some(&code)),
-            other => other,
+        let key = match &order.key {
+            Some(RequestKey::ReceiptCode(code)) => self.code_key(Some(code)),
+            other => other.clone(),
         };
         let text = key.as_ref().map(RequestKey::text);
         let claim = key.as_ref().zip(text.as_deref()).map(|(k, t)| k.claim(t));
-        let held = match &claim {
-            Some(claim) => {
-                let journal = self.journal();
-                match journal.holder(claim)? {
-                    Some(document) => journal.document(document)?,
-                    None => None,
-                }
-            }
-            None => None,
-        };
-        if let (Some(claim), Some(doc)) = (&claim, held) {
-            let document = doc.id;
-            let duplicate = || match claim {
-                Claim::ReceiptCode(code) => Err(CoreError::DuplicateCode((*code).to_owned())),
-                Claim::Request { .. } => Ok(Sold::Before { document }),
-            };
-            match doc.state {
-                state if state.is_fiscalized() => return duplicate(),
-                // Open under this key: finish it, with the tender it was first paid with.
-                state if state.is_open() && order.stated_total.is_none_or(|t| t == doc.total) => {
-                    return Ok(Sold::Paid(self.pay(document, order.tender).await?));
-                }
-                DocumentState::Cancelled => {}
-                _ => {
-                    return match claim {
-                        Claim::ReceiptCode(code) => {
-                            Err(CoreError::DuplicateCode((*code).to_owned()))
-                        }
-                        Claim::Request { .. } => Err(CoreError::TotalMismatch {
-                            stated: order.stated_total.unwrap_or_default(),
-                            computed: doc.total,
-                        }),
-                    };
-                }
-            }
+        if let Some(sold) = self.held(claim.as_ref(), &order).await? {
+            return Ok(sold);
         }
-        let created = self
-            .create_claiming(
+        let create = |lines| {
+            self.create_claiming(
                 order.register,
                 order.cashier,
                 order.kind,
-                order.lines,
+                lines,
                 order.request,
                 order.stated_total,
                 claim.as_ref(),
             )
-            .await?;
+        };
+        let created = match create(order.lines.clone()).await {
+            // The same request arrived twice at once and the twin claimed the key first: this
+            // one is its repeat.
+            Err(CoreError::DuplicateCode(_)) if matches!(claim, Some(Claim::Request { .. })) => {
+                match self.held(claim.as_ref(), &order).await? {
+                    Some(sold) => return Ok(sold),
+                    None => create(order.lines.clone()).await?,
+                }
+            }
+            other => other?,
+        };
         let document = created.document_id;
         for warning in &created.warnings {
             tracing::warn!(document, "receipt: {warning}");

@@ -1515,7 +1515,7 @@ impl RpcFace {
     /// Cases alternate by the parity of their length, so mutated fiscal requests reach a
     /// register that takes them as often as the Uzbek lane's refusal.
     fn url(&self, body: &[u8]) -> String {
-        if body.len() % 2 == 0 {
+        if body.len().is_multiple_of(2) {
             self.host.url("/rpc")
         } else {
             self.host.url("/rpc?device=kkt")

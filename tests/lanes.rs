@@ -93,6 +93,17 @@ fn printed(printer: &EmulatedDevice) -> String {
         .to_owned()
 }
 
+/// The copy shows every `expected` text and none of the `foreign` ones (another lane's).
+fn expect_copy(printer: &EmulatedDevice, lane: &str, expected: &[&str], foreign: &[&str]) {
+    let text = printed(printer);
+    for e in expected {
+        assert!(text.contains(e), "{e:?} on the {lane} copy:\n{text}");
+    }
+    for f in foreign {
+        assert!(!text.contains(f), "{f:?} on the {lane} copy:\n{text}");
+    }
+}
+
 fn credit(position_vat: i64, amount: i64) -> Value {
     json!({ "id": 1, "jsonrpc": "2.0", "method": "Receipt.Credit", "params": {
         "cashier_name": "Кассир",
@@ -121,73 +132,52 @@ fn each_lanes_copy_shows_its_currency_rates_and_requisites() {
     assert_eq!(opened["status"], "success", "{opened}");
     let sale = post(&url("/sale"), &common::seeds::seed_001_sale(None, "L-1"));
     assert_eq!(sale["status"], "success", "{sale}");
-    let text = printed(&ru);
-    for expected in [
-        "ООО Ромашка",
-        "ИНН 7701234567",
-        "г. Москва, ул. Тверская, д. 1",
-        "Магазин у дома",
-        "НДС 10%",
-        "Сумма НДС 22%",
-        "=629.80",
-    ] {
-        assert!(
-            text.contains(expected),
-            "{expected:?} on the Russian copy:\n{text}"
-        );
-    }
-    for foreign in ["RUB", "KZT", "UZS", "БИН", "STIR", "QQS"] {
-        assert!(
-            !text.contains(foreign),
-            "{foreign:?} on the Russian copy:\n{text}"
-        );
-    }
+    expect_copy(
+        &ru,
+        "Russian",
+        &[
+            "ООО Ромашка",
+            "ИНН 7701234567",
+            "г. Москва, ул. Тверская, д. 1",
+            "Магазин у дома",
+            "НДС 10%",
+            "Сумма НДС 22%",
+            "=629.80",
+        ],
+        &["RUB", "KZT", "UZS", "БИН", "STIR", "QQS"],
+    );
 
     // Kazakhstan: 16% is the standard rate there (tax-kz-uz, `standard_rate = 1600`).
-    let reply = post(&url("/rpc?device=kkt-kz"), &credit(1600, 116_00));
+    let reply = post(&url("/rpc?device=kkt-kz"), &credit(1600, 11600));
     assert_eq!(reply["ok"], true, "{reply}");
-    let text = printed(&kz);
-    for expected in [
-        "ТОО Ромашка Казахстан",
-        "БИН 123456789012",
-        "г. Алматы, пр. Абая, 1",
-        "НДС 16%",
-        "Сумма НДС 16%",
-        "=116.00 KZT",
-    ] {
-        assert!(
-            text.contains(expected),
-            "{expected:?} on the Kazakh copy:\n{text}"
-        );
-    }
-    for foreign in ["ООО Ромашка", "ИНН", "UZS", "Магазин у дома"] {
-        assert!(
-            !text.contains(foreign),
-            "{foreign:?} on the Kazakh copy:\n{text}"
-        );
-    }
+    expect_copy(
+        &kz,
+        "Kazakh",
+        &[
+            "ТОО Ромашка Казахстан",
+            "БИН 123456789012",
+            "г. Алматы, пр. Абая, 1",
+            "НДС 16%",
+            "Сумма НДС 16%",
+            "=116.00 KZT",
+        ],
+        &["ООО Ромашка", "ИНН", "UZS", "Магазин у дома"],
+    );
 
     // Uzbekistan: the JSON-RPC face's own lane, no `?device=` needed; 12% is its rate.
-    let reply = post(&url("/rpc"), &credit(1200, 112_00));
+    let reply = post(&url("/rpc"), &credit(1200, 11200));
     assert_eq!(reply["ok"], true, "{reply}");
-    let text = printed(&uz);
-    for expected in [
-        "OOO Romashka Toshkent",
-        "STIR 123456789",
-        "QQS/НДС 12%",
-        "=112.00 UZS",
-    ] {
-        assert!(
-            text.contains(expected),
-            "{expected:?} on the Uzbek copy:\n{text}"
-        );
-    }
-    for foreign in ["ООО Ромашка", "ИНН", "KZT", "БИН"] {
-        assert!(
-            !text.contains(foreign),
-            "{foreign:?} on the Uzbek copy:\n{text}"
-        );
-    }
+    expect_copy(
+        &uz,
+        "Uzbek",
+        &[
+            "OOO Romashka Toshkent",
+            "STIR 123456789",
+            "QQS/НДС 12%",
+            "=112.00 UZS",
+        ],
+        &["ООО Ромашка", "ИНН", "KZT", "БИН"],
+    );
     // Nothing of the other lanes reached the Russian printer.
     assert!(!printed(&ru).contains("KZT") && !printed(&ru).contains("UZS"));
 }

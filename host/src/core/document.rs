@@ -79,6 +79,18 @@ impl DocKind {
     }
 }
 
+/// A document as a request describes it, before it is taxed and journaled.
+pub(super) struct Draft<'a> {
+    pub device: &'a str,
+    pub cashier: &'a str,
+    pub kind: DocKind,
+    pub lines: Vec<SaleLine>,
+    /// The request as journaled.
+    pub request: &'a str,
+    /// The total the client stated: the lines as taxed must come to it.
+    pub stated_total: Option<i64>,
+}
+
 /// A VAT rate as the journal keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,22 +152,32 @@ impl Core {
         lines: Vec<SaleLine>,
         request: &str,
     ) -> Result<Created, CoreError> {
-        self.create_claiming(device, cashier, kind, lines, request, None, None)
-            .await
+        let draft = Draft {
+            device,
+            cashier,
+            kind,
+            lines,
+            request,
+            stated_total: None,
+        };
+        self.create_claiming(draft, None).await
     }
 
     /// Creates a document whose lines must come to `stated_total` (the total the client sent),
     /// claiming `claim` for it in the same transaction (`DuplicateCode` when another holds it).
     pub(super) async fn create_claiming(
         &self,
-        device: &str,
-        cashier: &str,
-        kind: DocKind,
-        lines: Vec<SaleLine>,
-        request: &str,
-        stated_total: Option<i64>,
+        draft: Draft<'_>,
         claim: Option<&Claim<'_>>,
     ) -> Result<Created, CoreError> {
+        let Draft {
+            device,
+            cashier,
+            kind,
+            lines,
+            request,
+            stated_total,
+        } = draft;
         if cashier.trim().is_empty() {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
         }

@@ -13,7 +13,7 @@
 //! with one key cannot both pass; a document that failed before any money moved is cancelled
 //! and its key given back, so the client may send it again.
 
-use super::document::{DocKind, SaleLine};
+use super::document::{DocKind, Draft, SaleLine};
 use super::lanes::Face;
 use super::{Core, CoreError, Paid, Tender};
 use crate::journal::{Claim, DocumentState};
@@ -96,7 +96,7 @@ pub struct SaleOrder<'a> {
 /// How a sale ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sold {
-    Paid(Paid),
+    Paid(Box<Paid>),
     /// The request was made before and its receipt is registered: nothing was done again.
     Before {
         document: i64,
@@ -177,7 +177,9 @@ impl Core {
             }
             // Open under this key: finish it, with the tender it was first paid with.
             (state, _) if state.is_open() && order.stated_total.is_none_or(|t| t == doc.total) => {
-                Ok(Some(Sold::Paid(self.pay(document, order.tender).await?)))
+                Ok(Some(Sold::Paid(Box::new(
+                    self.pay(document, order.tender).await?,
+                ))))
             }
             (_, Claim::ReceiptCode(code)) => Err(duplicate(code)),
             (_, Claim::Request { .. }) => Err(CoreError::TotalMismatch {
@@ -203,15 +205,15 @@ impl Core {
             return Ok(sold);
         }
         let create = |lines| {
-            self.create_claiming(
-                order.register,
-                order.cashier,
-                order.kind,
+            let draft = Draft {
+                device: order.register,
+                cashier: order.cashier,
+                kind: order.kind,
                 lines,
-                order.request,
-                order.stated_total,
-                claim.as_ref(),
-            )
+                request: order.request,
+                stated_total: order.stated_total,
+            };
+            self.create_claiming(draft, claim.as_ref())
         };
         let created = match create(order.lines.clone()).await {
             // The same request arrived twice at once and the twin claimed the key first: this
@@ -229,7 +231,7 @@ impl Core {
             tracing::warn!(document, "receipt: {warning}");
         }
         match self.pay(document, order.tender).await {
-            Ok(paid) => Ok(Sold::Paid(paid)),
+            Ok(paid) => Ok(Sold::Paid(Box::new(paid))),
             Err(e) => {
                 // Nothing was charged or registered: the key is free for another attempt. Where
                 // money may have moved the document keeps its key, so the same request again

@@ -497,7 +497,7 @@ async fn sale(
         })
         .await?;
     let paid: Paid = match sold {
-        Sold::Paid(paid) => paid,
+        Sold::Paid(paid) => *paid,
         // Fiscalized already: print it again, never fiscalize it twice.
         Sold::Before { document } => {
             let fiscal = core.fiscal_record(document)?.ok_or_else(|| {

@@ -178,6 +178,17 @@ fn each_lanes_copy_shows_its_currency_rates_and_requisites() {
         ],
         &["ООО Ромашка", "ИНН", "KZT", "БИН"],
     );
+    // No fiscal operation on a lane whose register cannot fiscalize there (a Shtrih-M on the
+    // Uzbek and Kazakh lanes), over REST as over the other faces.
+    for path in ["/x_report?device=kkt-uz", "/open_shift?device=kkt-kz"] {
+        let refused = post(&url(path), &json!({ "employeeName": "Кассир" }));
+        assert_eq!(refused["code"], 5, "{path}: {refused}");
+        let message = refused["message"].as_str().unwrap();
+        assert!(
+            message.contains("не может фискализировать"),
+            "{path}: {message}"
+        );
+    }
     // Nothing of the other lanes reached the Russian printer.
     assert!(!printed(&ru).contains("KZT") && !printed(&ru).contains("UZS"));
 }

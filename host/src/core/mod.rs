@@ -406,6 +406,14 @@ impl Core {
             .ok_or_else(no_terminal)
     }
 
+    /// A register for a fiscal operation (an X report, cash in or out): refused on a lane whose
+    /// register cannot fiscalize there, as its receipts and shifts are.
+    fn fiscal_register(&self, device: &str) -> Result<&DeviceHandle, CoreError> {
+        let register = self.register(Some(device))?;
+        self.require_fiscal_lane(device)?;
+        Ok(register)
+    }
+
     /// Refuses a fiscal document on a lane whose register cannot fiscalize it.
     fn require_fiscal_lane(&self, register: &str) -> Result<&Lane, CoreError> {
         let lane = self.lanes.of(register);

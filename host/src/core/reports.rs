@@ -59,7 +59,7 @@ impl Core {
     /// X report: the shift's totals so far, printed by the register.
     pub async fn x_report(&self, device: &str, cashier_name: &str) -> Result<(), CoreError> {
         let who = cashier(cashier_name)?;
-        self.register(Some(device))?
+        self.fiscal_register(device)?
             .register(move |g, s| g.call_x_report(s, &who))
             .await?;
         Ok(())
@@ -76,7 +76,7 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
-        self.register(Some(device))?
+        self.fiscal_register(device)?
             .register(move |g, s| g.call_cash_in(s, &who, amount))
             .await?;
         Ok(())
@@ -93,7 +93,7 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
-        self.register(Some(device))?
+        self.fiscal_register(device)?
             .register(move |g, s| g.call_cash_out(s, &who, amount))
             .await?;
         Ok(())

@@ -176,6 +176,21 @@ fn config_is_the_ground_floor_and_the_faces_see_no_journal() {
     }
 }
 
+/// The plugins' generated WIT types stay below the core: a face parses into the core's own
+/// types (`core::TaxSpec`, …), so a new WIT version never reaches a face.
+#[test]
+fn the_faces_see_no_wit_types() {
+    for (path, code) in src() {
+        if path.starts_with("faces") {
+            assert!(
+                !code.contains("bindings"),
+                "{} names the plugins' WIT bindings",
+                path.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn a_cycle_is_found_and_named() {
     let graph: Graph = [

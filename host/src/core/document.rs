@@ -9,6 +9,70 @@ use crate::journal::Claim;
 use crate::journal::DocumentKind;
 use crate::plugins::bindings::tax;
 
+/// How a line names its tax; each face sends what its seed sends. The core's own type: the
+/// faces never see the plugins' WIT types, and the conversion to them lives here alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxSpec {
+    /// A code the jurisdiction maps to a rate (seed 000's `tax_number`).
+    Code(u32),
+    /// An explicit rate in hundredths of a percent (seed 001's `taxPrc`, seed 002's `vat_value`).
+    Percent(i32),
+    /// An explicit computed rate (22/122 and the like), in hundredths of a percent.
+    Computed(i32),
+    /// Without VAT.
+    Exempt,
+}
+
+/// How the tax relates to the amount (seed 001's `calcType`; README, "Taxes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalcType {
+    /// The tax is inside the amount.
+    InPrice,
+    /// The rate applies to the amount itself.
+    Fixed,
+    /// A simplified regime: no tax is extracted, the rate is printed for information.
+    Simplified,
+}
+
+/// The taxed part of a line when only the margin is taxed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Margin {
+    /// Of the whole line, in minor units.
+    Sum(i64),
+    /// Of one unit; multiplied by the quantity.
+    UnitPrice(i64),
+}
+
+impl From<TaxSpec> for tax::TaxSpec {
+    fn from(spec: TaxSpec) -> Self {
+        match spec {
+            TaxSpec::Code(c) => tax::TaxSpec::Code(c),
+            TaxSpec::Percent(r) => tax::TaxSpec::Percent(r),
+            TaxSpec::Computed(r) => tax::TaxSpec::Computed(r),
+            TaxSpec::Exempt => tax::TaxSpec::Exempt,
+        }
+    }
+}
+
+impl From<CalcType> for tax::CalcType {
+    fn from(calc: CalcType) -> Self {
+        match calc {
+            CalcType::InPrice => tax::CalcType::InPrice,
+            CalcType::Fixed => tax::CalcType::Fixed,
+            CalcType::Simplified => tax::CalcType::Simplified,
+        }
+    }
+}
+
+impl From<Margin> for tax::Margin {
+    fn from(margin: Margin) -> Self {
+        match margin {
+            Margin::Sum(m) => tax::Margin::Sum(m),
+            Margin::UnitPrice(m) => tax::Margin::UnitPrice(m),
+        }
+    }
+}
+
 /// A line as a face hands it over: integers only (the face converted any decimal input).
 #[derive(Debug, Clone)]
 pub struct SaleLine {
@@ -19,10 +83,10 @@ pub struct SaleLine {
     /// Thousandths.
     pub quantity: i64,
     pub discount: i64,
-    pub tax: tax::TaxSpec,
-    pub calc: tax::CalcType,
+    pub tax: TaxSpec,
+    pub calc: CalcType,
     /// The taxed part when only the margin is taxed (seed 001's `itemMarginSum`/`itemMarginPrice`).
-    pub margin: Option<tax::Margin>,
+    pub margin: Option<Margin>,
 }
 
 impl SaleLine {
@@ -32,7 +96,7 @@ impl SaleLine {
         barcode: Option<String>,
         price: i64,
         quantity: i64,
-        tax: tax::TaxSpec,
+        tax: TaxSpec,
     ) -> Self {
         Self {
             name,
@@ -41,7 +105,7 @@ impl SaleLine {
             quantity,
             discount: 0,
             tax,
-            calc: tax::CalcType::InPrice,
+            calc: CalcType::InPrice,
             margin: None,
         }
     }
@@ -243,9 +307,9 @@ impl Core {
                     price: l.price,
                     quantity: l.quantity,
                     discount: l.discount,
-                    tax: l.tax,
-                    calc: l.calc,
-                    margin: l.margin,
+                    tax: l.tax.into(),
+                    calc: l.calc.into(),
+                    margin: l.margin.map(Into::into),
                 })
                 .collect(),
         };

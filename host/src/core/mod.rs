@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 pub use crash::CrashPoint;
-pub use document::{DocKind, DocumentBody, SaleLine};
+pub use document::{CalcType, DocKind, DocumentBody, Margin, SaleLine, TaxSpec};
 pub use lanes::{Face, Lane, Lanes};
 pub use recovery::RecoveryReport;
 pub use requests::{Recall, RequestKey, SaleOrder, Sold};

@@ -161,13 +161,9 @@ impl Core {
                 .max_by_key(|l| l.amount)
                 .ok_or_else(|| CoreError::internal("a sale without lines"))?;
             let spec = match largest.vat {
-                super::document::VatRecord::Rate(r) => {
-                    crate::plugins::bindings::tax::TaxSpec::Percent(r)
-                }
-                super::document::VatRecord::Computed(r) => {
-                    crate::plugins::bindings::tax::TaxSpec::Computed(r)
-                }
-                super::document::VatRecord::None => crate::plugins::bindings::tax::TaxSpec::Exempt,
+                super::document::VatRecord::Rate(r) => super::document::TaxSpec::Percent(r),
+                super::document::VatRecord::Computed(r) => super::document::TaxSpec::Computed(r),
+                super::document::VatRecord::None => super::document::TaxSpec::Exempt,
             };
             let line = super::SaleLine::in_price(
                 format!("Частичный возврат: {}", largest.name),

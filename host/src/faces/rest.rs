@@ -18,10 +18,10 @@ use super::Faces;
 use super::auth::Verdict;
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::reports::FiscalDocument;
+use crate::core::{CalcType, Margin, TaxSpec};
 use crate::core::{
     CoreError, DocKind, Face, FiscalRecord, Paid, RequestKey, SaleLine, SaleOrder, Sold, Tender,
 };
-use crate::plugins::bindings::tax::{CalcType, Margin, TaxSpec};
 
 const OPENAPI: &str = include_str!("openapi.json");
 

@@ -19,12 +19,12 @@ use warp::hyper::body::Bytes;
 
 use super::Faces;
 use super::auth::Verdict;
+use crate::core::TaxSpec;
 use crate::core::credit::{CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt};
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::{
     CoreError, DocKind, Face, Paid, RequestKey, Reversal, SaleLine, SaleOrder, Sold, Tender,
 };
-use crate::plugins::bindings::tax::TaxSpec;
 
 const VERSION: &str = "2.0";
 

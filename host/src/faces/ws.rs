@@ -16,8 +16,8 @@ use warp::ws::{Message, WebSocket};
 use super::Faces;
 use super::auth::Verdict;
 use super::decimal;
+use crate::core::TaxSpec;
 use crate::core::{CoreError, DocKind, Face, Recall, RequestKey, SaleLine};
-use crate::plugins::bindings::tax::TaxSpec;
 
 const OK_TEXT: &str = "Успешно";
 

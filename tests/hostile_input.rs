@@ -859,16 +859,8 @@ fn rest_shape(body: &Value) -> Result<(), String> {
     let Some(object) = body.as_object() else {
         return Err("not an object".into());
     };
-    for field in [
-        "message",
-        "fiscalID",
-        "fiscalNum",
-        "rrn",
-        "auth",
-        "cardNum",
-        "checkNum",
-    ] {
-        if !object.get(field).is_some_and(Value::is_string) {
+    for field in common::seeds::SEED_001_TEXT_FIELDS {
+        if !object.get(*field).is_some_and(Value::is_string) {
             return Err(format!("«{field}» missing or not a string"));
         }
     }

@@ -173,15 +173,7 @@ fn seed_shape(body: &Value) {
     for field in SEED_FIELDS {
         assert!(body.get(field).is_some(), "no «{field}» in {body}");
     }
-    for field in [
-        "message",
-        "fiscalID",
-        "fiscalNum",
-        "rrn",
-        "auth",
-        "cardNum",
-        "checkNum",
-    ] {
+    for field in common::seeds::SEED_001_TEXT_FIELDS {
         assert!(body[field].is_string(), "«{field}» is not a string: {body}");
     }
     for field in ["code", "printError", "documentID"] {

@@ -8,6 +8,18 @@ use serde_json::{Value, json};
 /// The cashier of seed 001's example.
 pub const SEED_001_EMPLOYEE: &str = "Иванова Мария Петровна";
 
+/// The reply fields seed 001 types as strings (docs/rest.md): present in every reply, "" when
+/// they do not apply.
+pub const SEED_001_TEXT_FIELDS: &[&str] = &[
+    "message",
+    "fiscalID",
+    "fiscalNum",
+    "rrn",
+    "auth",
+    "cardNum",
+    "checkNum",
+];
+
 /// Seed 001's example sale: 629.80, 129.80 in cash and 500.00 by card (`docTime` left out when
 /// `None`).
 pub fn seed_001_sale(doc_time: Option<&str>, doc_number: &str) -> Value {

@@ -148,7 +148,7 @@ pub(super) struct Draft<'a> {
     pub device: &'a str,
     pub cashier: &'a str,
     pub kind: DocKind,
-    pub lines: Vec<SaleLine>,
+    pub lines: &'a [SaleLine],
     /// The request as journaled.
     pub request: &'a str,
     /// The total the client stated: the lines as taxed must come to it.
@@ -220,7 +220,7 @@ impl Core {
             device,
             cashier,
             kind,
-            lines,
+            lines: &lines,
             request,
             stated_total: None,
         };
@@ -250,7 +250,7 @@ impl Core {
         }
         self.require_fiscal_lane(device)?;
         self.require_open_shift(device).await?;
-        let body = self.tax(device, kind, &lines).await?;
+        let body = self.tax(device, kind, lines).await?;
         if let Some(stated) = stated_total
             && stated != body.total
         {

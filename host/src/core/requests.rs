@@ -204,24 +204,24 @@ impl Core {
         if let Some(sold) = self.held(claim.as_ref(), &order).await? {
             return Ok(sold);
         }
-        let create = |lines| {
+        let create = || {
             let draft = Draft {
                 device: order.register,
                 cashier: order.cashier,
                 kind: order.kind,
-                lines,
+                lines: &order.lines,
                 request: order.request,
                 stated_total: order.stated_total,
             };
             self.create_claiming(draft, claim.as_ref())
         };
-        let created = match create(order.lines.clone()).await {
+        let created = match create().await {
             // The same request arrived twice at once and the twin claimed the key first: this
             // one is its repeat.
             Err(CoreError::DuplicateCode(_)) if matches!(claim, Some(Claim::Request { .. })) => {
                 match self.held(claim.as_ref(), &order).await? {
                     Some(sold) => return Ok(sold),
-                    None => create(order.lines.clone()).await?,
+                    None => create().await?,
                 }
             }
             other => other?,

@@ -476,7 +476,7 @@ async fn sale(
     let lines = items
         .iter()
         .enumerate()
-        .map(|(i, item)| line(i, item).map(|(line, _)| line))
+        .map(|(i, item)| line(i, item))
         .collect::<Result<Vec<_>, _>>()?;
     let tender = tender(&Fields(payments))?;
     let key = doc_time.map(|doc_time| RequestKey::Rest {
@@ -553,7 +553,7 @@ fn tender(p: &Fields<'_>) -> Result<Tender, Failure> {
 
 /// One of seed 001's items: the unit price is derived from the line's amount by the core's one
 /// rule (`core::price::from_amount`, docs/rest.md).
-fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
+fn line(i: usize, item: &Value) -> Result<SaleLine, Failure> {
     let object = item
         .as_object()
         .ok_or_else(|| Fields::missing(&format!("items[{i}]")))?;
@@ -627,19 +627,16 @@ fn line(i: usize, item: &Value) -> Result<(SaleLine, i64), Failure> {
         (None, None) => None,
     };
     let barcode = f.opt_string("itemQRCode").ok().flatten();
-    Ok((
-        SaleLine {
-            name,
-            barcode,
-            price,
-            quantity: qty,
-            discount,
-            tax,
-            calc,
-            margin,
-        },
-        amount,
-    ))
+    Ok(SaleLine {
+        name,
+        barcode,
+        price,
+        quantity: qty,
+        discount,
+        tax,
+        calc,
+        margin,
+    })
 }
 
 /// Reads the fields of a request; a missing or mistyped required one is code 3, naming it.
@@ -695,19 +692,27 @@ mod tests {
         json!({ "itemName": "x", "itemQty": qty, "itemAmount": amount, "discount": discount })
     }
 
+    /// What the tax plugin makes of a line: price × quantity, rounded half up, less the discount.
+    fn amount_of(l: &SaleLine) -> i64 {
+        (l.price * l.quantity + 500) / 1000 - l.discount
+    }
+
     #[test]
     fn unit_price_is_derived_from_the_amount() {
-        let (l, a) = line(0, &item(2000, 24690, 0)).unwrap();
-        assert_eq!((l.price, l.quantity, a), (12345, 2000, 24690));
-        let (l, _) = line(0, &item(1500, 14900, 100)).unwrap();
+        let l = line(0, &item(2000, 24690, 0)).unwrap();
+        assert_eq!((l.price, l.quantity, amount_of(&l)), (12345, 2000, 24690));
+        let l = line(0, &item(1500, 14900, 100)).unwrap();
         assert_eq!((l.price, l.quantity, l.discount), (10000, 1500, 100));
     }
 
     #[test]
     fn an_amount_no_unit_price_gives_keeps_its_quantity_and_adds_the_rounding_to_the_discount() {
         // 100 kopecks for 3 units: 33 × 3 = 99, 34 × 3 = 102 → 34 with 2 off, still 3 units.
-        let (l, a) = line(0, &item(3000, 100, 0)).unwrap();
-        assert_eq!((l.price, l.quantity, l.discount, a), (34, 3000, 2, 100));
+        let l = line(0, &item(3000, 100, 0)).unwrap();
+        assert_eq!(
+            (l.price, l.quantity, l.discount, amount_of(&l)),
+            (34, 3000, 2, 100)
+        );
     }
 
     #[test]
@@ -736,11 +741,11 @@ mod tests {
         it["itemTaxes"] = json!([{ "taxName": "НДС", "taxPrc": 1000, "calcType": 2 }]);
         it["itemMarginPrice"] = json!(100);
         it["itemMarginSum"] = Value::Null;
-        let (l, _) = line(0, &it).unwrap();
+        let l = line(0, &it).unwrap();
         assert_eq!(l.tax, TaxSpec::Percent(1000));
         assert_eq!(l.calc, CalcType::Fixed);
         assert_eq!(l.margin, Some(Margin::UnitPrice(100)));
-        let (l, _) = line(0, &item(1000, 500, 0)).unwrap();
+        let l = line(0, &item(1000, 500, 0)).unwrap();
         assert_eq!(l.tax, TaxSpec::Exempt);
     }
 

@@ -15,6 +15,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("receipt-default", "receipt_default.wasm"),
     ("receipt-template", "receipt_template.wasm"),
     ("hostile", "hostile.wasm"),
+    ("greedy", "greedy.wasm"),
     ("shtrih-m", "shtrih_m.wasm"),
     ("escpos", "escpos.wasm"),
     ("zvt-driver", "zvt_driver.wasm"),

@@ -11,9 +11,9 @@ use emulator_kit::{Emulator, Fault};
 use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfig};
 use fiscal_host::devices::{DeviceError, DeviceHandle, Devices};
 use fiscal_host::plugins::Limits;
-use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::{ErrorClass, ShiftState};
-use fiscal_host::plugins::bindings::layout::{Align, Element, Text, TextSize};
-use fiscal_host::plugins::bindings::payment::exports::fiscal::host::terminal::Outcome;
+use fiscal_host::plugins::contract::layout::{Align, Element, Text, TextSize};
+use fiscal_host::plugins::contract::register::{ErrorClass, ShiftState};
+use fiscal_host::plugins::contract::terminal::Outcome;
 use fiscal_host::transport::{BuiltinEmulator, Emulators};
 use zvt_emulator::ZvtDevice;
 
@@ -84,13 +84,11 @@ fn start(configs: &[DeviceConfig], emulators: &Emulators) -> Devices {
 use common::receipts::{cashier, sale};
 
 async fn open_shift(kkt: &DeviceHandle) -> Result<u32, DeviceError> {
-    kkt.register(|g, s| g.call_open_shift(s, &cashier()))
-        .await
-        .map(|r| r.shift_number)
+    kkt.open_shift(cashier()).await.map(|r| r.shift_number)
 }
 
 async fn register_sale(kkt: &DeviceHandle) -> Result<u32, DeviceError> {
-    kkt.register(|g, s| g.call_register_receipt(s, &sale()))
+    kkt.register_receipt(sale())
         .await
         .map(|r| r.document_number)
 }
@@ -108,18 +106,12 @@ async fn shtrih_shift_and_sale(way: Way) {
     let kkt = devices.get("kkt").unwrap();
 
     let shift = open_shift(kkt).await.unwrap();
-    let result = kkt
-        .register(|g, s| g.call_register_receipt(s, &sale()))
-        .await
-        .unwrap();
+    let result = kkt.register_receipt(sale()).await.unwrap();
     assert_eq!(result.shift_number, shift);
     assert!(!result.fiscal_sign.is_empty());
-    let closed = kkt
-        .register(|g, s| g.call_close_shift(s, &cashier()))
-        .await
-        .unwrap();
+    let closed = kkt.close_shift(cashier()).await.unwrap();
     assert_eq!(closed.shift_number, shift);
-    let status = kkt.register(|g, s| g.call_status(s)).await.unwrap();
+    let status = kkt.status().await.unwrap();
     assert_eq!(status.shift, ShiftState::Closed);
 
     emulator.with_device(|d| {
@@ -176,10 +168,7 @@ async fn escpos_prints_and_reads_back(way: Way) {
         Element::Feed(2),
         Element::Cut,
     ];
-    printer
-        .register(move |g, s| g.call_print(s, &elements))
-        .await
-        .unwrap();
+    printer.print(elements).await.unwrap();
     emulator.with_device(|d| {
         let printed = d.printed_text();
         // CP866 has no guillemets: the driver prints the look-alike straight quotes.
@@ -220,28 +209,16 @@ async fn zvt_pay_cancel_refund(way: Way) {
     let devices = start(&[config], &Emulators::default());
     let terminal = devices.get("terminal").unwrap();
 
-    let paid = terminal
-        .terminal(|g, s| g.call_pay(s, 24690))
-        .await
-        .unwrap();
+    let paid = terminal.pay(24690).await.unwrap();
     assert_eq!(paid.outcome, Outcome::Approved, "{way:?}: {paid:?}");
     assert_eq!(paid.amount, 24690);
     let auth_id = paid.auth_id;
-    let cancelled = terminal
-        .terminal(move |g, s| g.call_cancel(s, auth_id))
-        .await
-        .unwrap();
+    let cancelled = terminal.cancel(auth_id).await.unwrap();
     assert_eq!(cancelled.outcome, Outcome::Approved);
 
-    let paid = terminal
-        .terminal(|g, s| g.call_pay(s, 50000))
-        .await
-        .unwrap();
+    let paid = terminal.pay(50000).await.unwrap();
     let rrn = paid.rrn.clone();
-    let refunded = terminal
-        .terminal(move |g, s| g.call_refund(s, &rrn, 20000))
-        .await
-        .unwrap();
+    let refunded = terminal.refund(rrn, 20000).await.unwrap();
     assert_eq!(refunded.outcome, Outcome::Approved);
 
     emulator.with_device(|d| {
@@ -252,7 +229,7 @@ async fn zvt_pay_cancel_refund(way: Way) {
     });
 
     emulator.with_device(|d| d.decline_next(0x05));
-    let declined = terminal.terminal(|g, s| g.call_pay(s, 1000)).await.unwrap();
+    let declined = terminal.pay(1000).await.unwrap();
     assert_eq!(declined.outcome, Outcome::Declined);
     assert_eq!(declined.response_code, 0x05);
 }
@@ -338,10 +315,7 @@ async fn a_line_dropped_mid_frame_is_an_error_then_the_device_comes_back() {
     // After the reconnect backoff the next operation opens a fresh line, and recovery can ask
     // the register what became of the receipt.
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let last = kkt
-        .register(|g, s| g.call_last_fiscal_document(s))
-        .await
-        .unwrap();
+    let last = kkt.last_fiscal_document().await.unwrap();
     let registered = emulators.shtrih_m.with_device(|d| d.receipts().len());
     if registered == 1 {
         let doc = emulators
@@ -370,9 +344,7 @@ async fn paper_out_and_expired_shift_are_typed_errors() {
     let err = register_sale(kkt).await.unwrap_err();
     assert_eq!(err.class(), Some(ErrorClass::ShiftExpired), "{err}");
     // Closing the expired shift (Z report) lets sales go on in a new one.
-    kkt.register(|g, s| g.call_close_shift(s, &cashier()))
-        .await
-        .unwrap();
+    kkt.close_shift(cashier()).await.unwrap();
     open_shift(kkt).await.unwrap();
     register_sale(kkt).await.unwrap();
 }
@@ -393,28 +365,19 @@ async fn printer_faults_are_typed_and_print_nothing() {
     ] {
         emulators.escpos.faults().inject(fault);
         let elements = job();
-        let err = printer
-            .register(move |g, s| g.call_print(s, &elements))
-            .await
-            .unwrap_err();
+        let err = printer.print(elements).await.unwrap_err();
         assert_eq!(err.class(), Some(class), "{fault:?}: {err}");
         emulators.escpos.faults().clear();
     }
     emulators.escpos.faults().inject(Fault::NoReply);
     let elements = job();
-    let err = printer
-        .register(move |g, s| g.call_print(s, &elements))
-        .await
-        .unwrap_err();
+    let err = printer.print(elements).await.unwrap_err();
     assert_eq!(err.class(), Some(ErrorClass::Communication), "{err}");
     emulators
         .escpos
         .with_device(|d| assert_eq!(d.cuts(), 0, "nothing printed while faulty"));
     let elements = job();
-    printer
-        .register(move |g, s| g.call_print(s, &elements))
-        .await
-        .unwrap();
+    printer.print(elements).await.unwrap();
     emulators.escpos.with_device(|d| assert_eq!(d.cuts(), 1));
 }
 
@@ -428,22 +391,11 @@ async fn a_slow_device_blocks_no_other_device() {
         .inject(Fault::SlowReply(Duration::from_millis(1500)));
     let slow = {
         let devices = devices.clone();
-        tokio::spawn(async move {
-            devices
-                .get("terminal")
-                .unwrap()
-                .terminal(|g, s| g.call_describe(s))
-                .await
-        })
+        tokio::spawn(async move { devices.get("terminal").unwrap().describe().await })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
-    let status = devices
-        .get("kkt")
-        .unwrap()
-        .register(|g, s| g.call_status(s))
-        .await
-        .unwrap();
+    let status = devices.get("kkt").unwrap().status().await.unwrap();
     assert_eq!(status.shift, ShiftState::Closed);
     assert!(
         !slow.is_finished(),
@@ -497,7 +449,7 @@ async fn an_operation_over_its_timeout_is_reported_and_the_queue_goes_on() {
         .shtrih_m
         .faults()
         .inject(Fault::SlowReply(Duration::from_millis(400)));
-    let err = kkt.register(|g, s| g.call_status(s)).await.unwrap_err();
+    let err = kkt.status().await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -510,7 +462,7 @@ async fn an_operation_over_its_timeout_is_reported_and_the_queue_goes_on() {
     );
     emulators.shtrih_m.faults().clear();
     tokio::time::sleep(Duration::from_millis(600)).await;
-    let status = kkt.register(|g, s| g.call_status(s)).await.unwrap();
+    let status = kkt.status().await.unwrap();
     assert_eq!(status.shift, ShiftState::Closed);
 }
 
@@ -532,7 +484,7 @@ async fn a_device_that_is_not_there_is_offline_until_it_appears() {
     );
     let devices = start(&[config], &Emulators::default());
     let kkt = devices.get("kkt").unwrap();
-    let err = kkt.register(|g, s| g.call_status(s)).await.unwrap_err();
+    let err = kkt.status().await.unwrap_err();
     assert_eq!(err.class(), Some(ErrorClass::Communication), "{err}");
     assert!(!kkt.view().online);
 
@@ -540,7 +492,7 @@ async fn a_device_that_is_not_there_is_offline_until_it_appears() {
     let _server = emulator.serve_tcp(addr).unwrap();
     let mut status = Err(err);
     for _ in 0..50 {
-        status = kkt.register(|g, s| g.call_status(s)).await;
+        status = kkt.status().await;
         if status.is_ok() {
             break;
         }

@@ -176,23 +176,23 @@ fn check(file: &std::path::Path, extra: &[&str]) -> (bool, String) {
 }
 
 #[test]
-fn plugin_check_names_the_world_a_component_fits() {
+fn plugin_check_names_the_version_and_world_of_a_component() {
     let (ok, out) = check(&embedded::guest_path("hostile.wasm"), &[]);
     assert!(ok, "{out}");
-    assert!(out.contains("fits tax-calculator"), "{out}");
-    assert!(
-        out.contains(
-            "does not fit receipt-layout: no exported instance named `fiscal:host/layout@0.1.0`"
-        ),
-        "{out}"
-    );
+    assert!(out.contains("wit: fiscal:host@0.1.0"), "{out}");
+    assert!(out.contains("world: tax-calculator"), "{out}");
+    assert!(out.contains("the host loads it"), "{out}");
 
     let (ok, out) = check(
         &embedded::guest_path("receipt_template.wasm"),
         &["--world", "receipt-layout"],
     );
     assert!(ok, "{out}");
-    assert!(out.contains("fits receipt-layout"), "{out}");
+    assert!(out.contains("world: receipt-layout"), "{out}");
+
+    let (ok, out) = check(&embedded::guest_path("zvt_driver.wasm"), &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("world: payment-driver"), "{out}");
 }
 
 #[test]
@@ -203,9 +203,7 @@ fn plugin_check_says_why_not() {
     );
     assert!(!ok);
     assert!(
-        out.contains(
-            "does not fit tax-calculator: no exported instance named `fiscal:host/tax@0.1.0`"
-        ),
+        out.contains("refused: it is a receipt-layout, not a tax-calculator"),
         "{out}"
     );
 
@@ -215,6 +213,30 @@ fn plugin_check_says_why_not() {
     let (ok, out) = check(&junk, &[]);
     assert!(!ok);
     assert!(out.contains("not a valid WebAssembly component"), "{out}");
+}
+
+/// A tax plugin importing the drivers' line: `plugin check` names its world and the import it
+/// is refused for, and the host refuses to start with it.
+#[test]
+fn a_plugin_importing_more_than_its_world_is_refused_with_the_import_named() {
+    let greedy = embedded::guest_path("greedy.wasm");
+    let (ok, out) = check(&greedy, &[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("world: tax-calculator"), "{out}");
+    assert!(
+        out.contains(
+            "refused: it imports fiscal:host/transport@0.1.0, which the tax-calculator world of \
+             fiscal:host@0.1.0 does not grant"
+        ),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = refused_start(dir.path(), &format!("[plugins]\ntax = {greedy:?}\n"));
+    assert!(
+        stderr.contains("is refused: it imports fiscal:host/transport@0.1.0"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -7,8 +7,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use fiscal_host::plugins::bindings::tax;
-use fiscal_host::plugins::{Limits, Origin, PluginError, TaxPlugin, embedded};
+use fiscal_host::plugins::contract::tax;
+use fiscal_host::plugins::{
+    IdentityError, Limits, Origin, PluginError, TaxPlugin, Version, World, embedded,
+};
 
 fn hostile(limits: Limits) -> TaxPlugin {
     let bytes = std::fs::read(embedded::guest_path("hostile.wasm"))
@@ -34,7 +36,7 @@ fn doc(first_line: &str) -> tax::Document {
 /// The well-behaved answer of the hostile plugin: price × quantity / 1000.
 fn assert_still_serves(plugin: &TaxPlugin) {
     let result = plugin
-        .calculate(&doc("bread"))
+        .calculate(doc("bread"))
         .expect("no trap")
         .expect("no tax error");
     assert_eq!(result.total, 24690);
@@ -43,7 +45,7 @@ fn assert_still_serves(plugin: &TaxPlugin) {
 #[test]
 fn a_trap_is_a_typed_error_and_the_plugin_serves_on() {
     let plugin = hostile(Limits::default());
-    let err = plugin.calculate(&doc("trap")).unwrap_err();
+    let err = plugin.calculate(doc("trap")).unwrap_err();
     match &err {
         PluginError::Trapped { plugin, detail } => {
             assert_eq!(plugin, "hostile");
@@ -56,7 +58,7 @@ fn a_trap_is_a_typed_error_and_the_plugin_serves_on() {
 
 /// The warning of a `count` call: which call of its instance it was.
 fn call_number(plugin: &TaxPlugin) -> String {
-    let result = plugin.calculate(&doc("count")).unwrap().unwrap();
+    let result = plugin.calculate(doc("count")).unwrap().unwrap();
     let messages: Vec<_> = result.warnings.iter().map(|w| w.message.as_str()).collect();
     messages.join(";")
 }
@@ -75,13 +77,13 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     // A plugin's own error is a normal answer: the instance stays.
     let mut empty = doc("count");
     empty.lines.clear();
-    assert!(plugin.calculate(&empty).unwrap().is_err());
+    assert!(plugin.calculate(empty.clone()).unwrap().is_err());
     assert_eq!(call_number(&plugin), "call 4 of this instance");
     // A trap drops it: the next call starts on a fresh instance.
-    assert!(plugin.calculate(&doc("trap")).is_err());
+    assert!(plugin.calculate(doc("trap")).is_err());
     assert_eq!(call_number(&plugin), "call 1 of this instance");
     // So does a normal call that left the memory past half the limit (40 of 64 MiB).
-    assert!(plugin.calculate(&doc("grow")).unwrap().is_ok());
+    assert!(plugin.calculate(doc("grow")).unwrap().is_ok());
     assert_eq!(call_number(&plugin), "call 1 of this instance");
     assert_eq!(call_number(&plugin), "call 2 of this instance");
     // So does running past the CPU limit, with the deadline re-armed for the next call.
@@ -91,7 +93,7 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     });
     assert_eq!(call_number(&tight), "call 1 of this instance");
     assert!(matches!(
-        tight.calculate(&doc("loop")),
+        tight.calculate(doc("loop")),
         Err(PluginError::CpuExhausted { .. })
     ));
     assert_eq!(call_number(&tight), "call 1 of this instance");
@@ -107,7 +109,7 @@ fn runaway_call(plugin: &TaxPlugin) -> (PluginError, Duration) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let started = Instant::now();
-        let outcome = plugin.calculate(&doc("loop"));
+        let outcome = plugin.calculate(doc("loop"));
         let _ = tx.send((outcome, started.elapsed()));
     });
     let (outcome, took) = rx
@@ -147,7 +149,7 @@ fn an_endless_loop_is_stopped_at_its_cpu_limit() {
 #[test]
 fn a_gibibyte_allocation_hits_the_memory_limit() {
     let plugin = hostile(Limits::default());
-    let err = plugin.calculate(&doc("oom")).unwrap_err();
+    let err = plugin.calculate(doc("oom")).unwrap_err();
     assert!(
         matches!(err, PluginError::MemoryExhausted { limit_bytes, .. } if limit_bytes == 64 << 20),
         "expected MemoryExhausted, got {err:?}"
@@ -163,7 +165,7 @@ fn the_memory_limit_is_configurable() {
         memory_bytes: 1 << 20,
         ..Limits::default()
     });
-    let err = tight.calculate(&doc("bread")).unwrap_err();
+    let err = tight.calculate(doc("bread")).unwrap_err();
     assert!(
         matches!(err, PluginError::MemoryExhausted { limit_bytes, .. } if limit_bytes == 1 << 20),
         "{err:?}"
@@ -193,7 +195,7 @@ fn what_a_plugin_prints_goes_to_the_hosts_log() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let result = tracing::subscriber::with_default(subscriber, || plugin.calculate(&doc("print")));
+    let result = tracing::subscriber::with_default(subscriber, || plugin.calculate(doc("print")));
     assert_eq!(result.unwrap().unwrap().total, 24690);
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("hostile plugin: a line on stdout"), "{log}");
@@ -211,7 +213,7 @@ fn hostile_calls_in_parallel_do_not_disturb_good_ones() {
         .into_iter()
         .map(|name| {
             let plugin = plugin.clone();
-            std::thread::spawn(move || (name, plugin.calculate(&doc(name))))
+            std::thread::spawn(move || (name, plugin.calculate(doc(name))))
         })
         .collect();
     for t in threads {
@@ -264,7 +266,7 @@ async fn a_driver_waiting_on_a_slow_register_is_within_its_cpu_limit() {
         .faults()
         .inject(emulator_kit::Fault::SlowReply(Duration::from_millis(40)));
     let started = Instant::now();
-    let status = kkt.register(|g, s| g.call_status(s)).await;
+    let status = kkt.status().await;
     let took = started.elapsed();
     println!("a status call to a register answering 40 ms late took {took:?} (cpu_ms = 5)");
     assert!(status.is_ok(), "{status:?}");
@@ -272,4 +274,36 @@ async fn a_driver_waiting_on_a_slow_register_is_within_its_cpu_limit() {
         took >= Duration::from_millis(40),
         "the register was not slow: {took:?}"
     );
+}
+
+/// One linker per world: a tax plugin that imports the drivers' byte line is refused when it
+/// is loaded, with the import named, instead of linking and reaching for the line at run time.
+#[test]
+fn a_tax_plugin_importing_the_transport_is_refused_at_load() {
+    let bytes =
+        std::fs::read(embedded::guest_path("greedy.wasm")).expect("greedy.wasm built by build.rs");
+    let runtime = common::runtime(Limits::default(), None);
+    let err = match runtime.load_tax("greedy", Origin::Embedded, &bytes) {
+        Ok(_) => panic!("a tax plugin importing transport was loaded"),
+        Err(e) => e,
+    };
+    match &err {
+        PluginError::Refused {
+            why: IdentityError::ImportNotGranted { import, world, .. },
+            ..
+        } => {
+            assert_eq!(import, "fiscal:host/transport@0.1.0");
+            assert_eq!(*world, World::TaxCalculator);
+        }
+        other => panic!("refused for another reason: {other}"),
+    }
+    assert!(
+        err.to_string().contains("fiscal:host/transport@0.1.0"),
+        "{err}"
+    );
+    // The same bytes are a well-formed component of 0.1.0: it is the import that is refused.
+    let report = runtime.check(&bytes);
+    let identity = report.identity.expect("its version and world are read");
+    assert_eq!(identity.version, Version::V0_1_0);
+    assert_eq!(identity.world, World::TaxCalculator);
 }

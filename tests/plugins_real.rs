@@ -3,7 +3,7 @@
 
 mod common;
 
-use fiscal_host::plugins::bindings::{layout, tax};
+use fiscal_host::plugins::contract::{layout, tax};
 use fiscal_host::plugins::{LayoutPlugin, Limits, Origin, TaxPlugin, embedded};
 
 fn tax_plugin(name: &str, bytes: &[u8]) -> TaxPlugin {
@@ -33,7 +33,7 @@ fn seed_000_example_through_wasm() {
             tax::TaxSpec::Code(0),
         )],
     );
-    let result = plugin.calculate(&doc).unwrap().unwrap();
+    let result = plugin.calculate(doc.clone()).unwrap().unwrap();
     assert_eq!(result.total, 24690);
     // 24690 × 22/122 = 4452.29… → 4452, FFD 1199 code 11 (22%)
     assert_eq!(result.lines[0].amount, 24690);
@@ -54,7 +54,7 @@ fn two_rates_and_totals_agree_through_wasm() {
             line("Молоко", 8900, 1000, tax::TaxSpec::Code(1)),     // 89.00, 10%: 809.09 → 809
         ],
     );
-    let result = plugin.calculate(&doc).unwrap().unwrap();
+    let result = plugin.calculate(doc.clone()).unwrap().unwrap();
     let figures: Vec<_> = result.lines.iter().map(|l| (l.amount, l.tax)).collect();
     assert_eq!(figures, [(14970, 1361), (99875, 18010), (8900, 809)]);
     assert_eq!(result.total, 14970 + 99875 + 8900);
@@ -80,7 +80,7 @@ fn a_tax_error_is_the_plugins_answer_not_a_trap() {
         (2026, 3, 1),
         vec![line("x", 100, 1000, tax::TaxSpec::Code(99))],
     );
-    match plugin.calculate(&doc).unwrap() {
+    match plugin.calculate(doc.clone()).unwrap() {
         Err(tax::TaxError::UnknownTaxCode(problem)) => assert_eq!(problem.line, 0),
         other => panic!("expected UnknownTaxCode, got {other:?}"),
     }
@@ -90,7 +90,7 @@ fn a_tax_error_is_the_plugins_answer_not_a_trap() {
         vec![line("x", 100, 1000, tax::TaxSpec::Percent(2200))],
     );
     assert!(matches!(
-        plugin.calculate(&doc).unwrap(),
+        plugin.calculate(doc.clone()).unwrap(),
         Err(tax::TaxError::RateNotAllowed(_))
     ));
 }
@@ -103,7 +103,7 @@ fn uzbek_rate_from_seed_002_is_accepted_with_a_warning() {
         (2026, 3, 1),
         vec![line("Coca-cola", 900000, 1000, tax::TaxSpec::Percent(1500))],
     );
-    let result = plugin.calculate(&doc).unwrap().unwrap();
+    let result = plugin.calculate(doc.clone()).unwrap().unwrap();
     assert_eq!(result.total, 900000);
     // 900000 × 15/115 = 117391.3 → 117391
     assert_eq!(result.lines[0].tax, 117391);
@@ -121,10 +121,10 @@ fn kazakh_standard_rate_is_dated() {
             vec![line("x", 11600, 1000, tax::TaxSpec::Code(0))],
         )
     };
-    let r2026 = plugin.calculate(&doc((2026, 1, 1))).unwrap().unwrap();
+    let r2026 = plugin.calculate(doc((2026, 1, 1))).unwrap().unwrap();
     assert_eq!(r2026.lines[0].vat, tax::Vat::Rate(1600));
     assert_eq!(r2026.lines[0].tax, 1600); // 11600 × 16/116
-    let r2025 = plugin.calculate(&doc((2025, 12, 31))).unwrap().unwrap();
+    let r2025 = plugin.calculate(doc((2025, 12, 31))).unwrap().unwrap();
     assert_eq!(r2025.lines[0].vat, tax::Vat::Rate(1200));
     assert_eq!(r2025.lines[0].tax, 1243); // 11600 × 12/112 = 1242.86
 }
@@ -143,7 +143,7 @@ fn wasm_and_native_agree_on_a_large_document() {
         })
         .collect();
     let (wasm, native) = common::docs::ru_sale(&lines);
-    let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
+    let from_wasm = plugin.calculate(wasm.clone()).unwrap().unwrap();
     let from_native = tax_ru::TaxRu::calculate(native).unwrap();
     let wasm_figures: Vec<_> = from_wasm.lines.iter().map(|l| (l.amount, l.tax)).collect();
     let native_figures: Vec<_> = from_native
@@ -226,7 +226,7 @@ fn texts(elements: &[layout::Element]) -> Vec<String> {
 fn default_layout_fits_every_paper_width() {
     let plugin = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
     for width in [32u32, 42, 48] {
-        let elements = plugin.render(&receipt(true), width).unwrap().unwrap();
+        let elements = plugin.render(receipt(true), width).unwrap().unwrap();
         for e in &elements {
             if let layout::Element::Text(t) = e {
                 let limit = match t.size {
@@ -250,7 +250,7 @@ fn default_layout_fits_every_paper_width() {
 #[test]
 fn fiscal_receipt_carries_the_qr_string() {
     let plugin = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
-    let elements = plugin.render(&receipt(true), 42).unwrap().unwrap();
+    let elements = plugin.render(receipt(true), 42).unwrap().unwrap();
     let qr: Vec<_> = elements
         .iter()
         .filter_map(|e| match e {
@@ -275,7 +275,7 @@ fn non_fiscal_receipt_says_so() {
         ),
     ] {
         let plugin = layout_plugin(name, bytes);
-        let elements = plugin.render(&receipt(false), 32).unwrap().unwrap();
+        let elements = plugin.render(receipt(false), 32).unwrap().unwrap();
         let all = texts(&elements).join(" ");
         assert!(all.contains("ФИСКАЛЬНЫМ"), "{name}: {all}");
         assert!(
@@ -289,7 +289,7 @@ fn non_fiscal_receipt_says_so() {
 fn unsupported_width_is_the_layouts_answer() {
     let plugin = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
     assert!(matches!(
-        plugin.render(&receipt(true), 10).unwrap(),
+        plugin.render(receipt(true), 10).unwrap(),
         Err(layout::LayoutError::UnsupportedWidth(10))
     ));
 }

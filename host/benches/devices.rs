@@ -17,8 +17,7 @@ mod receipts;
 use receipts::{cashier, item, sale};
 
 /// A 10-line sale at 22%, paid in cash: the receipt the load tests send.
-fn ten_line_sale()
--> fiscal_host::plugins::bindings::device::exports::fiscal::host::register::FiscalReceipt {
+fn ten_line_sale() -> fiscal_host::plugins::contract::register::FiscalReceipt {
     let mut receipt = sale();
     receipt.items = (0..10)
         .map(|i| {
@@ -59,8 +58,7 @@ fn start(transport: TransportConfig, emulators: &Emulators) -> Devices {
 fn receipts(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let register = |kkt: &DeviceHandle| {
-        rt.block_on(kkt.register(|g, s| g.call_register_receipt(s, &sale())))
-            .unwrap();
+        rt.block_on(kkt.register_receipt(sale())).unwrap();
     };
 
     // Over a pty, through the serial transport, as a USB/COM-attached register.
@@ -79,8 +77,7 @@ fn receipts(c: &mut Criterion) {
         &Emulators::default(),
     );
     let kkt = devices.get("kkt").unwrap().clone();
-    rt.block_on(kkt.register(|g, s| g.call_open_shift(s, &cashier())))
-        .unwrap();
+    rt.block_on(kkt.open_shift(cashier())).unwrap();
     let (rx0, tx0) = emulator.traffic();
     register(&kkt);
     let (rx1, tx1) = emulator.traffic();
@@ -109,8 +106,7 @@ fn receipts(c: &mut Criterion) {
         &emulators,
     );
     let kkt = devices.get("kkt").unwrap().clone();
-    rt.block_on(kkt.register(|g, s| g.call_open_shift(s, &cashier())))
-        .unwrap();
+    rt.block_on(kkt.open_shift(cashier())).unwrap();
     c.bench_function(
         "register a 3-line receipt, Shtrih-M over the in-process link",
         |b| b.iter(|| register(&kkt)),
@@ -121,8 +117,7 @@ fn receipts(c: &mut Criterion) {
     // queue, the Wasm driver, the transport, and the emulator's model).
     let register_ten = |kkt: &DeviceHandle| {
         let receipt = ten_line_sale();
-        rt.block_on(kkt.register(move |g, s| g.call_register_receipt(s, &receipt)))
-            .unwrap();
+        rt.block_on(kkt.register_receipt(receipt)).unwrap();
     };
     for (name, baud) in [
         ("inline link, instant", None),
@@ -138,8 +133,7 @@ fn receipts(c: &mut Criterion) {
             &emulators,
         );
         let kkt = devices.get("kkt").unwrap().clone();
-        rt.block_on(kkt.register(|g, s| g.call_open_shift(s, &cashier())))
-            .unwrap();
+        rt.block_on(kkt.open_shift(cashier())).unwrap();
         let (rx0, tx0) = emulators.shtrih_m.traffic();
         register_ten(&kkt);
         let (rx1, tx1) = emulators.shtrih_m.traffic();

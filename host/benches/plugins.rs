@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fiscal_host::plugins::bindings::tax;
+use fiscal_host::plugins::contract::tax;
 use fiscal_host::plugins::{Limits, Origin, PluginRuntime, RuntimeConfig, embedded};
 use tax_ru::Guest as _;
 
@@ -34,7 +34,7 @@ fn tax_calls(c: &mut Criterion) {
     for lines in [10, 100] {
         let (wasm, native) = docs::ru_sale(&docs::varied_lines(lines));
         // Both must agree before their speed is worth comparing.
-        let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
+        let from_wasm = plugin.calculate(wasm.clone()).unwrap().unwrap();
         let from_native = tax_ru::TaxRu::calculate(native.clone()).unwrap();
         assert_eq!(from_wasm.total, from_native.total);
         c.bench_function(
@@ -105,7 +105,7 @@ fn runaway(c: &mut Criterion) {
             .load_tax("hostile", Origin::Embedded, &bytes)
             .unwrap();
         group.bench_function(format!("until stopped at cpu_ms = {cpu_ms}{what}"), |b| {
-            b.iter(|| assert!(plugin.calculate(&doc).is_err()))
+            b.iter(|| assert!(plugin.calculate(doc.clone()).is_err()))
         });
     }
     group.finish();

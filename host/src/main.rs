@@ -49,7 +49,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PluginCommand {
-    /// Tell whether a component fits one of the host's worlds, and why not.
+    /// Tell a component's WIT version and world, and whether the host loads it (and why not).
     Check {
         file: PathBuf,
         /// Require this world (tax-calculator, receipt-layout, device-driver, payment-driver).
@@ -145,25 +145,25 @@ fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> 
     })?;
     let report = runtime.check(&bytes);
     println!("{}", file.display());
-    if let Some(error) = &report.error {
-        println!("  does not fit any world: {error}");
-        return Ok(ExitCode::FAILURE);
+    if let Some(id) = &report.identity {
+        println!("  wit: fiscal:host@{}", id.version);
+        println!("  world: {}", id.world);
     }
     println!("  imports: {}", report.imports.join(", "));
     println!("  exports: {}", report.exports.join(", "));
-    for (world, fit) in &report.worlds {
-        if want.is_some_and(|w| w != *world) {
-            continue;
-        }
-        match fit {
-            Ok(()) => println!("  fits {world}"),
-            Err(why) => println!("  does not fit {world}: {why}"),
-        }
+    if let Some(error) = &report.error {
+        println!("  refused: {error}");
+        return Ok(ExitCode::FAILURE);
     }
-    let fitting = report.fitting();
-    let ok = match want {
-        Some(w) => fitting.contains(&w),
-        None => !fitting.is_empty(),
+    let ok = match (want, &report.identity) {
+        (Some(w), Some(id)) if w != id.world => {
+            println!("  refused: it is a {}, not a {w}", id.world);
+            false
+        }
+        _ => {
+            println!("  the host loads it");
+            true
+        }
     };
     Ok(if ok {
         ExitCode::SUCCESS

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use fiscal_host::plugins::bindings::tax;
+use fiscal_host::plugins::contract::tax;
 
 pub fn line(name: &str, price: i64, quantity: i64, spec: tax::TaxSpec) -> tax::Line {
     tax::Line {

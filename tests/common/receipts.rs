@@ -3,11 +3,9 @@
 
 #![allow(dead_code)]
 
-use fiscal_host::plugins::bindings::device::exports::fiscal::host::register::{
-    FiscalReceipt, ReceiptItem, ReceiptPayments,
-};
-use fiscal_host::plugins::bindings::device::fiscal::host::driver_types::Cashier;
-use fiscal_host::plugins::bindings::tax::{DocumentKind, Vat};
+use fiscal_host::plugins::contract::register::Cashier;
+use fiscal_host::plugins::contract::register::{FiscalReceipt, ReceiptItem, ReceiptPayments};
+use fiscal_host::plugins::contract::types::{DocumentKind, Vat};
 
 pub fn cashier() -> Cashier {
     Cashier {

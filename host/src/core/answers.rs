@@ -5,8 +5,8 @@
 
 use super::CoreError;
 use crate::devices::DeviceError;
-use crate::plugins::bindings::device::fiscal::host::driver_types::ErrorClass;
-use crate::plugins::bindings::layout::DateTime;
+use crate::plugins::contract::device::ErrorClass;
+use crate::plugins::contract::types::DateTime;
 
 /// A device's date and time as ISO 8601, as the journal keeps it.
 pub(super) fn iso(dt: &DateTime) -> String {

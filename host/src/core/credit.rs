@@ -18,7 +18,7 @@ use super::{Core, CoreError, RequestKey};
 use crate::config::DeviceKind;
 use crate::devices::DeviceHandle;
 use crate::journal::{Claim, DocumentKind, DocumentState, NewDocument};
-use crate::plugins::bindings::layout;
+use crate::plugins::contract::layout;
 
 /// How a part of a credit receipt was paid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -334,8 +334,7 @@ impl Core {
         receipt: layout::Receipt,
     ) -> Result<String, (String, String)> {
         let plugin = self.plugins.layout.clone();
-        let elements = match tokio::task::spawn_blocking(move || plugin.render(&receipt, 42)).await
-        {
+        let elements = match tokio::task::spawn_blocking(move || plugin.render(receipt, 42)).await {
             Ok(Ok(Ok(elements))) => elements,
             Ok(Ok(Err(e))) => return Err((String::new(), format!("layout: {e:?}"))),
             Ok(Err(e)) => {
@@ -352,10 +351,7 @@ impl Core {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        match device
-            .register(move |g, s| g.call_print(s, &elements))
-            .await
-        {
+        match device.print(elements).await {
             Ok(()) => Ok(text),
             Err(e) => Err((text, super::answers::device_text(e))),
         }

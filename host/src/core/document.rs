@@ -7,71 +7,12 @@ use serde::{Deserialize, Serialize};
 use super::{Core, CoreError, Created};
 use crate::journal::Claim;
 use crate::journal::DocumentKind;
-use crate::plugins::bindings::tax;
+use crate::plugins::contract::tax;
 
-/// How a line names its tax; each face sends what its seed sends. The core's own type: the
-/// faces never see the plugins' WIT types, and the conversion to them lives here alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaxSpec {
-    /// A code the jurisdiction maps to a rate (seed 000's `tax_number`).
-    Code(u32),
-    /// An explicit rate in hundredths of a percent (seed 001's `taxPrc`, seed 002's `vat_value`).
-    Percent(i32),
-    /// An explicit computed rate (22/122 and the like), in hundredths of a percent.
-    Computed(i32),
-    /// Without VAT.
-    Exempt,
-}
-
-/// How the tax relates to the amount (seed 001's `calcType`; README, "Taxes").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CalcType {
-    /// The tax is inside the amount.
-    InPrice,
-    /// The rate applies to the amount itself.
-    Fixed,
-    /// A simplified regime: no tax is extracted, the rate is printed for information.
-    Simplified,
-}
-
-/// The taxed part of a line when only the margin is taxed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Margin {
-    /// Of the whole line, in minor units.
-    Sum(i64),
-    /// Of one unit; multiplied by the quantity.
-    UnitPrice(i64),
-}
-
-impl From<TaxSpec> for tax::TaxSpec {
-    fn from(spec: TaxSpec) -> Self {
-        match spec {
-            TaxSpec::Code(c) => tax::TaxSpec::Code(c),
-            TaxSpec::Percent(r) => tax::TaxSpec::Percent(r),
-            TaxSpec::Computed(r) => tax::TaxSpec::Computed(r),
-            TaxSpec::Exempt => tax::TaxSpec::Exempt,
-        }
-    }
-}
-
-impl From<CalcType> for tax::CalcType {
-    fn from(calc: CalcType) -> Self {
-        match calc {
-            CalcType::InPrice => tax::CalcType::InPrice,
-            CalcType::Fixed => tax::CalcType::Fixed,
-            CalcType::Simplified => tax::CalcType::Simplified,
-        }
-    }
-}
-
-impl From<Margin> for tax::Margin {
-    fn from(margin: Margin) -> Self {
-        match margin {
-            Margin::Sum(m) => tax::Margin::Sum(m),
-            Margin::UnitPrice(m) => tax::Margin::UnitPrice(m),
-        }
-    }
-}
+/// How a line names its tax, how the tax relates to the amount, and the taxed part of a
+/// margin line: the plugin contract's own types (`plugins::contract`), not a WIT version's, so
+/// the faces parse into them directly.
+pub use crate::plugins::contract::tax::{CalcType, Margin, TaxSpec};
 
 /// A line as a face hands it over: integers only (the face converted any decimal input).
 #[derive(Debug, Clone)]
@@ -307,14 +248,14 @@ impl Core {
                     price: l.price,
                     quantity: l.quantity,
                     discount: l.discount,
-                    tax: l.tax.into(),
-                    calc: l.calc.into(),
-                    margin: l.margin.map(Into::into),
+                    tax: l.tax,
+                    calc: l.calc,
+                    margin: l.margin,
                 })
                 .collect(),
         };
         let plugin = lane.tax.clone();
-        let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
+        let result = tokio::task::spawn_blocking(move || plugin.calculate(doc))
             .await
             .map_err(CoreError::internal)?
             .map_err(|e| CoreError::plugin(&e))?

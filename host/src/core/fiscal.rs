@@ -11,12 +11,11 @@ use super::price;
 use super::terminal::Turn;
 use super::{Core, CoreError, FiscalRecord, Lane};
 use crate::journal::{DocumentRow, DocumentState, IntentOperation, IntentState};
-use crate::plugins::bindings::device::exports::fiscal::host::register::{
-    FiscalReceipt, ReceiptItem, ReceiptPayments,
+use crate::plugins::contract::layout;
+use crate::plugins::contract::register::{
+    Cashier, FiscalReceipt, FiscalResult, ReceiptItem, ReceiptPayments,
 };
-use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, FiscalResult};
-use crate::plugins::bindings::layout;
-use crate::plugins::bindings::layout::DateTime;
+use crate::plugins::contract::types::DateTime;
 
 /// How fiscalization ended when it did not succeed.
 pub(super) enum NotFiscalized {
@@ -127,7 +126,7 @@ impl Core {
         }
         // The last document before ours: recovery compares the register's last document with it.
         let last_before = register
-            .register(|g, s| g.call_last_fiscal_document(s))
+            .last_fiscal_document()
             .await
             .map_err(|e| NotFiscalized::Failed(e.into()))?
             .document_number;
@@ -144,9 +143,7 @@ impl Core {
         self.durable().await.map_err(NotFiscalized::Failed)?;
         self.crash_point(CrashPoint::AfterIntent);
         let fiscal_receipt = receipt(doc, &body, payments);
-        let answer = register
-            .register(move |g, s| g.call_register_receipt(s, &fiscal_receipt))
-            .await;
+        let answer = register.register_receipt(fiscal_receipt).await;
         self.crash_point(CrashPoint::AfterExchange);
         match answer {
             Ok(result) => {
@@ -207,16 +204,13 @@ impl Core {
         let plugin = self.plugins.layout.clone();
         let width = 42;
         let elements =
-            match tokio::task::spawn_blocking(move || plugin.render(&receipt, width)).await {
+            match tokio::task::spawn_blocking(move || plugin.render(receipt, width)).await {
                 Ok(Ok(Ok(elements))) => elements,
                 Ok(Ok(Err(e))) => return Some(format!("layout: {e:?}")),
                 Ok(Err(e)) => return Some(format!("layout: {}", CoreError::plugin(&e))),
                 Err(e) => return Some(format!("layout: {}", CoreError::internal(e))),
             };
-        match printer
-            .register(move |g, s| g.call_print(s, &elements))
-            .await
-        {
+        match printer.print(elements).await {
             Ok(()) => {
                 let _ = self
                     .journal()

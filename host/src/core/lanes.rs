@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use crate::config::{
     Config, Country, DeviceConfig, DeviceKind, OrganisationConfig, Rate, TaxCodeConfig,
 };
-use crate::plugins::bindings::tax;
+use crate::plugins::contract::tax;
 use crate::plugins::{Plugins, TaxPlugin, embedded};
 
 /// The faces, for what the core decides per face.

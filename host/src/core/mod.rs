@@ -32,7 +32,7 @@ use crate::config::DeviceKind;
 use crate::devices::{DeviceError, DeviceHandle, Devices};
 use crate::journal::{Journal, JournalError, JournalGuard, SharedJournal, SyncError};
 use crate::plugins::Plugins;
-use crate::plugins::bindings::device::fiscal::host::driver_types::ErrorClass;
+use crate::plugins::contract::device::ErrorClass;
 
 /// Why a command failed, in the core's terms; each face maps these once to its own codes.
 #[derive(Debug, thiserror::Error)]

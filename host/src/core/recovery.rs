@@ -51,7 +51,7 @@ impl Core {
         let device = lane.device();
         let register = self.register(Some(device)).map_err(|e| e.to_string())?;
         let last = register
-            .register(|g, s| g.call_last_fiscal_document(s))
+            .last_fiscal_document()
             .await
             .map_err(|e| e.to_string())?;
         let claimed = self
@@ -72,7 +72,7 @@ impl Core {
                 .map_err(|e| e.to_string())?;
             return Ok(None);
         }
-        let status = register.register(|g, s| g.call_status(s)).await.ok();
+        let status = register.status().await.ok();
         let fiscal = FiscalRecord {
             shift_number: status.map(|s| s.shift_number).unwrap_or(0),
             receipt_number: 0,

@@ -7,8 +7,8 @@ use super::fiscal::{NotFiscalized, card_payment};
 use super::terminal::{Command, Ended};
 use super::{Cancelled, Core, CoreError, FiscalRecord};
 use crate::journal::{DocumentKind, DocumentRow, NewDocument, PaymentRow, PaymentState};
-use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
-use crate::plugins::bindings::layout;
+use crate::plugins::contract::layout;
+use crate::plugins::contract::register::ReceiptPayments;
 
 /// The terminal's response code of an approved operation (0 unless it said otherwise).
 fn response_code(row: &PaymentRow) -> u32 {

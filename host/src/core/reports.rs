@@ -9,8 +9,8 @@ use super::sale::{card_of, tender_of};
 use super::terminal::{Command, Ended};
 use super::{CardPayment, Core, CoreError, FiscalRecord};
 use crate::journal::{DocumentKind, DocumentRow, PaymentState};
-use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
-use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
+use crate::plugins::contract::register::ReceiptPayments;
+use crate::plugins::contract::register::{Cashier, ShiftState};
 
 fn cashier(name: &str) -> Result<Cashier, CoreError> {
     if name.trim().is_empty() {
@@ -59,9 +59,7 @@ impl Core {
     /// X report: the shift's totals so far, printed by the register.
     pub async fn x_report(&self, device: &str, cashier_name: &str) -> Result<(), CoreError> {
         let who = cashier(cashier_name)?;
-        self.fiscal_register(device)?
-            .register(move |g, s| g.call_x_report(s, &who))
-            .await?;
+        self.fiscal_register(device)?.x_report(who).await?;
         Ok(())
     }
 
@@ -76,9 +74,7 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
-        self.fiscal_register(device)?
-            .register(move |g, s| g.call_cash_in(s, &who, amount))
-            .await?;
+        self.fiscal_register(device)?.cash_in(who, amount).await?;
         Ok(())
     }
 
@@ -93,17 +89,12 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
-        self.fiscal_register(device)?
-            .register(move |g, s| g.call_cash_out(s, &who, amount))
-            .await?;
+        self.fiscal_register(device)?.cash_out(who, amount).await?;
         Ok(())
     }
 
     pub async fn shift_status(&self, device: &str) -> Result<ShiftStatus, CoreError> {
-        let status = self
-            .register(Some(device))?
-            .register(|g, s| g.call_status(s))
-            .await?;
+        let status = self.register(Some(device))?.status().await?;
         Ok(ShiftStatus {
             open: status.shift == ShiftState::Open,
             expired: status.shift == ShiftState::Expired,

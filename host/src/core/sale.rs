@@ -9,7 +9,7 @@ use super::fiscal::{NotFiscalized, card_payment, doc_kind, fiscal_of};
 use super::terminal::{Command, Ended, Turn};
 use super::{CardPayment, Core, CoreError, FiscalRecord, Paid, Reversal};
 use crate::journal::{DocumentRow, DocumentState, PaymentRow, PaymentState};
-use crate::plugins::bindings::device::exports::fiscal::host::register::ReceiptPayments;
+use crate::plugins::contract::register::ReceiptPayments;
 
 /// How a document is paid: the register records every part; only `cashless` moves through
 /// the card terminal.

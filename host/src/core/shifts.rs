@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{Core, CoreError};
 use crate::devices::{DeviceError, DeviceHandle};
 use crate::journal::ShiftEventKind;
-use crate::plugins::bindings::device::fiscal::host::driver_types::{Cashier, ShiftState};
+use crate::plugins::contract::register::{Cashier, ShiftState};
 
 fn cashier(name: &str) -> Cashier {
     Cashier {
@@ -30,16 +30,14 @@ impl Core {
         // A shift is fiscal: a lane that cannot fiscalize has none to open.
         self.require_fiscal_lane(device)?;
         let _lane = self.lane_settled(device).await?;
-        let status = register.register(|g, s| g.call_status(s)).await?;
+        let status = register.status().await?;
         match status.shift {
             ShiftState::Open => return Err(CoreError::ShiftAlreadyOpen),
             ShiftState::Expired => return Err(CoreError::ShiftExpired),
             ShiftState::Closed => {}
         }
         let who = cashier(cashier_name);
-        let result = register
-            .register(move |g, s| g.call_open_shift(s, &who))
-            .await;
+        let result = register.open_shift(who).await;
         self.record_shift(
             register,
             ShiftEventKind::Open,
@@ -63,7 +61,7 @@ impl Core {
         let register = self.register(Some(device))?;
         let _lane = self.lane_settled(device).await?;
         // Asked first, as for opening: a refused request leaves nothing in the journal.
-        let status = register.register(|g, s| g.call_status(s)).await?;
+        let status = register.status().await?;
         if status.shift == ShiftState::Closed {
             return Err(CoreError::ShiftClosed);
         }
@@ -86,11 +84,9 @@ impl Core {
     ) -> Result<Option<u32>, CoreError> {
         let register = self.register(Some(device))?;
         let _lane = self.lane_settled(device).await?;
-        let status = register.register(|g, s| g.call_status(s)).await?;
+        let status = register.status().await?;
         if status.receipt_open {
-            register
-                .register(|g, s| g.call_cancel_open_receipt(s))
-                .await?;
+            register.cancel_open_receipt().await?;
         }
         if status.shift == ShiftState::Closed {
             self.record_shift::<()>(register, ShiftEventKind::ForceClose, None, request, &Ok(()))
@@ -119,9 +115,7 @@ impl Core {
         request: &str,
     ) -> Result<u32, CoreError> {
         let who = cashier(who);
-        let result = register
-            .register(move |g, s| g.call_close_shift(s, &who))
-            .await;
+        let result = register.close_shift(who).await;
         self.record_shift(register, kind, cashier_name, request, &result)
             .await;
         Ok(result?.shift_number)
@@ -144,10 +138,7 @@ impl Core {
     /// Sales need an open shift of less than 24 hours; asking the register costs one status
     /// round trip and spares the customer a card charge that could not be fiscalized.
     pub async fn require_open_shift(&self, device: &str) -> Result<(), CoreError> {
-        let status = self
-            .register(Some(device))?
-            .register(|g, s| g.call_status(s))
-            .await?;
+        let status = self.register(Some(device))?.status().await?;
         match status.shift {
             ShiftState::Open => Ok(()),
             ShiftState::Closed => Err(CoreError::ShiftClosed),

@@ -25,7 +25,7 @@ use super::answers::{iso, refused_by_device};
 use super::{Core, CoreError};
 use crate::devices::DeviceHandle;
 use crate::journal::{NewOperation, PaymentRow, PaymentState, TerminalOp, TransactionRecord};
-use crate::plugins::bindings::payment::exports::fiscal::host::terminal::{Outcome, Transaction};
+use crate::plugins::contract::terminal::{Outcome, Transaction};
 
 /// The command an operation sends.
 #[derive(Debug, Clone)]
@@ -186,14 +186,11 @@ impl Core {
         };
         // Recovery must find the row if the host dies while the terminal works.
         self.durable().await?;
-        let sent = command.clone();
-        let answer = terminal
-            .terminal(move |g, s| match sent {
-                Command::Pay { amount } => g.call_pay(s, amount),
-                Command::Refund { rrn, amount } => g.call_refund(s, &rrn, amount),
-                Command::Reversal { auth_id } => g.call_cancel(s, auth_id),
-            })
-            .await;
+        let answer = match command.clone() {
+            Command::Pay { amount } => terminal.pay(amount).await,
+            Command::Refund { rrn, amount } => terminal.refund(rrn, amount).await,
+            Command::Reversal { auth_id } => terminal.cancel(auth_id).await,
+        };
         let transaction = match answer {
             Ok(t) => t,
             Err(refused) if refused_by_device(&refused) => {
@@ -270,7 +267,7 @@ impl Core {
         op: &PaymentRow,
     ) -> Result<PaymentRow, String> {
         let last = terminal
-            .terminal(|g, s| g.call_last_transaction(s))
+            .last_transaction()
             .await
             .map_err(|e| e.to_string())?;
         let held = match &last {

@@ -10,24 +10,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
-use wasmtime::Store;
 
 use super::DeviceError;
 use crate::config::{DeviceConfig, DeviceKind};
-use crate::plugins::bindings::device::exports::fiscal::host::register::Guest as RegisterGuest;
-use crate::plugins::bindings::device::fiscal::host::driver_types::{
-    DriverError, ErrorClass, ShiftState,
+use crate::plugins::contract::layout::Element;
+use crate::plugins::contract::register::{
+    Cashier, DeviceInfo, DeviceStatus, ErrorClass, FiscalReceipt, FiscalResult, LastDocument,
+    Money, ShiftState,
 };
-use crate::plugins::bindings::payment::exports::fiscal::host::terminal::Guest as TerminalGuest;
-use crate::plugins::sandbox::PluginState;
-use crate::plugins::{DeviceDriverPlugin, Lent, LoadReport, PaymentDriverPlugin};
-
-/// The driver a device runs, by world.
-#[derive(Clone)]
-pub enum Driver {
-    Register(DeviceDriverPlugin),
-    Payment(PaymentDriverPlugin),
-}
+use crate::plugins::contract::terminal::Transaction;
+use crate::plugins::{DriverFailure, DriverInstance, DriverResult, LoadReport};
 
 /// What `/devices` shows of a device; kept current by the actor.
 #[derive(Debug, Clone, Serialize)]
@@ -61,8 +53,9 @@ pub struct DeviceHandle {
 }
 
 struct Worker {
-    driver: Driver,
-    lent: Option<Lent>,
+    id: Arc<str>,
+    /// The driver's one instance for this device, holding the device's line.
+    driver: DriverInstance,
     connected: Arc<AtomicBool>,
     view: Arc<Mutex<DeviceView>>,
 }
@@ -71,15 +64,11 @@ impl DeviceHandle {
     /// Starts the actor thread of a device.
     pub(super) fn spawn(
         config: &DeviceConfig,
-        driver: Driver,
-        lent: Lent,
+        driver: DriverInstance,
         connected: Arc<AtomicBool>,
         transport: String,
     ) -> std::io::Result<Self> {
-        let driver_report = Arc::new(match &driver {
-            Driver::Register(d) => d.report().clone(),
-            Driver::Payment(d) => d.report().clone(),
-        });
+        let driver_report = Arc::new(driver.report().clone());
         let driver_name = driver_report.name.clone();
         let view = Arc::new(Mutex::new(DeviceView {
             id: config.id.clone(),
@@ -97,8 +86,8 @@ impl DeviceHandle {
         }));
         let (jobs, queue) = mpsc::channel::<Job>();
         let mut worker = Worker {
+            id: config.id.as_str().into(),
             driver,
-            lent: Some(lent),
             connected,
             view: view.clone(),
         };
@@ -141,48 +130,77 @@ impl DeviceHandle {
         self.view.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Runs one operation of a register or printer, after those queued before it.
-    pub async fn register<R: Send + 'static>(
+    /// Runs one driver operation, after those queued before it.
+    async fn op<R: Send + 'static>(
         &self,
-        op: impl FnOnce(
-            &RegisterGuest,
-            &mut Store<PluginState>,
-        ) -> wasmtime::Result<Result<R, DriverError>>
-        + Send
-        + 'static,
+        op: impl FnOnce(&mut DriverInstance) -> DriverResult<R> + Send + 'static,
     ) -> Result<R, DeviceError> {
-        let id = self.id.clone();
-        self.run(move |worker| match worker.driver.clone() {
-            Driver::Register(driver) => worker.call(|lent| driver.call(lent, op)),
-            Driver::Payment(_) => Err(DeviceError::WrongKind {
-                device: id.to_string(),
-                actual: "payment terminal",
-                wanted: "fiscal register or printer",
-            }),
-        })
-        .await
+        self.run(move |worker| worker.call(op)).await
     }
 
-    /// Runs one operation of a payment terminal, after those queued before it.
-    pub async fn terminal<R: Send + 'static>(
+    pub async fn describe(&self) -> Result<DeviceInfo, DeviceError> {
+        self.op(|d| d.describe()).await
+    }
+
+    pub async fn status(&self) -> Result<DeviceStatus, DeviceError> {
+        self.op(|d| d.status()).await
+    }
+
+    pub async fn open_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
+        self.op(move |d| d.open_shift(cashier)).await
+    }
+
+    /// Z report: closes the shift.
+    pub async fn close_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
+        self.op(move |d| d.close_shift(cashier)).await
+    }
+
+    pub async fn register_receipt(
         &self,
-        op: impl FnOnce(
-            &TerminalGuest,
-            &mut Store<PluginState>,
-        ) -> wasmtime::Result<Result<R, DriverError>>
-        + Send
-        + 'static,
-    ) -> Result<R, DeviceError> {
-        let id = self.id.clone();
-        self.run(move |worker| match worker.driver.clone() {
-            Driver::Payment(driver) => worker.call(|lent| driver.call(lent, op)),
-            Driver::Register(_) => Err(DeviceError::WrongKind {
-                device: id.to_string(),
-                actual: "fiscal register or printer",
-                wanted: "payment terminal",
-            }),
-        })
-        .await
+        receipt: FiscalReceipt,
+    ) -> Result<FiscalResult, DeviceError> {
+        self.op(move |d| d.register_receipt(receipt)).await
+    }
+
+    pub async fn print(&self, elements: Vec<Element>) -> Result<(), DeviceError> {
+        self.op(move |d| d.print(elements)).await
+    }
+
+    pub async fn cancel_open_receipt(&self) -> Result<(), DeviceError> {
+        self.op(|d| d.cancel_open_receipt()).await
+    }
+
+    pub async fn x_report(&self, cashier: Cashier) -> Result<(), DeviceError> {
+        self.op(move |d| d.x_report(cashier)).await
+    }
+
+    pub async fn cash_in(&self, cashier: Cashier, amount: Money) -> Result<(), DeviceError> {
+        self.op(move |d| d.cash_in(cashier, amount)).await
+    }
+
+    pub async fn cash_out(&self, cashier: Cashier, amount: Money) -> Result<(), DeviceError> {
+        self.op(move |d| d.cash_out(cashier, amount)).await
+    }
+
+    pub async fn last_fiscal_document(&self) -> Result<LastDocument, DeviceError> {
+        self.op(|d| d.last_fiscal_document()).await
+    }
+
+    pub async fn pay(&self, amount: Money) -> Result<Transaction, DeviceError> {
+        self.op(move |d| d.pay(amount)).await
+    }
+
+    /// Reverses a transaction of the terminal's current batch by its `auth_id`.
+    pub async fn cancel(&self, auth_id: u32) -> Result<Transaction, DeviceError> {
+        self.op(move |d| d.cancel(auth_id)).await
+    }
+
+    pub async fn refund(&self, rrn: String, amount: Money) -> Result<Transaction, DeviceError> {
+        self.op(move |d| d.refund(rrn, amount)).await
+    }
+
+    pub async fn last_transaction(&self) -> Result<Option<Transaction>, DeviceError> {
+        self.op(|d| d.last_transaction()).await
     }
 
     /// Reads the device's status again (what `/devices` shows) after the operations queued
@@ -219,33 +237,18 @@ impl DeviceHandle {
 }
 
 impl Worker {
-    /// Lends the line to one driver call and records what the call says about the device.
+    /// Runs one driver call and records what it says about the device.
     fn call<R>(
         &mut self,
-        call: impl FnOnce(
-            Lent,
-        ) -> (
-            Result<Result<R, DriverError>, crate::plugins::PluginError>,
-            Lent,
-        ),
+        call: impl FnOnce(&mut DriverInstance) -> DriverResult<R>,
     ) -> Result<R, DeviceError> {
-        let mut lent = self
-            .lent
-            .take()
-            .expect("the worker always holds its line between calls");
-        // Nothing of this call has been sent yet: the line may reopen a dead connection for it.
-        lent.line.begin_exchange();
-        let device = lent.device.to_string();
-        let (result, lent) = call(lent);
-        self.lent = Some(lent);
-        let result = match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(driver_error)) => Err(DeviceError::from_driver(&device, driver_error)),
-            Err(plugin) => Err(DeviceError::Plugin {
-                device,
-                source: plugin,
-            }),
-        };
+        let result = call(&mut self.driver).map_err(|failure| {
+            let device = self.id.to_string();
+            match failure {
+                DriverFailure::Driver(e) => DeviceError::from_driver(&device, e),
+                DriverFailure::Plugin(source) => DeviceError::Plugin { device, source },
+            }
+        });
         self.note(&result);
         result
     }
@@ -264,24 +267,23 @@ impl Worker {
 
     /// Asks the device who and how it is: at start and whenever the queue is idle.
     fn refresh(&mut self, describe: bool) {
-        let driver = self.driver.clone();
-        let unknown = self.view.lock().map(|v| v.model.is_none()).unwrap_or(true);
-        if describe || unknown {
-            let info = match &driver {
-                Driver::Register(d) => self.call(|lent| d.call(lent, |g, s| g.call_describe(s))),
-                Driver::Payment(d) => self.call(|lent| d.call(lent, |g, s| g.call_describe(s))),
-            };
-            if let Ok(info) = info {
-                let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-                view.model = Some(format!("{} {}", info.vendor, info.model));
-                view.serial_number = Some(info.serial_number);
-            }
+        let (unknown, kind) = self
+            .view
+            .lock()
+            .map(|v| (v.model.is_none(), v.kind))
+            .unwrap_or((true, DeviceKind::FiscalRegister));
+        if (describe || unknown)
+            && let Ok(info) = self.call(|d| d.describe())
+        {
+            let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+            view.model = Some(format!("{} {}", info.vendor, info.model));
+            view.serial_number = Some(info.serial_number);
         }
         // A terminal has no status beyond answering; a register or printer has paper and cover.
-        let Driver::Register(driver) = driver else {
+        if kind == DeviceKind::PaymentTerminal {
             return;
-        };
-        if let Ok(status) = self.call(|lent| driver.call(lent, |g, s| g.call_status(s))) {
+        }
+        if let Ok(status) = self.call(|d| d.status()) {
             let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
             // A printer has no shift; only a fiscal register's shift is worth showing.
             if view.kind == DeviceKind::FiscalRegister {

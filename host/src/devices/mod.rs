@@ -5,11 +5,11 @@
 mod actor;
 mod registry;
 
-pub use actor::{DeviceHandle, DeviceView, Driver};
+pub use actor::{DeviceHandle, DeviceView};
 pub use registry::Devices;
 
 use crate::plugins::PluginError;
-use crate::plugins::bindings::device::fiscal::host::driver_types::{DriverError, ErrorClass};
+use crate::plugins::contract::device::{DriverError, ErrorClass};
 
 /// Why an operation on a device failed, as one typed enum the core and faces map.
 #[derive(Debug, thiserror::Error)]
@@ -25,12 +25,6 @@ pub enum DeviceError {
     Plugin { device: String, source: PluginError },
     #[error("device {device} did not finish the operation within {timeout_ms} ms")]
     Timeout { device: String, timeout_ms: u64 },
-    #[error("device {device} is a {actual}, not a {wanted}")]
-    WrongKind {
-        device: String,
-        actual: &'static str,
-        wanted: &'static str,
-    },
     #[error("no device {0} is configured")]
     Unknown(String),
     #[error("device {0} has stopped")]

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::DeviceError;
-use super::actor::{DeviceHandle, DeviceView, Driver};
+use super::actor::{DeviceHandle, DeviceView};
 use crate::config::{DeviceConfig, DeviceKind, TransportConfig};
-use crate::plugins::{Lent, LoadReport, Origin, PluginRuntime, embedded};
+use crate::plugins::{DeviceLine, DriverRole, LoadReport, Origin, PluginRuntime, embedded};
 use crate::transport::{self, Emulators, Reconnecting};
 
 #[derive(Clone, Default)]
@@ -35,27 +35,24 @@ impl Devices {
         let mut handles = Vec::with_capacity(configs.len());
         for config in configs {
             let (name, origin, bytes) = driver_source(&config.driver)?;
-            let driver = match config.kind {
-                DeviceKind::FiscalRegister | DeviceKind::Printer => {
-                    Driver::Register(runtime.load_device_driver(&name, origin, &bytes)?)
-                }
-                DeviceKind::PaymentTerminal => {
-                    Driver::Payment(runtime.load_payment_driver(&name, origin, &bytes)?)
-                }
+            let role = match config.kind {
+                DeviceKind::FiscalRegister => DriverRole::Register,
+                DeviceKind::Printer => DriverRole::Printer,
+                DeviceKind::PaymentTerminal => DriverRole::Terminal,
             };
+            let driver = runtime.load_driver(&name, origin, &bytes, role)?;
             let transport_config = config.transport.clone();
             let emulators = emulators.clone();
             let line = Reconnecting::new(move || transport::open(&transport_config, &emulators));
             let connected = line.connected_flag();
-            let lent = Lent {
+            let instance = driver.for_device(DeviceLine {
                 device: config.id.as_str().into(),
                 line: Box::new(line),
                 settings: Arc::new(config.settings_text()),
-            };
+            });
             let handle = DeviceHandle::spawn(
                 config,
-                driver,
-                lent,
+                instance,
                 connected,
                 describe_transport(&config.transport),
             )

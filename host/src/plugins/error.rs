@@ -18,6 +18,12 @@ pub enum PluginError {
         world: &'static str,
         detail: String,
     },
+    /// Its WIT version or world cannot be read, or it imports more than its world grants.
+    #[error("plugin {plugin} is refused: {why}")]
+    Refused {
+        plugin: String,
+        why: super::wit::IdentityError,
+    },
     #[error("plugin {plugin} trapped: {detail}")]
     Trapped { plugin: String, detail: String },
     #[error("plugin {plugin} was stopped at its CPU limit of {limit_ms} ms")]

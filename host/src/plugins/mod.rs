@@ -1,21 +1,29 @@
-//! The plugin runtime: Wasm components for tax calculation and receipt layout (and, through
-//! the same runtime, device drivers), each run in a sandbox that grants nothing and limits
-//! memory and CPU per call.
+//! The plugin runtime: Wasm components for tax calculation, receipt layout and device drivers,
+//! each run in a sandbox that grants nothing and limits memory and CPU per call.
+//!
+//! What the rest of the host sees is `contract` (the plugin contract in plain Rust types) and
+//! the typed handles (`TaxPlugin`, `LayoutPlugin`, `DriverPlugin`/`DriverInstance`); the
+//! generated bindings of each WIT version stay inside `wit/`, so the compiler keeps them there.
 
-pub mod bindings;
 pub mod cache;
+pub mod contract;
+mod driver;
 mod driver_imports;
 pub mod embedded;
 pub mod error;
+pub mod report;
 pub mod runtime;
 pub mod sandbox;
 mod set;
+mod warm;
+mod wit;
 
 pub use cache::CompileOutcome;
+pub use driver::{DriverFailure, DriverInstance, DriverPlugin, DriverResult};
 pub use error::PluginError;
-pub use runtime::{
-    CheckReport, DeviceDriverPlugin, LayoutPlugin, LoadReport, Origin, PaymentDriverPlugin,
-    PluginRuntime, RuntimeConfig, TaxPlugin, World,
-};
-pub use sandbox::{Lent, Limits};
+pub use report::{LoadReport, Origin, World};
+pub use runtime::{CheckReport, DriverRole, PluginRuntime, RuntimeConfig};
+pub use sandbox::{DeviceLine, Limits};
 pub use set::Plugins;
+pub use warm::{LayoutPlugin, TaxPlugin};
+pub use wit::{Identity, IdentityError, Version};

@@ -1,8 +1,9 @@
 //! The sandbox of a plugin: a store that grants nothing, with memory and CPU limits per call.
 //!
-//! A store with its instance is kept warm for the plugin's next call after a call that ended
-//! normally (`runtime.rs`): the CPU deadline and the limiter are re-armed per call, the output
-//! drained per call. After a trap, a runaway loop, a refused growth or too much output it is
+//! A store with its instance serves the plugin's next call after a call that ended normally (a
+//! tax or layout plugin's small pool, `warm.rs`; a device's actor keeps its driver's one store for
+//! the device's life, `driver.rs`): the CPU deadline and the limiter are re-armed per call, the
+//! output drained per call. After a trap, a runaway loop, a refused growth or too much output it is
 //! dropped, so a plugin that failed leaves no broken instance behind. Reuse is what makes a call cheap: a fresh
 //! instance costs its instantiation and, worse, the first write to every page of its memory is a
 //! copy-on-write fault with a TLB shoot-down on every core (measured in BENCHMARKS.md).
@@ -63,7 +64,7 @@ pub fn start_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()
 /// preempts for longer than the limit, and a failed sale is worse than a runaway that holds
 /// its worker a little longer on a busy machine.
 ///
-/// Reading a thread's CPU clock is a system call, so a call that was lent no line (tax,
+/// Reading a thread's CPU clock is a system call, so a call whose store holds no line (tax,
 /// layout: nothing it imports waits) reads it only at its first tick, which nearly always comes
 /// after the call ended (a tax call takes ~25 µs): such a call costs one `Instant::now()`. Until
 /// that first reading it is counted as running, but for at most one tick: it is checked at
@@ -131,15 +132,15 @@ fn ticks(left: Duration, tick: Duration) -> u64 {
 /// How much a plugin may print per call before the rest is dropped.
 const OUTPUT_CAPACITY: usize = 64 << 10;
 
-/// What the host lends a driver for one call: its device's line and settings.
-pub struct Lent {
+/// What a driver's store holds of its device: the line and the settings.
+pub struct DeviceLine {
     pub device: std::sync::Arc<str>,
     pub line: crate::transport::Line,
     pub settings: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
-/// The data of a plugin's store: an empty WASI context, the limiter, and for a driver what
-/// it was lent.
+/// The data of a plugin's store: an empty WASI context, the limiter, and for a driver its
+/// device's line and settings.
 pub struct PluginState {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -149,7 +150,7 @@ pub struct PluginState {
     stderr: MemoryOutputPipe,
     /// How much of stdout and stderr earlier calls already handed to tracing.
     drained: [usize; 2],
-    pub(super) lent: Option<Lent>,
+    pub(super) device: Option<DeviceLine>,
 }
 
 impl WasiView for PluginState {
@@ -228,12 +229,12 @@ impl HostMonotonicClock for StoppedClock {
     }
 }
 
-/// Makes the store for one call.
+/// Makes a plugin's store; a driver's holds its device's line for the store's life.
 pub fn new_store(
     engine: &wasmtime::Engine,
     limits: Limits,
-    lent: Option<Lent>,
-) -> wasmtime::Result<Store<PluginState>> {
+    device: Option<DeviceLine>,
+) -> Store<PluginState> {
     let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     // No preopened dirs, no env, no args, no network: the builder grants none by default;
@@ -264,7 +265,7 @@ pub fn new_store(
         stdout,
         stderr,
         drained: [0, 0],
-        lent,
+        device,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
@@ -278,29 +279,22 @@ pub fn new_store(
         }
     });
     arm_clock(&mut store, limits);
-    Ok(store)
+    store
 }
 
-/// Starts the call's CPU clock and sets its first epoch deadline (a call lent a line may wait
+/// Starts the call's CPU clock and sets its first epoch deadline (a driver's call may wait
 /// on its device, so its clock is read at once; see `CallClock`).
 fn arm_clock(store: &mut Store<PluginState>, limits: Limits) {
     let state = store.data_mut();
-    state.clock = CallClock::start(state.lent.is_some(), epoch_tick(limits));
+    state.clock = CallClock::start(state.device.is_some(), epoch_tick(limits));
     let first = state.clock.first_deadline(limits.cpu());
     store.set_epoch_deadline(first);
 }
 
-/// Arms a warm store for its next call: a new CPU deadline, a clear limiter, the device's line.
-pub fn rearm(
-    store: &mut Store<PluginState>,
-    limits: Limits,
-    lent: Option<Lent>,
-) -> wasmtime::Result<()> {
-    let state = store.data_mut();
-    state.limiter.memory_refused = false;
-    state.lent = lent;
+/// Arms a warm store for its next call: a new CPU deadline and a clear limiter.
+pub fn rearm(store: &mut Store<PluginState>, limits: Limits) {
+    store.data_mut().limiter.memory_refused = false;
     arm_clock(store, limits);
-    Ok(())
 }
 
 /// Whether a store that ended its call normally may serve the next one. Its output pipes keep

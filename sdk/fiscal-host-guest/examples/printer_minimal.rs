@@ -1,6 +1,9 @@
 //! A receipt-printer skeleton: text lines out, no status.
 //! `cargo build -p fiscal-host-guest --example printer_minimal --target wasm32-wasip2`.
 
+// Natively the export expands to nothing, leaving the component unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use fiscal_host_guest::driver_kit::Port;
 use fiscal_host_guest::port::HostPort;
 use fiscal_host_guest::printer::{self, PrinterStatus};

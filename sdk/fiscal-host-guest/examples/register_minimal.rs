@@ -2,6 +2,9 @@
 //! over the host's line, settings read under the SDK's policy, everything else `unsupported`.
 //! `cargo build -p fiscal-host-guest --example register_minimal --target wasm32-wasip2`.
 
+// Natively the export expands to nothing, leaving the component unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use std::time::Duration;
 
 use fiscal_host_guest::driver_kit::Port;

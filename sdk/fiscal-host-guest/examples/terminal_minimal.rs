@@ -1,6 +1,9 @@
 //! A payment-terminal skeleton that declines everything.
 //! `cargo build -p fiscal-host-guest --example terminal_minimal --target wasm32-wasip2`.
 
+// Natively the export expands to nothing, leaving the component unused.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
 use fiscal_host_guest::terminal::{self, Outcome, Transaction};
 use fiscal_host_guest::types::*;
 

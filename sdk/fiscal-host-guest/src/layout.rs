@@ -18,8 +18,25 @@ wit_bindgen::generate!({
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,
+    // `export!` below wraps it, so that nothing is exported outside Wasm.
+    export_macro_name: "export_receipt_layout",
     default_bindings_module: "fiscal_host_guest::layout",
 });
 
 pub use self::exports::fiscal::host::layout::*;
 pub use crate::wit::print::{Align, Barcode, BarcodeKind, Element, Text, TextSize};
+
+/// Exports a type implementing [`Guest`] as the `receipt-layout` world's component. Outside Wasm it
+/// expands to nothing: a native build (tests, the host calling a plugin natively) exports no
+/// symbols, whose names a native linker would refuse.
+#[doc(inline)]
+pub use crate::__fiscal_host_guest_export_layout as export;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fiscal_host_guest_export_layout {
+    ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        $crate::layout::export_receipt_layout!($ty with_types_in $crate::layout);
+    };
+}

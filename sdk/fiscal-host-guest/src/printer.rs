@@ -20,7 +20,24 @@ wit_bindgen::generate!({
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,
+    // `export!` below wraps it, so that nothing is exported outside Wasm.
+    export_macro_name: "export_receipt_printer",
     default_bindings_module: "fiscal_host_guest::printer",
 });
 
 pub use self::exports::fiscal::host::printer::*;
+
+/// Exports a type implementing [`Guest`] as the `receipt-printer` world's component. Outside Wasm it
+/// expands to nothing: a native build (tests, the host calling a plugin natively) exports no
+/// symbols, whose names a native linker would refuse.
+#[doc(inline)]
+pub use crate::__fiscal_host_guest_export_printer as export;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fiscal_host_guest_export_printer {
+    ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        $crate::printer::export_receipt_printer!($ty with_types_in $crate::printer);
+    };
+}

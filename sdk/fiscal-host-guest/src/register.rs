@@ -48,6 +48,7 @@ pub use crate::printer::Guest as PrinterGuest;
 pub use crate::printer::PrinterStatus;
 
 /// Exports a type implementing [`Guest`] and [`PrinterGuest`] as the `fiscal-register` world.
+/// Outside Wasm it expands to nothing, as every export macro of this crate.
 #[doc(inline)]
 pub use crate::__fiscal_host_guest_export_fiscal_register as export;
 
@@ -55,7 +56,9 @@ pub use crate::__fiscal_host_guest_export_fiscal_register as export;
 #[macro_export]
 macro_rules! __fiscal_host_guest_export_fiscal_register {
     ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
         $crate::register::export_register_interface!($ty with_types_in $crate::register);
-        $crate::printer::export!($ty with_types_in $crate::printer);
+        #[cfg(target_arch = "wasm32")]
+        $crate::printer::export_receipt_printer!($ty with_types_in $crate::printer);
     };
 }

@@ -46,6 +46,8 @@ wit_bindgen::generate!({
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,
+    // `export!` below wraps it, so that nothing is exported outside Wasm.
+    export_macro_name: "export_tax_calculator",
     default_bindings_module: "fiscal_host_guest::tax",
 });
 
@@ -327,3 +329,18 @@ impl From<CalcType> for tax_common::Calc {
 
 #[cfg(test)]
 mod tests;
+
+/// Exports a type implementing [`Guest`] as the `tax-calculator` world's component. Outside Wasm it
+/// expands to nothing: a native build (tests, the host calling a plugin natively) exports no
+/// symbols, whose names a native linker would refuse.
+#[doc(inline)]
+pub use crate::__fiscal_host_guest_export_tax as export;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fiscal_host_guest_export_tax {
+    ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        $crate::tax::export_tax_calculator!($ty with_types_in $crate::tax);
+    };
+}

@@ -25,9 +25,19 @@ impl layout::Guest for Demo {
         let mut out: Vec<Element> = receipt
             .lines
             .iter()
-            .map(|l| line(format!("{}{} {}", if l.marked { "[М] " } else { "" }, l.name, l.amount)))
+            .map(|l| {
+                line(format!(
+                    "{}{} {}",
+                    if l.marked { "[М] " } else { "" },
+                    l.name,
+                    l.amount
+                ))
+            })
             .collect();
-        out.push(line(format!("TOTAL {} {}", receipt.total, receipt.currency)));
+        out.push(line(format!(
+            "TOTAL {} {}",
+            receipt.total, receipt.currency
+        )));
         out.push(Element::Cut);
         Ok(out)
     }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use fiscal_host_guest::driver_kit::Port;
+use fiscal_host_guest::log;
 use fiscal_host_guest::port::HostPort;
 use fiscal_host_guest::register::{
     self, CorrectionReceipt, FiscalDriveState, FiscalReceipt, MarkingCheck, MarkingCheckResult,
@@ -15,7 +16,6 @@ use fiscal_host_guest::register::{
 };
 use fiscal_host_guest::settings::Settings;
 use fiscal_host_guest::types::*;
-use fiscal_host_guest::log;
 
 struct Demo;
 
@@ -39,7 +39,9 @@ fn ask(line: &[u8]) -> Result<Vec<u8>, DriverError> {
 }
 
 fn no<T>(what: &str) -> Result<T, DriverError> {
-    Err(DriverError::unsupported(format!("{what} is not implemented by this skeleton")))
+    Err(DriverError::unsupported(format!(
+        "{what} is not implemented by this skeleton"
+    )))
 }
 
 impl register::Guest for Demo {
@@ -58,7 +60,11 @@ impl register::Guest for Demo {
         let answer = ask(b"STATUS\n")?;
         let text = String::from_utf8_lossy(&answer).trim().to_string();
         Ok(DeviceStatus {
-            shift: if text.ends_with(" 1") { ShiftState::Open } else { ShiftState::Closed },
+            shift: if text.ends_with(" 1") {
+                ShiftState::Open
+            } else {
+                ShiftState::Closed
+            },
             shift_number: 0,
             shift_opened: None,
             receipt_open: false,
@@ -96,7 +102,9 @@ impl register::Guest for Demo {
         no("last-fiscal-document")
     }
     fn check_marking_code(_: MarkingCheck) -> Result<MarkingCheckResult, DriverError> {
-        Ok(MarkingCheckResult::NotPossible("this skeleton has no fiscal drive".into()))
+        Ok(MarkingCheckResult::NotPossible(
+            "this skeleton has no fiscal drive".into(),
+        ))
     }
     fn decide_marking_code(_: MarkingDecision) -> Result<(), DriverError> {
         no("decide-marking-code")

@@ -80,6 +80,9 @@ mod tests {
     fn setting_errors_are_unsupported_and_name_the_key() {
         let e = DriverError::from(SettingError::bad("width", "wide", "a whole number"));
         assert_eq!(e.class, ErrorClass::Unsupported);
-        assert_eq!(e.message, "setting `width` = \"wide\" is not a whole number");
+        assert_eq!(
+            e.message,
+            "setting `width` = \"wide\" is not a whole number"
+        );
     }
 }

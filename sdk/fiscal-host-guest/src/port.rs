@@ -69,7 +69,10 @@ mod tests {
     #[test]
     fn read_arguments_are_clamped() {
         assert_eq!(read_args(64, Duration::from_millis(1500)), (64, 1500));
-        assert_eq!(read_args(usize::MAX, Duration::from_secs(u64::MAX)), (u32::MAX, u32::MAX));
+        assert_eq!(
+            read_args(usize::MAX, Duration::from_secs(u64::MAX)),
+            (u32::MAX, u32::MAX)
+        );
         assert_eq!(read_args(1, Duration::from_micros(200)), (1, 1));
         assert_eq!(read_args(1, Duration::ZERO), (1, 0));
     }

@@ -147,9 +147,10 @@ impl<F: Fn(&str) -> Option<String>> Settings<F> {
             return Ok(None);
         };
         let type_name = short_type_name::<T>();
-        raw.trim().parse::<T>().map(Some).map_err(|e| {
-            SettingError::bad(key, &raw, format!("a valid {type_name} ({e})"))
-        })
+        raw.trim()
+            .parse::<T>()
+            .map(Some)
+            .map_err(|e| SettingError::bad(key, &raw, format!("a valid {type_name} ({e})")))
     }
 
     /// A decimal integer within `range`.

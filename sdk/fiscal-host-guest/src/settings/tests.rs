@@ -1,6 +1,8 @@
 use super::*;
 
-fn table(pairs: &'static [(&'static str, &'static str)]) -> Settings<impl Fn(&str) -> Option<String>> {
+fn table(
+    pairs: &'static [(&'static str, &'static str)],
+) -> Settings<impl Fn(&str) -> Option<String>> {
     Settings::new(move |key: &str| {
         pairs
             .iter()
@@ -47,7 +49,11 @@ fn good_values_are_read_trimmed() {
     assert_eq!(s.flag("status-check"), Ok(Some(false)));
     assert_eq!(s.flag("cut"), Ok(Some(true)));
     assert_eq!(s.choice("framing", FRAMINGS), Ok(Some(Framing::Serial)));
-    assert_eq!(s.text("model").as_deref(), Some("  TM-T20 "), "text is as written");
+    assert_eq!(
+        s.text("model").as_deref(),
+        Some("  TM-T20 "),
+        "text is as written"
+    );
     assert_eq!(s.get::<String>("model"), Ok(Some("TM-T20".into())));
     assert_eq!(s.int("offset", -10i32..=10), Ok(Some(-5)));
 }
@@ -85,14 +91,20 @@ fn out_of_range_and_overflowing_numbers_are_errors() {
     assert!(s.int("width", 8u32..=255).is_err());
     assert!(s.int("code-page", 0u8..=255).is_err());
     let e = s.millis("t", 1..=60_000).unwrap_err();
-    assert_eq!(e.expected, "a duration in whole milliseconds from 1 to 60000");
+    assert_eq!(
+        e.expected,
+        "a duration in whole milliseconds from 1 to 60000"
+    );
 }
 
 #[test]
 fn a_present_but_empty_value_is_an_error_not_a_default() {
     let s = table(&[("password", "   "), ("flag", "")]);
     assert_eq!(
-        s.int("password", 0u32..=999_999).unwrap_err().value.as_deref(),
+        s.int("password", 0u32..=999_999)
+            .unwrap_err()
+            .value
+            .as_deref(),
         Some("   ")
     );
     assert!(s.flag("flag").is_err());
@@ -131,7 +143,11 @@ fn a_choice_lists_the_allowed_words() {
 fn from_str_errors_quote_the_type_and_the_reason() {
     let s = table(&[("addr", "10.0.0.300")]);
     let e = s.get::<std::net::Ipv4Addr>("addr").unwrap_err();
-    assert!(e.expected.starts_with("a valid Ipv4Addr ("), "{}", e.expected);
+    assert!(
+        e.expected.starts_with("a valid Ipv4Addr ("),
+        "{}",
+        e.expected
+    );
     assert_eq!(e.value.as_deref(), Some("10.0.0.300"));
 }
 
@@ -147,8 +163,13 @@ fn parse_with_takes_a_custom_parser() {
         s.parse_with("password", "at most six digits", six_digits),
         Ok(Some(123))
     );
-    let e = s.parse_with("bad", "at most six digits", six_digits).unwrap_err();
-    assert_eq!(e.to_string(), "setting `bad` = \"12a\" is not at most six digits");
+    let e = s
+        .parse_with("bad", "at most six digits", six_digits)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "setting `bad` = \"12a\" is not at most six digits"
+    );
 }
 
 #[test]

@@ -89,9 +89,21 @@ fn lines_totals_and_codes() {
         line(700, 1000, TaxSpec::Exempt),
     ]))
     .unwrap();
-    let amounts: Vec<_> = r.lines.iter().map(|l| (l.amount, l.taxed_base, l.tax)).collect();
+    let amounts: Vec<_> = r
+        .lines
+        .iter()
+        .map(|l| (l.amount, l.taxed_base, l.tax))
+        .collect();
     // 12000 × 20/120 = 2000; 1100 × 2.5 = 2750, × 10/110 = 250; 500 × 20/120 = 83.3 → 83.
-    assert_eq!(amounts, [(12_000, 12_000, 2000), (2750, 2750, 250), (500, 500, 83), (700, 700, 0)]);
+    assert_eq!(
+        amounts,
+        [
+            (12_000, 12_000, 2000),
+            (2750, 2750, 250),
+            (500, 500, 83),
+            (700, 700, 0)
+        ]
+    );
     assert_eq!(r.lines[0].vat, Vat::Rate(2000));
     assert_eq!(r.lines[0].vat_code, Some(1));
     assert_eq!(r.lines[3].vat, Vat::None);
@@ -122,9 +134,18 @@ fn a_margin_line_reports_its_margin_as_the_taxed_base() {
     sum.margin = Some(Margin::Sum(600));
     let r = run(&doc(vec![margin, sum, line(1_200, 1000, TaxSpec::Code(0))])).unwrap();
     // 2 × 10.00 = 200.00, margin 2 × 10.00... unit margin 10.00 × 2 = 2000; 2000 × 20/120 = 333.3.
-    assert_eq!((r.lines[0].amount, r.lines[0].taxed_base, r.lines[0].tax), (20_000, 2000, 333));
-    assert_eq!((r.lines[1].amount, r.lines[1].taxed_base, r.lines[1].tax), (5_000, 600, 100));
-    assert_eq!((r.lines[2].amount, r.lines[2].taxed_base, r.lines[2].tax), (1_200, 1_200, 200));
+    assert_eq!(
+        (r.lines[0].amount, r.lines[0].taxed_base, r.lines[0].tax),
+        (20_000, 2000, 333)
+    );
+    assert_eq!(
+        (r.lines[1].amount, r.lines[1].taxed_base, r.lines[1].tax),
+        (5_000, 600, 100)
+    );
+    assert_eq!(
+        (r.lines[2].amount, r.lines[2].taxed_base, r.lines[2].tax),
+        (1_200, 1_200, 200)
+    );
     assert_eq!(r.totals.len(), 1);
     assert_eq!(r.totals[0].amount, 26_200);
     assert_eq!(r.totals[0].taxed_base, 3_800);
@@ -231,7 +252,10 @@ fn country_is_checked_before_emptiness() {
 
 #[test]
 fn warnings_of_the_document_and_of_lines() {
-    let mut d = doc(vec![line(100, 1000, TaxSpec::Code(0)), line(115, 1000, TaxSpec::Percent(1500))]);
+    let mut d = doc(vec![
+        line(100, 1000, TaxSpec::Code(0)),
+        line(115, 1000, TaxSpec::Percent(1500)),
+    ]);
     d.kind = DocumentKind::SaleReturn;
     d.jurisdiction.standard_rate = Some(1200);
     let r = run(&d).unwrap();

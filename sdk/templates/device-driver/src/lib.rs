@@ -9,11 +9,11 @@ pub mod protocol;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod emulator;
 
+use fiscal_host_guest::log;
 use fiscal_host_guest::port::HostPort;
 use fiscal_host_guest::printer::{self, PrinterStatus};
 use fiscal_host_guest::settings::Settings;
 use fiscal_host_guest::types::*;
-use fiscal_host_guest::log;
 
 use config::Config;
 
@@ -53,7 +53,9 @@ impl printer::Guest for Driver {
         log::debug(format!("printing {} elements", elements.len()));
         for element in elements {
             match element {
-                Element::Text(t) => protocol::print_line(&mut HostPort, &t.content, config.timeout)?,
+                Element::Text(t) => {
+                    protocol::print_line(&mut HostPort, &t.content, config.timeout)?
+                }
                 Element::Separator(c) => {
                     let line: String = std::iter::repeat_n(c, config.width as usize).collect();
                     protocol::print_line(&mut HostPort, &line, config.timeout)?
@@ -66,7 +68,9 @@ impl printer::Guest for Driver {
                 Element::Cut => protocol::cut(&mut HostPort, config.timeout)?,
                 // This device has no graphics: QR codes and barcodes print as their data.
                 Element::Qr(data) => protocol::print_line(&mut HostPort, &data, config.timeout)?,
-                Element::Barcode(b) => protocol::print_line(&mut HostPort, &b.data, config.timeout)?,
+                Element::Barcode(b) => {
+                    protocol::print_line(&mut HostPort, &b.data, config.timeout)?
+                }
             }
         }
         Ok(())

@@ -16,7 +16,11 @@ pub struct Status {
 }
 
 /// Sends `command` and returns the answer's words after `OK`.
-pub fn exchange(port: &mut impl Port, command: &str, timeout: Duration) -> Result<String, DriverError> {
+pub fn exchange(
+    port: &mut impl Port,
+    command: &str,
+    timeout: Duration,
+) -> Result<String, DriverError> {
     port.begin_exchange();
     port.discard_input();
     port.write(format!("{command}\n").as_bytes())?;
@@ -41,7 +45,9 @@ pub fn exchange(port: &mut impl Port, command: &str, timeout: Duration) -> Resul
         };
         return Err(DriverError::new(class, code, text));
     }
-    Err(DriverError::communication(format!("unexpected answer {answer:?}")))
+    Err(DriverError::communication(format!(
+        "unexpected answer {answer:?}"
+    )))
 }
 
 /// `STATUS`.
@@ -58,7 +64,10 @@ pub fn status(port: &mut impl Port, timeout: Duration) -> Result<Status, DriverE
 
 /// `PRINT` one line, control characters replaced.
 pub fn print_line(port: &mut impl Port, text: &str, timeout: Duration) -> Result<(), DriverError> {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     exchange(port, &format!("PRINT {clean}"), timeout).map(drop)
 }
 

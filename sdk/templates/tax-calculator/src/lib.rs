@@ -2,7 +2,9 @@
 //!
 //! Replace the country, codes and rates below with the law the plugin implements.
 
-use fiscal_host_guest::tax::{self, Day, Document, DocumentInfo, Rate, TaxError, TaxLaw, TaxResult};
+use fiscal_host_guest::tax::{
+    self, Day, Document, DocumentInfo, Rate, TaxError, TaxLaw, TaxResult,
+};
 
 /// The component.
 pub struct Plugin;
@@ -59,7 +61,11 @@ mod tests {
     fn doc(year: u16, spec: TaxSpec) -> Document {
         Document {
             kind: DocumentKind::Sale,
-            date: Date { year, month: 6, day: 1 },
+            date: Date {
+                year,
+                month: 6,
+                day: 1,
+            },
             jurisdiction: Jurisdiction {
                 country: "XX".into(),
                 tax_codes: Vec::new(),

@@ -1,0 +1,346 @@
+//! The `tax-calculator` world, and the glue every tax plugin used to repeat.
+//!
+//! A plugin states its country's law as a [`TaxLaw`]: which countries it serves, what a tax code
+//! means on a day, which rates exist, and the register's code for a rate. [`calculate`] does the
+//! rest, identically for every plugin: the country and empty-document checks, the jurisdiction's
+//! dated tax-code overrides, per-line rate resolution and checking, the figures
+//! ([`tax_common`]'s half-up arithmetic, with the margin as the taxed base), the per-rate totals
+//! with their taxed bases, and the mapping of every failure to the WIT `tax-error` with its line.
+//!
+//! ```
+//! use fiscal_host_guest::tax::{self, Document, DocumentInfo, Rate, TaxError, TaxLaw, TaxResult};
+//!
+//! /// A country with one 10% rate behind code 0.
+//! struct Flat;
+//!
+//! impl TaxLaw for Flat {
+//!     fn for_document(doc: &DocumentInfo<'_>) -> Result<Self, TaxError> {
+//!         doc.require_country(&["XX"])?;
+//!         Ok(Flat)
+//!     }
+//!     fn code_rate(&self, code: u32) -> Option<Rate> {
+//!         (code == 0).then_some(Rate::Percent(1000))
+//!     }
+//!     fn check_rate(&self, rate: Rate) -> Result<Option<String>, String> {
+//!         match rate {
+//!             Rate::Percent(1000) | Rate::Exempt => Ok(None),
+//!             other => Err(format!("no VAT rate {other} here")),
+//!         }
+//!     }
+//! }
+//!
+//! struct Plugin;
+//! impl tax::Guest for Plugin {
+//!     fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
+//!         tax::calculate::<Flat>(&doc)
+//!     }
+//! }
+//! fiscal_host_guest::tax::export!(Plugin);
+//! ```
+
+wit_bindgen::generate!({
+    path: "../../wit/fiscal-host-0.2.0",
+    world: "tax-calculator",
+    with: {
+        "fiscal:host/types@0.2.0": crate::wit::types,
+    },
+    additional_derives: [PartialEq, Eq],
+    pub_export_macro: true,
+    // `export!` below wraps it, so that nothing is exported outside Wasm.
+    export_macro_name: "export_tax_calculator",
+    default_bindings_module: "fiscal_host_guest::tax",
+});
+
+pub use self::exports::fiscal::host::tax::*;
+pub use crate::wit::types::{Date, DocumentKind, Vat};
+/// The arithmetic: half-up rounding, tax inside / on top, margin base, i128 overflow checks.
+pub use tax_common;
+pub use tax_common::{Day, FigureError, Rate};
+
+/// What [`TaxLaw::for_document`] is told of the document before its lines.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentInfo<'a> {
+    /// Sale, return…: a return may keep a rate that has since ended.
+    pub kind: DocumentKind,
+    /// The day whose law applies.
+    pub date: Day,
+    /// Country, tax-code overrides, configured standard rate.
+    pub jurisdiction: &'a Jurisdiction,
+}
+
+impl DocumentInfo<'_> {
+    /// The jurisdiction's country code as sent ("RU").
+    pub fn country(&self) -> &str {
+        &self.jurisdiction.country
+    }
+
+    /// `unsupported-country` unless the country is one of `served`.
+    pub fn require_country(&self, served: &[&str]) -> Result<(), TaxError> {
+        if served.contains(&self.country()) {
+            Ok(())
+        } else {
+            Err(TaxError::UnsupportedCountry(self.country().to_string()))
+        }
+    }
+}
+
+/// A line's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figures {
+    /// price × quantity / 1000 rounded half up, minus the discount.
+    pub amount: i64,
+    /// What the tax is taken from: the margin of a margin line, else `amount`.
+    pub taxed_base: i64,
+    /// The tax of `taxed_base`.
+    pub tax: i64,
+}
+
+/// A country's VAT law: what [`calculate`] asks of a plugin.
+pub trait TaxLaw: Sized {
+    /// Accepts the document's jurisdiction and date, or refuses it (usually
+    /// `unsupported-country`, see [`DocumentInfo::require_country`]). The law keeps what it needs
+    /// of the document (its date, kind, the standard rate in force).
+    fn for_document(doc: &DocumentInfo<'_>) -> Result<Self, TaxError>;
+
+    /// Warnings about the document as a whole (a configured rate ignored…). Default: none.
+    fn document_warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The rate a tax code means by default on the document's day; none when it means nothing.
+    /// The jurisdiction's `tax-codes` overrides are applied before this is asked.
+    fn code_rate(&self, code: u32) -> Option<Rate>;
+
+    /// Whether `rate` exists for this document: `Ok(None)` yes, `Ok(Some(warning))` yes but worth
+    /// a look, `Err(reason)` no (`rate-not-allowed`).
+    fn check_rate(&self, rate: Rate) -> Result<Option<String>, String>;
+
+    /// The register's code for an accepted rate (FFD tag 1199 in Russia). Default: none.
+    fn vat_code(&self, rate: Rate) -> Option<u8> {
+        let _ = rate;
+        None
+    }
+
+    /// A line's figures at its resolved rate. Default: [`line_figures`], which every built-in
+    /// plugin uses; override only for a country whose arithmetic differs.
+    fn figures(&self, line: &Line, rate: Rate) -> Result<Figures, FigureError> {
+        line_figures(line, rate)
+    }
+}
+
+/// Computes a document under law `L`. Lines are checked in order and the first failure is
+/// returned with its line index.
+pub fn calculate<L: TaxLaw>(doc: &Document) -> Result<TaxResult, TaxError> {
+    let date = Day::from(doc.date);
+    let info = DocumentInfo {
+        kind: doc.kind,
+        date,
+        jurisdiction: &doc.jurisdiction,
+    };
+    let law = L::for_document(&info)?;
+    if doc.lines.is_empty() {
+        return Err(TaxError::EmptyDocument);
+    }
+    let mut warnings: Vec<Warning> = law
+        .document_warnings()
+        .into_iter()
+        .map(|message| Warning {
+            line: None,
+            message,
+        })
+        .collect();
+
+    let mut totals = Totals::default();
+    let mut lines = Vec::with_capacity(doc.lines.len());
+    for (index, line) in doc.lines.iter().enumerate() {
+        let at = index as u32;
+        let rate = resolve_rate(&law, &doc.jurisdiction, &line.tax, date)
+            .map_err(|message| TaxError::UnknownTaxCode(problem(at, message)))?;
+        let warning = law
+            .check_rate(rate)
+            .map_err(|message| TaxError::RateNotAllowed(problem(at, message)))?;
+        if let Some(message) = warning {
+            warnings.push(Warning {
+                line: Some(at),
+                message,
+            });
+        }
+        let vat_code = law.vat_code(rate);
+        let figures = law
+            .figures(line, rate)
+            .and_then(|figures| totals.add(rate, vat_code, figures).map(|()| figures))
+            .map_err(|error| figure_error(at, error))?;
+        lines.push(LineResult {
+            amount: figures.amount,
+            taxed_base: figures.taxed_base,
+            tax: figures.tax,
+            vat: rate.into(),
+            vat_code,
+        });
+    }
+
+    Ok(TaxResult {
+        lines,
+        total: totals.total,
+        totals: totals.rates,
+        warnings,
+    })
+}
+
+/// A line's rate: its own when it names one, else its code through the jurisdiction's overrides
+/// in force on `date` (the latest `valid-from` not after it), else the law's default meaning.
+/// The error is the reason for `unknown-tax-code`.
+pub fn resolve_rate<L: TaxLaw>(
+    law: &L,
+    jurisdiction: &Jurisdiction,
+    spec: &TaxSpec,
+    date: Day,
+) -> Result<Rate, String> {
+    let code = match *spec {
+        TaxSpec::Code(code) => code,
+        ref spec => return Ok(explicit_rate(spec).expect("only a code has no rate of its own")),
+    };
+    let overrides = jurisdiction
+        .tax_codes
+        .iter()
+        .filter(|entry| entry.code == code)
+        .map(|entry| (entry.valid_from.map(Day::from), &entry.rate));
+    if let Some(spec) = tax_common::pick_dated(overrides, date) {
+        return explicit_rate(spec).ok_or_else(|| {
+            format!("tax code {code} is mapped by the jurisdiction to another code; a mapping must name a rate")
+        });
+    }
+    law.code_rate(code)
+        .ok_or_else(|| format!("tax code {code} is not mapped on {date}"))
+}
+
+/// The rate a spec names itself; none for a code, which needs a mapping.
+pub fn explicit_rate(spec: &TaxSpec) -> Option<Rate> {
+    match *spec {
+        TaxSpec::Percent(bp) => Some(Rate::Percent(bp)),
+        TaxSpec::Computed(bp) => Some(Rate::Computed(bp)),
+        TaxSpec::Exempt => Some(Rate::Exempt),
+        TaxSpec::Code(_) => None,
+    }
+}
+
+/// Amount, taxed base and tax of a line: the amount is always the full one, the tax is taken
+/// from the margin when the line has one ([`tax_common`]'s rules).
+pub fn line_figures(line: &Line, rate: Rate) -> Result<Figures, FigureError> {
+    let amount = tax_common::line_amount(line.price, line.quantity, line.discount)?;
+    let taxed_base = match line.margin {
+        Some(margin) => tax_common::margin_base(margin.into(), line.quantity, amount)?,
+        None => amount,
+    };
+    let tax = tax_common::line_tax(taxed_base, rate, line.calc.into())?;
+    Ok(Figures {
+        amount,
+        taxed_base,
+        tax,
+    })
+}
+
+/// Per-rate sums in order of first appearance, only ever sums of rounded line figures.
+#[derive(Default)]
+struct Totals {
+    rates: Vec<RateTotal>,
+    total: i64,
+}
+
+impl Totals {
+    /// Adds a line; on overflow nothing changes.
+    fn add(&mut self, rate: Rate, vat_code: Option<u8>, f: Figures) -> Result<(), FigureError> {
+        let overflow = |what: &str| FigureError::Overflow(format!("{what} exceeds 64 bits"));
+        let total = self
+            .total
+            .checked_add(f.amount)
+            .ok_or_else(|| overflow("the document total"))?;
+        let vat = Vat::from(rate);
+        match self.rates.iter_mut().find(|t| t.vat == vat) {
+            Some(t) => {
+                let (Some(amount), Some(taxed_base), Some(tax)) = (
+                    t.amount.checked_add(f.amount),
+                    t.taxed_base.checked_add(f.taxed_base),
+                    t.tax.checked_add(f.tax),
+                ) else {
+                    return Err(overflow("the total at this rate"));
+                };
+                (t.amount, t.taxed_base, t.tax) = (amount, taxed_base, tax);
+            }
+            None => self.rates.push(RateTotal {
+                vat,
+                vat_code,
+                amount: f.amount,
+                taxed_base: f.taxed_base,
+                tax: f.tax,
+            }),
+        }
+        self.total = total;
+        Ok(())
+    }
+}
+
+fn problem(line: u32, message: String) -> LineProblem {
+    LineProblem { line, message }
+}
+
+/// A figure's failure as the WIT error of line `line`.
+pub fn figure_error(line: u32, error: FigureError) -> TaxError {
+    match error {
+        FigureError::Invalid(message) => TaxError::InvalidLine(problem(line, message)),
+        FigureError::Overflow(message) => TaxError::Overflow(problem(line, message)),
+    }
+}
+
+impl From<Date> for Day {
+    fn from(d: Date) -> Day {
+        Day::new(d.year, d.month, d.day)
+    }
+}
+
+impl From<Rate> for Vat {
+    fn from(rate: Rate) -> Vat {
+        match rate {
+            Rate::Percent(bp) => Vat::Rate(bp),
+            Rate::Computed(bp) => Vat::Computed(bp),
+            Rate::Exempt => Vat::None,
+        }
+    }
+}
+
+impl From<Margin> for tax_common::Margin {
+    fn from(m: Margin) -> Self {
+        match m {
+            Margin::Sum(sum) => tax_common::Margin::Sum(sum),
+            Margin::UnitPrice(price) => tax_common::Margin::UnitPrice(price),
+        }
+    }
+}
+
+impl From<CalcType> for tax_common::Calc {
+    fn from(c: CalcType) -> Self {
+        match c {
+            CalcType::InPrice => tax_common::Calc::InPrice,
+            CalcType::Fixed => tax_common::Calc::Fixed,
+            CalcType::Simplified => tax_common::Calc::Simplified,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Exports a type implementing [`Guest`] as the `tax-calculator` world's component. Outside Wasm it
+/// expands to nothing: a native build (tests, the host calling a plugin natively) exports no
+/// symbols, whose names a native linker would refuse.
+#[doc(inline)]
+pub use crate::__fiscal_host_guest_export_tax as export;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fiscal_host_guest_export_tax {
+    ($ty:ident) => {
+        #[cfg(target_arch = "wasm32")]
+        $crate::tax::export_tax_calculator!($ty with_types_in $crate::tax);
+    };
+}

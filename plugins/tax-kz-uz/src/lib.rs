@@ -1,31 +1,31 @@
-//! Kazakh and Uzbek VAT as a `tax-calculator` component.
+//! Kazakh and Uzbek VAT as a `fiscal:host@0.2.0` `tax-calculator` component.
 //!
 //! This crate owns the two countries' rate tables: the dated standard rates
 //! (KZ 12% → 16% on 2026-01-01, UZ 15% → 12% on 2023-01-01), which the
 //! jurisdiction may configure, the reduced rates Kazakhstan introduced in 2026,
 //! and the default meaning of tax codes. Neither country has computed rates nor
 //! a register code like Russia's tag 1199, so `vat-code` is always none.
-//! The arithmetic is `tax-common`'s.
+//! The rest — country and empty-document checks, the jurisdiction's tax-code
+//! overrides, the half-up figures with the margin as the taxed base, the per-rate
+//! totals, the errors with their line — is the SDK's [`tax::calculate`] over
+//! `tax-common`'s arithmetic.
 //!
-//! The generated WIT types are re-exported so the host can call
+//! The WIT types are re-exported so the host can call
 //! `<tax_kz_uz::TaxKzUz as tax_kz_uz::Guest>::calculate` natively.
 
-wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.1.0",
-    world: "tax-calculator",
-    // The host compares native and Wasm results, and the tests compare whole results.
-    additional_derives: [PartialEq, Eq],
-});
-
-pub use exports::fiscal::host::tax::*;
-
-use tax_common::{Day, FigureError, Rate, Totals};
+use fiscal_host_guest::tax;
+pub use fiscal_host_guest::tax::*;
 
 /// The component: VAT of Kazakhstan and Uzbekistan.
 pub struct TaxKzUz;
 
-#[cfg(target_arch = "wasm32")]
-export!(TaxKzUz);
+fiscal_host_guest::tax::export!(TaxKzUz);
+
+impl Guest for TaxKzUz {
+    fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
+        tax::calculate::<KzUzVat>(&doc)
+    }
+}
 
 /// Kazakhstan's new Tax Code (Law No. 214-VIII): 16% standard, 5% and 10% reduced.
 const KZ_NEW_CODE_FROM: Day = Day::new(2026, 1, 1);
@@ -37,35 +37,36 @@ const UZ_12_FROM: Day = Day::new(2023, 1, 1);
 /// is accepted with a warning rather than refused (seed 002 sends 15%).
 const UZ_TABLE_STANDARDS: [i32; 2] = [1500, 1200];
 
+/// One of the two countries (not `Country`, the WIT country code re-exported above).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Country {
+enum Land {
     Kz,
     Uz,
 }
 
-impl Country {
+impl Land {
     fn parse(code: &str) -> Option<Self> {
         match code {
-            "KZ" => Some(Country::Kz),
-            "UZ" => Some(Country::Uz),
+            "KZ" => Some(Land::Kz),
+            "UZ" => Some(Land::Uz),
             _ => None,
         }
     }
 
     fn name(self) -> &'static str {
         match self {
-            Country::Kz => "Kazakhstan",
-            Country::Uz => "Uzbekistan",
+            Land::Kz => "Kazakhstan",
+            Land::Uz => "Uzbekistan",
         }
     }
 
     /// The table's standard rate on `date`, unless the jurisdiction configures one.
     fn standard_rate(self, configured: Option<i32>, date: Day) -> i32 {
         configured.unwrap_or(match self {
-            Country::Kz if date < KZ_NEW_CODE_FROM => 1200,
-            Country::Kz => 1600,
-            Country::Uz if date < UZ_12_FROM => 1500,
-            Country::Uz => 1200,
+            Land::Kz if date < KZ_NEW_CODE_FROM => 1200,
+            Land::Kz => 1600,
+            Land::Uz if date < UZ_12_FROM => 1500,
+            Land::Uz => 1200,
         })
     }
 
@@ -74,8 +75,8 @@ impl Country {
             (_, 0) => Rate::Percent(standard),
             (_, 1) => Rate::Exempt,
             (_, 2) => Rate::Percent(0),
-            (Country::Kz, 3) => Rate::Percent(1000),
-            (Country::Kz, 4) => Rate::Percent(500),
+            (Land::Kz, 3) => Rate::Percent(1000),
+            (Land::Kz, 4) => Rate::Percent(500),
             _ => return None,
         })
     }
@@ -104,14 +105,14 @@ impl Country {
             )
         };
         match (self, bp) {
-            (Country::Kz, 500 | 1000) if date < KZ_NEW_CODE_FROM => Err(format!(
+            (Land::Kz, 500 | 1000) if date < KZ_NEW_CODE_FROM => Err(format!(
                 "VAT {rate} exists in Kazakhstan from {KZ_NEW_CODE_FROM}; the document is dated {date}"
             )),
-            (Country::Kz, 500) if date >= KZ_MEDICINES_10_FROM => Err(format!(
+            (Land::Kz, 500) if date >= KZ_MEDICINES_10_FROM => Err(format!(
                 "VAT 5% (medicines) applies in 2026 only; from {KZ_MEDICINES_10_FROM} medicines are taxed at 10%"
             )),
-            (Country::Kz, 500 | 1000) => Ok(None),
-            (Country::Uz, _) if UZ_TABLE_STANDARDS.contains(&bp) => Ok(Some(format!(
+            (Land::Kz, 500 | 1000) => Ok(None),
+            (Land::Uz, _) if UZ_TABLE_STANDARDS.contains(&bp) => Ok(Some(format!(
                 "VAT {rate} sent, but Uzbekistan's standard rate on {date} is {}; computed with {rate} as sent",
                 Rate::Percent(standard)
             ))),
@@ -120,139 +121,35 @@ impl Country {
     }
 }
 
-impl Guest for TaxKzUz {
-    fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
-        let Some(country) = Country::parse(&doc.jurisdiction.country) else {
-            return Err(TaxError::UnsupportedCountry(doc.jurisdiction.country));
+/// The VAT law of one of the two countries on one document's day.
+pub struct KzUzVat {
+    country: Land,
+    date: Day,
+    /// The standard rate in force: the jurisdiction's when it configures one, else the table's.
+    standard: i32,
+}
+
+impl TaxLaw for KzUzVat {
+    fn for_document(doc: &DocumentInfo<'_>) -> Result<Self, TaxError> {
+        let Some(country) = Land::parse(doc.country()) else {
+            return Err(TaxError::UnsupportedCountry(doc.country().to_string()));
         };
-        if doc.lines.is_empty() {
-            return Err(TaxError::EmptyDocument);
-        }
-        let date = day(doc.date);
-        let standard = country.standard_rate(doc.jurisdiction.standard_rate, date);
-
-        let mut warnings = Vec::new();
-        let mut totals = Totals::new();
-        let mut lines = Vec::with_capacity(doc.lines.len());
-        for (index, line) in doc.lines.iter().enumerate() {
-            let at = index as u32;
-            let rate = match line.tax {
-                TaxSpec::Code(code) => code_rate(country, &doc.jurisdiction, code, date, standard)
-                    .map_err(|message| TaxError::UnknownTaxCode(problem(at, message)))?,
-                ref spec => explicit_rate(spec).expect("only a code has no rate of its own"),
-            };
-            let warning = country
-                .check_rate(rate, date, standard)
-                .map_err(|message| TaxError::RateNotAllowed(problem(at, message)))?;
-            if let Some(message) = warning {
-                warnings.push(Warning {
-                    line: Some(at),
-                    message,
-                });
-            }
-            let figures = tax_common::line_figures(&line_input(line), rate)
-                .and_then(|figures| totals.add(rate, figures).map(|()| figures))
-                .map_err(|error| figure_error(at, error))?;
-            lines.push(LineResult {
-                amount: figures.amount,
-                tax: figures.tax,
-                vat: vat(rate),
-                vat_code: None,
-            });
-        }
-
-        let total = totals.total();
-        let totals = totals
-            .into_rates()
-            .into_iter()
-            .map(|t| RateTotal {
-                vat: vat(t.key),
-                vat_code: None,
-                base: t.base,
-                tax: t.tax,
-            })
-            .collect();
-        Ok(TaxResult {
-            lines,
-            totals,
-            total,
-            warnings,
+        Ok(KzUzVat {
+            country,
+            date: doc.date,
+            standard: country.standard_rate(doc.jurisdiction.standard_rate, doc.date),
         })
     }
-}
 
-/// A tax code: the jurisdiction's overrides in force on `date` first, then the
-/// country's default. The error is the reason for `unknown-tax-code`.
-fn code_rate(
-    country: Country,
-    jurisdiction: &Jurisdiction,
-    code: u32,
-    date: Day,
-    standard: i32,
-) -> Result<Rate, String> {
-    let overrides = jurisdiction
-        .tax_codes
-        .iter()
-        .filter(|entry| entry.code == code)
-        .map(|entry| (entry.valid_from.map(day), &entry.rate));
-    if let Some(spec) = tax_common::pick_dated(overrides, date) {
-        return explicit_rate(spec).ok_or_else(|| {
-            format!("tax code {code} is mapped by the jurisdiction to another code; a mapping must name a rate")
-        });
+    fn code_rate(&self, code: u32) -> Option<Rate> {
+        self.country.default_code(code, self.standard)
     }
-    country
-        .default_code(code, standard)
-        .ok_or_else(|| format!("tax code {code} is not mapped on {date}"))
-}
 
-/// The rate a spec names itself; `None` for a code, which needs the mapping.
-fn explicit_rate(spec: &TaxSpec) -> Option<Rate> {
-    match *spec {
-        TaxSpec::Percent(bp) => Some(Rate::Percent(bp)),
-        TaxSpec::Computed(bp) => Some(Rate::Computed(bp)),
-        TaxSpec::Exempt => Some(Rate::Exempt),
-        TaxSpec::Code(_) => None,
+    fn check_rate(&self, rate: Rate) -> Result<Option<String>, String> {
+        self.country.check_rate(rate, self.date, self.standard)
     }
-}
 
-fn day(date: Date) -> Day {
-    Day::new(date.year, date.month, date.day)
-}
-
-fn vat(rate: Rate) -> Vat {
-    match rate {
-        Rate::Percent(bp) => Vat::Rate(bp),
-        Rate::Computed(bp) => Vat::Computed(bp),
-        Rate::Exempt => Vat::None,
-    }
-}
-
-fn line_input(line: &Line) -> tax_common::LineInput {
-    tax_common::LineInput {
-        price: line.price,
-        quantity: line.quantity,
-        discount: line.discount,
-        calc: match line.calc {
-            CalcType::InPrice => tax_common::Calc::InPrice,
-            CalcType::Fixed => tax_common::Calc::Fixed,
-            CalcType::Simplified => tax_common::Calc::Simplified,
-        },
-        margin: line.margin.map(|margin| match margin {
-            Margin::Sum(sum) => tax_common::Margin::Sum(sum),
-            Margin::UnitPrice(price) => tax_common::Margin::UnitPrice(price),
-        }),
-    }
-}
-
-fn problem(line: u32, message: String) -> LineProblem {
-    LineProblem { line, message }
-}
-
-fn figure_error(line: u32, error: FigureError) -> TaxError {
-    match error {
-        FigureError::Invalid(message) => TaxError::InvalidLine(problem(line, message)),
-        FigureError::Overflow(message) => TaxError::Overflow(problem(line, message)),
-    }
+    // Neither country has a register code like Russia's tag 1199: `vat-code` stays none.
 }
 
 #[cfg(test)]

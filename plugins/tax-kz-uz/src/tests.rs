@@ -20,7 +20,6 @@ const D2025: Date = Date {
 
 fn line(price: i64, quantity: i64, tax: TaxSpec) -> Line {
     Line {
-        name: "item".into(),
         price,
         quantity,
         discount: 0,
@@ -311,19 +310,22 @@ fn kz_fixed_simplified_and_multi_rate_totals() {
             RateTotal {
                 vat: Vat::Rate(1600),
                 vat_code: None,
-                base: 25800,
+                amount: 25800,
+                taxed_base: 25800,
                 tax: 2400
             },
             RateTotal {
                 vat: Vat::None,
                 vat_code: None,
-                base: 500,
+                amount: 500,
+                taxed_base: 500,
                 tax: 0
             },
             RateTotal {
                 vat: Vat::Rate(1000),
                 vat_code: None,
-                base: 1100,
+                amount: 1100,
+                taxed_base: 1100,
                 tax: 100
             },
         ]
@@ -412,7 +414,8 @@ fn uz_configured_15_percent_needs_no_warning() {
         vec![RateTotal {
             vat: Vat::Rate(1500),
             vat_code: None,
-            base: 20000,
+            amount: 20000,
+            taxed_base: 20000,
             tax: 2608
         }]
     );
@@ -558,4 +561,67 @@ fn other_countries_and_empty_documents_are_refused() {
     );
     assert_eq!(calc(doc("KZ", D2026, vec![])), Err(TaxError::EmptyDocument));
     assert_eq!(calc(doc("UZ", D2026, vec![])), Err(TaxError::EmptyDocument));
+}
+
+#[test]
+fn margin_lines_carry_their_taxed_base_per_line_and_per_rate() {
+    // KZ 2026, 16%: margin 290 × 2.000 = 580 of 23200, tax 580 × 1600 / 11600 = 80;
+    // whole 11600: base 11600, tax 11600 × 1600 / 11600 = 1600
+    let mut with_margin = line(11600, 2000, TaxSpec::Code(0));
+    with_margin.margin = Some(Margin::UnitPrice(290));
+    let kz = ok(doc(
+        "KZ",
+        D2026,
+        vec![with_margin, line(11600, 1000, TaxSpec::Code(0))],
+    ));
+    assert_eq!(
+        kz.lines,
+        vec![
+            LineResult {
+                amount: 23200,
+                taxed_base: 580,
+                tax: 80,
+                vat: Vat::Rate(1600),
+                vat_code: None,
+            },
+            LineResult {
+                amount: 11600,
+                taxed_base: 11600,
+                tax: 1600,
+                vat: Vat::Rate(1600),
+                vat_code: None,
+            },
+        ]
+    );
+    // amounts 23200 + 11600 = 34800; bases 580 + 11600 = 12180; taxes 80 + 1600 = 1680
+    assert_eq!(
+        kz.totals,
+        vec![RateTotal {
+            vat: Vat::Rate(1600),
+            vat_code: None,
+            amount: 34800,
+            taxed_base: 12180,
+            tax: 1680,
+        }]
+    );
+    assert_eq!(kz.total, 34800);
+
+    // UZ 2026, 12%: margin sum 1120 of 11200, tax 1120 × 1200 / 11200 = 120
+    let mut uz_margin = line(11200, 1000, TaxSpec::Code(0));
+    uz_margin.margin = Some(Margin::Sum(1120));
+    let uz = ok(doc("UZ", D2026, vec![uz_margin]));
+    assert_eq!(
+        (uz.lines[0].amount, uz.lines[0].taxed_base, uz.lines[0].tax),
+        (11200, 1120, 120)
+    );
+    assert_eq!(
+        uz.totals,
+        vec![RateTotal {
+            vat: Vat::Rate(1200),
+            vat_code: None,
+            amount: 11200,
+            taxed_base: 1120,
+            tax: 120,
+        }]
+    );
 }

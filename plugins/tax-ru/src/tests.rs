@@ -9,7 +9,6 @@ fn date(year: u16, month: u8, day: u8) -> Date {
 
 fn line(price: i64, quantity: i64, tax: TaxSpec) -> Line {
     Line {
-        name: "item".into(),
         price,
         quantity,
         discount: 0,
@@ -44,9 +43,16 @@ fn ok(doc: Document) -> TaxResult {
     calc(doc).expect("the document should be accepted")
 }
 
+/// A line taxed on its whole amount.
 fn line_result(amount: i64, tax: i64, vat: Vat, code: u8) -> LineResult {
+    margin_result(amount, amount, tax, vat, code)
+}
+
+/// A line taxed on `taxed_base` only (its margin).
+fn margin_result(amount: i64, taxed_base: i64, tax: i64, vat: Vat, code: u8) -> LineResult {
     LineResult {
         amount,
+        taxed_base,
         tax,
         vat,
         vat_code: Some(code),
@@ -91,7 +97,8 @@ fn seed_000_example_in_2026_is_22_percent() {
             totals: vec![RateTotal {
                 vat: Vat::Rate(2200),
                 vat_code: Some(11),
-                base: 24690,
+                amount: 24690,
+                taxed_base: 24690,
                 tax: 4452,
             }],
             total: 24690,
@@ -496,13 +503,15 @@ fn half_up_rounding_of_amount_and_tax() {
             RateTotal {
                 vat: Vat::Computed(2000),
                 vat_code: Some(3),
-                base: 6,
+                amount: 6,
+                taxed_base: 6,
                 tax: 1
             },
             RateTotal {
                 vat: Vat::Rate(2000),
                 vat_code: Some(1),
-                base: 15,
+                amount: 15,
+                taxed_base: 15,
                 tax: 3
             },
         ]
@@ -537,7 +546,7 @@ fn discount_equal_to_the_amount_and_above_it() {
     full.discount = 24690;
     let mut part = line(12345, 2000, TaxSpec::Code(0));
     part.discount = 690;
-    let result = ok(sale(D2026, vec![full.clone(), part]));
+    let result = ok(sale(D2026, vec![full, part]));
     assert_eq!(
         result.lines,
         vec![
@@ -625,17 +634,19 @@ fn margin_is_the_tax_base_but_not_the_amount() {
     assert_eq!(
         result.lines,
         vec![
-            line_result(24690, 2200, Vat::Rate(2200), 11),
-            line_result(24690, 1100, Vat::Rate(2200), 11),
+            margin_result(24690, 12200, 2200, Vat::Rate(2200), 11),
+            margin_result(24690, 6100, 1100, Vat::Rate(2200), 11),
         ]
     );
-    // the total's base is the sum of amounts: 49380; tax 3300
+    // the total's amount is the sum of amounts: 49380; its taxed base the sum of the
+    // margins: 12200 + 6100 = 18300; tax 3300
     assert_eq!(
         result.totals,
         vec![RateTotal {
             vat: Vat::Rate(2200),
             vat_code: Some(11),
-            base: 49380,
+            amount: 49380,
+            taxed_base: 18300,
             tax: 3300
         }]
     );
@@ -681,7 +692,7 @@ fn fixed_and_simplified_calc_types() {
         ]
     );
     // 22%: 24690 + 24690 = 49380, tax 5432 + 0 = 5432
-    assert_eq!(result.totals[0].base, 49380);
+    assert_eq!(result.totals[0].amount, 49380);
     assert_eq!(result.totals[0].tax, 5432);
 }
 
@@ -706,20 +717,23 @@ fn multi_rate_totals_are_sums_of_lines_in_first_appearance_order() {
             RateTotal {
                 vat: Vat::Rate(1000),
                 vat_code: Some(2),
-                base: 16500,
+                amount: 16500,
+                taxed_base: 16500,
                 tax: 1500
             },
             // 24690 + 2 = 24692, 4452 + 0
             RateTotal {
                 vat: Vat::Rate(2200),
                 vat_code: Some(11),
-                base: 24692,
+                amount: 24692,
+                taxed_base: 24692,
                 tax: 4452
             },
             RateTotal {
                 vat: Vat::None,
                 vat_code: Some(6),
-                base: 500,
+                amount: 500,
+                taxed_base: 500,
                 tax: 0
             },
         ]
@@ -766,4 +780,88 @@ fn other_countries_and_empty_documents_are_refused() {
     assert_eq!(calc(lower), Err(TaxError::UnsupportedCountry("ru".into())));
 
     assert_eq!(calc(sale(D2026, vec![])), Err(TaxError::EmptyDocument));
+}
+
+#[test]
+fn margin_lines_carry_their_taxed_base_per_line_and_per_rate() {
+    // l0 22%, margin sum 12200 of 24690: base 12200, tax 2200
+    // l1 22%, whole 12345: base 12345, 12345 × 2200 / 12200 = 2226.15 → 2226
+    // l2 10%, 5000 × 1.500 = 7500 − 500 = 7000; margin 333 × 1.500 = 499.5 → 500:
+    //    500 × 1000 / 11000 = 45.45 → 45
+    // l3 22%, margin equal to the amount 1000: base 1000, 1000 × 2200 / 12200 = 180.33 → 180
+    // l4 10%, margin sum 0 of 5000: base 0, tax 0
+    // l5 без НДС, margin sum 300 of 2000: base 300, tax 0
+    let with_margin = |price, quantity, spec, margin| {
+        let mut l = line(price, quantity, spec);
+        l.margin = Some(margin);
+        l
+    };
+    let mut l2 = with_margin(5000, 1500, TaxSpec::Code(1), Margin::UnitPrice(333));
+    l2.discount = 500;
+    let result = ok(sale(
+        D2026,
+        vec![
+            with_margin(12345, 2000, TaxSpec::Code(0), Margin::Sum(12200)),
+            line(12345, 1000, TaxSpec::Code(0)),
+            l2,
+            with_margin(1000, 1000, TaxSpec::Code(0), Margin::Sum(1000)),
+            with_margin(5000, 1000, TaxSpec::Code(1), Margin::Sum(0)),
+            with_margin(2000, 1000, TaxSpec::Exempt, Margin::Sum(300)),
+        ],
+    ));
+    assert_eq!(
+        result.lines,
+        vec![
+            margin_result(24690, 12200, 2200, Vat::Rate(2200), 11),
+            line_result(12345, 2226, Vat::Rate(2200), 11),
+            margin_result(7000, 500, 45, Vat::Rate(1000), 2),
+            margin_result(1000, 1000, 180, Vat::Rate(2200), 11),
+            margin_result(5000, 0, 0, Vat::Rate(1000), 2),
+            margin_result(2000, 300, 0, Vat::None, 6),
+        ]
+    );
+    assert_eq!(
+        result.totals,
+        vec![
+            // amounts 24690 + 12345 + 1000 = 38035; bases 12200 + 12345 + 1000 = 25545;
+            // taxes 2200 + 2226 + 180 = 4606
+            RateTotal {
+                vat: Vat::Rate(2200),
+                vat_code: Some(11),
+                amount: 38035,
+                taxed_base: 25545,
+                tax: 4606,
+            },
+            // amounts 7000 + 5000 = 12000; bases 500 + 0 = 500; taxes 45
+            RateTotal {
+                vat: Vat::Rate(1000),
+                vat_code: Some(2),
+                amount: 12000,
+                taxed_base: 500,
+                tax: 45,
+            },
+            RateTotal {
+                vat: Vat::None,
+                vat_code: Some(6),
+                amount: 2000,
+                taxed_base: 300,
+                tax: 0,
+            },
+        ]
+    );
+    // the document total is the sum of the amounts, never of the bases
+    assert_eq!(result.total, 38035 + 12000 + 2000);
+}
+
+#[test]
+fn lines_without_a_margin_have_their_amount_as_taxed_base() {
+    let result = ok(sale(
+        D2026,
+        vec![
+            line(12345, 2000, TaxSpec::Code(0)),
+            line(500, 1000, TaxSpec::Exempt),
+        ],
+    ));
+    assert!(result.lines.iter().all(|l| l.taxed_base == l.amount));
+    assert!(result.totals.iter().all(|t| t.taxed_base == t.amount));
 }

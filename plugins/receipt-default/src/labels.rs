@@ -1,18 +1,43 @@
 //! The Russian words a receipt prints for the WIT's enums and variants, kept in one
 //! place so a translation or a wording change touches nothing else.
 //!
-//! The tax and the taxpayer number have the country's own names (`Names`). The 0.1.0 receipt
-//! carries the currency, not the jurisdiction, so the currency names the country: RUB Russia,
-//! KZT Kazakhstan, UZS Uzbekistan (the host prints each lane's copies in its jurisdiction's
-//! currency). A receipt in another currency gets the Russian names.
+//! The tax's name and the taxpayer number's label are the country's own, and the receipt
+//! carries them (`tax-name`, `tax-id-label`): nothing here guesses them.
 
 use crate::format::percent;
-use crate::{DocumentKind, Money, PaymentKind, TaxTotal, Vat};
+use crate::{CorrectionBasis, DocumentKind, Money, PaymentKind, TaxTotal, Vat};
 
 pub const TITLE: &str = "КАССОВЫЙ ЧЕК";
 pub const NOT_FISCAL: &str = "НЕ ЯВЛЯЕТСЯ ФИСКАЛЬНЫМ ДОКУМЕНТОМ";
 pub const TOTAL: &str = "ИТОГ";
 pub const DISCOUNT: &str = "Скидка";
+/// The title of a correction receipt (кассовый чек коррекции, FFD 1.2).
+pub const CORRECTION_TITLE: &str = "КАССОВЫЙ ЧЕК КОРРЕКЦИИ";
+/// Tag 1173, before [`basis`].
+pub const CORRECTION_BASIS: &str = "Коррекция:";
+/// Tag 1178: the day of the corrected settlement.
+pub const CORRECTION_DATE: &str = "Дата расчёта:";
+/// Tag 1179: the tax office's order.
+pub const CORRECTION_ORDER: &str = "Предписание №";
+/// Tag 1203.
+pub const CASHIER_INN: &str = "ИНН кассира:";
+/// Tag 1008: where the electronic copy goes.
+pub const CUSTOMER_CONTACT: &str = "Покупатель:";
+/// The sign of a line with a marking code (tag 2000).
+pub const MARKED: &str = "[М]";
+/// The cash handed over, under the cash payment.
+pub const CASH_RECEIVED: &str = "ПОЛУЧЕНО";
+/// The change given back, under the cash payment (the wording the host used to send as a
+/// payment detail).
+pub const CHANGE: &str = "СДАЧА";
+
+/// Tag 1173 in words.
+pub fn basis(basis: CorrectionBasis) -> &'static str {
+    match basis {
+        CorrectionBasis::SelfInitiated => "самостоятельно",
+        CorrectionBasis::ByOrder => "по предписанию",
+    }
+}
 
 /// The second title line: the calculation sign in words.
 pub fn kind(kind: DocumentKind) -> &'static str {
@@ -36,42 +61,8 @@ pub fn payment(kind: PaymentKind) -> &'static str {
     }
 }
 
-/// What a country calls its value-added tax and its taxpayer number on a receipt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Names {
-    pub tax: &'static str,
-    pub tax_id: &'static str,
-}
-
-/// Russia: НДС, ИНН.
-pub const RUSSIA: Names = Names {
-    tax: "НДС",
-    tax_id: "ИНН",
-};
-/// Kazakhstan: НДС, БИН. The Kazakh name ҚҚС is not used: receipt printers print CP866, which
-/// has no Қ, and Russian-language receipts in Kazakhstan say НДС.
-pub const KAZAKHSTAN: Names = Names {
-    tax: "НДС",
-    tax_id: "БИН",
-};
-/// Uzbekistan: QQS (НДС), STIR (ИНН).
-pub const UZBEKISTAN: Names = Names {
-    tax: "QQS/НДС",
-    tax_id: "STIR",
-};
-
-/// The names of the country whose currency the receipt is in.
-pub fn names(currency: &str) -> Names {
-    match currency.trim().to_ascii_uppercase().as_str() {
-        "KZT" => KAZAKHSTAN,
-        "UZS" => UZBEKISTAN,
-        _ => RUSSIA,
-    }
-}
-
 /// The rate under an item: `НДС 22%`, `НДС 22/122`, `БЕЗ НДС`.
-pub fn vat(vat: Vat, names: Names) -> String {
-    let tax = names.tax;
+pub fn vat(vat: Vat, tax: &str) -> String {
     match vat {
         Vat::Rate(rate) => format!("{tax} {}%", percent(rate.into())),
         // i64 so that a nonsense rate near i32::MAX cannot overflow the divisor.
@@ -88,11 +79,16 @@ pub fn vat(vat: Vat, names: Names) -> String {
 ///
 /// Zero rate and no VAT show the base, not the (zero or absent) tax: FFD tags 1104
 /// and 1105 are the sums "с НДС 0%" and "без НДС", the others are tax amounts.
-pub fn tax_total(total: &TaxTotal, names: Names) -> (String, Money) {
-    let tax = names.tax;
+pub fn tax_total(total: &TaxTotal, tax: &str) -> (String, Money) {
     match total.vat {
-        Vat::Rate(0) => (format!("Сумма с {tax} 0%"), total.base),
-        Vat::Rate(_) | Vat::Computed(_) => (format!("Сумма {}", vat(total.vat, names)), total.tax),
-        Vat::None => (format!("Сумма без {tax}"), total.base),
+        Vat::Rate(0) => (format!("Сумма с {tax} 0%"), total.amount),
+        Vat::Rate(_) | Vat::Computed(_) => (format!("Сумма {}", vat(total.vat, tax)), total.tax),
+        Vat::None => (format!("Сумма без {tax}"), total.amount),
     }
+}
+
+/// The row under a tax total whose taxed base is below its amount (margin lines):
+/// `Налоговая база НДС 22%`.
+pub fn taxed_base(rate: Vat, tax: &str) -> String {
+    format!("Налоговая база {}", vat(rate, tax))
 }

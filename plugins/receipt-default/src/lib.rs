@@ -3,14 +3,9 @@
 //!
 //! A layout only arranges: amounts, taxes and fiscal requisites arrive computed by
 //! the host and the register, and nothing here recomputes them, so the paper can
-//! never disagree with what the fiscal drive recorded.
-
-wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.1.0",
-    world: "receipt-layout",
-    // The host and the tests compare receipts and elements natively.
-    additional_derives: [PartialEq, Eq],
-});
+//! never disagree with what the fiscal drive recorded. Nor does it guess: the
+//! taxpayer-number label and the tax's name are the receipt's (`tax-id-label`,
+//! `tax-name`), printed as sent.
 
 pub mod format;
 mod labels;
@@ -18,12 +13,14 @@ pub mod qr;
 #[cfg(test)]
 mod tests;
 
-pub use exports::fiscal::host::layout::{
+pub use fiscal_host_guest::layout::{
     FiscalRequisites, Guest, Header, LayoutError, Payment, PaymentKind, Receipt, ReceiptLine,
     TaxTotal,
 };
-pub use fiscal::host::print::{Align, Barcode, BarcodeKind, Element, Text, TextSize};
-pub use fiscal::host::types::{BasisPoints, Date, DateTime, DocumentKind, Money, Quantity, Vat};
+pub use fiscal_host_guest::types::{
+    Align, Barcode, BarcodeKind, BasisPoints, Cashier, Correction, CorrectionBasis, Country, Date,
+    DateTime, DocumentKind, Element, Money, Quantity, Text, TextSize, Vat,
+};
 
 use format::{money, quantity, row, width_of, wrap};
 
@@ -49,17 +46,17 @@ impl Guest for DefaultLayout {
             ));
         }
         let mut paper = Paper::new(width as usize);
-        let names = labels::names(&receipt.currency);
+        let tax_name = receipt.tax_name.as_str();
         header(&mut paper, &receipt);
         title(&mut paper, &receipt);
         paper.separator();
         for line in &receipt.lines {
-            item(&mut paper, line, names);
+            item(&mut paper, line, tax_name);
         }
         paper.separator();
         total(&mut paper, &receipt);
-        payments(&mut paper, &receipt.payments);
-        taxes(&mut paper, &receipt.taxes, names);
+        payments(&mut paper, &receipt);
+        taxes(&mut paper, &receipt.taxes, tax_name);
         paper.separator();
         if let Some(fiscal) = &receipt.fiscal {
             requisites(&mut paper, &receipt, fiscal);
@@ -77,8 +74,7 @@ impl Guest for DefaultLayout {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-export!(DefaultLayout);
+fiscal_host_guest::layout::export!(DefaultLayout);
 
 fn header(paper: &mut Paper, receipt: &Receipt) {
     let header = &receipt.header;
@@ -87,8 +83,13 @@ fn header(paper: &mut Paper, receipt: &Receipt) {
         paper.centered(&header.organisation, true);
     }
     if let Some(tax_id) = &header.tax_id {
-        let label = labels::names(&receipt.currency).tax_id;
-        paper.centered(&format!("{label} {tax_id}"), false);
+        // The label is the receipt's ("ИНН", "БИН", "STIR"); an empty one prints none.
+        let label = receipt.tax_id_label.trim();
+        if label.is_empty() {
+            paper.centered(tax_id, false);
+        } else {
+            paper.centered(&format!("{label} {tax_id}"), false);
+        }
     }
     if let Some(address) = &header.address {
         paper.centered(address, false);
@@ -99,10 +100,35 @@ fn header(paper: &mut Paper, receipt: &Receipt) {
 }
 
 fn title(paper: &mut Paper, receipt: &Receipt) {
-    paper.centered(labels::TITLE, true);
+    let title = match receipt.correction {
+        Some(_) => labels::CORRECTION_TITLE,
+        None => labels::TITLE,
+    };
+    paper.centered(title, true);
     paper.centered(labels::kind(receipt.kind), true);
     if receipt.fiscal.is_none() {
         paper.centered(labels::NOT_FISCAL, true);
+    }
+    if let Some(correction) = &receipt.correction {
+        paper.wrapped(
+            &format!(
+                "{} {}",
+                labels::CORRECTION_BASIS,
+                labels::basis(correction.basis)
+            ),
+            "",
+        );
+        paper.wrapped(
+            &format!(
+                "{} {}",
+                labels::CORRECTION_DATE,
+                date(&correction.base_date)
+            ),
+            "",
+        );
+        if let Some(order) = non_empty(correction.order_number.as_deref()) {
+            paper.wrapped(&format!("{} {order}", labels::CORRECTION_ORDER), "");
+        }
     }
     if let Some(number) = &receipt.document_number {
         paper.wrapped(&format!("Чек № {number}"), "");
@@ -115,12 +141,27 @@ fn title(paper: &mut Paper, receipt: &Receipt) {
         .map_or(&receipt.date_time, |fiscal| &fiscal.date_time);
     paper.wrapped(&date_time(at), "");
     if let Some(cashier) = &receipt.cashier {
-        paper.wrapped(&format!("Кассир: {cashier}"), "");
+        paper.wrapped(&format!("Кассир: {}", cashier.name), "");
+        if let Some(inn) = non_empty(cashier.inn.as_deref()) {
+            paper.wrapped(&format!("{} {inn}", labels::CASHIER_INN), "");
+        }
+    }
+    if let Some(contact) = non_empty(receipt.customer_contact.as_deref()) {
+        paper.wrapped(&format!("{} {contact}", labels::CUSTOMER_CONTACT), "");
     }
 }
 
-fn item(paper: &mut Paper, line: &ReceiptLine, names: labels::Names) {
-    paper.wrapped(&line.name, "");
+/// An optional text that says something: none for absent or blank.
+fn non_empty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|text| !text.is_empty())
+}
+
+fn item(paper: &mut Paper, line: &ReceiptLine, tax_name: &str) {
+    if line.marked {
+        paper.wrapped(&format!("{} {}", labels::MARKED, line.name), "");
+    } else {
+        paper.wrapped(&line.name, "");
+    }
     let unit = line
         .unit
         .as_deref()
@@ -138,7 +179,7 @@ fn item(paper: &mut Paper, line: &ReceiptLine, names: labels::Names) {
         Vat::None => String::new(),
         Vat::Rate(_) | Vat::Computed(_) => money(line.tax),
     };
-    paper.row(&labels::vat(line.vat, names), &tax, false);
+    paper.row(&labels::vat(line.vat, tax_name), &tax, false);
 }
 
 fn total(paper: &mut Paper, receipt: &Receipt) {
@@ -169,8 +210,9 @@ fn currency_suffix(currency: &str) -> String {
     }
 }
 
-fn payments(paper: &mut Paper, payments: &[Payment]) {
-    for payment in payments {
+fn payments(paper: &mut Paper, receipt: &Receipt) {
+    let mut cash = cash_lines(receipt);
+    for payment in &receipt.payments {
         paper.row(
             labels::payment(payment.kind),
             &format!("={}", money(payment.amount)),
@@ -179,13 +221,56 @@ fn payments(paper: &mut Paper, payments: &[Payment]) {
         for detail in &payment.details {
             paper.wrapped(detail, DETAIL_INDENT);
         }
+        if payment.kind == PaymentKind::Cash {
+            // A detail saying the same already (a host that still sends the change as a
+            // detail) is not printed twice.
+            for line in cash.drain(..) {
+                if !payment.details.contains(&line) {
+                    paper.wrapped(&line, DETAIL_INDENT);
+                }
+            }
+        }
+    }
+    // No cash payment to put them under: after the payments.
+    for line in cash {
+        paper.wrapped(&line, DETAIL_INDENT);
     }
 }
 
-fn taxes(paper: &mut Paper, taxes: &[TaxTotal], names: labels::Names) {
+/// What goes under the cash payment: the cash received when it is not the cash due (the row
+/// above shows that), and the change when there is any. A receipt paid in exact cash prints
+/// neither, as before `cash-received` existed.
+fn cash_lines(receipt: &Receipt) -> Vec<String> {
+    let due: Money = receipt
+        .payments
+        .iter()
+        .filter(|payment| payment.kind == PaymentKind::Cash)
+        .map(|payment| payment.amount)
+        .fold(0, Money::saturating_add);
+    let mut lines = Vec::new();
+    if let Some(received) = receipt.cash_received
+        && received != due
+    {
+        lines.push(format!("{} {}", labels::CASH_RECEIVED, money(received)));
+    }
+    if receipt.change > 0 {
+        lines.push(format!("{} {}", labels::CHANGE, money(receipt.change)));
+    }
+    lines
+}
+
+fn taxes(paper: &mut Paper, taxes: &[TaxTotal], tax_name: &str) {
     for total in taxes {
-        let (label, amount) = labels::tax_total(total, names);
+        let (label, amount) = labels::tax_total(total, tax_name);
         paper.row(&label, &money(amount), false);
+        // Margin lines are taxed on less than their amount: the base is printed then only.
+        if total.taxed_base != total.amount {
+            paper.row(
+                &labels::taxed_base(total.vat, tax_name),
+                &money(total.taxed_base),
+                false,
+            );
+        }
     }
 }
 
@@ -205,10 +290,12 @@ fn requisites(paper: &mut Paper, receipt: &Receipt, fiscal: &FiscalRequisites) {
 
 /// `ДД.ММ.ГГГГ ЧЧ:ММ`, the form Russian receipts print.
 fn date_time(at: &DateTime) -> String {
-    format!(
-        "{:02}.{:02}.{:04} {:02}:{:02}",
-        at.date.day, at.date.month, at.date.year, at.hour, at.minute
-    )
+    format!("{} {:02}:{:02}", date(&at.date), at.hour, at.minute)
+}
+
+/// `ДД.ММ.ГГГГ`.
+fn date(day: &Date) -> String {
+    format!("{:02}.{:02}.{:04}", day.day, day.month, day.year)
 }
 
 /// The elements being laid out, and the only place text elements are made, so the

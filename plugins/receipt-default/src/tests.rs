@@ -36,8 +36,14 @@ fn receipt() -> Receipt {
             lines: vec!["Магазин №5".to_string()],
         },
         kind: DocumentKind::Sale,
+        country: "RU".to_string(),
+        tax_id_label: "ИНН".to_string(),
+        tax_name: "НДС".to_string(),
         currency: "RUB".to_string(),
-        cashier: Some("Иванова А.А.".to_string()),
+        cashier: Some(Cashier {
+            name: "Иванова А.А.".to_string(),
+            inn: None,
+        }),
         document_number: Some("A-17".to_string()),
         date_time: at(2026, 3, 1, 12, 4),
         lines: vec![
@@ -50,6 +56,7 @@ fn receipt() -> Receipt {
                 amount: 17980,
                 vat: Vat::Rate(2200),
                 tax: 3242,
+                marked: false,
             },
             ReceiptLine {
                 name: "Хлеб бородинский нарезной".to_string(),
@@ -60,6 +67,7 @@ fn receipt() -> Receipt {
                 amount: 6710,
                 vat: Vat::Rate(1000),
                 tax: 610,
+                marked: false,
             },
         ],
         payments: vec![Payment {
@@ -67,20 +75,26 @@ fn receipt() -> Receipt {
             amount: 24690,
             details: vec!["Карта ****1234".to_string()],
         }],
+        cash_received: None,
+        change: 0,
         taxes: vec![
             TaxTotal {
                 vat: Vat::Rate(2200),
-                base: 17980,
+                amount: 17980,
+                taxed_base: 17980,
                 tax: 3242,
             },
             TaxTotal {
                 vat: Vat::Rate(1000),
-                base: 6710,
+                amount: 6710,
+                taxed_base: 6710,
                 tax: 610,
             },
         ],
         total: 24690,
         fiscal: Some(fiscal()),
+        correction: None,
+        customer_contact: None,
         footer: vec!["Спасибо за покупку!".to_string()],
     }
 }
@@ -493,17 +507,20 @@ fn vat_rows_and_tax_totals() {
     receipt.taxes = vec![
         TaxTotal {
             vat: Vat::Computed(2200),
-            base: 17980,
+            amount: 17980,
+            taxed_base: 17980,
             tax: 3242,
         },
         TaxTotal {
             vat: Vat::Rate(0),
-            base: 1000,
+            amount: 1000,
+            taxed_base: 1000,
             tax: 0,
         },
         TaxTotal {
             vat: Vat::None,
-            base: 6710,
+            amount: 6710,
+            taxed_base: 6710,
             tax: 0,
         },
     ];
@@ -518,22 +535,49 @@ fn vat_rows_and_tax_totals() {
     ] {
         assert!(rows.contains(&expected), "{expected:?} in {rows:#?}");
     }
-    let ru = labels::RUSSIA;
-    assert_eq!(labels::vat(Vat::Rate(0), ru), "НДС 0%");
-    assert_eq!(labels::vat(Vat::Rate(1000), ru), "НДС 10%");
-    assert_eq!(labels::vat(Vat::Computed(1000), ru), "НДС 10/110");
-    assert_eq!(labels::vat(Vat::Rate(550), ru), "НДС 5.5%");
+    assert_eq!(labels::vat(Vat::Rate(0), "НДС"), "НДС 0%");
+    assert_eq!(labels::vat(Vat::Rate(1000), "НДС"), "НДС 10%");
+    assert_eq!(labels::vat(Vat::Computed(1000), "НДС"), "НДС 10/110");
+    assert_eq!(labels::vat(Vat::Rate(550), "НДС"), "НДС 5.5%");
 }
 
 #[test]
-fn each_currency_prints_its_country_tax_and_taxpayer_names() {
-    for (currency, tax_id, rate, total) in [
-        ("RUB", "ИНН 7701234567", "НДС 22%", "Сумма НДС 22%"),
-        ("KZT", "БИН 7701234567", "НДС 22%", "Сумма НДС 22%"),
-        ("UZS", "STIR 7701234567", "QQS/НДС 22%", "Сумма QQS/НДС 22%"),
+fn each_country_prints_the_receipts_tax_and_taxpayer_names() {
+    // The names the host sends per country; the layout prints them as sent.
+    for (country, currency, label, name, tax_id, rate, total) in [
+        (
+            "RU",
+            "RUB",
+            "ИНН",
+            "НДС",
+            "ИНН 7701234567",
+            "НДС 22%",
+            "Сумма НДС 22%",
+        ),
+        (
+            "KZ",
+            "KZT",
+            "БИН",
+            "НДС",
+            "БИН 7701234567",
+            "НДС 22%",
+            "Сумма НДС 22%",
+        ),
+        (
+            "UZ",
+            "UZS",
+            "STIR",
+            "QQS/НДС",
+            "STIR 7701234567",
+            "QQS/НДС 22%",
+            "Сумма QQS/НДС 22%",
+        ),
     ] {
         let mut receipt = receipt();
+        receipt.country = country.to_string();
         receipt.currency = currency.to_string();
+        receipt.tax_id_label = label.to_string();
+        receipt.tax_name = name.to_string();
         let elements = run(receipt, 42);
         let rows = contents(&elements);
         assert!(
@@ -549,6 +593,40 @@ fn each_currency_prints_its_country_tax_and_taxpayer_names() {
             "{total:?} in {rows:#?}"
         );
     }
+}
+
+#[test]
+fn the_names_are_the_receipts_not_the_currencys() {
+    // A tenge receipt saying ИНН and QQS prints ИНН and QQS: nothing is inferred any more.
+    let mut receipt = receipt();
+    receipt.currency = "KZT".to_string();
+    receipt.tax_name = "QQS".to_string();
+    receipt.lines[1].vat = Vat::None;
+    let elements = run(receipt, 32);
+    let rows = contents(&elements);
+    for expected in [
+        "ИНН 7701234567",
+        "QQS 22%                    32.42",
+        "БЕЗ QQS",
+        "Сумма QQS 22%              32.42",
+    ] {
+        assert!(rows.contains(&expected), "{expected:?} in {rows:#?}");
+    }
+    assert!(!rows.iter().any(|r| r.contains("БИН") || r.contains("НДС")));
+}
+
+#[test]
+fn an_empty_tax_id_label_prints_the_number_alone() {
+    let mut receipt = receipt();
+    receipt.tax_id_label = String::new();
+    let elements = run(receipt, 32);
+    let rows = contents(&elements);
+    assert_eq!(rows[1], "7701234567");
+    assert_eq!(texts(&elements)[1].align, Align::Center);
+    // Blank counts as empty.
+    let mut blank = self::receipt();
+    blank.tax_id_label = "  ".to_string();
+    assert_eq!(contents(&run(blank, 32))[1], "7701234567");
 }
 
 #[test]

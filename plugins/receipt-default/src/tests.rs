@@ -656,3 +656,254 @@ fn optional_header_fields_and_control_characters() {
         || row.starts_with("Чек №")));
     assert!(rows.contains(&"Молоко @"));
 }
+
+/// The receipt paid 300.00 in cash for 246.90: 53.10 change.
+fn cash_receipt() -> Receipt {
+    let mut receipt = receipt();
+    receipt.payments = vec![Payment {
+        kind: PaymentKind::Cash,
+        amount: 24690,
+        details: vec![],
+    }];
+    receipt.cash_received = Some(30000);
+    receipt.change = 5310;
+    receipt
+}
+
+/// The rows from the first one starting with `first`, `count` of them.
+fn rows_from<'a>(rows: &[&'a str], first: &str, count: usize) -> Vec<&'a str> {
+    let at = rows
+        .iter()
+        .position(|row| row.starts_with(first))
+        .unwrap_or_else(|| panic!("{first:?} in {rows:#?}"));
+    rows[at..at + count].to_vec()
+}
+
+#[test]
+fn cash_received_and_change_are_printed_under_the_cash_payment() {
+    let elements = run(cash_receipt(), 32);
+    assert_fits(&elements, 32);
+    assert_eq!(
+        rows_from(&contents(&elements), "НАЛИЧНЫМИ", 4),
+        [
+            "НАЛИЧНЫМИ                =246.90",
+            "  ПОЛУЧЕНО 300.00",
+            "  СДАЧА 53.10",
+            "Сумма НДС 22%              32.42",
+        ]
+    );
+}
+
+#[test]
+fn exact_cash_prints_neither_received_nor_change() {
+    let mut receipt = cash_receipt();
+    receipt.cash_received = Some(24690);
+    receipt.change = 0;
+    let rows = run(receipt, 32);
+    let rows = contents(&rows);
+    assert_eq!(
+        rows_from(&rows, "НАЛИЧНЫМИ", 2),
+        [
+            "НАЛИЧНЫМИ                =246.90",
+            "Сумма НДС 22%              32.42"
+        ]
+    );
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.contains("ПОЛУЧЕНО") || r.contains("СДАЧА"))
+    );
+}
+
+#[test]
+fn change_sent_as_a_payment_detail_prints_as_before_and_only_once() {
+    // The 0.1.0 way: the cash row shows the cash tendered and the change is its detail.
+    let mut before = cash_receipt();
+    before.payments[0].amount = 30000;
+    before.payments[0].details = vec!["СДАЧА 53.10".to_string()];
+    before.cash_received = None;
+    before.change = 0;
+    let printed_before = run(before.clone(), 32);
+    assert_eq!(
+        rows_from(&contents(&printed_before), "НАЛИЧНЫМИ", 3),
+        [
+            "НАЛИЧНЫМИ                =300.00",
+            "  СДАЧА 53.10",
+            "Сумма НДС 22%              32.42",
+        ]
+    );
+    // The same information with the 0.2.0 fields filled as well: the same paper.
+    let mut both = before;
+    both.cash_received = Some(30000);
+    both.change = 5310;
+    assert_eq!(run(both, 32), printed_before);
+}
+
+#[test]
+fn cash_received_without_a_cash_payment_goes_after_the_payments() {
+    let mut receipt = cash_receipt();
+    receipt.payments[0].kind = PaymentKind::Cashless;
+    let rows = run(receipt, 32);
+    assert_eq!(
+        rows_from(&contents(&rows), "БЕЗНАЛИЧНЫМИ", 3),
+        [
+            "БЕЗНАЛИЧНЫМИ             =246.90",
+            "  ПОЛУЧЕНО 300.00",
+            "  СДАЧА 53.10",
+        ]
+    );
+}
+
+#[test]
+fn marked_lines_carry_the_sign() {
+    let mut receipt = receipt();
+    receipt.lines[0].marked = true;
+    let rows = run(receipt, 32);
+    let rows = contents(&rows);
+    assert!(rows.contains(&"[М] Молоко 3,2% 1 л"), "{rows:#?}");
+    // The unmarked line stays as it was.
+    assert!(rows.contains(&"Хлеб бородинский нарезной"));
+    assert_eq!(rows.iter().filter(|r| r.contains("[М]")).count(), 1);
+    // The sign is the Cyrillic М the WIT names.
+    assert_eq!(labels::MARKED, "[\u{41c}]");
+}
+
+#[test]
+fn a_correction_receipt_has_its_title_basis_date_and_order() {
+    let mut receipt = receipt();
+    receipt.correction = Some(Correction {
+        basis: CorrectionBasis::ByOrder,
+        base_date: Date {
+            year: 2026,
+            month: 2,
+            day: 27,
+        },
+        order_number: Some("12-34/567".to_string()),
+    });
+    let elements = run(receipt, 32);
+    assert_fits(&elements, 32);
+    let title = texts(&elements)
+        .into_iter()
+        .find(|text| text.content == "КАССОВЫЙ ЧЕК КОРРЕКЦИИ")
+        .expect("the correction title");
+    assert!(title.bold);
+    assert_eq!(title.align, Align::Center);
+    assert_eq!(
+        rows_from(&contents(&elements), "КАССОВЫЙ ЧЕК КОРРЕКЦИИ", 6),
+        [
+            "КАССОВЫЙ ЧЕК КОРРЕКЦИИ",
+            "ПРИХОД",
+            "Коррекция: по предписанию",
+            "Дата расчёта: 27.02.2026",
+            "Предписание № 12-34/567",
+            "Чек № A-17",
+        ]
+    );
+    assert!(!contents(&elements).contains(&"КАССОВЫЙ ЧЕК"));
+}
+
+#[test]
+fn a_self_initiated_correction_has_no_order_number() {
+    let mut receipt = receipt();
+    receipt.fiscal = None;
+    receipt.correction = Some(Correction {
+        basis: CorrectionBasis::SelfInitiated,
+        base_date: Date {
+            year: 2025,
+            month: 12,
+            day: 31,
+        },
+        order_number: None,
+    });
+    let rows = run(receipt, 42);
+    assert_eq!(
+        rows_from(&contents(&rows), "КАССОВЫЙ ЧЕК КОРРЕКЦИИ", 6),
+        [
+            "КАССОВЫЙ ЧЕК КОРРЕКЦИИ",
+            "ПРИХОД",
+            "НЕ ЯВЛЯЕТСЯ ФИСКАЛЬНЫМ ДОКУМЕНТОМ",
+            "Коррекция: самостоятельно",
+            "Дата расчёта: 31.12.2025",
+            "Чек № A-17",
+        ]
+    );
+}
+
+#[test]
+fn cashier_inn_and_customer_contact_are_printed_when_present() {
+    let mut receipt = receipt();
+    receipt.cashier = Some(Cashier {
+        name: "Иванова А.А.".to_string(),
+        inn: Some("770123456789".to_string()),
+    });
+    receipt.customer_contact = Some("+79991234567".to_string());
+    let elements = run(receipt, 32);
+    assert_fits(&elements, 32);
+    assert_eq!(
+        rows_from(&contents(&elements), "Кассир:", 4),
+        [
+            "Кассир: Иванова А.А.",
+            "ИНН кассира: 770123456789",
+            "Покупатель: +79991234567",
+            "Молоко 3,2% 1 л",
+        ]
+    );
+    // Absent or blank: nothing, as before.
+    let mut blank = self::receipt();
+    blank.cashier = Some(Cashier {
+        name: "Иванова А.А.".to_string(),
+        inn: Some(String::new()),
+    });
+    blank.customer_contact = Some(" ".to_string());
+    assert_eq!(run(blank, 32), run(self::receipt(), 32));
+}
+
+#[test]
+fn margin_totals_print_their_taxed_base_only_when_it_differs() {
+    let mut receipt = receipt();
+    // 22%: the amount 179.80, of which only the margin 60.00 is taxed.
+    receipt.taxes[0].taxed_base = 6000;
+    receipt.taxes[0].tax = 1082;
+    let elements = run(receipt, 32);
+    assert_fits(&elements, 32);
+    assert_eq!(
+        rows_from(&contents(&elements), "Сумма НДС 22%", 3),
+        [
+            "Сумма НДС 22%              10.82",
+            "Налоговая база НДС 22%     60.00",
+            "Сумма НДС 10%               6.10",
+        ]
+    );
+    // Equal base and amount (no margin lines): no base row, as before.
+    assert!(
+        !contents(&run(self::receipt(), 32))
+            .iter()
+            .any(|r| r.starts_with("Налоговая база"))
+    );
+}
+
+#[test]
+fn every_new_field_fits_every_width() {
+    for width in MIN_WIDTH..=MAX_WIDTH {
+        let mut receipt = cash_receipt();
+        receipt.lines[0].marked = true;
+        receipt.taxes[0].taxed_base = 6000;
+        receipt.cashier = Some(Cashier {
+            name: "Иванова Анна Александровна, старший кассир".to_string(),
+            inn: Some("770123456789".to_string()),
+        });
+        receipt.customer_contact = Some("very.long.address.of.the.buyer@example.com".to_string());
+        receipt.correction = Some(Correction {
+            basis: CorrectionBasis::ByOrder,
+            base_date: Date {
+                year: 2026,
+                month: 2,
+                day: 27,
+            },
+            order_number: Some("12-34/567-89-очень-длинный-номер-предписания".to_string()),
+        });
+        receipt.cash_received = Some(123_456_789_012);
+        receipt.change = 123_456_789_012 - 24690;
+        assert_fits(&run(receipt, width), width);
+    }
+}

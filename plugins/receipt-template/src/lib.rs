@@ -5,17 +5,18 @@
 //! and fiscal requisites are already computed: a layout only arranges them into
 //! print elements. It runs sandboxed, with no files, network or clock.
 
-wit_bindgen::generate!({ path: "../../wit/fiscal-host-0.1.0", world: "receipt-layout" });
-
 #[cfg(test)]
 mod tests;
 
-pub use exports::fiscal::host::layout::{
+// The WIT types of `fiscal:host@0.2.0`'s `receipt-layout` world, from the SDK.
+pub use fiscal_host_guest::layout::{
     FiscalRequisites, Guest, Header, LayoutError, Payment, PaymentKind, Receipt, ReceiptLine,
     TaxTotal,
 };
-pub use fiscal::host::print::{Align, Element, Text, TextSize};
-pub use fiscal::host::types::{Date, DateTime, DocumentKind, Vat};
+pub use fiscal_host_guest::types::{
+    Align, Cashier, Correction, CorrectionBasis, Date, DateTime, DocumentKind, Element, Text,
+    TextSize, Vat,
+};
 
 /// CHANGE: the paper widths (in characters) your layout is designed for.
 const WIDTHS: std::ops::RangeInclusive<u32> = 24..=64;
@@ -36,9 +37,11 @@ impl Guest for TemplateLayout {
         };
         // CHANGE: the header. Add a slogan, drop the address, reorder freely.
         p.center(&r.header.organisation, true);
+        // The receipt names its taxpayer number ("ИНН", "БИН", "STIR") and its tax ("НДС", "QQS").
         if let Some(tax_id) = &r.header.tax_id {
-            p.center(&format!("ИНН {tax_id}"), false);
+            p.center(format!("{} {tax_id}", r.tax_id_label).trim(), false);
         }
+        let tax = &r.tax_name;
         for line in r.header.address.iter().chain(&r.header.lines) {
             p.center(line, false);
         }
@@ -48,7 +51,11 @@ impl Guest for TemplateLayout {
             DocumentKind::Expense => "РАСХОД",
             DocumentKind::ExpenseReturn => "ВОЗВРАТ РАСХОДА",
         };
-        p.center(&format!("КАССОВЫЙ ЧЕК {kind}"), true);
+        let title = match r.correction {
+            Some(_) => "КАССОВЫЙ ЧЕК КОРРЕКЦИИ",
+            None => "КАССОВЫЙ ЧЕК",
+        };
+        p.center(&format!("{title} {kind}"), true);
         // Keep this: a receipt the register did not fiscalise must say so.
         if r.fiscal.is_none() {
             p.center(NOT_FISCAL, true);
@@ -63,21 +70,25 @@ impl Guest for TemplateLayout {
         let cashier = r
             .cashier
             .as_ref()
-            .map_or(String::new(), |c| format!("Кассир: {c}"));
+            .map_or(String::new(), |c| format!("Кассир: {}", c.name));
         p.row(&date, &cashier, false);
         p.out.push(Element::Separator('-'));
         // CHANGE: one block per item. Keep the VAT row: Russian receipts must show it.
         for line in &r.lines {
-            p.row(&line.name, "", false);
+            // Keep this: a line with a marking code carries the sign [М].
+            let marked = if line.marked { "[М] " } else { "" };
+            p.row(&format!("{marked}{}", line.name), "", false);
             let price = format!("{} x {}", quantity(line.quantity), money(line.price));
             p.row(&price, &format!("={}", money(line.amount)), false);
             match line.vat {
-                Vat::Rate(rate) => p.row(&format!("НДС {}%", rate / 100), &money(line.tax), false),
+                Vat::Rate(rate) => {
+                    p.row(&format!("{tax} {}%", rate / 100), &money(line.tax), false)
+                }
                 Vat::Computed(rate) => {
-                    let label = format!("НДС {}/{}", rate / 100, rate / 100 + 100);
+                    let label = format!("{tax} {}/{}", rate / 100, rate / 100 + 100);
                     p.row(&label, &money(line.tax), false);
                 }
-                Vat::None => p.row("БЕЗ НДС", "", false),
+                Vat::None => p.row(&format!("БЕЗ {tax}"), "", false),
             }
         }
         p.out.push(Element::Separator('-'));
@@ -93,6 +104,10 @@ impl Guest for TemplateLayout {
                 PaymentKind::Installment => "РАССРОЧКА",
             };
             p.row(label, &format!("={}", money(payment.amount)), false);
+            // The change handed back from the cash received.
+            if payment.kind == PaymentKind::Cash && r.change > 0 {
+                p.row(&format!("СДАЧА {}", money(r.change)), "", false);
+            }
         }
         // Keep this: the fiscal requisites and the QR code the buyer scans to check the receipt.
         if let Some(f) = &r.fiscal {
@@ -110,8 +125,8 @@ impl Guest for TemplateLayout {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-export!(TemplateLayout);
+// Outside Wasm (native tests) this expands to nothing.
+fiscal_host_guest::layout::export!(TemplateLayout);
 
 const NOT_FISCAL: &str = "НЕ ЯВЛЯЕТСЯ ФИСКАЛЬНЫМ ДОКУМЕНТОМ";
 

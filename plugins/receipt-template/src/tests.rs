@@ -22,8 +22,14 @@ fn receipt() -> Receipt {
             lines: vec![],
         },
         kind: DocumentKind::Sale,
+        country: "RU".into(),
+        tax_id_label: "ИНН".into(),
+        tax_name: "НДС".into(),
         currency: "RUB".into(),
-        cashier: Some("Иванова А.А.".into()),
+        cashier: Some(Cashier {
+            name: "Иванова А.А.".into(),
+            inn: None,
+        }),
         document_number: None,
         date_time: at,
         lines: vec![ReceiptLine {
@@ -35,12 +41,15 @@ fn receipt() -> Receipt {
             amount: 17980,
             vat: Vat::Rate(2200),
             tax: 3242,
+            marked: false,
         }],
         payments: vec![Payment {
             kind: PaymentKind::Cash,
             amount: 24690,
             details: vec![],
         }],
+        cash_received: None,
+        change: 0,
         taxes: vec![],
         total: 24690,
         fiscal: Some(FiscalRequisites {
@@ -52,6 +61,8 @@ fn receipt() -> Receipt {
             registration_number: "0000000001012345".into(),
             date_time: at,
         }),
+        correction: None,
+        customer_contact: None,
         footer: vec!["Спасибо за покупку!".into()],
     }
 }
@@ -138,4 +149,55 @@ fn numbers_are_printed_plainly() {
     assert_eq!(quantity(250), "0.25");
     assert_eq!(quantity(1005), "1.005");
     assert_eq!(quantity(0), "0");
+}
+
+#[test]
+fn the_receipts_names_are_printed() {
+    let mut receipt = receipt();
+    receipt.tax_id_label = "STIR".into();
+    receipt.tax_name = "QQS".into();
+    let lines = lines(&TemplateLayout::render(receipt, 32).unwrap());
+    assert!(lines.contains(&"STIR 7701234567".to_string()), "{lines:#?}");
+    assert!(lines.contains(&"QQS 22%                    32.42".to_string()));
+    // An empty label prints the number alone.
+    let mut unlabelled = self::receipt();
+    unlabelled.tax_id_label = String::new();
+    let lines = self::lines(&TemplateLayout::render(unlabelled, 32).unwrap());
+    assert!(lines.contains(&"7701234567".to_string()), "{lines:#?}");
+}
+
+#[test]
+fn new_fields_marked_change_correction_cashier() {
+    let mut receipt = receipt();
+    receipt.lines[0].marked = true;
+    receipt.cash_received = Some(30000);
+    receipt.change = 5310;
+    receipt.correction = Some(Correction {
+        basis: CorrectionBasis::SelfInitiated,
+        base_date: Date {
+            year: 2026,
+            month: 2,
+            day: 27,
+        },
+        order_number: None,
+    });
+    receipt.cashier = Some(Cashier {
+        name: "Петров П.П.".into(),
+        inn: Some("770123456789".into()),
+    });
+    let lines = lines(&TemplateLayout::render(receipt, 32).unwrap());
+    for expected in [
+        "[М] Сыр полутвёрдый Российский",
+        "СДАЧА 53.10",
+        "КАССОВЫЙ ЧЕК КОРРЕКЦИИ ПРИХОД",
+        "Кассир: Петров П.П.",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(expected)),
+            "{expected:?} in {lines:#?}"
+        );
+    }
+    // Exact cash prints no change.
+    let lines = self::lines(&TemplateLayout::render(self::receipt(), 32).unwrap());
+    assert!(!lines.iter().any(|l| l.contains("СДАЧА")));
 }

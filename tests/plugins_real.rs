@@ -61,7 +61,7 @@ fn two_rates_and_totals_agree_through_wasm() {
     let totals: Vec<_> = result
         .totals
         .iter()
-        .map(|t| (t.vat, t.base, t.tax))
+        .map(|t| (t.vat, t.amount, t.tax))
         .collect();
     assert_eq!(
         totals,
@@ -174,8 +174,14 @@ fn receipt(fiscal: bool) -> layout::Receipt {
             lines: vec![],
         },
         kind: layout::DocumentKind::Sale,
+        country: "RU".into(),
+        tax_id_label: "ИНН".into(),
+        tax_name: "НДС".into(),
         currency: "RUB".into(),
-        cashier: Some("Сидр Петров".into()),
+        cashier: Some(layout::Cashier {
+            name: "Сидр Петров".into(),
+            tax_id: None,
+        }),
         document_number: Some("42".into()),
         date_time: dt,
         lines: vec![layout::ReceiptLine {
@@ -187,15 +193,19 @@ fn receipt(fiscal: bool) -> layout::Receipt {
             amount: 24690,
             vat: layout::Vat::Rate(2200),
             tax: 4452,
+            marked: false,
         }],
         payments: vec![layout::Payment {
             kind: layout::PaymentKind::Cashless,
             amount: 24690,
             details: vec!["RRN 916913195426".into()],
         }],
+        cash_received: None,
+        change: 0,
         taxes: vec![layout::TaxTotal {
             vat: layout::Vat::Rate(2200),
-            base: 24690,
+            amount: 24690,
+            taxed_base: 24690,
             tax: 4452,
         }],
         total: 24690,
@@ -208,6 +218,8 @@ fn receipt(fiscal: bool) -> layout::Receipt {
             registration_number: "0000000001012345".into(),
             date_time: dt,
         }),
+        correction: None,
+        customer_contact: None,
         footer: vec!["Спасибо за покупку!".into()],
     }
 }

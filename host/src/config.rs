@@ -319,6 +319,24 @@ impl Country {
         }
     }
 
+    /// What a receipt of the country calls its VAT. Kazakhstan's ҚҚС is printed НДС: receipt
+    /// printers print CP866, which has no Қ, and Russian-language receipts there say НДС.
+    pub fn tax_name(self) -> &'static str {
+        match self {
+            Country::RU | Country::KZ => "НДС",
+            Country::UZ => "QQS/НДС",
+        }
+    }
+
+    /// What a receipt of the country calls the seller's taxpayer number.
+    pub fn taxpayer_label(self) -> &'static str {
+        match self {
+            Country::RU => "ИНН",
+            Country::KZ => "БИН",
+            Country::UZ => "STIR",
+        }
+    }
+
     /// The country's name in log lines and error texts.
     pub fn name(self) -> &'static str {
         match self {

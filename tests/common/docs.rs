@@ -82,7 +82,6 @@ pub fn ru_sale(lines: &[(i64, i64, u32)]) -> (tax::Document, tax_ru::Document) {
             .lines
             .iter()
             .map(|l| tax_ru::Line {
-                name: l.name.clone(),
                 price: l.price,
                 quantity: l.quantity,
                 discount: l.discount,

@@ -33,6 +33,8 @@ pub fn item(
         tax,
         subject: 1,
         method: 4,
+        measure: 0,
+        marking: None,
     }
 }
 
@@ -49,12 +51,11 @@ pub fn sale() -> FiscalReceipt {
         payments: ReceiptPayments {
             cash: 39535,
             cashless: 100000,
-            prepayment: 0,
-            credit: 0,
-            counter_provision: 0,
+            ..ReceiptPayments::default()
         },
         total: 139535,
         taxation_system: 0,
+        customer_contact: None,
         footer: vec!["Спасибо за покупку!".into()],
     }
 }

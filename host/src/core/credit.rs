@@ -300,8 +300,11 @@ impl Core {
         layout::Receipt {
             header: super::fiscal::header(lane, header_lines),
             kind: DocKind::Sale.wit(),
+            country: lane.country.code().into(),
+            tax_id_label: lane.country.taxpayer_label().into(),
+            tax_name: lane.country.tax_name().into(),
             currency: lane.currency.into(),
-            cashier: Some(receipt.cashier.clone()),
+            cashier: Some(super::fiscal::cashier(&receipt.cashier)),
             document_number: Some(code.to_owned()),
             date_time,
             lines: figures
@@ -317,12 +320,17 @@ impl Core {
                     amount: l.amount,
                     vat: l.vat.into(),
                     tax: l.tax,
+                    marked: false,
                 })
                 .collect(),
             payments,
+            cash_received: None,
+            change: 0,
             taxes,
             total: figures.total,
             fiscal: None,
+            correction: None,
+            customer_contact: None,
             footer: custom_variable_lines(&receipt.custom_variables),
         }
     }

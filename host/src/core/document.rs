@@ -136,6 +136,10 @@ pub struct BodyLine {
     pub tax: i64,
     pub vat: VatRecord,
     pub vat_code: Option<u8>,
+    /// What the tax is taken from when it is not the amount (a margin line); journaled since
+    /// WIT 0.2.0, absent from documents journaled before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taxed_base: Option<i64>,
 }
 
 /// What the journal keeps of a document's figures.
@@ -273,6 +277,7 @@ impl Core {
                 tax: r.tax,
                 vat: r.vat.into(),
                 vat_code: r.vat_code,
+                taxed_base: (r.taxed_base != r.amount).then_some(r.taxed_base),
             })
             .collect::<Vec<BodyLine>>();
         // A register refuses a receipt whose total is zero ("Нулевой итог чека"), but only after

@@ -47,10 +47,7 @@ pub(super) fn body(doc: &DocumentRow) -> Result<DocumentBody, CoreError> {
 fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) -> FiscalReceipt {
     FiscalReceipt {
         kind: body.kind.wit(),
-        cashier: Cashier {
-            name: doc.cashier.clone(),
-            tax_id: None,
-        },
+        cashier: cashier(&doc.cashier),
         // The one unit-price rule: each item's price × quantity (rounded half up) is its amount,
         // the discount folded into the price; a line with no such price goes as two items.
         items: body
@@ -69,12 +66,15 @@ fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) ->
                         tax: item.tax,
                         subject: 1,
                         method: 4,
+                        measure: 0,
+                        marking: None,
                     })
             })
             .collect(),
         payments,
         total: body.total,
         taxation_system: 0,
+        customer_contact: None,
         footer: Vec::new(),
     }
 }
@@ -193,14 +193,14 @@ impl Core {
         &self,
         doc: &DocumentRow,
         fiscal: &FiscalRecord,
-        payments: Vec<layout::Payment>,
+        paid: PaidBy,
     ) -> Option<String> {
         let printer = self.devices.printer_of(&doc.device)?.clone();
         let body = match body(doc) {
             Ok(b) => b,
             Err(e) => return Some(e.to_string()),
         };
-        let receipt = layout_receipt(self.lanes.of(&doc.device), doc, &body, fiscal, payments);
+        let receipt = layout_receipt(self.lanes.of(&doc.device), doc, &body, fiscal, paid);
         let plugin = self.plugins.layout.clone();
         let width = 42;
         let elements =
@@ -239,15 +239,18 @@ fn layout_receipt(
     doc: &DocumentRow,
     body: &DocumentBody,
     fiscal: &FiscalRecord,
-    payments: Vec<layout::Payment>,
+    paid: PaidBy,
 ) -> layout::Receipt {
     let dt = parse_iso(&fiscal.date_time);
     let taxes = tax_totals(&body.lines);
     layout::Receipt {
         header: header(lane, vec![]),
         kind: body.kind.wit(),
+        country: lane.country.code().into(),
+        tax_id_label: lane.country.taxpayer_label().into(),
+        tax_name: lane.country.tax_name().into(),
         currency: lane.currency.into(),
-        cashier: Some(doc.cashier.clone()),
+        cashier: Some(cashier(&doc.cashier)),
         document_number: Some(doc.id.to_string()),
         date_time: dt,
         lines: body
@@ -262,9 +265,12 @@ fn layout_receipt(
                 amount: l.amount,
                 vat: l.vat.into(),
                 tax: l.tax,
+                marked: false,
             })
             .collect(),
-        payments,
+        payments: paid.payments,
+        cash_received: paid.cash_received,
+        change: paid.change,
         taxes,
         total: body.total,
         fiscal: Some(layout::FiscalRequisites {
@@ -276,7 +282,17 @@ fn layout_receipt(
             registration_number: fiscal.registration_number.clone(),
             date_time: dt,
         }),
+        correction: None,
+        customer_contact: None,
         footer: vec![],
+    }
+}
+
+/// A cashier as a receipt names them; no taxpayer number is configured for cashiers yet.
+pub(super) fn cashier(name: &str) -> Cashier {
+    Cashier {
+        name: name.to_owned(),
+        tax_id: None,
     }
 }
 
@@ -287,12 +303,14 @@ pub(super) fn tax_totals(lines: &[super::document::BodyLine]) -> Vec<layout::Tax
         let vat: layout::Vat = line.vat.into();
         match taxes.iter_mut().find(|t| t.vat == vat) {
             Some(t) => {
-                t.base += line.amount;
+                t.amount += line.amount;
+                t.taxed_base += line.taxed_base.unwrap_or(line.amount);
                 t.tax += line.tax;
             }
             None => taxes.push(layout::TaxTotal {
                 vat,
-                base: line.amount,
+                amount: line.amount,
+                taxed_base: line.taxed_base.unwrap_or(line.amount),
                 tax: line.tax,
             }),
         }
@@ -318,25 +336,40 @@ fn parse_iso(text: &str) -> DateTime {
     }
 }
 
-/// A payment as the layout prints it.
-pub(super) fn card_payment(amount: i64, rrn: &str) -> layout::Payment {
-    layout::Payment {
-        kind: layout::PaymentKind::Cashless,
-        amount,
-        details: vec![format!("RRN {rrn}")],
-    }
+/// How a copy says it was paid: the payments, and the cash handed over with its change.
+#[derive(Debug, Default)]
+pub(super) struct PaidBy {
+    payments: Vec<layout::Payment>,
+    cash_received: Option<i64>,
+    change: i64,
 }
 
-/// A cash payment as the layout prints it: the cash tendered, and the change under it.
-pub(super) fn cash_payment(tendered: i64, change: i64) -> layout::Payment {
-    layout::Payment {
-        kind: layout::PaymentKind::Cash,
-        amount: tendered,
-        details: if change > 0 {
-            vec![format!("СДАЧА {}.{:02}", change / 100, change % 100)]
-        } else {
-            vec![]
-        },
+impl PaidBy {
+    /// Cash of which `change` went back: the payment is the cash due.
+    pub fn cash(&mut self, tendered: i64, change: i64) {
+        self.payments.push(layout::Payment {
+            kind: layout::PaymentKind::Cash,
+            amount: tendered - change,
+            details: vec![],
+        });
+        if change > 0 {
+            self.cash_received = Some(tendered);
+            self.change = change;
+        }
+    }
+
+    pub fn card(&mut self, amount: i64, rrn: &str) {
+        self.payments.push(layout::Payment {
+            kind: layout::PaymentKind::Cashless,
+            amount,
+            details: vec![format!("RRN {rrn}")],
+        });
+    }
+
+    pub fn card_only(amount: i64, rrn: &str) -> Self {
+        let mut paid = Self::default();
+        paid.card(amount, rrn);
+        paid
     }
 }
 

@@ -3,11 +3,10 @@
 //! books never disagree.
 
 use super::document::{DocKind, DocumentBody};
-use super::fiscal::{NotFiscalized, card_payment};
+use super::fiscal::{NotFiscalized, PaidBy};
 use super::terminal::{Command, Ended};
 use super::{Cancelled, Core, CoreError, FiscalRecord};
 use crate::journal::{DocumentKind, DocumentRow, NewDocument, PaymentRow, PaymentState};
-use crate::plugins::contract::layout;
 use crate::plugins::contract::register::ReceiptPayments;
 
 /// The terminal's response code of an approved operation (0 unless it said otherwise).
@@ -125,13 +124,11 @@ impl Core {
         let payments = ReceiptPayments {
             cash: 0,
             cashless: amount,
-            prepayment: 0,
-            credit: 0,
-            counter_provision: 0,
+            ..ReceiptPayments::default()
         };
         let fiscal = self
             .register_return(&sale, amount, payments, |total| {
-                vec![card_payment(total, &rrn)]
+                PaidBy::card_only(total, &rrn)
             })
             .await?;
         Ok(Some(fiscal))
@@ -146,7 +143,7 @@ impl Core {
         sale: &DocumentRow,
         amount: i64,
         payments: ReceiptPayments,
-        printed: impl FnOnce(i64) -> Vec<layout::Payment>,
+        printed: impl FnOnce(i64) -> PaidBy,
     ) -> Result<FiscalRecord, CoreError> {
         let sale_body = super::fiscal::body(sale)?;
         let body = if amount == sale_body.total {

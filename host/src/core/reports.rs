@@ -4,7 +4,7 @@
 //! fiscal sign: the cash part back in cash, the card part through the terminal by its RRN, then
 //! the return receipt.
 
-use super::fiscal::{card_payment, cash_payment, fiscal_of};
+use super::fiscal::{PaidBy, fiscal_of};
 use super::sale::{card_of, tender_of};
 use super::terminal::{Command, Ended};
 use super::{CardPayment, Core, CoreError, FiscalRecord};
@@ -155,19 +155,19 @@ impl Core {
             .payment_of(doc.id)?
             .and_then(|p| p.rrn)
             .unwrap_or_default();
-        let mut printed = Vec::new();
+        let mut printed = PaidBy::default();
         match tender {
             Some(t) => {
                 if t.cash > 0 {
-                    printed.push(cash_payment(t.cash, t.change_of(doc.total)));
+                    printed.cash(t.cash, t.change_of(doc.total));
                 }
                 if t.cashless + t.external_cashless > 0 {
-                    printed.push(card_payment(t.cashless + t.external_cashless, &rrn));
+                    printed.card(t.cashless + t.external_cashless, &rrn);
                 }
             }
             // A return registered by the core (no tender journaled): paid back as registered.
-            None if !rrn.is_empty() => printed.push(card_payment(doc.total, &rrn)),
-            None => printed.push(cash_payment(doc.total, 0)),
+            None if !rrn.is_empty() => printed.card(doc.total, &rrn),
+            None => printed.cash(doc.total, 0),
         }
         Ok(self.print_copy(&doc, &fiscal, printed).await)
     }
@@ -231,19 +231,17 @@ impl Core {
         let payments = ReceiptPayments {
             cash,
             cashless,
-            prepayment: 0,
-            credit: 0,
-            counter_provision: 0,
+            ..ReceiptPayments::default()
         };
         let rrn = card.as_ref().map(|c| c.rrn.clone()).unwrap_or_default();
         let fiscal = self
             .register_return(&sale, amount, payments, |_| {
-                let mut printed = Vec::new();
+                let mut printed = PaidBy::default();
                 if cash > 0 {
-                    printed.push(cash_payment(cash, 0));
+                    printed.cash(cash, 0);
                 }
                 if cashless > 0 {
-                    printed.push(card_payment(cashless, &rrn));
+                    printed.card(cashless, &rrn);
                 }
                 printed
             })

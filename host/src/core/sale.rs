@@ -5,7 +5,7 @@
 //! fiscalizes it again.
 
 use super::document::DocKind;
-use super::fiscal::{NotFiscalized, card_payment, doc_kind, fiscal_of};
+use super::fiscal::{NotFiscalized, PaidBy, doc_kind, fiscal_of};
 use super::terminal::{Command, Ended, Turn};
 use super::{CardPayment, Core, CoreError, FiscalRecord, Paid, Reversal};
 use crate::journal::{DocumentRow, DocumentState, PaymentRow, PaymentState};
@@ -78,14 +78,17 @@ impl Tender {
         ]
     }
 
-    /// What the register is told: the cash as tendered, so it prints the change itself.
-    fn register_payments(&self) -> ReceiptPayments {
+    /// What the register is told, `change` being what `change_for` returned: the cash due,
+    /// and the cash tendered with its change when there is change (the register prints it).
+    fn register_payments(&self, change: i64) -> ReceiptPayments {
         ReceiptPayments {
-            cash: self.cash,
+            cash: self.cash - change,
             cashless: self.cashless + self.external_cashless,
             prepayment: self.prepayment,
             credit: self.credit,
             counter_provision: 0,
+            cash_received: if change > 0 { self.cash } else { 0 },
+            change,
         }
     }
 }
@@ -253,7 +256,10 @@ impl Core {
         change: i64,
         payment: Option<&PaymentRow>,
     ) -> Result<Paid, CoreError> {
-        match self.fiscalize(lane, doc, tender.register_payments()).await {
+        match self
+            .fiscalize(lane, doc, tender.register_payments(change))
+            .await
+        {
             Ok(fiscal) => {
                 if self.crash.is_some() {
                     // The crash point's promise: the outcome is on disk, the reply not sent.
@@ -261,12 +267,12 @@ impl Core {
                 }
                 self.crash_point(super::CrashPoint::BeforeReply);
                 let card = payment.map(|p| card_of(p, None));
-                let mut printed = Vec::new();
+                let mut printed = PaidBy::default();
                 if tender.cash > 0 {
-                    printed.push(super::fiscal::cash_payment(tender.cash, change));
+                    printed.cash(tender.cash, change);
                 }
                 if let Some(card) = &card {
-                    printed.push(card_payment(tender.cashless, &card.rrn));
+                    printed.card(tender.cashless, &card.rrn);
                 }
                 let print_error = self.print_copy(doc, &fiscal, printed).await;
                 Ok(Paid {
@@ -378,8 +384,12 @@ mod tests {
             ..Tender::default()
         };
         assert_eq!(cash.change_for(52_600).unwrap(), 7_400);
-        // The register is told the cash as tendered; it computes the change itself.
-        assert_eq!(cash.register_payments().cash, 60_000);
+        // The register is told the cash due, and the cash tendered with its change.
+        let told = cash.register_payments(7_400);
+        assert_eq!(
+            (told.cash, told.cash_received, told.change),
+            (52_600, 60_000, 7_400)
+        );
         let card_over = Tender {
             cash: 100,
             cashless: 1_000,

@@ -15,8 +15,9 @@ use super::DeviceError;
 use crate::config::{DeviceConfig, DeviceKind};
 use crate::plugins::contract::layout::Element;
 use crate::plugins::contract::register::{
-    Cashier, DeviceInfo, DeviceStatus, ErrorClass, FiscalReceipt, FiscalResult, LastDocument,
-    Money, ShiftState,
+    Cashier, CorrectionReceipt, DeviceInfo, DeviceStatus, ErrorClass, FiscalDriveState,
+    FiscalReceipt, FiscalResult, LastDocument, MarkingCheck, MarkingCheckResult, MarkingDecision,
+    Money, PrinterStatus, ShiftState,
 };
 use crate::plugins::contract::terminal::Transaction;
 use crate::plugins::{DriverFailure, DriverInstance, DriverResult, LoadReport};
@@ -144,6 +145,32 @@ impl DeviceHandle {
 
     pub async fn status(&self) -> Result<DeviceStatus, DeviceError> {
         self.op(|d| d.status()).await
+    }
+
+    pub async fn printer_status(&self) -> Result<PrinterStatus, DeviceError> {
+        self.op(|d| d.printer_status()).await
+    }
+
+    pub async fn register_correction(
+        &self,
+        receipt: CorrectionReceipt,
+    ) -> Result<FiscalResult, DeviceError> {
+        self.op(move |d| d.register_correction(receipt)).await
+    }
+
+    pub async fn check_marking_code(
+        &self,
+        check: MarkingCheck,
+    ) -> Result<MarkingCheckResult, DeviceError> {
+        self.op(move |d| d.check_marking_code(check)).await
+    }
+
+    pub async fn decide_marking_code(&self, decision: MarkingDecision) -> Result<(), DeviceError> {
+        self.op(move |d| d.decide_marking_code(decision)).await
+    }
+
+    pub async fn fiscal_drive_status(&self) -> Result<FiscalDriveState, DeviceError> {
+        self.op(|d| d.fiscal_drive_status()).await
     }
 
     pub async fn open_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
@@ -279,23 +306,30 @@ impl Worker {
             view.model = Some(format!("{} {}", info.vendor, info.model));
             view.serial_number = Some(info.serial_number);
         }
-        // A terminal has no status beyond answering; a register or printer has paper and cover.
-        if kind == DeviceKind::PaymentTerminal {
-            return;
-        }
-        if let Ok(status) = self.call(|d| d.status()) {
-            let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-            // A printer has no shift; only a fiscal register's shift is worth showing.
-            if view.kind == DeviceKind::FiscalRegister {
-                view.shift = Some(match status.shift {
-                    ShiftState::Closed => "closed",
-                    ShiftState::Open => "open",
-                    ShiftState::Expired => "expired",
-                });
-                view.shift_number = Some(status.shift_number);
+        // A terminal has no status beyond answering; a printer has paper and cover; a register
+        // has those and a shift.
+        match kind {
+            DeviceKind::PaymentTerminal => {}
+            DeviceKind::Printer => {
+                if let Ok(status) = self.call(|d| d.printer_status()) {
+                    let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+                    view.paper_present = Some(status.paper_present);
+                    view.cover_open = Some(status.cover_open);
+                }
             }
-            view.paper_present = Some(status.paper_present);
-            view.cover_open = Some(status.cover_open);
+            DeviceKind::FiscalRegister => {
+                if let Ok(status) = self.call(|d| d.status()) {
+                    let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+                    view.shift = Some(match status.shift {
+                        ShiftState::Closed => "closed",
+                        ShiftState::Open => "open",
+                        ShiftState::Expired => "expired",
+                    });
+                    view.shift_number = Some(status.shift_number);
+                    view.paper_present = Some(status.paper_present);
+                    view.cover_open = Some(status.cover_open);
+                }
+            }
         }
     }
 }

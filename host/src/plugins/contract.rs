@@ -48,6 +48,30 @@ pub mod types {
         Computed(BasisPoints),
         None,
     }
+
+    /// Who makes a document (FFD tag 1021) and their taxpayer number (tag 1203).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Cashier {
+        pub name: String,
+        pub tax_id: Option<String>,
+    }
+
+    /// Why a correction receipt is made (FFD tag 1173).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum CorrectionBasis {
+        SelfInitiated,
+        ByOrder,
+    }
+
+    /// What a correction receipt corrects.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Correction {
+        pub basis: CorrectionBasis,
+        /// The date of the settlement being corrected (tag 1178).
+        pub base_date: Date,
+        /// The tax office's order number (tag 1179), for a correction by order.
+        pub order_number: Option<String>,
+    }
 }
 
 /// The tax calculator's call (`fiscal:host/tax`).
@@ -124,6 +148,8 @@ pub mod tax {
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct LineResult {
         pub amount: Money,
+        /// What the tax is taken from: the margin of a margin line, else the amount.
+        pub taxed_base: Money,
         pub tax: Money,
         pub vat: Vat,
         pub vat_code: Option<u8>,
@@ -133,7 +159,9 @@ pub mod tax {
     pub struct RateTotal {
         pub vat: Vat,
         pub vat_code: Option<u8>,
-        pub base: Money,
+        /// Sum of the amounts of the lines at this rate.
+        pub amount: Money,
+        pub taxed_base: Money,
         pub tax: Money,
     }
 
@@ -166,6 +194,21 @@ pub mod tax {
         InvalidLine(LineProblem),
         Overflow(LineProblem),
         EmptyDocument,
+    }
+
+    /// The taxed base of a line whose amount is `amount`: its margin when only the margin is
+    /// taxed (a unit margin times the quantity, rounded half up), else the amount. What a tax
+    /// plugin of 0.2.0 reports itself; for one of 0.1.0, which does not, the host works it out.
+    pub fn taxed_base(line: &Line, amount: Money) -> Money {
+        match line.margin {
+            None => amount,
+            Some(Margin::Sum(m)) => m,
+            Some(Margin::UnitPrice(p)) => {
+                let thousandths = i128::from(p) * i128::from(line.quantity);
+                let rounded = (thousandths + thousandths.signum() * 500) / 1000;
+                Money::try_from(rounded).unwrap_or(Money::MAX)
+            }
+        }
     }
 }
 
@@ -223,7 +266,9 @@ pub mod print {
 /// The receipt layout's call (`fiscal:host/layout`).
 pub mod layout {
     pub use super::print::*;
-    pub use super::types::{Date, DateTime, DocumentKind, Money, Quantity, Vat};
+    pub use super::types::{
+        Cashier, Correction, CorrectionBasis, Date, DateTime, DocumentKind, Money, Quantity, Vat,
+    };
 
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Header {
@@ -243,6 +288,8 @@ pub mod layout {
         pub amount: Money,
         pub vat: Vat,
         pub tax: Money,
+        /// A marked good (FFD 1.2): printed with "[М]".
+        pub marked: bool,
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,7 +313,10 @@ pub mod layout {
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct TaxTotal {
         pub vat: Vat,
-        pub base: Money,
+        /// Sum of the amounts of the lines at this rate.
+        pub amount: Money,
+        /// Sum of their taxed bases (differs from `amount` when margin lines are among them).
+        pub taxed_base: Money,
         pub tax: Money,
     }
 
@@ -285,16 +335,29 @@ pub mod layout {
     pub struct Receipt {
         pub header: Header,
         pub kind: DocumentKind,
+        /// ISO 3166-1 alpha-2 of the lane's jurisdiction.
+        pub country: String,
+        /// What the country calls the taxpayer number ("ИНН", "БИН", "STIR").
+        pub tax_id_label: String,
+        /// What the country calls its VAT ("НДС", "QQS/НДС").
+        pub tax_name: String,
         pub currency: String,
-        pub cashier: Option<String>,
+        pub cashier: Option<Cashier>,
         pub document_number: Option<String>,
         pub date_time: DateTime,
         pub lines: Vec<ReceiptLine>,
         pub payments: Vec<Payment>,
+        /// The cash the customer handed over, when more than the cash due.
+        pub cash_received: Option<Money>,
+        /// What was given back (0 when nothing).
+        pub change: Money,
         pub taxes: Vec<TaxTotal>,
         pub total: Money,
         /// None: the receipt is not a fiscal document and must say so.
         pub fiscal: Option<FiscalRequisites>,
+        pub correction: Option<Correction>,
+        /// Where an electronic copy goes (FFD tag 1008).
+        pub customer_contact: Option<String>,
         pub footer: Vec<String>,
     }
 
@@ -307,7 +370,7 @@ pub mod layout {
 
 /// What every driver world shares (`fiscal:host/driver-types`).
 pub mod device {
-    pub use super::types::{DateTime, Money};
+    pub use super::types::{Cashier, DateTime, Money};
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum ErrorClass {
@@ -338,6 +401,19 @@ pub mod device {
         pub firmware: String,
         pub paper_width: u32,
         pub fiscal: bool,
+        /// Where the device fiscalizes (ISO 3166-1 alpha-2); `None` when its driver does not
+        /// say (one built against 0.1.0).
+        pub jurisdictions: Option<Vec<String>>,
+    }
+
+    /// What a printer says of itself.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PrinterStatus {
+        pub online: bool,
+        pub paper_present: bool,
+        pub cover_open: bool,
+        pub vendor_code: u32,
+        pub vendor_text: String,
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,19 +453,74 @@ pub mod device {
         pub date_time: DateTime,
         pub amount: Option<Money>,
     }
-
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    pub struct Cashier {
-        pub name: String,
-        /// FFD tag 1203.
-        pub tax_id: Option<String>,
-    }
 }
 
 /// A fiscal register's operations (`fiscal:host/register`).
 pub mod register {
     pub use super::device::*;
-    pub use super::types::{DocumentKind, Money, Quantity, Vat};
+    pub use super::types::{Correction, CorrectionBasis, Date, DocumentKind, Money, Quantity, Vat};
+
+    /// Measure of quantity (FFD tag 2108): 0 piece, 10 gram, 11 kilogram, 41 litre, … (see
+    /// `wit/fiscal-host-0.2.0/register.wit`).
+    pub type Measure = u8;
+
+    /// What the seller plans to do with a marked good (FFD tag 2003).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum PlannedStatus {
+        PieceSold,
+        MeasuredSold,
+        PieceReturned,
+        MeasuredReturned,
+    }
+
+    /// The sold part of a marked good sold by fraction (FFD tag 1291).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct FractionalQuantity {
+        pub numerator: u32,
+        pub denominator: u32,
+    }
+
+    /// A marking code and what goes with it on a receipt item.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Marking {
+        /// The raw code (tag 2000) with its GS separators.
+        pub code: String,
+        pub planned_status: PlannedStatus,
+        /// Tag 2102.
+        pub processing_mode: u8,
+        pub fraction: Option<FractionalQuantity>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct MarkingCheck {
+        pub marking: Marking,
+        pub quantity: Quantity,
+        pub measure: Measure,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct MarkingVerdict {
+        /// Tag 2106.
+        pub result_bits: u8,
+        /// Tag 2100.
+        pub code_type: u8,
+        /// Tag 2109.
+        pub item_status: Option<u8>,
+        pub message: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum MarkingCheckResult {
+        Checked(MarkingVerdict),
+        OismOffline(MarkingVerdict),
+        NotPossible(String),
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum MarkingDecision {
+        Accept,
+        Decline,
+    }
 
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct ReceiptItem {
@@ -402,15 +533,21 @@ pub mod register {
         pub tax: Money,
         pub subject: u8,
         pub method: u8,
+        pub measure: Measure,
+        pub marking: Option<Marking>,
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
     pub struct ReceiptPayments {
+        /// The cash due.
         pub cash: Money,
         pub cashless: Money,
         pub prepayment: Money,
         pub credit: Money,
         pub counter_provision: Money,
+        /// The cash handed over (0: not given); `change` = `cash_received` − `cash`.
+        pub cash_received: Money,
+        pub change: Money,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,7 +558,32 @@ pub mod register {
         pub payments: ReceiptPayments,
         pub total: Money,
         pub taxation_system: u8,
+        /// Where an electronic copy goes (FFD tag 1008).
+        pub customer_contact: Option<String>,
         pub footer: Vec<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct CorrectionReceipt {
+        pub kind: DocumentKind,
+        pub correction: Correction,
+        pub cashier: Cashier,
+        pub items: Vec<ReceiptItem>,
+        pub payments: ReceiptPayments,
+        pub total: Money,
+        pub taxation_system: u8,
+    }
+
+    /// The fiscal drive's state: what waits for the OFD and how long the drive is valid.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FiscalDriveState {
+        pub fn_number: String,
+        pub unsent_documents: u32,
+        pub first_unsent_number: Option<u32>,
+        pub first_unsent_date_time: Option<super::types::DateTime>,
+        pub unsent_notifications: Option<u32>,
+        pub valid_until: Date,
+        pub ffd_version: u8,
     }
 }
 

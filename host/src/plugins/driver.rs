@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use wasmtime::Store;
 
-use super::contract::{layout, register, terminal};
+use super::contract::{device, layout, register, terminal};
 use super::error::PluginError;
 use super::report::LoadReport;
 use super::sandbox::{self, DeviceLine, Limits, PluginState};
@@ -140,6 +140,42 @@ impl DriverInstance {
     pub fn status(&mut self) -> DriverResult<register::DeviceStatus> {
         match self.call(DriverCall::Status)? {
             DriverReply::Status(status) => Ok(status),
+            other => mismatch(other),
+        }
+    }
+
+    pub fn printer_status(&mut self) -> DriverResult<device::PrinterStatus> {
+        match self.call(DriverCall::PrinterStatus)? {
+            DriverReply::PrinterStatus(status) => Ok(status),
+            other => mismatch(other),
+        }
+    }
+
+    pub fn register_correction(
+        &mut self,
+        receipt: register::CorrectionReceipt,
+    ) -> DriverResult<register::FiscalResult> {
+        self.fiscal(DriverCall::RegisterCorrection(Box::new(receipt)))
+    }
+
+    /// Asks the register to check a marking code with the marking system before the sale.
+    pub fn check_marking_code(
+        &mut self,
+        check: register::MarkingCheck,
+    ) -> DriverResult<register::MarkingCheckResult> {
+        match self.call(DriverCall::CheckMarkingCode(Box::new(check)))? {
+            DriverReply::MarkingCheck(result) => Ok(result),
+            other => mismatch(other),
+        }
+    }
+
+    pub fn decide_marking_code(&mut self, decision: register::MarkingDecision) -> DriverResult<()> {
+        self.done(DriverCall::DecideMarkingCode(decision))
+    }
+
+    pub fn fiscal_drive_status(&mut self) -> DriverResult<register::FiscalDriveState> {
+        match self.call(DriverCall::FiscalDriveStatus)? {
+            DriverReply::FiscalDrive(state) => Ok(state),
             other => mismatch(other),
         }
     }

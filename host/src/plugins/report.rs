@@ -11,15 +11,25 @@ use super::wit::Version;
 pub enum World {
     TaxCalculator,
     ReceiptLayout,
-    /// A fiscal register or a receipt printer (0.1.0 has one world for both).
+    /// 0.1.0: a fiscal register or a receipt printer (one world for both).
     DeviceDriver,
+    /// 0.1.0: a card terminal.
     PaymentDriver,
+    /// 0.2.0: a fiscal register (fiscal operations and printing).
+    FiscalRegister,
+    /// 0.2.0: a receipt printer (printing only).
+    ReceiptPrinter,
+    /// 0.2.0: a card terminal.
+    PaymentTerminal,
 }
 
 impl World {
-    pub const ALL: [World; 4] = [
+    pub const ALL: [World; 7] = [
         World::TaxCalculator,
         World::ReceiptLayout,
+        World::FiscalRegister,
+        World::ReceiptPrinter,
+        World::PaymentTerminal,
         World::DeviceDriver,
         World::PaymentDriver,
     ];
@@ -30,18 +40,14 @@ impl World {
             World::ReceiptLayout => "receipt-layout",
             World::DeviceDriver => "device-driver",
             World::PaymentDriver => "payment-driver",
+            World::FiscalRegister => "fiscal-register",
+            World::ReceiptPrinter => "receipt-printer",
+            World::PaymentTerminal => "payment-terminal",
         }
     }
 
-    /// The world whose component exports this `fiscal:host` interface.
-    pub fn exporting(interface: &str) -> Option<World> {
-        match interface {
-            "tax" => Some(World::TaxCalculator),
-            "layout" => Some(World::ReceiptLayout),
-            "register" => Some(World::DeviceDriver),
-            "terminal" => Some(World::PaymentDriver),
-            _ => None,
-        }
+    pub fn is_driver(self) -> bool {
+        !matches!(self, World::TaxCalculator | World::ReceiptLayout)
     }
 }
 

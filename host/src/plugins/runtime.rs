@@ -41,9 +41,9 @@ impl DriverRole {
 
     fn wanted(self) -> &'static str {
         match self {
-            DriverRole::Register => "a fiscal register driver (device-driver)",
-            DriverRole::Printer => "a receipt printer driver (device-driver)",
-            DriverRole::Terminal => "a card terminal driver (payment-driver)",
+            DriverRole::Register => "fiscal-register (0.1.0: device-driver)",
+            DriverRole::Printer => "receipt-printer or fiscal-register (0.1.0: device-driver)",
+            DriverRole::Terminal => "payment-terminal (0.1.0: payment-driver)",
         }
     }
 }
@@ -250,9 +250,7 @@ impl PluginRuntime {
         let linked = match identity.world {
             World::TaxCalculator => TaxPre::new(&self.linkers, &identity, &component).map(drop),
             World::ReceiptLayout => LayoutPre::new(&self.linkers, &identity, &component).map(drop),
-            World::DeviceDriver | World::PaymentDriver => {
-                DriverPre::new(&self.linkers, &identity, &component).map(drop)
-            }
+            _ => DriverPre::new(&self.linkers, &identity, &component).map(drop),
         };
         if let Err(e) = linked {
             report.error = Some(format!(

@@ -12,27 +12,39 @@ use wasmtime::Store;
 use wasmtime::component::Component;
 
 use super::World;
-use super::contract::{layout, register, tax, terminal};
+use super::contract::{device, layout, register, tax, terminal};
 use super::sandbox::PluginState;
 
 mod adapt;
 pub(super) mod v0_1_0;
+pub(super) mod v0_2_0;
 
 /// A version of the `fiscal:host` package the host loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum Version {
     #[serde(rename = "0.1.0")]
     V0_1_0,
+    #[serde(rename = "0.2.0")]
+    V0_2_0,
 }
 
 impl Version {
-    pub const ALL: [Version; 1] = [Version::V0_1_0];
+    pub const ALL: [Version; 2] = [Version::V0_1_0, Version::V0_2_0];
     /// What a new plugin is built against.
-    pub const LATEST: Version = Version::V0_1_0;
+    pub const LATEST: Version = Version::V0_2_0;
 
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V0_1_0 => "0.1.0",
+            Version::V0_2_0 => "0.2.0",
+        }
+    }
+
+    /// The world of a component of this version by the `fiscal:host` interfaces it exports.
+    fn world_of(self, exports: &[&str]) -> Option<World> {
+        match self {
+            Version::V0_1_0 => v0_1_0::world_of(exports),
+            Version::V0_2_0 => v0_2_0::world_of(exports),
         }
     }
 
@@ -42,6 +54,7 @@ impl Version {
     pub fn grants(self, world: World) -> &'static [&'static str] {
         match self {
             Version::V0_1_0 => v0_1_0::grants(world),
+            Version::V0_2_0 => v0_2_0::grants(world),
         }
     }
 }
@@ -71,7 +84,7 @@ pub enum IdentityError {
         "it is built against fiscal:host@{found}, which this host does not load (it loads {known})"
     )]
     UnknownVersion { found: String, known: String },
-    #[error("it exports interfaces of more than one world: {0}")]
+    #[error("{0}")]
     Ambiguous(String),
     #[error(
         "it imports {import}, which the {world} world of fiscal:host@{version} does not grant \
@@ -92,26 +105,13 @@ pub fn identify(engine: &Engine, component: &Component) -> Result<Identity, Iden
         .exports(engine)
         .map(|(n, _)| n.to_owned())
         .collect();
-    let mut found: Option<(String, World)> = None;
-    for name in &exports {
-        let Some(rest) = name.strip_prefix("fiscal:host/") else {
-            continue;
-        };
-        let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
-        let Some(world) = World::exporting(interface) else {
-            continue;
-        };
-        match &found {
-            Some((v, w)) if *w == world && v == version => {}
-            Some((v, w)) => {
-                return Err(IdentityError::Ambiguous(format!(
-                    "{w} of {v} and {world} of {version}"
-                )));
-            }
-            None => found = Some((version.to_owned(), world)),
-        }
-    }
-    let Some((version, world)) = found else {
+    // (version, interface) of every fiscal:host export
+    let ours: Vec<(&str, &str)> = exports
+        .iter()
+        .filter_map(|name| name.strip_prefix("fiscal:host/"))
+        .map(|rest| rest.split_once('@').map_or((rest, ""), |(i, v)| (v, i)))
+        .collect();
+    let Some(&(found, _)) = ours.first() else {
         return Err(IdentityError::NoWorld {
             latest: Version::LATEST,
             exports: if exports.is_empty() {
@@ -121,12 +121,24 @@ pub fn identify(engine: &Engine, component: &Component) -> Result<Identity, Iden
             },
         });
     };
+    if let Some((other, _)) = ours.iter().find(|(v, _)| *v != found) {
+        return Err(IdentityError::Ambiguous(format!(
+            "it exports interfaces of fiscal:host@{found} and @{other}"
+        )));
+    }
     let version = Version::ALL
         .into_iter()
-        .find(|v| v.as_str() == version)
+        .find(|v| v.as_str() == found)
         .ok_or_else(|| IdentityError::UnknownVersion {
-            found: version.clone(),
+            found: found.to_owned(),
             known: Version::ALL.map(Version::as_str).join(", "),
+        })?;
+    let interfaces: Vec<&str> = ours.iter().map(|(_, i)| *i).collect();
+    let world = version
+        .world_of(&interfaces)
+        .ok_or_else(|| IdentityError::NoWorld {
+            latest: Version::LATEST,
+            exports: exports.join(", "),
         })?;
     Ok(Identity { version, world })
 }
@@ -162,12 +174,14 @@ impl Identity {
 /// The linkers of every version and world, made once per engine.
 pub(super) struct Linkers {
     v0_1_0: v0_1_0::Linkers,
+    v0_2_0: v0_2_0::Linkers,
 }
 
 impl Linkers {
     pub fn new(engine: &Engine) -> wasmtime::Result<Self> {
         Ok(Self {
             v0_1_0: v0_1_0::Linkers::new(engine)?,
+            v0_2_0: v0_2_0::Linkers::new(engine)?,
         })
     }
 }
@@ -180,28 +194,33 @@ pub(super) type Answer<T, E> = wasmtime::Result<Result<T, E>>;
 #[derive(Clone)]
 pub(super) enum TaxPre {
     V0_1_0(v0_1_0::TaxPre),
+    V0_2_0(v0_2_0::TaxPre),
 }
 
 pub(super) enum TaxInstance {
     V0_1_0(v0_1_0::TaxInstance),
+    V0_2_0(v0_2_0::TaxInstance),
 }
 
 impl TaxPre {
     pub fn new(linkers: &Linkers, id: &Identity, c: &Component) -> wasmtime::Result<Self> {
         match id.version {
             Version::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::TaxPre::new(&linkers.v0_1_0, c)?)),
+            Version::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::TaxPre::new(&linkers.v0_2_0, c)?)),
         }
     }
 
     pub fn engine(&self) -> &Engine {
         match self {
             Self::V0_1_0(p) => p.engine(),
+            Self::V0_2_0(p) => p.engine(),
         }
     }
 
     pub fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<TaxInstance> {
         match self {
             Self::V0_1_0(p) => p.instantiate(store).map(TaxInstance::V0_1_0),
+            Self::V0_2_0(p) => p.instantiate(store).map(TaxInstance::V0_2_0),
         }
     }
 }
@@ -214,6 +233,7 @@ impl TaxInstance {
     ) -> Answer<tax::TaxResult, tax::TaxError> {
         match self {
             Self::V0_1_0(i) => i.calculate(store, doc),
+            Self::V0_2_0(i) => i.calculate(store, doc),
         }
     }
 }
@@ -222,28 +242,33 @@ impl TaxInstance {
 #[derive(Clone)]
 pub(super) enum LayoutPre {
     V0_1_0(v0_1_0::LayoutPre),
+    V0_2_0(v0_2_0::LayoutPre),
 }
 
 pub(super) enum LayoutInstance {
     V0_1_0(v0_1_0::LayoutInstance),
+    V0_2_0(v0_2_0::LayoutInstance),
 }
 
 impl LayoutPre {
     pub fn new(linkers: &Linkers, id: &Identity, c: &Component) -> wasmtime::Result<Self> {
         match id.version {
             Version::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::LayoutPre::new(&linkers.v0_1_0, c)?)),
+            Version::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::LayoutPre::new(&linkers.v0_2_0, c)?)),
         }
     }
 
     pub fn engine(&self) -> &Engine {
         match self {
             Self::V0_1_0(p) => p.engine(),
+            Self::V0_2_0(p) => p.engine(),
         }
     }
 
     pub fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<LayoutInstance> {
         match self {
             Self::V0_1_0(p) => p.instantiate(store).map(LayoutInstance::V0_1_0),
+            Self::V0_2_0(p) => p.instantiate(store).map(LayoutInstance::V0_2_0),
         }
     }
 }
@@ -257,6 +282,7 @@ impl LayoutInstance {
     ) -> Answer<Vec<layout::Element>, layout::LayoutError> {
         match self {
             Self::V0_1_0(i) => i.render(store, receipt, width),
+            Self::V0_2_0(i) => i.render(store, receipt, width),
         }
     }
 }
@@ -265,10 +291,12 @@ impl LayoutInstance {
 #[derive(Clone)]
 pub(super) enum DriverPre {
     V0_1_0(v0_1_0::DriverPre),
+    V0_2_0(v0_2_0::DriverPre),
 }
 
 pub(super) enum DriverInstance {
     V0_1_0(v0_1_0::DriverInstance),
+    V0_2_0(v0_2_0::DriverInstance),
 }
 
 impl DriverPre {
@@ -279,18 +307,25 @@ impl DriverPre {
                 id.world,
                 c,
             )?)),
+            Version::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::DriverPre::new(
+                &linkers.v0_2_0,
+                id.world,
+                c,
+            )?)),
         }
     }
 
     pub fn engine(&self) -> &Engine {
         match self {
             Self::V0_1_0(p) => p.engine(),
+            Self::V0_2_0(p) => p.engine(),
         }
     }
 
     pub fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<DriverInstance> {
         match self {
             Self::V0_1_0(p) => p.instantiate(store).map(DriverInstance::V0_1_0),
+            Self::V0_2_0(p) => p.instantiate(store).map(DriverInstance::V0_2_0),
         }
     }
 }
@@ -300,6 +335,7 @@ impl DriverPre {
 pub(super) enum DriverCall {
     Describe,
     Status,
+    PrinterStatus,
     OpenShift(register::Cashier),
     CloseShift(register::Cashier),
     RegisterReceipt(Box<register::FiscalReceipt>),
@@ -309,6 +345,10 @@ pub(super) enum DriverCall {
     CashIn(register::Cashier, register::Money),
     CashOut(register::Cashier, register::Money),
     LastFiscalDocument,
+    RegisterCorrection(Box<register::CorrectionReceipt>),
+    CheckMarkingCode(Box<register::MarkingCheck>),
+    DecideMarkingCode(register::MarkingDecision),
+    FiscalDriveStatus,
     Pay(terminal::Money),
     Cancel(u32),
     Refund(String, terminal::Money),
@@ -320,6 +360,9 @@ pub(super) enum DriverCall {
 pub(super) enum DriverReply {
     Info(register::DeviceInfo),
     Status(register::DeviceStatus),
+    PrinterStatus(device::PrinterStatus),
+    MarkingCheck(register::MarkingCheckResult),
+    FiscalDrive(register::FiscalDriveState),
     Fiscal(register::FiscalResult),
     Done,
     LastDocument(register::LastDocument),
@@ -335,6 +378,7 @@ impl DriverInstance {
     ) -> Answer<DriverReply, register::DriverError> {
         match self {
             Self::V0_1_0(i) => i.call(store, call),
+            Self::V0_2_0(i) => i.call(store, call),
         }
     }
 }
@@ -343,7 +387,8 @@ impl DriverInstance {
 pub(super) fn unsupported(world: World, call: &DriverCall) -> register::DriverError {
     let op = match call {
         DriverCall::Describe => "describe itself",
-        DriverCall::Status => "status",
+        DriverCall::Status => "tell its register status",
+        DriverCall::PrinterStatus => "tell its printer status",
         DriverCall::OpenShift(_) => "open a shift",
         DriverCall::CloseShift(_) => "close a shift",
         DriverCall::RegisterReceipt(_) => "register a receipt",
@@ -353,6 +398,10 @@ pub(super) fn unsupported(world: World, call: &DriverCall) -> register::DriverEr
         DriverCall::CashIn(..) => "take cash in",
         DriverCall::CashOut(..) => "pay cash out",
         DriverCall::LastFiscalDocument => "tell its last fiscal document",
+        DriverCall::RegisterCorrection(_) => "register a correction receipt",
+        DriverCall::CheckMarkingCode(_) => "check a marking code",
+        DriverCall::DecideMarkingCode(_) => "accept or decline a marking code",
+        DriverCall::FiscalDriveStatus => "tell its fiscal drive's status",
         DriverCall::Pay(_) => "take a payment",
         DriverCall::Cancel(_) => "reverse a payment",
         DriverCall::Refund(..) => "refund",

@@ -89,7 +89,25 @@ pub(super) fn grants(world: World) -> &'static [&'static str] {
             "fiscal:host/settings@0.1.0",
             "fiscal:host/log@0.1.0",
         ],
+        // 0.2.0's worlds have no 0.1.0 component.
+        World::FiscalRegister | World::ReceiptPrinter | World::PaymentTerminal => &[],
     }
+}
+
+/// The world of a 0.1.0 component by the `fiscal:host` interface it exports.
+pub(super) fn world_of(exports: &[&str]) -> Option<World> {
+    let has = |i: &str| exports.contains(&i);
+    Some(if has("register") {
+        World::DeviceDriver
+    } else if has("terminal") {
+        World::PaymentDriver
+    } else if has("tax") {
+        World::TaxCalculator
+    } else if has("layout") {
+        World::ReceiptLayout
+    } else {
+        return None;
+    })
 }
 
 /// One linker per world, each granting exactly that world's imports: a component importing
@@ -199,12 +217,52 @@ impl TaxInstance {
         store: &mut Store<PluginState>,
         doc: c::tax::Document,
     ) -> Answer<c::tax::TaxResult, c::tax::TaxError> {
+        // 0.1.0 results do not carry the taxed base: it is worked out from the lines.
+        let lines = doc.lines.clone();
         let doc: wt::Document = doc.adapt();
-        Ok(self
-            .0
-            .fiscal_host_tax()
-            .call_calculate(store, &doc)?
-            .adapt())
+        let answer = self.0.fiscal_host_tax().call_calculate(store, &doc)?;
+        Ok(answer
+            .map(|r| with_taxed_bases(r, &lines))
+            .map_err(Adapt::adapt))
+    }
+}
+
+fn with_taxed_bases(result: wt::TaxResult, lines: &[c::tax::Line]) -> c::tax::TaxResult {
+    let lines: Vec<c::tax::LineResult> = result
+        .lines
+        .into_iter()
+        .zip(lines)
+        .map(|(r, line)| c::tax::LineResult {
+            amount: r.amount,
+            taxed_base: c::tax::taxed_base(line, r.amount),
+            tax: r.tax,
+            vat: r.vat.adapt(),
+            vat_code: r.vat_code,
+        })
+        .collect();
+    let totals = result
+        .totals
+        .into_iter()
+        .map(|t| {
+            let vat: c::types::Vat = t.vat.adapt();
+            c::tax::RateTotal {
+                vat,
+                vat_code: t.vat_code,
+                amount: t.base,
+                taxed_base: lines
+                    .iter()
+                    .filter(|l| l.vat == vat && l.vat_code == t.vat_code)
+                    .map(|l| l.taxed_base)
+                    .sum(),
+                tax: t.tax,
+            }
+        })
+        .collect();
+    c::tax::TaxResult {
+        lines,
+        totals,
+        total: result.total,
+        warnings: result.warnings.adapt(),
     }
 }
 
@@ -219,10 +277,7 @@ record!(c::tax::Line => wt::Line { name, price, quantity, discount, tax, calc, m
 record!(c::tax::TaxCode => wt::TaxCode { code, rate, valid_from });
 record!(c::tax::Jurisdiction => wt::Jurisdiction { country, tax_codes, standard_rate });
 record!(c::tax::Document => wt::Document { kind, date, jurisdiction, lines });
-record!(wt::LineResult => c::tax::LineResult { amount, tax, vat, vat_code });
-record!(wt::RateTotal => c::tax::RateTotal { vat, vat_code, base, tax });
 record!(wt::Warning => c::tax::Warning { line, message });
-record!(wt::TaxResult => c::tax::TaxResult { lines, totals, total, warnings });
 record!(wt::LineProblem => c::tax::LineProblem { line, message });
 variant!(wt::TaxError => c::tax::TaxError {
     UnsupportedCountry(x), UnknownTaxCode(x), RateNotAllowed(x), InvalidLine(x), Overflow(x),
@@ -279,15 +334,59 @@ variant!(c::layout::PaymentKind => wl::PaymentKind {
     Cash, Cashless, Prepayment, Credit, CounterProvision, Bonuses, Installment,
 });
 record!(c::layout::Payment => wl::Payment { kind, amount, details });
-record!(c::layout::TaxTotal => wl::TaxTotal { vat, base, tax });
+impl Adapt<wl::TaxTotal> for c::layout::TaxTotal {
+    fn adapt(self) -> wl::TaxTotal {
+        wl::TaxTotal {
+            vat: self.vat.adapt(),
+            base: self.amount,
+            tax: self.tax,
+        }
+    }
+}
+
+/// 0.1.0 prints the cashier's name only.
+impl Adapt<String> for c::types::Cashier {
+    fn adapt(self) -> String {
+        self.name
+    }
+}
 record!(c::layout::FiscalRequisites => wl::FiscalRequisites {
     fn_number, document_number, fiscal_sign, shift_number, receipt_number, registration_number,
     date_time,
 });
-record!(c::layout::Receipt => wl::Receipt {
-    header, kind, currency, cashier, document_number, date_time, lines, payments, taxes, total,
-    fiscal, footer,
-});
+/// A 0.1.0 layout has no cash-received and change: as before, the cash payment is the cash
+/// tendered and the change a line under it.
+impl Adapt<wl::Receipt> for c::layout::Receipt {
+    fn adapt(self) -> wl::Receipt {
+        let mut payments: Vec<c::layout::Payment> = self.payments;
+        if let Some(tendered) = self.cash_received
+            && let Some(cash) = payments
+                .iter_mut()
+                .find(|p| p.kind == c::layout::PaymentKind::Cash)
+        {
+            cash.amount = tendered;
+            if self.change > 0 {
+                let change = self.change;
+                cash.details
+                    .push(format!("СДАЧА {}.{:02}", change / 100, change % 100));
+            }
+        }
+        wl::Receipt {
+            header: self.header.adapt(),
+            kind: self.kind.adapt(),
+            currency: self.currency,
+            cashier: self.cashier.adapt(),
+            document_number: self.document_number,
+            date_time: self.date_time.adapt(),
+            lines: self.lines.adapt(),
+            payments: payments.adapt(),
+            taxes: self.taxes.adapt(),
+            total: self.total,
+            fiscal: self.fiscal.adapt(),
+            footer: self.footer,
+        }
+    }
+}
 variant!(wl::LayoutError => c::layout::LayoutError { UnsupportedWidth(x), InvalidReceipt(x) });
 
 // --- drivers: a register or printer (device-driver), a terminal (payment-driver) ---
@@ -353,6 +452,16 @@ impl DriverInstance {
                 Ok(match call {
                     C::Describe => done(g.call_describe(store)?, |i| R::Info(i.adapt())),
                     C::Status => done(g.call_status(store)?, |s| R::Status(s.adapt())),
+                    // 0.1.0 has one status for registers and printers.
+                    C::PrinterStatus => done(g.call_status(store)?, |s| {
+                        R::PrinterStatus(c::device::PrinterStatus {
+                            online: true,
+                            paper_present: s.paper_present,
+                            cover_open: s.cover_open,
+                            vendor_code: s.vendor_code,
+                            vendor_text: s.vendor_text,
+                        })
+                    }),
                     C::OpenShift(who) => done(g.call_open_shift(store, &who.adapt())?, |f| {
                         R::Fiscal(f.adapt())
                     }),
@@ -360,6 +469,9 @@ impl DriverInstance {
                         R::Fiscal(f.adapt())
                     }),
                     C::RegisterReceipt(receipt) => {
+                        if let Some(refused) = beyond_0_1_0(&receipt) {
+                            return Ok(Err(refused));
+                        }
                         let receipt: wd::FiscalReceipt = (*receipt).adapt();
                         done(g.call_register_receipt(store, &receipt)?, |f| {
                             R::Fiscal(f.adapt())
@@ -406,14 +518,46 @@ impl DriverInstance {
     }
 }
 
+/// What a 0.1.0 register cannot be told, refused rather than dropped: a receipt must not be
+/// fiscalized without its marking codes, measures or the customer's contact.
+fn beyond_0_1_0(receipt: &c::register::FiscalReceipt) -> Option<c::device::DriverError> {
+    let why = if receipt.items.iter().any(|i| i.marking.is_some()) {
+        "marking codes (FFD tag 2000)"
+    } else if receipt.items.iter().any(|i| i.measure != 0) {
+        "a measure of quantity other than pieces (FFD tag 2108)"
+    } else if receipt.customer_contact.is_some() {
+        "the customer's contact for an electronic copy (FFD tag 1008)"
+    } else {
+        return None;
+    };
+    Some(c::device::DriverError {
+        class: c::device::ErrorClass::Unsupported,
+        vendor_code: 0,
+        message: format!(
+            "this driver is built against fiscal:host@0.1.0, which cannot carry {why}"
+        ),
+    })
+}
+
 variant!(wd::ErrorClass => c::device::ErrorClass {
     Communication, PaperOut, CoverOpen, ShiftExpired, ShiftClosed, ShiftAlreadyOpen,
     FiscalDrive, WrongState, Unsupported, Device,
 });
 record!(wd::DriverError => c::device::DriverError { class, vendor_code, message });
-record!(wd::DeviceInfo => c::device::DeviceInfo {
-    vendor, model, serial_number, firmware, paper_width, fiscal,
-});
+impl Adapt<c::device::DeviceInfo> for wd::DeviceInfo {
+    fn adapt(self) -> c::device::DeviceInfo {
+        c::device::DeviceInfo {
+            vendor: self.vendor,
+            model: self.model,
+            serial_number: self.serial_number,
+            firmware: self.firmware,
+            paper_width: self.paper_width,
+            fiscal: self.fiscal,
+            // 0.1.0 drivers do not say where they fiscalize.
+            jurisdictions: None,
+        }
+    }
+}
 variant!(wd::ShiftState => c::device::ShiftState { Closed, Open, Expired });
 record!(wd::DeviceStatus => c::device::DeviceStatus {
     shift, shift_number, shift_opened, receipt_open, paper_present, cover_open, vendor_code,
@@ -430,9 +574,22 @@ record!(c::device::Cashier => wd::Cashier { name, tax_id });
 record!(c::register::ReceiptItem => wd::ReceiptItem {
     name, price, quantity, amount, vat, vat_code, tax, subject, method,
 });
-record!(c::register::ReceiptPayments => wd::ReceiptPayments {
-    cash, cashless, prepayment, credit, counter_provision,
-});
+/// 0.1.0 is told the cash as tendered (it prints the change itself), not the cash due.
+impl Adapt<wd::ReceiptPayments> for c::register::ReceiptPayments {
+    fn adapt(self) -> wd::ReceiptPayments {
+        wd::ReceiptPayments {
+            cash: if self.cash_received > 0 {
+                self.cash_received
+            } else {
+                self.cash
+            },
+            cashless: self.cashless,
+            prepayment: self.prepayment,
+            credit: self.credit,
+            counter_provision: self.counter_provision,
+        }
+    }
+}
 record!(c::register::FiscalReceipt => wd::FiscalReceipt {
     kind, cashier, items, payments, total, taxation_system, footer,
 });

@@ -33,10 +33,3 @@ pub fn device(message: impl Into<String>) -> DriverError {
 pub fn reported(class: ErrorClass, status_code: u32, message: impl Into<String>) -> DriverError {
     error(class, status_code, message)
 }
-
-/// What every fiscal operation answers: this device only prints.
-pub fn not_a_register(operation: &str) -> DriverError {
-    unsupported(format!(
-        "{operation}: a receipt printer is not a fiscal register"
-    ))
-}

@@ -1,10 +1,10 @@
-//! The register operations of a receipt printer, as plain functions over a `Port` and the
+//! The `printer` operations of a receipt printer, as plain functions over a `Port` and the
 //! settings: what the WIT adapter in `lib.rs` calls inside Wasm and the tests call natively.
 
 use driver_kit::Port;
 
 use crate::settings::Settings;
-use crate::{DeviceInfo, DeviceStatus, DriverError, Element, ShiftState, errors, job, status};
+use crate::{DeviceInfo, DriverError, Element, PrinterStatus, errors, job, status};
 
 pub fn describe(settings: &Settings) -> DeviceInfo {
     DeviceInfo {
@@ -14,24 +14,22 @@ pub fn describe(settings: &Settings) -> DeviceInfo {
         firmware: String::new(),
         paper_width: settings.width,
         fiscal: false,
+        jurisdictions: Vec::new(),
     }
 }
 
-/// The printer's status; a receipt printer's shift is always closed.
-pub fn status(port: &mut impl Port, settings: &Settings) -> Result<DeviceStatus, DriverError> {
+/// The printer's readiness, paper and cover.
+pub fn status(port: &mut impl Port, settings: &Settings) -> Result<PrinterStatus, DriverError> {
     if !settings.status_check {
-        return Ok(DeviceStatus {
-            shift: ShiftState::Closed,
-            shift_number: 0,
-            shift_opened: None,
-            receipt_open: false,
+        return Ok(PrinterStatus {
+            online: true,
             paper_present: true,
             cover_open: false,
             vendor_code: 0,
             vendor_text: "not asked (status-check = false)".into(),
         });
     }
-    Ok(status::query(port, settings.timeout)?.to_device_status())
+    Ok(status::query(port, settings.timeout)?.to_printer_status())
 }
 
 /// Prints `elements`: checks them all and the printer's status (paper, cover) before sending
@@ -59,14 +57,4 @@ pub fn print(
         })?;
     }
     Ok(())
-}
-
-/// Nothing is ever open on a receipt printer.
-pub fn cancel_open_receipt() -> Result<(), DriverError> {
-    Ok(())
-}
-
-/// What every fiscal operation answers.
-pub fn not_a_register(operation: &str) -> DriverError {
-    errors::not_a_register(operation)
 }

@@ -1,10 +1,11 @@
-//! The driver's settings (`[devices.settings]` in the host's configuration), parsed once per
-//! call from a key lookup. Keys and defaults are documented in the crate's README.
+//! The driver's settings (`[devices.settings]` in the host's configuration), read once per
+//! call under the SDK's settings policy: an absent key keeps its default, a present but bad
+//! value is an error naming the key (a misconfiguration should not print). Keys and defaults
+//! are documented in the crate's README.
 
 use std::time::Duration;
 
-use crate::DriverError;
-use crate::errors;
+use fiscal_host_guest::settings::{SettingError, Settings as Lookup};
 
 /// How `cut` elements cut the paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,76 +50,40 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Reads every key through `get`; a key that is not set keeps its default, a value that
-    /// does not parse is an error naming the key (a misconfiguration should not print).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, DriverError> {
-        let mut s = Settings::default();
-        if let Some(v) = get("code-page") {
-            s.code_page = number(&v, "code-page", 0..=255)? as u8;
-        }
-        if let Some(v) = get("width") {
-            s.width = number(&v, "width", 8..=255)?;
-        }
-        if let Some(v) = get("cut") {
-            s.cut = match v.trim().to_ascii_lowercase().as_str() {
-                "full" => CutMode::Full,
-                "partial" => CutMode::Partial,
-                _ => return Err(bad("cut", &v, "\"full\" or \"partial\"")),
-            };
-        }
-        if let Some(v) = get("qr-size") {
-            s.qr_size = number(&v, "qr-size", 1..=16)? as u8;
-        }
-        if let Some(v) = get("timeout-ms") {
-            s.timeout = Duration::from_millis(number(&v, "timeout-ms", 1..=60_000)?.into());
-        }
-        if let Some(v) = get("status-check") {
-            s.status_check = flag(&v, "status-check")?;
-        }
-        if let Some(v) = get("cancel-kanji") {
-            s.cancel_kanji = flag(&v, "cancel-kanji")?;
-        }
-        if let Some(v) = get("model") {
-            s.model = v;
-        }
-        Ok(s)
-    }
-}
-
-fn number(
-    value: &str,
-    key: &str,
-    range: std::ops::RangeInclusive<u32>,
-) -> Result<u32, DriverError> {
-    value
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| range.contains(n))
-        .ok_or_else(|| {
-            let wanted = format!("a number from {} to {}", range.start(), range.end());
-            bad(key, value, &wanted)
+    /// Reads every key through `lookup`; the first present but unusable value is the error.
+    pub fn read<F: Fn(&str) -> Option<String>>(lookup: &Lookup<F>) -> Result<Self, SettingError> {
+        let d = Settings::default();
+        Ok(Settings {
+            code_page: lookup.int("code-page", 0..=255)?.unwrap_or(d.code_page),
+            width: lookup.int("width", 8..=255)?.unwrap_or(d.width),
+            cut: lookup
+                .choice(
+                    "cut",
+                    &[("full", CutMode::Full), ("partial", CutMode::Partial)],
+                )?
+                .unwrap_or(d.cut),
+            qr_size: lookup.int("qr-size", 1..=16)?.unwrap_or(d.qr_size),
+            timeout: lookup
+                .millis("timeout-ms", 1..=60_000)?
+                .unwrap_or(d.timeout),
+            status_check: lookup.flag("status-check")?.unwrap_or(d.status_check),
+            cancel_kanji: lookup.flag("cancel-kanji")?.unwrap_or(d.cancel_kanji),
+            model: lookup.text("model").unwrap_or(d.model),
         })
-}
-
-fn flag(value: &str, key: &str) -> Result<bool, DriverError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "1" => Ok(true),
-        "false" | "no" | "off" | "0" => Ok(false),
-        _ => Err(bad(key, value, "true or false")),
     }
-}
 
-fn bad(key: &str, value: &str, wanted: &str) -> DriverError {
-    errors::device(format!("setting `{key}` = {value:?} is not {wanted}"))
+    /// Reads every key through a plain key lookup (a table in a test).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        Self::read(&Lookup::new(get))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorClass;
+    use crate::{DriverError, ErrorClass};
 
-    fn from(pairs: &[(&str, &str)]) -> Result<Settings, DriverError> {
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
         Settings::from_lookup(|k| {
             pairs
                 .iter()
@@ -164,10 +129,16 @@ mod tests {
             ("code-page", "300"),
             ("cut", "half"),
             ("qr-size", "0"),
+            ("timeout-ms", "0"),
+            ("status-check", "maybe"),
+            ("cancel-kanji", ""),
         ] {
             let e = from(&[(key, value)]).unwrap_err();
-            assert_eq!(e.class, ErrorClass::Device);
-            assert!(e.message.contains(key), "{e:?}");
+            assert_eq!(e.key, key);
+            // Returned from the operation as a driver-error naming the key.
+            let e = DriverError::from(e);
+            assert_eq!(e.class, ErrorClass::Unsupported);
+            assert!(e.message.contains(&format!("`{key}`")), "{e:?}");
         }
     }
 }

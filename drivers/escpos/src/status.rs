@@ -8,7 +8,7 @@ use std::time::Duration;
 use driver_kit::Port;
 
 use crate::commands;
-use crate::{DeviceStatus, DriverError, ErrorClass, ShiftState, errors};
+use crate::{DriverError, ErrorClass, errors};
 
 /// n = 1, bit 3: the printer is offline.
 const OFFLINE: u8 = 0x08;
@@ -90,13 +90,11 @@ impl PrinterStatus {
         }
     }
 
-    /// The WIT status of a receipt printer: never a shift, never an open receipt.
-    pub fn to_device_status(self) -> DeviceStatus {
-        DeviceStatus {
-            shift: ShiftState::Closed,
-            shift_number: 0,
-            shift_opened: None,
-            receipt_open: false,
+    /// The WIT `printer-status`: online when the printer could print now (what `ready`
+    /// checks), paper and cover from their bytes.
+    pub fn to_printer_status(self) -> crate::PrinterStatus {
+        crate::PrinterStatus {
+            online: self.ready().is_ok(),
             paper_present: !self.paper_out(),
             cover_open: self.cover_open(),
             vendor_code: self.code(),
@@ -154,9 +152,8 @@ mod tests {
         assert!(s.ready().is_ok());
         assert_eq!(s.text(), "online");
         assert_eq!(s.code(), 0x12_1212);
-        let d = s.to_device_status();
-        assert!(d.paper_present && !d.cover_open);
-        assert_eq!(d.shift, ShiftState::Closed);
+        let d = s.to_printer_status();
+        assert!(d.online && d.paper_present && !d.cover_open);
     }
 
     /// The replies of a printer out of paper, as Epson's tables give them.
@@ -170,7 +167,8 @@ mod tests {
         let e = s.ready().unwrap_err();
         assert_eq!(e.class, ErrorClass::PaperOut);
         assert_eq!(e.vendor_code, 0x1A_327E);
-        assert!(!s.to_device_status().paper_present);
+        assert!(!s.to_printer_status().paper_present);
+        assert!(!s.to_printer_status().online);
         assert_eq!(s.text(), "offline, paper end");
     }
 
@@ -182,7 +180,7 @@ mod tests {
             paper: 0x12,
         };
         assert_eq!(cover.ready().unwrap_err().class, ErrorClass::CoverOpen);
-        assert!(cover.to_device_status().cover_open);
+        assert!(cover.to_printer_status().cover_open);
         let error = PrinterStatus {
             printer: 0x1A,
             offline_cause: 0x52,

@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use driver_kit::StreamPort;
-use escpos::{
-    Align, Barcode, BarcodeKind, Element, ErrorClass, Settings, ShiftState, Text, TextSize, ops,
-};
+use escpos::{Align, Barcode, BarcodeKind, Element, ErrorClass, Settings, Text, TextSize, ops};
 use escpos_emulator::{self as emu, Emulator, EscPosDevice, Fault, PaperItem, Size};
 
 fn settings() -> Settings {
@@ -188,8 +186,7 @@ fn a_receipt_over_tcp() {
 fn status_of_a_healthy_printer() {
     let emulator = emu::emulator();
     let status = ops::status(&mut port(&emulator), &settings()).unwrap();
-    assert_eq!(status.shift, ShiftState::Closed);
-    assert!(status.paper_present && !status.cover_open && !status.receipt_open);
+    assert!(status.online && status.paper_present && !status.cover_open);
     assert_eq!(status.vendor_code, 0x12_1212);
     assert_eq!(status.vendor_text, "online");
 }
@@ -200,7 +197,7 @@ fn paper_out_is_reported_and_nothing_prints() {
     emulator.faults().inject(Fault::PaperOut);
     let mut port = port(&emulator);
     let status = ops::status(&mut port, &settings()).unwrap();
-    assert!(!status.paper_present);
+    assert!(!status.paper_present && !status.online);
     let e = ops::print(&mut port, &settings(), &receipt()).unwrap_err();
     assert_eq!(e.class, ErrorClass::PaperOut, "{e:?}");
     assert_eq!(e.vendor_code, 0x1A_327E);
@@ -216,7 +213,8 @@ fn cover_open_is_reported_and_nothing_prints() {
     let emulator = emu::emulator();
     emulator.faults().inject(Fault::CoverOpen);
     let mut port = port(&emulator);
-    assert!(ops::status(&mut port, &settings()).unwrap().cover_open);
+    let status = ops::status(&mut port, &settings()).unwrap();
+    assert!(status.cover_open && !status.online);
     let e = ops::print(&mut port, &settings(), &receipt()).unwrap_err();
     assert_eq!(e.class, ErrorClass::CoverOpen, "{e:?}");
     assert!(emulator.with_device(|d| d.paper().is_empty()));
@@ -320,11 +318,13 @@ fn a_receipt_printer_is_no_register() {
         (info.vendor.as_str(), info.paper_width, info.fiscal),
         ("ESC/POS", 48, false)
     );
-    let e = ops::not_a_register("open-shift");
+    assert!(info.jurisdictions.is_empty());
+}
+
+#[test]
+fn a_bad_setting_is_an_error_naming_its_key() {
+    let e = Settings::from_lookup(|k| (k == "cut").then(|| "half".to_string())).unwrap_err();
+    let e = escpos::DriverError::from(e);
     assert_eq!(e.class, ErrorClass::Unsupported);
-    assert_eq!(
-        e.message,
-        "open-shift: a receipt printer is not a fiscal register"
-    );
-    assert!(ops::cancel_open_receipt().is_ok());
+    assert!(e.message.contains("`cut`"), "{}", e.message);
 }

@@ -28,9 +28,11 @@ pub const OPEN_CHECK: Code = Code(0x8D);
 pub const OPEN_SHIFT: Code = Code(0xE0);
 pub const DEVICE_TYPE: Code = Code(0xFC);
 pub const FN_STATUS: Code = Code(0xFF01);
+pub const FN_VALIDITY: Code = Code(0xFF03);
 pub const FN_FISCALIZATION: Code = Code(0xFF09);
 pub const FN_FIND_DOCUMENT: Code = Code(0xFF0A);
 pub const FN_SEND_TLV: Code = Code(0xFF0C);
+pub const FN_EXCHANGE_STATUS: Code = Code(0xFF39);
 pub const FN_SHIFT_PARAMS: Code = Code(0xFF40);
 pub const CLOSE_CHECK_V2: Code = Code(0xFF45);
 pub const OPERATION_V2: Code = Code(0xFF46);
@@ -204,6 +206,16 @@ pub fn fn_status(admin_password: u32) -> Request {
 }
 
 /// FF09h: totals of the last (re)registration: INN, registration number.
+/// FF03h: the fiscal drive's validity date (system administrator).
+pub fn fn_validity(admin_password: u32) -> Request {
+    Request::new(FN_VALIDITY, admin_password)
+}
+
+/// FF39h: the state of the exchange with the OFD (system administrator).
+pub fn fn_exchange_status(admin_password: u32) -> Request {
+    Request::new(FN_EXCHANGE_STATUS, admin_password)
+}
+
 pub fn fn_fiscalization(admin_password: u32) -> Request {
     Request::new(FN_FISCALIZATION, admin_password)
 }
@@ -558,6 +570,53 @@ pub fn decode_fn_status(data: &[u8]) -> Result<FnStatus, DecodeError> {
         date_time,
         fn_number,
         last_document,
+    })
+}
+
+/// Answer of FF03h: the last day the fiscal drive registers documents (YY MM DD, binary, as
+/// the vendor's JavaPOS driver reads it; the re-registration counts after it are not used).
+pub fn decode_fn_validity(data: &[u8]) -> Result<Date, DecodeError> {
+    let mut r = Reader::new(FN_VALIDITY, data);
+    let b = r.bytes(3)?;
+    Ok(Date {
+        year: 2000 + b[0] as u16,
+        month: b[1],
+        day: b[2],
+    })
+}
+
+/// Answer of FF39h.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeStatus {
+    /// Bit 0 connected, bit 1 a message waits for the OFD, bit 2 waiting for the OFD's
+    /// receipt, bit 3 a command from the OFD, bit 4 settings changed, bit 5 waiting for an
+    /// answer to an OFD command.
+    pub status: u8,
+    /// A message is being read.
+    pub reading: bool,
+    /// Documents the OFD has not confirmed.
+    pub unsent: u16,
+    /// The first of them (0 when none).
+    pub first_number: u32,
+    /// When it was made (YY MM DD hh mm; zeros when none).
+    pub first_date_time: Option<DateTime>,
+}
+
+pub fn decode_exchange_status(data: &[u8]) -> Result<ExchangeStatus, DecodeError> {
+    let mut r = Reader::new(FN_EXCHANGE_STATUS, data);
+    let status = r.u8()?;
+    let reading = r.u8()? != 0;
+    let unsent = r.u16()?;
+    let first_number = r.u32()?;
+    let at = r.bytes(5)?;
+    let first_date_time =
+        (at[1] != 0 && at[2] != 0).then(|| date_time(at[0], at[1], at[2], at[3], at[4], 0));
+    Ok(ExchangeStatus {
+        status,
+        reading,
+        unsent,
+        first_number,
+        first_date_time,
     })
 }
 
@@ -969,5 +1028,32 @@ mod tests {
             (closed.change, closed.document_number, closed.date_time),
             (16, 7, None)
         );
+    }
+
+    #[test]
+    fn fiscal_drive_validity_and_exchange_status() {
+        // The vendor's JavaPOS test bytes for FF03h: 2019-09-02, 29 re-registrations left, 1 made.
+        assert_eq!(
+            frame(fn_validity(30)),
+            [0x02, 0x06, 0xFF, 0x03, 0x1E, 0x00, 0x00, 0x00, 0xE4]
+        );
+        assert_eq!(
+            decode_fn_validity(&[0x13, 0x09, 0x02, 0x1D, 0x01]).unwrap(),
+            Date {
+                year: 2019,
+                month: 9,
+                day: 2
+            }
+        );
+        assert!(decode_fn_validity(&[0x13]).is_err());
+        assert_eq!(frame(fn_exchange_status(30))[2..4], [0xFF, 0x39]);
+        let st = decode_exchange_status(&[0x02, 0, 3, 0, 7, 0, 0, 0, 26, 3, 1, 12, 5]).unwrap();
+        assert_eq!(
+            (st.status, st.reading, st.unsent, st.first_number),
+            (2, false, 3, 7)
+        );
+        assert_eq!(st.first_date_time.unwrap().date.month, 3);
+        let none = decode_exchange_status(&[0; 13]).unwrap();
+        assert_eq!((none.unsent, none.first_date_time), (0, None));
     }
 }

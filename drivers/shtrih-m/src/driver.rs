@@ -16,20 +16,9 @@ use crate::settings::Settings;
 use crate::text;
 use crate::types::*;
 
-/// Log levels, as the WIT `log` import has them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-/// Where log lines go: the WIT `log` import in the guest, nowhere by default.
-pub type Logger = fn(LogLevel, &str);
-
-fn no_log(_: LogLevel, _: &str) {}
+/// Log levels: the SDK's, which reach the host's `log` import inside Wasm and standard error
+/// natively.
+pub use fiscal_host_guest::log::Level as LogLevel;
 
 /// Characters per line when neither the settings nor the register say (57 mm paper, font 1).
 pub const DEFAULT_PAPER_WIDTH: u32 = 32;
@@ -55,7 +44,6 @@ pub(crate) struct Cache {
 pub struct Shtrih<P> {
     port: P,
     settings: Settings,
-    log: Logger,
     cache: Cache,
 }
 
@@ -64,15 +52,8 @@ impl<P: Port> Shtrih<P> {
         Self {
             port,
             settings,
-            log: no_log,
             cache: Cache::default(),
         }
-    }
-
-    /// Sends log lines to `log`.
-    pub fn with_logger(mut self, log: Logger) -> Self {
-        self.log = log;
-        self
     }
 
     pub fn settings(&self) -> &Settings {
@@ -97,7 +78,7 @@ impl<P: Port> Shtrih<P> {
     }
 
     pub(crate) fn log(&self, level: LogLevel, message: &str) {
-        (self.log)(level, message)
+        fiscal_host_guest::log::write(level, message)
     }
 
     pub(crate) fn password(&self) -> u32 {
@@ -249,7 +230,7 @@ impl<P: Port> Shtrih<P> {
     /// Sends the cashier's taxpayer number (tag 1203) into the open receipt.
     pub(crate) fn send_cashier_inn(&mut self, cashier: &Cashier) -> Result<(), DriverError> {
         let Some(inn) = cashier
-            .tax_id
+            .inn
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -259,7 +240,7 @@ impl<P: Port> Shtrih<P> {
         if !(inn.len() == 10 || inn.len() == 12) || !inn.bytes().all(|b| b.is_ascii_digit()) {
             return Err(errors::refused(
                 ErrorClass::Unsupported,
-                format!("cashier tax id {inn:?} is not 10 or 12 digits"),
+                format!("cashier INN {inn:?} is not 10 or 12 digits"),
             ));
         }
         // Tag 1203 is a 12-character string; a 10-digit INN is padded with spaces.
@@ -305,6 +286,7 @@ impl<P: Port> Shtrih<P> {
             ),
             paper_width,
             fiscal: true,
+            jurisdictions: vec!["RU".into()],
         })
     }
 

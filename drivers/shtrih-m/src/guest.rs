@@ -1,83 +1,48 @@
-//! The Wasm guest: the WIT `register` export as a thin adapter over [`Shtrih`], with a
-//! `Port` over the host's `transport` import and settings from its `settings` import.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+//! The component: the WIT `register` and `printer` exports (`fiscal-register` world) as a thin
+//! adapter over [`Shtrih`], on the host's line (`fiscal_host_guest::port::HostPort`) with the
+//! settings of the `settings` import (`fiscal_host_guest::settings::Settings::host`).
 //!
 //! One `Shtrih` lives for the component instance, so what it caches (fiscal drive number,
 //! registration number, the cashier last written) survives between calls; the settings
-//! are read again on every call, as the host may reload its configuration.
+//! are read again on every call, as the host may reload its configuration, and a bad value
+//! fails the call with a `driver-error` naming the key.
+//!
+//! Outside Wasm the export macro expands to nothing and this adapter is never called (the
+//! native tests drive [`Shtrih`] over a socket); it is compiled natively all the same.
 
 use std::cell::RefCell;
-use std::time::Duration;
 
-use driver_kit::{Port, PortError};
+use fiscal_host_guest::port::HostPort;
+use fiscal_host_guest::register::{self, PrinterGuest};
+use fiscal_host_guest::settings::Settings as HostSettings;
 
-use crate::bindings::exports::fiscal::host::register::{FiscalReceipt, Guest};
-use crate::bindings::fiscal::host::{log, settings, transport};
-use crate::driver::{LogLevel, Shtrih};
+use crate::driver::Shtrih;
 use crate::settings::Settings;
 use crate::types::*;
 
-/// The host's line.
-struct WitPort;
-
-fn port_error(e: transport::TransportError) -> PortError {
-    match e {
-        transport::TransportError::Timeout => PortError::Timeout,
-        transport::TransportError::Disconnected => PortError::Disconnected,
-        transport::TransportError::Io(s) => PortError::Io(s),
-    }
-}
-
-impl Port for WitPort {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
-        transport::write(bytes).map_err(port_error)
-    }
-
-    fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
-        let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
-        transport::read(max.min(u32::MAX as usize) as u32, ms).map_err(port_error)
-    }
-
-    fn discard_input(&mut self) {
-        transport::discard_input()
-    }
-}
-
-fn write_log(level: LogLevel, message: &str) {
-    let level = match level {
-        LogLevel::Trace => log::Level::Trace,
-        LogLevel::Debug => log::Level::Debug,
-        LogLevel::Info => log::Level::Info,
-        LogLevel::Warn => log::Level::Warn,
-        LogLevel::Error => log::Level::Error,
-    };
-    log::write(level, message);
-}
-
-fn current_settings() -> Settings {
-    let (settings, warnings) = Settings::from_lookup(settings::get);
-    for w in warnings {
-        write_log(LogLevel::Warn, &w);
-    }
-    settings
-}
-
 thread_local! {
-    static DRIVER: RefCell<Shtrih<WitPort>> =
-        RefCell::new(Shtrih::new(WitPort, Settings::default()).with_logger(write_log));
+    static DRIVER: RefCell<Shtrih<HostPort>> =
+        RefCell::new(Shtrih::new(HostPort, Settings::default()));
 }
 
-/// Runs `op` on the instance's driver with fresh settings.
-fn with_driver<T>(op: impl FnOnce(&mut Shtrih<WitPort>) -> T) -> T {
-    DRIVER.with(|d| {
-        let mut driver = d.borrow_mut();
-        driver.set_settings(current_settings());
-        op(&mut driver)
-    })
+/// Runs `op` on the instance's driver with fresh settings; failures are logged.
+fn with_driver<T>(
+    op: impl FnOnce(&mut Shtrih<HostPort>) -> Result<T, DriverError>,
+) -> Result<T, DriverError> {
+    DRIVER
+        .with(|d| {
+            let mut driver = d.borrow_mut();
+            driver.set_settings(Settings::read(&HostSettings::host())?);
+            op(&mut driver)
+        })
+        .inspect_err(|e| fiscal_host_guest::log::error(format!("{:?}: {}", e.class, e.message)))
 }
 
 struct Component;
 
-impl Guest for Component {
+impl register::Guest for Component {
     fn describe() -> Result<DeviceInfo, DriverError> {
         with_driver(|d| d.describe())
     }
@@ -93,8 +58,8 @@ impl Guest for Component {
     fn register_receipt(receipt: FiscalReceipt) -> Result<FiscalResult, DriverError> {
         with_driver(|d| d.register_receipt(receipt))
     }
-    fn print(elements: Vec<Element>) -> Result<(), DriverError> {
-        with_driver(|d| d.print(elements))
+    fn register_correction(receipt: CorrectionReceipt) -> Result<FiscalResult, DriverError> {
+        with_driver(|d| d.register_correction(receipt))
     }
     fn cancel_open_receipt() -> Result<(), DriverError> {
         with_driver(|d| d.cancel_open_receipt())
@@ -111,6 +76,27 @@ impl Guest for Component {
     fn last_fiscal_document() -> Result<LastDocument, DriverError> {
         with_driver(|d| d.last_fiscal_document())
     }
+    fn check_marking_code(check: MarkingCheck) -> Result<MarkingCheckResult, DriverError> {
+        with_driver(|d| d.check_marking_code(check))
+    }
+    fn decide_marking_code(decision: MarkingDecision) -> Result<(), DriverError> {
+        with_driver(|d| d.decide_marking_code(decision))
+    }
+    fn fiscal_drive_status() -> Result<FiscalDriveState, DriverError> {
+        with_driver(|d| d.fiscal_drive_status())
+    }
 }
 
-crate::bindings::export!(Component with_types_in crate::bindings);
+impl PrinterGuest for Component {
+    fn describe() -> Result<DeviceInfo, DriverError> {
+        with_driver(|d| d.describe())
+    }
+    fn status() -> Result<PrinterStatus, DriverError> {
+        with_driver(|d| d.printer_status())
+    }
+    fn print(elements: Vec<Element>) -> Result<(), DriverError> {
+        with_driver(|d| d.print(elements))
+    }
+}
+
+fiscal_host_guest::register::export!(Component);

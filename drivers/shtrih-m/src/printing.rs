@@ -10,7 +10,10 @@
 
 use driver_kit::Port;
 
-use crate::commands::{self, RECEIPT_STATION, Request};
+use crate::commands::{
+    self, FLAG_COVER_OPEN, FLAG_RECEIPT_ROLL, RECEIPT_STATION, Request, SUBMODE_NO_PAPER_ACTIVE,
+    SUBMODE_NO_PAPER_PASSIVE, mode_text, submode_text,
+};
 use crate::driver::{LogLevel, Shtrih};
 use crate::text;
 use crate::types::*;
@@ -71,6 +74,25 @@ pub fn requests(elements: &[Element], width: u32, password: u32) -> (Vec<Request
 }
 
 impl<P: Port> Shtrih<P> {
+    /// The `printer` interface's status, from the full status (11h): paper, cover, and ready
+    /// to print when the roll is in and the cover closed.
+    pub fn printer_status(&mut self) -> Result<PrinterStatus, DriverError> {
+        let st = self.full_status()?;
+        let paper_present = st.flags & FLAG_RECEIPT_ROLL != 0
+            && !matches!(
+                st.submode,
+                SUBMODE_NO_PAPER_PASSIVE | SUBMODE_NO_PAPER_ACTIVE
+            );
+        let cover_open = st.flags & FLAG_COVER_OPEN != 0;
+        Ok(PrinterStatus {
+            online: paper_present && !cover_open,
+            paper_present,
+            cover_open,
+            vendor_code: (st.mode as u32) << 8 | st.submode as u32,
+            vendor_text: format!("{}; {}", mode_text(st.mode), submode_text(st.submode)),
+        })
+    }
+
     /// Prints non-fiscal elements.
     pub fn print(&mut self, elements: Vec<Element>) -> Result<(), DriverError> {
         let width = self.paper_width();

@@ -1,8 +1,8 @@
 //! Registering a receipt: the WIT `fiscal-receipt` as register commands.
 //!
-//! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → operation v2 (FF46h) per item →
-//! footer lines (17h) → close check v2 (FF45h) → shift parameters (FF40h) for the receipt's
-//! number. Everything that can be checked without the register is checked first, so a
+//! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → customer contact (FF0Ch, tag 1008) →
+//! operation v2 (FF46h) per item → footer lines (17h) → close check v2 (FF45h) → shift
+//! parameters (FF40h) for the receipt's number. Everything that can be checked without the register is checked first, so a
 //! refused receipt never leaves one half-made on the device.
 
 use driver_kit::Port;
@@ -10,6 +10,7 @@ use driver_kit::Port;
 use crate::commands::{self, *};
 use crate::driver::{LogLevel, Shtrih};
 use crate::errors;
+use crate::text;
 use crate::types::*;
 
 /// The register's tax-rate bits (operation v2 "Налоговая ставка"; the vendor's tax table
@@ -27,6 +28,13 @@ const DEPARTMENT: u8 = 1;
 const DEFAULT_SUBJECT: u8 = 1;
 /// FFD 1214 "full payment", for items that leave the method to the device (0).
 const DEFAULT_METHOD: u8 = 4;
+/// FFD tag 2108 "piece": the only measure operation v2 as this driver sends it carries (the
+/// register's own default); other measures need the tag in the item's TLV, not sent yet.
+const MEASURE_PIECE: u8 = 0;
+/// FFD tag 1008, the customer's phone or e-mail.
+pub const TAG_CUSTOMER_CONTACT: u16 = 1008;
+/// Tag 1008 is a string of at most 64 characters.
+const CUSTOMER_CONTACT_WIDTH: usize = 64;
 
 /// The tax-rate bit for an item: from its FFD tag 1199 code, else from its rate.
 pub fn tax_bit(vat_code: Option<u8>, vat: &Vat) -> Result<u8, DriverError> {
@@ -87,6 +95,8 @@ pub struct Plan {
     pub check: CheckType,
     pub operations: Vec<Operation>,
     pub close: CloseCheck,
+    /// Tag 1008 as the register takes it (CP1251), when the receipt has one.
+    pub customer_contact: Option<Vec<u8>>,
 }
 
 fn invalid(message: String) -> DriverError {
@@ -118,6 +128,21 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
     let mut sum = 0u64;
     for (index, item) in receipt.items.iter().enumerate() {
         let what = |field: &str| format!("item {index} ({}): {field}", item.name);
+        // Marking codes (tags 2000, 2003, 2102, 1291; FF61h/FF69h/FF67h) are not implemented
+        // yet: a marked item is refused rather than registered without its code.
+        if item.marking.is_some() {
+            return Err(invalid(format!(
+                "{}: marked goods are not supported by this driver yet (the item carries a marking code, tag 2000)",
+                what("marking")
+            )));
+        }
+        if item.measure != MEASURE_PIECE {
+            return Err(invalid(format!(
+                "{} {} (FFD tag 2108) is not supported by this driver: only 0 (piece)",
+                what("measure"),
+                item.measure
+            )));
+        }
         let price = money(item.price, &what("price"))?;
         let amount = money(item.amount, &what("amount"))?;
         let tax = money(item.tax, &what("tax"))?;
@@ -186,7 +211,7 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
     }
     let p = &receipt.payments;
     let mut payments = [0u64; 16];
-    payments[PAY_CASH] = money(p.cash, "cash payment")?;
+    payments[PAY_CASH] = cash_handed_over(p)?;
     payments[PAY_CASHLESS] = money(p.cashless, "cashless payment")?;
     payments[PAY_PREPAYMENT] = money(p.prepayment, "prepayment")?;
     payments[PAY_CREDIT] = money(p.credit, "credit")?;
@@ -201,7 +226,51 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
             tax_system: receipt.taxation_system,
             text: String::new(),
         },
+        customer_contact: customer_contact(receipt.customer_contact.as_deref())?,
     })
+}
+
+/// The cash payment as the register takes it: what the customer handed over, so that the
+/// register counts and prints the change ("СДАЧА") itself; the cash due when no more was
+/// handed over. `cash-received` 0 means not given; otherwise it must be at least the cash due
+/// and `change` exactly the difference.
+fn cash_handed_over(p: &ReceiptPayments) -> Result<u64, DriverError> {
+    let cash = money(p.cash, "cash payment")?;
+    if p.cash_received == 0 {
+        if p.change != 0 {
+            return Err(invalid(format!(
+                "change {} is given without the cash received",
+                p.change
+            )));
+        }
+        return Ok(cash);
+    }
+    let received = money(p.cash_received, "cash received")?;
+    if received < cash {
+        return Err(invalid(format!(
+            "the cash received {received} is below the cash due {cash}"
+        )));
+    }
+    if p.change as i128 != received as i128 - cash as i128 {
+        return Err(invalid(format!(
+            "change {} is not the cash received {received} − the cash due {cash}",
+            p.change
+        )));
+    }
+    Ok(received)
+}
+
+/// Tag 1008 checked and encoded; none when the receipt has no contact (or an empty one).
+fn customer_contact(contact: Option<&str>) -> Result<Option<Vec<u8>>, DriverError> {
+    let Some(contact) = contact.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    if contact.chars().count() > CUSTOMER_CONTACT_WIDTH {
+        return Err(invalid(format!(
+            "the customer contact {contact:?} is longer than {CUSTOMER_CONTACT_WIDTH} characters (FFD tag 1008)"
+        )));
+    }
+    Ok(Some(text::encode(contact)))
 }
 
 impl<P: Port> Shtrih<P> {
@@ -269,6 +338,13 @@ impl<P: Port> Shtrih<P> {
         plan: &Plan,
     ) -> Result<Closed, DriverError> {
         self.send_cashier_inn(&receipt.cashier)?;
+        if let Some(contact) = &plan.customer_contact {
+            self.call(&commands::fn_send_tlv(
+                self.password(),
+                TAG_CUSTOMER_CONTACT,
+                contact,
+            ))?;
+        }
         for op in &plan.operations {
             self.call(&commands::operation_v2(self.password(), op))?;
         }
@@ -318,6 +394,8 @@ mod tests {
             tax,
             subject: 0,
             method: 0,
+            measure: 0,
+            marking: None,
         }
     }
 
@@ -327,7 +405,7 @@ mod tests {
             kind: DocumentKind::Sale,
             cashier: Cashier {
                 name: "Иванова".into(),
-                tax_id: None,
+                inn: None,
             },
             items,
             payments: ReceiptPayments {
@@ -336,9 +414,12 @@ mod tests {
                 prepayment: 0,
                 credit: 0,
                 counter_provision: 0,
+                cash_received: 0,
+                change: 0,
             },
             total,
             taxation_system: 0,
+            customer_contact: None,
             footer: vec![],
         }
     }
@@ -453,6 +534,63 @@ mod tests {
         assert!(plan(&r).is_err());
         let r = receipt(vec![item("Чай", -1, 1_000, 1_000, 11, 180)], 1_000);
         assert!(plan(&r).is_err());
+    }
+
+    #[test]
+    fn marked_items_and_other_measures_are_refused() {
+        let mut r = receipt(
+            vec![item("Сигареты", 20_000, 1_000, 20_000, 11, 3_607)],
+            20_000,
+        );
+        r.items[0].marking = Some(Marking {
+            code: "0104600439931256215K\u{1d}93abcd".into(),
+            planned_status: PlannedStatus::PieceSold,
+            processing_mode: 0,
+            fraction: None,
+        });
+        let e = plan(&r).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Unsupported);
+        assert!(e.message.contains("marking"), "{}", e.message);
+        let mut r = receipt(vec![item("Сыр", 4_200, 250, 1_050, 11, 189)], 1_050);
+        r.items[0].measure = 11; // kilogram
+        let e = plan(&r).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Unsupported);
+        assert!(e.message.contains("2108"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_cash_handed_over_goes_as_the_cash_payment() {
+        let mut r = receipt(vec![item("Чай", 1_000, 1_000, 1_000, 11, 180)], 1_000);
+        assert_eq!(plan(&r).unwrap().close.payments[PAY_CASH], 1_000);
+        r.payments.cash_received = 1_000;
+        assert_eq!(plan(&r).unwrap().close.payments[PAY_CASH], 1_000);
+        r.payments.cash_received = 5_000;
+        r.payments.change = 4_000;
+        assert_eq!(plan(&r).unwrap().close.payments[PAY_CASH], 5_000);
+        // Inconsistent figures are refused, never guessed.
+        r.payments.change = 3_000;
+        assert_eq!(plan(&r).unwrap_err().class, ErrorClass::Unsupported);
+        r.payments.cash_received = 500;
+        r.payments.change = 0;
+        assert_eq!(plan(&r).unwrap_err().class, ErrorClass::Unsupported);
+        r.payments.cash_received = 0;
+        r.payments.change = 100;
+        assert_eq!(plan(&r).unwrap_err().class, ErrorClass::Unsupported);
+    }
+
+    #[test]
+    fn the_customer_contact_is_checked_and_encoded() {
+        let mut r = receipt(vec![item("Чай", 1_000, 1_000, 1_000, 11, 180)], 1_000);
+        assert_eq!(plan(&r).unwrap().customer_contact, None);
+        r.customer_contact = Some(" ".into());
+        assert_eq!(plan(&r).unwrap().customer_contact, None);
+        r.customer_contact = Some("+79001234567".into());
+        assert_eq!(
+            plan(&r).unwrap().customer_contact.as_deref(),
+            Some(&b"+79001234567"[..])
+        );
+        r.customer_contact = Some(format!("{}@example.com", "a".repeat(60)));
+        assert_eq!(plan(&r).unwrap_err().class, ErrorClass::Unsupported);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The driver's configuration keys (`[devices.settings]` in the host's configuration),
-//! documented in the crate's README.
+//! documented in the crate's README, read under the SDK's settings policy: an absent key takes
+//! its default, a present but bad one is an error naming the key.
 
 use std::time::Duration;
+
+use fiscal_host_guest::settings::{SettingError, Settings as Lookup};
 
 /// The vendor's factory password of the system administrator (operator 30): it may run
 /// every command, so it is the default for both passwords.
@@ -35,58 +38,68 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Reads the keys through `get`; returns the settings and a warning per value it could
-    /// not use (the default applies then).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> (Self, Vec<String>) {
-        let mut warnings = Vec::new();
-        let mut number = |key: &str, range: std::ops::RangeInclusive<u64>| -> Option<u64> {
-            let raw = get(key)?;
-            match raw.trim().parse::<u64>() {
-                Ok(n) if range.contains(&n) => Some(n),
-                _ => {
-                    warnings.push(format!(
-                        "setting {key} = {raw:?} is not a number in {}..={}; using the default",
-                        range.start(),
-                        range.end()
-                    ));
-                    None
-                }
-            }
-        };
+    /// Reads the keys through `lookup`; the first present but unusable value is the error.
+    pub fn read<F: Fn(&str) -> Option<String>>(lookup: &Lookup<F>) -> Result<Self, SettingError> {
         let defaults = Self::default();
-        let settings = Self {
-            password: number("password", 0..=u32::MAX as u64)
-                .map_or(defaults.password, |n| n as u32),
-            admin_password: number("admin-password", 0..=u32::MAX as u64)
-                .map_or(defaults.admin_password, |n| n as u32),
-            timeout: number("timeout-ms", 100..=600_000)
-                .map_or(defaults.timeout, Duration::from_millis),
-            paper_width: number("paper-width", 16..=96).map(|n| n as u32),
-        };
-        (settings, warnings)
+        Ok(Self {
+            password: lookup
+                .int("password", 0..=u32::MAX)?
+                .unwrap_or(defaults.password),
+            admin_password: lookup
+                .int("admin-password", 0..=u32::MAX)?
+                .unwrap_or(defaults.admin_password),
+            timeout: lookup
+                .millis("timeout-ms", 100..=600_000)?
+                .unwrap_or(defaults.timeout),
+            paper_width: lookup.int("paper-width", 16..=96)?,
+        })
+    }
+
+    /// Reads the keys through a plain key lookup (a table in a test).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        Self::read(&Lookup::new(get))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::{DriverError, ErrorClass};
 
     #[test]
     fn keys_and_defaults() {
-        let (s, w) = Settings::from_lookup(|_| None);
-        assert_eq!(s, Settings::default());
-        assert!(w.is_empty());
-        let (s, w) = Settings::from_lookup(|k| match k {
+        assert_eq!(
+            Settings::from_lookup(|_| None).unwrap(),
+            Settings::default()
+        );
+        let s = Settings::from_lookup(|k| match k {
             "password" => Some("1".into()),
-            "timeout-ms" => Some("2500".into()),
-            "paper-width" => Some("abc".into()),
+            "timeout-ms" => Some(" 2500 ".into()),
+            "paper-width" => Some("42".into()),
             _ => None,
-        });
+        })
+        .unwrap();
         assert_eq!(s.password, 1);
         assert_eq!(s.admin_password, 30);
         assert_eq!(s.timeout, Duration::from_millis(2500));
-        assert_eq!(s.paper_width, None);
-        assert_eq!(w.len(), 1);
-        assert!(w[0].contains("paper-width"));
+        assert_eq!(s.paper_width, Some(42));
+    }
+
+    #[test]
+    fn a_bad_value_is_an_error_naming_its_key() {
+        for (key, value) in [
+            ("password", "abc"),
+            ("admin-password", "-1"),
+            ("timeout-ms", "50"),
+            ("timeout-ms", ""),
+            ("paper-width", "abc"),
+            ("paper-width", "200"),
+        ] {
+            let e = Settings::from_lookup(|k| (k == key).then(|| value.to_string())).unwrap_err();
+            assert_eq!(e.key, key);
+            let e = DriverError::from(e);
+            assert_eq!(e.class, ErrorClass::Unsupported);
+            assert!(e.message.contains(&format!("`{key}`")), "{}", e.message);
+        }
     }
 }

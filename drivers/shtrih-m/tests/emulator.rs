@@ -27,7 +27,7 @@ fn connect(emulator: &Emulator<ShtrihDevice>) -> Driver {
 fn cashier() -> Cashier {
     Cashier {
         name: "Иванова И.И.".into(),
-        tax_id: Some("500100732259".into()),
+        inn: Some("500100732259".into()),
     }
 }
 
@@ -51,6 +51,8 @@ fn item(name: &str, price: Money, quantity: i64, vat_code: u8) -> ReceiptItem {
         tax,
         subject: 1,
         method: 4,
+        measure: 0,
+        marking: None,
     }
 }
 
@@ -71,9 +73,12 @@ fn receipt(
             prepayment: 0,
             credit: 0,
             counter_provision: 0,
+            cash_received: 0,
+            change: 0,
         },
         total,
         taxation_system: 0,
+        customer_contact: None,
         footer: vec!["Спасибо за покупку!".into()],
     }
 }
@@ -128,6 +133,7 @@ fn a_shift_with_a_three_line_sale_at_two_rates() {
     assert_eq!(info.serial_number, "12345678");
     assert_eq!(info.paper_width, 48);
     assert!(info.fiscal);
+    assert_eq!(info.jurisdictions, ["RU"]);
     assert!(info.firmware.starts_with("C.3"), "{}", info.firmware);
 
     let status = driver.status().unwrap();
@@ -631,4 +637,170 @@ fn each_fault_leaves_the_register_usable() {
             DOC_RECEIPT
         );
     }
+}
+
+#[test]
+fn the_printer_interface_reports_paper_and_cover() {
+    let (emulator, mut driver) = open();
+    let st = driver.printer_status().unwrap();
+    assert!(st.online && st.paper_present && !st.cover_open, "{st:?}");
+    emulator.faults().inject(Fault::PaperOut);
+    let st = driver.printer_status().unwrap();
+    assert!(!st.online && !st.paper_present, "{st:?}");
+    emulator.faults().clear();
+    emulator.faults().inject(Fault::CoverOpen);
+    let st = driver.printer_status().unwrap();
+    assert!(!st.online && st.cover_open, "{st:?}");
+    emulator.faults().clear();
+    driver
+        .print(vec![Element::Text(Text {
+            content: "КОПИЯ".into(),
+            align: Align::Center,
+            bold: false,
+            size: TextSize::Normal,
+        })])
+        .unwrap();
+    assert!(
+        emulator.with_device(|d| d.tape().iter().any(|l| l.contains("КОПИЯ"))),
+        "{:?}",
+        emulator.with_device(|d| d.tape().to_vec())
+    );
+}
+
+#[test]
+fn the_fiscal_drive_status_tells_the_unsent_documents() {
+    let (emulator, mut driver) = open();
+    let st = driver.fiscal_drive_status().unwrap();
+    assert_eq!(st.fn_number, "9960440300000001");
+    assert_eq!(st.unsent_documents, 0);
+    assert_eq!(
+        (st.first_unsent_number, st.first_unsent_date_time),
+        (None, None)
+    );
+    assert_eq!(st.unsent_notifications, None);
+    assert_eq!(
+        st.valid_until,
+        Date {
+            year: 2029,
+            month: 3,
+            day: 1
+        }
+    );
+    assert_eq!(st.ffd_version, 4);
+
+    emulator.with_device(|d| d.set_ofd_online(false));
+    let result = driver.register_receipt(small_sale()).unwrap();
+    driver.register_receipt(small_sale()).unwrap();
+    let st = driver.fiscal_drive_status().unwrap();
+    assert_eq!(st.unsent_documents, 2);
+    assert_eq!(st.first_unsent_number, Some(result.document_number));
+    let at = st.first_unsent_date_time.unwrap();
+    assert_eq!(
+        (at.date, at.hour, at.minute),
+        (
+            result.date_time.date,
+            result.date_time.hour,
+            result.date_time.minute
+        )
+    );
+    emulator.with_device(|d| d.set_ofd_online(true));
+    assert_eq!(driver.fiscal_drive_status().unwrap().unsent_documents, 0);
+}
+
+#[test]
+fn marked_items_are_refused_before_anything_is_sent() {
+    let (emulator, mut driver) = open();
+    let mut sale = small_sale();
+    sale.items[0].marking = Some(Marking {
+        code: "010460043993125621JgXJ5.T\u{1d}8005112000".into(),
+        planned_status: PlannedStatus::PieceSold,
+        processing_mode: 0,
+        fraction: None,
+    });
+    let e = driver.register_receipt(sale).unwrap_err();
+    assert_eq!(e.class, ErrorClass::Unsupported);
+    assert!(e.message.contains("marking"), "{}", e.message);
+    assert_eq!(receipts(&emulator), 0);
+    assert!(!driver.status().unwrap().receipt_open);
+}
+
+#[test]
+fn marking_and_corrections_answer_unsupported() {
+    let (_emulator, mut driver) = open();
+    let marking = Marking {
+        code: "0104600439931256".into(),
+        planned_status: PlannedStatus::PieceSold,
+        processing_mode: 0,
+        fraction: None,
+    };
+    let e = driver
+        .check_marking_code(MarkingCheck {
+            marking,
+            quantity: 1000,
+            measure: 0,
+        })
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Unsupported);
+    let e = driver
+        .decide_marking_code(MarkingDecision::Accept)
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Unsupported);
+    let sale = small_sale();
+    let e = driver
+        .register_correction(CorrectionReceipt {
+            kind: DocumentKind::Sale,
+            correction: Correction {
+                basis: CorrectionBasis::SelfInitiated,
+                base_date: Date {
+                    year: 2026,
+                    month: 2,
+                    day: 27,
+                },
+                order_number: None,
+            },
+            cashier: cashier(),
+            items: sale.items,
+            payments: sale.payments,
+            total: sale.total,
+            taxation_system: 0,
+        })
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::Unsupported);
+}
+
+#[test]
+fn cash_received_makes_the_register_print_the_change() {
+    let (emulator, mut driver) = open();
+    let mut sale = small_sale();
+    sale.payments.cash_received = 50_000;
+    sale.payments.change = 38_000;
+    driver.register_receipt(sale).unwrap();
+    let r = emulator.with_device(|d| d.receipts()[0].clone());
+    assert_eq!(
+        (r.total, r.payments[PAY_CASH], r.change),
+        (12_000, 50_000, 38_000)
+    );
+    assert!(
+        emulator.with_device(|d| d.tape().iter().any(|l| l == "СДАЧА =380.00")),
+        "{:?}",
+        emulator.with_device(|d| d.tape().to_vec())
+    );
+    assert_eq!(emulator.with_device(|d| d.cash_in_drawer()), 12_000);
+}
+
+#[test]
+fn the_customer_contact_goes_with_the_receipt() {
+    let (emulator, mut driver) = open();
+    let mut sale = small_sale();
+    sale.customer_contact = Some("buyer@example.com".into());
+    driver.register_receipt(sale).unwrap();
+    let r = emulator.with_device(|d| d.receipts()[0].clone());
+    assert_eq!(r.customer_contact.as_deref(), Some("buyer@example.com"));
+    assert_eq!(r.cashier_inn.as_deref(), Some("500100732259"));
+    // Without one, nothing is sent.
+    driver.register_receipt(small_sale()).unwrap();
+    assert_eq!(
+        emulator.with_device(|d| d.receipts()[1].customer_contact.clone()),
+        None
+    );
 }

@@ -1,69 +1,27 @@
-//! The WIT adapter: the `terminal` export over the operations of [`crate::ops`], a `Port` over
-//! the host's `transport` import, the settings from the `settings` import and log lines to the
-//! `log` import. Built for Wasm only; the imports do not exist natively.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use std::time::Duration;
+//! The WIT adapter: the `terminal` export (`payment-terminal` world) over the operations of
+//! [`crate::ops`], through the SDK: the host's line as `HostPort`, the settings of the
+//! `settings` import under the SDK's policy (a bad value fails the call, naming the key), and
+//! the SDK's log. Outside Wasm the export macro expands to nothing; the adapter is compiled
+//! natively all the same.
 
-use driver_kit::{Port, PortError};
+use fiscal_host_guest::port::HostPort;
+use fiscal_host_guest::settings::Settings as HostSettings;
+use fiscal_host_guest::terminal::{Guest, Outcome, Transaction};
+use fiscal_host_guest::types::{Date, DateTime, DeviceInfo, DriverError, ErrorClass as WitClass};
 
 use crate::error::{Error, ErrorClass};
 use crate::ops;
 use crate::settings::Settings;
 
-wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.1.0",
-    world: "payment-driver",
-});
-
-use exports::fiscal::host::terminal::{Guest, Outcome, Transaction};
-use fiscal::host::driver_types::{DeviceInfo, DriverError, ErrorClass as WitClass};
-use fiscal::host::transport::{self, TransportError};
-use fiscal::host::types::{Date, DateTime};
-
 /// The component: a ZVT payment terminal.
 pub struct ZvtDriver;
 
-export!(ZvtDriver);
-
-/// The line the host lends.
-struct HostPort;
-
-fn port_error(e: TransportError) -> PortError {
-    match e {
-        TransportError::Timeout => PortError::Timeout,
-        TransportError::Disconnected => PortError::Disconnected,
-        TransportError::Io(message) => PortError::Io(message),
-    }
-}
-
-impl Port for HostPort {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
-        transport::write(bytes).map_err(port_error)
-    }
-
-    fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
-        let max = u32::try_from(max).unwrap_or(u32::MAX);
-        let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
-        transport::read(max, ms).map_err(port_error)
-    }
-
-    fn discard_input(&mut self) {
-        transport::discard_input();
-    }
-}
-
-pub(crate) fn log(level: crate::log::Level, message: &str) {
-    use fiscal::host::log::{Level, write};
-    let level = match level {
-        crate::log::Level::Debug => Level::Debug,
-        crate::log::Level::Info => Level::Info,
-        crate::log::Level::Warn => Level::Warn,
-    };
-    write(level, message);
-}
+fiscal_host_guest::terminal::export!(ZvtDriver);
 
 fn settings() -> Result<Settings, DriverError> {
-    Settings::from_lookup(fiscal::host::settings::get).map_err(driver_error)
+    Settings::read(&HostSettings::host()).map_err(DriverError::from)
 }
 
 fn driver_error(e: Error) -> DriverError {
@@ -116,6 +74,7 @@ impl Guest for ZvtDriver {
             // The terminal prints its own receipts; the host prints nothing on it.
             paper_width: 0,
             fiscal: false,
+            jurisdictions: Vec::new(),
         })
     }
 

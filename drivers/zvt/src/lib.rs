@@ -1,9 +1,10 @@
-//! ZVT payment terminal driver: a `payment-driver` component speaking the German card
-//! terminal protocol (ZVT, "Zahlungsverkehrsterminal") to a terminal over TCP/IP or RS-232.
+//! ZVT payment terminal driver: a `payment-terminal` component of `fiscal:host@0.2.0` speaking
+//! the German card terminal protocol (ZVT, "Zahlungsverkehrsterminal") to a terminal over
+//! TCP/IP or RS-232.
 //!
 //! The protocol is written against `driver_kit::Port`, so the same code runs inside Wasm over
-//! the host's `transport` import (the thin adapter in `guest`) and natively in tests over a
-//! socket to the emulator in `emulator/`. Layers, bottom up:
+//! the host's `transport` import (`fiscal_host_guest::port::HostPort`, adapted in `guest`) and
+//! natively in tests over a socket to the emulator in `emulator/`. Layers, bottom up:
 //!
 //! - [`apdu`]: `CLASS INSTR LEN DATA`; [`serial`]: `DLE STX … DLE ETX CRC` frames, ACK/NAK;
 //! - [`bmp`], [`tlv`]: the fields inside messages; [`commands`]: the ECR's commands;
@@ -25,7 +26,6 @@ pub mod serial;
 pub mod settings;
 pub mod tlv;
 
-#[cfg(target_arch = "wasm32")]
 mod guest;
 
 pub use error::{Error, ErrorClass};

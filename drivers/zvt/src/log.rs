@@ -1,29 +1,4 @@
-//! The driver's log lines: the host's `log` import inside Wasm, nothing natively (the native
-//! tests look at results, not lines).
+//! The driver's log lines, through the SDK: the host's `log` import inside Wasm, standard
+//! error natively (which `cargo test` captures).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Debug,
-    Info,
-    Warn,
-}
-
-/// Logs `message` at `level`.
-pub fn write(level: Level, message: &str) {
-    #[cfg(target_arch = "wasm32")]
-    crate::guest::log(level, message);
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = (level, message);
-}
-
-pub fn debug(message: impl AsRef<str>) {
-    write(Level::Debug, message.as_ref());
-}
-
-pub fn info(message: impl AsRef<str>) {
-    write(Level::Info, message.as_ref());
-}
-
-pub fn warn(message: impl AsRef<str>) {
-    write(Level::Warn, message.as_ref());
-}
+pub use fiscal_host_guest::log::{Level, debug, info, warn, write};

@@ -1,9 +1,12 @@
 //! The driver's settings (`[devices.settings]` in the host's configuration), read through the
-//! WIT `settings` import or, in tests, built directly. See the crate's README for each key.
+//! WIT `settings` import under the SDK's settings policy (an absent key keeps its default, a
+//! present but bad value is an error naming the key) or, in tests, built directly. See the
+//! crate's README for each key.
 
 use std::time::Duration;
 
-use crate::error::Error;
+use fiscal_host_guest::settings::{SettingError, Settings as Lookup};
+
 use crate::link::Framing;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,58 +37,46 @@ impl Default for Settings {
     }
 }
 
-fn digits(key: &str, value: &str, max: usize) -> Result<u32, Error> {
-    let value = value.trim();
-    if value.is_empty() || value.len() > max || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::unsupported(format!(
-            "setting {key} = \"{value}\" is not a number of at most {max} digits"
-        )));
-    }
-    value
-        .parse()
-        .map_err(|_| Error::unsupported(format!("setting {key} = \"{value}\" is not a number")))
+/// A decimal number of at most `max` digits (no sign, no spaces inside).
+fn digits<F: Fn(&str) -> Option<String>>(
+    lookup: &Lookup<F>,
+    key: &str,
+    max: usize,
+) -> Result<Option<u32>, SettingError> {
+    let expected = format!("a number of at most {max} digits");
+    lookup.parse_with(key, &expected, |v| {
+        (v.len() <= max && v.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| v.parse().ok())
+            .flatten()
+    })
 }
 
 impl Settings {
-    /// Reads every key with `get`; an absent key keeps its default.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let mut s = Settings::default();
-        if let Some(v) = get("password") {
-            s.password = digits("password", &v, 6)?;
-        }
-        if let Some(v) = get("currency") {
-            s.currency = digits("currency", &v, 3)? as u16;
-        }
-        if let Some(v) = get("framing") {
-            s.framing = match v.trim().to_ascii_lowercase().as_str() {
-                "tcp" => Framing::Tcp,
-                "serial" => Framing::Serial,
-                other => {
-                    return Err(Error::unsupported(format!(
-                        "setting framing = \"{other}\": use \"tcp\" or \"serial\""
-                    )));
-                }
-            };
-        }
-        if let Some(v) = get("timeout-ms") {
-            let ms = digits("timeout-ms", &v, 9)?;
-            if ms == 0 {
-                return Err(Error::unsupported("setting timeout-ms must be above 0"));
-            }
-            s.timeout = Duration::from_millis(ms.into());
-        }
-        if let Some(v) = get("refund-reference") {
-            s.refund_reference = match v.trim() {
-                "trace" => true,
-                "none" => false,
-                other => {
-                    return Err(Error::unsupported(format!(
-                        "setting refund-reference = \"{other}\": use \"trace\" or \"none\""
-                    )));
-                }
-            };
-        }
-        Ok(s)
+    /// Reads every key through `lookup`; an absent key keeps its default, the first present
+    /// but unusable value is the error.
+    pub fn read<F: Fn(&str) -> Option<String>>(lookup: &Lookup<F>) -> Result<Self, SettingError> {
+        let d = Settings::default();
+        Ok(Settings {
+            password: digits(lookup, "password", 6)?.unwrap_or(d.password),
+            currency: digits(lookup, "currency", 3)?.map_or(d.currency, |c| c as u16),
+            framing: lookup
+                .choice(
+                    "framing",
+                    &[("tcp", Framing::Tcp), ("serial", Framing::Serial)],
+                )?
+                .unwrap_or(d.framing),
+            timeout: lookup
+                .millis("timeout-ms", 1..=999_999_999)?
+                .unwrap_or(d.timeout),
+            refund_reference: lookup
+                .choice("refund-reference", &[("trace", true), ("none", false)])?
+                .unwrap_or(d.refund_reference),
+        })
+    }
+
+    /// Reads every key through a plain key lookup (a table in a test).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        Self::read(&Lookup::new(get))
     }
 }
 
@@ -93,7 +84,7 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn read(pairs: &[(&str, &str)]) -> Result<Settings, Error> {
+    fn read(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
         Settings::from_lookup(|k| {
             pairs
                 .iter()
@@ -121,11 +112,21 @@ mod tests {
     }
 
     #[test]
-    fn bad_values() {
-        assert!(read(&[("password", "1234567")]).is_err());
-        assert!(read(&[("password", "12a")]).is_err());
-        assert!(read(&[("framing", "usb")]).is_err());
-        assert!(read(&[("timeout-ms", "0")]).is_err());
-        assert!(read(&[("currency", "RUB")]).is_err());
+    fn bad_values_are_errors_naming_the_key() {
+        for (key, value) in [
+            ("password", "1234567"),
+            ("password", "12a"),
+            ("password", ""),
+            ("framing", "usb"),
+            ("timeout-ms", "0"),
+            ("currency", "RUB"),
+            ("refund-reference", "rrn"),
+        ] {
+            let e = read(&[(key, value)]).unwrap_err();
+            assert_eq!(e.key, key);
+            let e = fiscal_host_guest::types::DriverError::from(e);
+            assert_eq!(e.class, fiscal_host_guest::types::ErrorClass::Unsupported);
+            assert!(e.message.contains(&format!("`{key}`")), "{}", e.message);
+        }
     }
 }

@@ -196,7 +196,9 @@ impl ShtrihDevice {
             0xFF01 => self.fn_status(args),
             0xFF09 => self.fn_fiscalization(args),
             0xFF0A => self.fn_find_document(args),
+            0xFF03 => self.fn_validity(args),
             0xFF0C => self.fn_tlv(args),
+            0xFF39 => self.fn_exchange_status(args),
             0xFF40 => self.fn_shift_params(args),
             0xFF45 => self.close_check(args, faults),
             0xFF46 => self.operation(args, faults),
@@ -462,6 +464,7 @@ impl ShtrihDevice {
             check_type,
             lines: Vec::new(),
             cashier_inn: None,
+            customer_contact: None,
             text_lines: Vec::new(),
         });
         Ok(vec![operator])
@@ -547,6 +550,38 @@ impl ShtrihDevice {
         Ok(out)
     }
 
+    /// FF03h: the fiscal drive's validity date (YY MM DD, binary), then the re-registrations
+    /// left and made.
+    fn fn_validity(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let until = self.fn_valid_until();
+        Ok(vec![
+            (until.year - 2000) as u8,
+            until.month,
+            until.day,
+            29,
+            1,
+        ])
+    }
+
+    /// FF39h: the exchange with the OFD: status bits, reading state, documents waiting for
+    /// the OFD, the first one's number and its date and time (YY MM DD hh mm; zeros when none).
+    fn fn_exchange_status(&mut self, args: &mut Args) -> Outcome {
+        args.system_admin()?;
+        let unsent = self.unsent_documents();
+        let first = self.first_unsent_document();
+        let mut out = vec![if unsent > 0 { 0x02 } else { 0x00 }, 0x00];
+        out.extend(le(unsent as u64, 2));
+        match first {
+            Some(doc) => {
+                out.extend(le(doc.number as u64, 4));
+                out.extend(doc.date_time.fn_bytes());
+            }
+            None => out.extend([0; 9]),
+        }
+        Ok(out)
+    }
+
     fn fn_tlv(&mut self, args: &mut Args) -> Outcome {
         args.operator()?;
         let tag = args.uint(2)? as u16;
@@ -556,8 +591,10 @@ impl ShtrihDevice {
             return Err(BAD_PARAMETERS);
         }
         let receipt = self.receipt.as_mut().ok_or(FN_WRONG_STATE)?;
-        if tag == 1203 {
-            receipt.cashier_inn = Some(String::from_utf8_lossy(value).trim().to_string());
+        match tag {
+            1203 => receipt.cashier_inn = Some(String::from_utf8_lossy(value).trim().to_string()),
+            1008 => receipt.customer_contact = Some(cp1251::decode(value)),
+            _ => {}
         }
         Ok(vec![])
     }
@@ -683,6 +720,7 @@ impl ShtrihDevice {
             check_type,
             lines: Vec::new(),
             cashier_inn: None,
+            customer_contact: None,
             text_lines: Vec::new(),
         });
         let (quantity, price, amount) = (line.quantity, line.price, line.amount);
@@ -822,6 +860,7 @@ impl ShtrihDevice {
             tax_system: if tax_system == 0 { 0x01 } else { tax_system },
             cashier: self.cashiers[operator as usize].clone(),
             cashier_inn: receipt.cashier_inn,
+            customer_contact: receipt.customer_contact,
             text_lines: receipt.text_lines,
             date_time,
         };
@@ -924,6 +963,69 @@ mod tests {
         assert_eq!(r.items[0].name, "Хлеб");
         assert_eq!(r.cashier, "КАССИР 1");
         assert_eq!(d.cash_in_drawer(), 10_000);
+    }
+
+    #[test]
+    fn fiscal_drive_validity_and_ofd_exchange_status() {
+        let mut d = ShtrihDevice::with_clock(
+            crate::device::Identity::default(),
+            crate::clock::Clock::fixed(crate::clock::DateTime::new(2026, 3, 1, 12, 0, 0)),
+        );
+        let f = Faults::default();
+        // Three years after the registration report; 29 re-registrations left, 1 made.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x03], 30, &[])),
+            [0xFF, 0x03, 0, 29, 3, 1, 29, 1]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x03], 1, &[])),
+            [0xFF, 0x03, WRONG_PASSWORD]
+        );
+        // The OFD confirmed everything: nothing waits.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x39], 30, &[])),
+            [0xFF, 0x39, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+        // Without the OFD, the shift-open report (document 2) stays unsent.
+        d.set_ofd_online(false);
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        assert_eq!(d.unsent_documents(), 1);
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x39], 30, &[])),
+            [0xFF, 0x39, 0, 0x02, 0, 1, 0, 2, 0, 0, 0, 26, 3, 1, 12, 0]
+        );
+        d.set_ofd_online(true);
+        assert_eq!(d.unsent_documents(), 0);
+    }
+
+    #[test]
+    fn the_customer_contact_tag_is_kept_with_the_receipt() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0]));
+        let mut tlv = le(1008, 2);
+        tlv.extend(le(12, 2));
+        tlv.extend(b"+79001234567");
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x0C], 1, &tlv)),
+            [0xFF, 0x0C, 0]
+        );
+        let op = fn_line(1_000_000, 5_000, 1, "Хлеб");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        let mut close = le(5_000, 5);
+        close.extend([0; 75]);
+        close.push(0);
+        close.extend([0; 30]);
+        close.push(0);
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close))[2],
+            0
+        );
+        assert_eq!(
+            d.receipts()[0].customer_contact.as_deref(),
+            Some("+79001234567")
+        );
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub(crate) struct OpenReceipt {
     pub check_type: u8,
     pub lines: Vec<crate::journal::ReceiptLine>,
     pub cashier_inn: Option<String>,
+    /// FFD tag 1008, when sent.
+    pub customer_contact: Option<String>,
     pub text_lines: Vec<String>,
 }
 
@@ -84,6 +86,10 @@ pub struct ShtrihDevice {
     pub(crate) running_number: u16,
     /// The money and operation registers (1Ah, 1Bh).
     pub(crate) registers: Registers,
+    /// Whether the OFD confirms each document as it is made (the default).
+    pub(crate) ofd_online: bool,
+    /// The last document number the OFD confirmed.
+    pub(crate) ofd_confirmed: u32,
 }
 
 impl Default for ShtrihDevice {
@@ -126,6 +132,8 @@ impl ShtrihDevice {
             cuts: 0,
             running_number: 0,
             registers: Registers::default(),
+            ofd_online: true,
+            ofd_confirmed: 0,
         };
         // The registration report: fiscal document 1, made when the emulator "shipped".
         let registered = device.instant();
@@ -259,7 +267,41 @@ impl ShtrihDevice {
             operation,
             amount,
         });
+        if self.ofd_online {
+            self.ofd_confirmed = number;
+        }
         (number, fiscal_sign)
+    }
+
+    /// Takes the OFD away (`false`: documents made from now on stay unsent, as on a register
+    /// without its network) or brings it back (`true`: everything unsent is confirmed at once).
+    pub fn set_ofd_online(&mut self, online: bool) {
+        self.ofd_online = online;
+        if online {
+            self.ofd_confirmed = self.last_document().number;
+        }
+    }
+
+    /// Fiscal documents the OFD has not confirmed yet (FF39h).
+    pub fn unsent_documents(&self) -> u32 {
+        self.last_document().number - self.ofd_confirmed
+    }
+
+    /// The oldest document the OFD has not confirmed.
+    pub(crate) fn first_unsent_document(&self) -> Option<&FiscalDocument> {
+        self.documents.get(self.ofd_confirmed as usize)
+    }
+
+    /// The last day the fiscal drive registers documents (FF03h): three years after the
+    /// registration report, the longest validity a drive has.
+    pub fn fn_valid_until(&self) -> DateTime {
+        let registered = self.documents[0].date_time;
+        let day = if registered.month == 2 && registered.day == 29 {
+            28
+        } else {
+            registered.day
+        };
+        DateTime::new(registered.year + 3, registered.month, day, 0, 0, 0)
     }
 
     fn on_frame(&mut self, body: &[u8], faults: &Faults, out: &mut Reactions) {

@@ -72,6 +72,8 @@ pub struct RegisteredReceipt {
     pub cashier: String,
     /// FFD tag 1203, when sent.
     pub cashier_inn: Option<String>,
+    /// FFD tag 1008 (the customer's phone or e-mail), when sent.
+    pub customer_contact: Option<String>,
     /// Lines printed inside the receipt (print string while it was open).
     pub text_lines: Vec<String>,
     pub date_time: DateTime,

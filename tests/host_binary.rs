@@ -47,14 +47,15 @@ fn health_lists_the_embedded_plugins() {
             "tax-calculator",
             "tax-calculator",
             "receipt-layout",
-            "device-driver",
-            "device-driver",
-            "payment-driver",
-            "device-driver",
-            "device-driver"
+            "fiscal-register",
+            "receipt-printer",
+            "payment-terminal",
+            "fiscal-register",
+            "receipt-printer"
         ]
     );
     assert_eq!(plugins[0]["origin"], "embedded");
+    assert_eq!(plugins[0]["wit"], "0.2.0");
 }
 
 #[test]
@@ -192,6 +193,15 @@ fn plugin_check_names_the_version_and_world_of_a_component() {
 
     let (ok, out) = check(&embedded::guest_path("zvt_driver.wasm"), &[]);
     assert!(ok, "{out}");
+    assert!(out.contains("wit: fiscal:host@0.2.0"), "{out}");
+    assert!(out.contains("world: payment-terminal"), "{out}");
+
+    // A driver built against 0.1.0 before the built-ins moved on is still one the host loads.
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wit-0.1.0");
+    let (ok, out) = check(&fixtures.join("zvt_driver.wasm"), &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("wit: fiscal:host@0.1.0"), "{out}");
     assert!(out.contains("world: payment-driver"), "{out}");
 }
 

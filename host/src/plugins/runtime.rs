@@ -30,13 +30,19 @@ pub enum DriverRole {
 
 impl DriverRole {
     fn served_by(self, world: World) -> bool {
-        matches!(
-            (self, world),
-            (
-                DriverRole::Register | DriverRole::Printer,
-                World::DeviceDriver
-            ) | (DriverRole::Terminal, World::PaymentDriver)
-        )
+        match self {
+            DriverRole::Register => {
+                matches!(world, World::FiscalRegister | World::DeviceDriver)
+            }
+            // A fiscal register prints too (copies, credit receipts) when a lane has no printer.
+            DriverRole::Printer => matches!(
+                world,
+                World::ReceiptPrinter | World::FiscalRegister | World::DeviceDriver
+            ),
+            DriverRole::Terminal => {
+                matches!(world, World::PaymentTerminal | World::PaymentDriver)
+            }
+        }
     }
 
     fn wanted(self) -> &'static str {

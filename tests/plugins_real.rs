@@ -305,3 +305,66 @@ fn unsupported_width_is_the_layouts_answer() {
         Err(layout::LayoutError::UnsupportedWidth(10))
     ));
 }
+
+fn fixture(file: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/wit-0.1.0")
+        .join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// tax-ru as built against 0.1.0 (a fixture) and as built-in (0.2.0) give the same figures
+/// through their adapters, the taxed base of a margin line included (0.1.0 does not report
+/// it; the host works it out from the line).
+#[test]
+fn tax_ru_of_wit_0_1_0_figures_as_the_built_in_does() {
+    let old = tax_plugin("tax-ru-0.1.0", &fixture("tax_ru.wasm"));
+    let new = tax_plugin("tax-ru", embedded::TAX_RU);
+    assert_eq!(old.report().wit, fiscal_host::plugins::Version::V0_1_0);
+    assert_eq!(new.report().wit, fiscal_host::plugins::Version::V0_2_0);
+    let mut margin = line("Телефон б/у", 1_200_000, 1000, tax::TaxSpec::Percent(2200));
+    margin.margin = Some(tax::Margin::Sum(200_000));
+    let mut unit_margin = line("Часы б/у", 50_000, 3000, tax::TaxSpec::Percent(2200));
+    unit_margin.margin = Some(tax::Margin::UnitPrice(10_001));
+    let doc = document(
+        "RU",
+        (2026, 3, 1),
+        vec![
+            line("Хлеб", 4990, 3000, tax::TaxSpec::Code(1)),
+            margin,
+            unit_margin,
+            line("Сыр", 79900, 1250, tax::TaxSpec::Percent(2200)),
+        ],
+    );
+    let from_old = old.calculate(doc.clone()).unwrap().unwrap();
+    let from_new = new.calculate(doc).unwrap().unwrap();
+    assert_eq!(from_old, from_new);
+    // 3 × 100.01 = 300.03 taxed, not the 1500.00 amount
+    assert_eq!(from_new.lines[2].taxed_base, 30_003);
+    assert_eq!(from_new.lines[1].taxed_base, 200_000);
+}
+
+/// receipt-default as built against 0.1.0 prints a receipt with change as the built-in does:
+/// the cash tendered, and the change under it.
+#[test]
+fn receipt_default_of_wit_0_1_0_prints_the_change() {
+    let old = layout_plugin("receipt-default-0.1.0", &fixture("receipt_default.wasm"));
+    let new = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
+    let mut paid_in_cash = receipt(true);
+    paid_in_cash.payments = vec![layout::Payment {
+        kind: layout::PaymentKind::Cash,
+        amount: 24690,
+        details: vec![],
+    }];
+    paid_in_cash.cash_received = Some(30000);
+    paid_in_cash.change = 5310;
+    let old_text = texts(&old.render(paid_in_cash.clone(), 42).unwrap().unwrap()).join("\n");
+    let new_text = texts(&new.render(paid_in_cash, 42).unwrap().unwrap()).join("\n");
+    for text in [&old_text, &new_text] {
+        assert!(text.contains("СДАЧА 53.10"), "{text}");
+        assert!(text.contains("Водка Айс 0,5л 40%"), "{text}");
+    }
+    // 0.1.0 is told the cash tendered; 0.2.0 the cash due and what was received.
+    assert!(old_text.contains("300.00"), "{old_text}");
+    assert!(new_text.contains("ПОЛУЧЕНО 300.00"), "{new_text}");
+}

@@ -11,4 +11,5 @@ pub mod journal;
 #[cfg(test)]
 mod layers;
 pub mod plugins;
+pub mod scaffold;
 pub mod transport;

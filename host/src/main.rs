@@ -52,9 +52,23 @@ enum PluginCommand {
     /// Tell a component's WIT version and world, and whether the host loads it (and why not).
     Check {
         file: PathBuf,
-        /// Require this world (tax-calculator, receipt-layout, device-driver, payment-driver).
+        /// Require this world (tax-calculator, receipt-layout, fiscal-register,
+        /// receipt-printer, payment-terminal; of 0.1.0: device-driver, payment-driver).
         #[arg(long)]
         world: Option<String>,
+    },
+    /// Make a new plugin crate from the SDK's template for a world (tax-calculator,
+    /// receipt-layout, device-driver), ready to build and check.
+    New {
+        world: String,
+        /// The crate's name, kebab-case (e.g. acme-printer).
+        name: String,
+        /// Where to make it; default: ./<name>.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The SDK crate's folder; default: the one in this host's source tree.
+        #[arg(long)]
+        sdk: Option<PathBuf>,
     },
 }
 
@@ -74,6 +88,15 @@ fn main() -> ExitCode {
                     ref world,
                 },
         }) => check_plugin(file, world.as_deref()),
+        Some(Command::Plugin {
+            command:
+                PluginCommand::New {
+                    ref world,
+                    ref name,
+                    ref dir,
+                    ref sdk,
+                },
+        }) => new_plugin(world, name, dir.as_deref(), sdk.as_deref()),
         Some(Command::HashSecret) => hash_secret(),
         Some(Command::Emulate(ref args)) => emulate::run(args),
         Some(Command::Run) | None => run(&cli),
@@ -127,13 +150,34 @@ fn hash_secret() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn new_plugin(
+    world: &str,
+    name: &str,
+    dir: Option<&std::path::Path>,
+    sdk: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let dest = dir.map_or_else(|| PathBuf::from(name), PathBuf::from);
+    let sdk = sdk.map_or_else(fiscal_host::scaffold::default_sdk, PathBuf::from);
+    fiscal_host::scaffold::new_plugin(world, name, &dest, &sdk)?;
+    let crate_name = name.replace('-', "_");
+    println!("made {} ({world}) in {}", name, dest.display());
+    println!("next:");
+    println!("  cd {}", dest.display());
+    println!("  cargo build --release --target wasm32-wasip2");
+    println!("  fiscal-host plugin check target/wasm32-wasip2/release/{crate_name}.wasm");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> {
     let want = match want {
         Some(name) => Some(
             World::ALL
                 .into_iter()
                 .find(|w| w.name() == name)
-                .ok_or_else(|| anyhow::anyhow!("unknown world {name}; the worlds are tax-calculator, receipt-layout, device-driver, payment-driver"))?,
+                .ok_or_else(|| {
+                    let worlds: Vec<_> = World::ALL.iter().map(|w| w.name()).collect();
+                    anyhow::anyhow!("unknown world {name}; the worlds are {}", worlds.join(", "))
+                })?,
         ),
         None => None,
     };

@@ -341,7 +341,9 @@ pub(in crate::plugins) enum DriverPre {
 }
 
 pub(in crate::plugins) enum DriverInstance {
-    Register(wr::FiscalRegister),
+    /// Boxed: a register's bindings (two interfaces, fourteen functions) are several times a
+    /// printer's or a terminal's.
+    Register(Box<wr::FiscalRegister>),
     Printer(wpr::ReceiptPrinter),
     Terminal(wp::PaymentTerminal),
 }
@@ -369,7 +371,9 @@ impl DriverPre {
 
     pub fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<DriverInstance> {
         match self {
-            Self::Register(p) => p.instantiate(store).map(DriverInstance::Register),
+            Self::Register(p) => p
+                .instantiate(store)
+                .map(|r| DriverInstance::Register(Box::new(r))),
             Self::Printer(p) => p.instantiate(store).map(DriverInstance::Printer),
             Self::Terminal(p) => p.instantiate(store).map(DriverInstance::Terminal),
         }

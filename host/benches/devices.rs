@@ -2,7 +2,8 @@
 //! real Wasm driver, over a pseudo-terminal opened by the serial transport at 115200 baud (and
 //! over the in-process link), beside the time the same bytes need on a real 115200-baud wire.
 //!
-//! Run: `cargo bench -p fiscal-host --bench devices`
+//! Run: `cargo bench -p fiscal-host --bench devices`; with `FISCAL_HOST_BENCH_DRIVER=<path.wasm>`
+//! another build of the Shtrih-M driver (`tests/fixtures/wit-0.1.0/shtrih_m.wasm`).
 
 use std::time::Duration;
 
@@ -44,13 +45,17 @@ fn start(transport: TransportConfig, emulators: &Emulators) -> Devices {
     let config = DeviceConfig {
         id: "kkt".into(),
         kind: DeviceKind::FiscalRegister,
-        driver: "shtrih-m".into(),
+        // Another build of the driver (a .wasm path, e.g. the 0.1.0 fixture) to compare with.
+        driver: std::env::var("FISCAL_HOST_BENCH_DRIVER").unwrap_or_else(|_| "shtrih-m".into()),
         transport,
         settings: Default::default(),
         operation_timeout_ms: 60_000,
         status_interval_ms: 3_600_000,
         printer: None,
         terminal: None,
+        jurisdiction: None,
+        tax: None,
+        organisation: None,
     };
     Devices::start(&[config], &runtime, emulators).unwrap()
 }

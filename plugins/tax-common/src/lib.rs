@@ -135,6 +135,13 @@ pub enum FigureError {
 /// stays exact when `den` is odd (10000 + 1205 = 11205).
 pub fn div_half_up(num: i128, den: i128) -> i128 {
     debug_assert!(num >= 0 && den > 0, "div_half_up({num}, {den})");
+    // Nearly every figure fits in 64 bits, and a 128-bit division is a library call — in Wasm
+    // a slow one, most of a tax call's time (BENCHMARKS.md) — so divide in 64 bits when both do.
+    if let (Ok(num), Ok(den)) = (i64::try_from(num), i64::try_from(den)) {
+        let (quotient, remainder) = (num / den, num % den);
+        // `remainder >= den - remainder` is `2 × remainder >= den` without overflowing.
+        return i128::from(quotient + i64::from(remainder >= den - remainder));
+    }
     let (quotient, remainder) = (num / den, num % den);
     if 2 * remainder >= den {
         quotient + 1

@@ -16,6 +16,69 @@ use super::contract::{device, layout, register, tax, terminal};
 use super::sandbox::PluginState;
 
 mod adapt;
+
+/// The host's side of a version's driver imports (`transport`, `settings`, `log`) over
+/// `driver_imports`: the same for every version, only the generated paths differ.
+macro_rules! driver_imports {
+    ($($host:ident)::+) => {
+        impl $($host)::+::transport::Host for PluginState {
+            fn write(
+                &mut self,
+                bytes: Vec<u8>,
+            ) -> Result<(), $($host)::+::transport::TransportError> {
+                crate::plugins::driver_imports::write(self, &bytes).map_err(transport_error)
+            }
+
+            fn read(
+                &mut self,
+                max: u32,
+                timeout_ms: u32,
+            ) -> Result<Vec<u8>, $($host)::+::transport::TransportError> {
+                crate::plugins::driver_imports::read(self, max, timeout_ms)
+                    .map_err(transport_error)
+            }
+
+            fn discard_input(&mut self) {
+                crate::plugins::driver_imports::discard_input(self)
+            }
+        }
+
+        fn transport_error(
+            e: crate::transport::PortError,
+        ) -> $($host)::+::transport::TransportError {
+            use crate::transport::PortError;
+            use $($host)::+::transport::TransportError;
+            match e {
+                PortError::Timeout => TransportError::Timeout,
+                PortError::Disconnected => TransportError::Disconnected,
+                PortError::Io(msg) => TransportError::Io(msg),
+            }
+        }
+
+        impl $($host)::+::settings::Host for PluginState {
+            fn get(&mut self, key: String) -> Option<String> {
+                crate::plugins::driver_imports::setting(self, &key)
+            }
+        }
+
+        impl $($host)::+::log::Host for PluginState {
+            fn write(&mut self, level: $($host)::+::log::Level, message: String) {
+                use crate::plugins::driver_imports::LogLevel;
+                use $($host)::+::log::Level;
+                let level = match level {
+                    Level::Trace => LogLevel::Trace,
+                    Level::Debug => LogLevel::Debug,
+                    Level::Info => LogLevel::Info,
+                    Level::Warn => LogLevel::Warn,
+                    Level::Error => LogLevel::Error,
+                };
+                crate::plugins::driver_imports::log(self, level, &message)
+            }
+        }
+    };
+}
+use driver_imports;
+
 pub(super) mod v0_1_0;
 pub(super) mod v0_2_0;
 

@@ -15,7 +15,6 @@ use super::adapt::{Adapt, record, record2, variant, variant2};
 use super::{Answer, DriverCall, DriverReply};
 use crate::plugins::World;
 use crate::plugins::contract as c;
-use crate::plugins::driver_imports;
 use crate::plugins::sandbox::PluginState;
 
 mod bindings {
@@ -142,56 +141,7 @@ impl Linkers {
     }
 }
 
-// --- the host's imports, over the version-independent code in `driver_imports` ---
-
-impl wd::fiscal::host::transport::Host for PluginState {
-    fn write(&mut self, bytes: Vec<u8>) -> Result<(), wd::fiscal::host::transport::TransportError> {
-        driver_imports::write(self, &bytes).map_err(transport_error)
-    }
-
-    fn read(
-        &mut self,
-        max: u32,
-        timeout_ms: u32,
-    ) -> Result<Vec<u8>, wd::fiscal::host::transport::TransportError> {
-        driver_imports::read(self, max, timeout_ms).map_err(transport_error)
-    }
-
-    fn discard_input(&mut self) {
-        driver_imports::discard_input(self)
-    }
-}
-
-fn transport_error(e: crate::transport::PortError) -> wd::fiscal::host::transport::TransportError {
-    use crate::transport::PortError;
-    use wd::fiscal::host::transport::TransportError;
-    match e {
-        PortError::Timeout => TransportError::Timeout,
-        PortError::Disconnected => TransportError::Disconnected,
-        PortError::Io(msg) => TransportError::Io(msg),
-    }
-}
-
-impl wd::fiscal::host::settings::Host for PluginState {
-    fn get(&mut self, key: String) -> Option<String> {
-        driver_imports::setting(self, &key)
-    }
-}
-
-impl wd::fiscal::host::log::Host for PluginState {
-    fn write(&mut self, level: wd::fiscal::host::log::Level, message: String) {
-        use driver_imports::LogLevel;
-        use wd::fiscal::host::log::Level;
-        let level = match level {
-            Level::Trace => LogLevel::Trace,
-            Level::Debug => LogLevel::Debug,
-            Level::Info => LogLevel::Info,
-            Level::Warn => LogLevel::Warn,
-            Level::Error => LogLevel::Error,
-        };
-        driver_imports::log(self, level, &message)
-    }
-}
+super::driver_imports!(wd::fiscal::host);
 
 // --- tax ---
 

@@ -13,7 +13,6 @@ use super::adapt::{Adapt, record, record2, variant, variant2};
 use super::{Answer, DriverCall, DriverReply};
 use crate::plugins::World;
 use crate::plugins::contract as c;
-use crate::plugins::driver_imports;
 use crate::plugins::sandbox::PluginState;
 
 mod bindings {
@@ -153,54 +152,7 @@ impl Linkers {
     }
 }
 
-impl imports::transport::Host for PluginState {
-    fn write(&mut self, bytes: Vec<u8>) -> Result<(), imports::transport::TransportError> {
-        driver_imports::write(self, &bytes).map_err(transport_error)
-    }
-
-    fn read(
-        &mut self,
-        max: u32,
-        timeout_ms: u32,
-    ) -> Result<Vec<u8>, imports::transport::TransportError> {
-        driver_imports::read(self, max, timeout_ms).map_err(transport_error)
-    }
-
-    fn discard_input(&mut self) {
-        driver_imports::discard_input(self)
-    }
-}
-
-fn transport_error(e: crate::transport::PortError) -> imports::transport::TransportError {
-    use crate::transport::PortError;
-    use imports::transport::TransportError;
-    match e {
-        PortError::Timeout => TransportError::Timeout,
-        PortError::Disconnected => TransportError::Disconnected,
-        PortError::Io(msg) => TransportError::Io(msg),
-    }
-}
-
-impl imports::settings::Host for PluginState {
-    fn get(&mut self, key: String) -> Option<String> {
-        driver_imports::setting(self, &key)
-    }
-}
-
-impl imports::log::Host for PluginState {
-    fn write(&mut self, level: imports::log::Level, message: String) {
-        use driver_imports::LogLevel;
-        use imports::log::Level;
-        let level = match level {
-            Level::Trace => LogLevel::Trace,
-            Level::Debug => LogLevel::Debug,
-            Level::Info => LogLevel::Info,
-            Level::Warn => LogLevel::Warn,
-            Level::Error => LogLevel::Error,
-        };
-        driver_imports::log(self, level, &message)
-    }
-}
+super::driver_imports!(wr::fiscal::host);
 
 // --- tax ---
 

@@ -299,7 +299,7 @@ impl Core {
         let lane = self.lanes.of(register);
         layout::Receipt {
             header: super::fiscal::header(lane, header_lines),
-            kind: DocKind::Sale.wit(),
+            kind: DocKind::Sale.calculation(),
             country: lane.country.code().into(),
             tax_id_label: lane.country.taxpayer_label().into(),
             tax_name: lane.country.tax_name().into(),

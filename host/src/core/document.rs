@@ -76,7 +76,8 @@ impl DocKind {
         }
     }
 
-    pub fn wit(self) -> tax::DocumentKind {
+    /// What a plugin is told the document does with money (FFD tag 1054).
+    pub fn calculation(self) -> tax::DocumentKind {
         match self {
             DocKind::Sale => tax::DocumentKind::Sale,
             DocKind::Return => tax::DocumentKind::SaleReturn,
@@ -238,7 +239,7 @@ impl Core {
         let today = chrono::Local::now().date_naive();
         use chrono::Datelike;
         let doc = tax::Document {
-            kind: kind.wit(),
+            kind: kind.calculation(),
             date: tax::Date {
                 year: today.year() as u16,
                 month: today.month() as u8,

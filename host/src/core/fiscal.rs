@@ -46,7 +46,7 @@ pub(super) fn body(doc: &DocumentRow) -> Result<DocumentBody, CoreError> {
 
 fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) -> FiscalReceipt {
     FiscalReceipt {
-        kind: body.kind.wit(),
+        kind: body.kind.calculation(),
         cashier: cashier(&doc.cashier),
         // The one unit-price rule: each item's price × quantity (rounded half up) is its amount,
         // the discount folded into the price; a line with no such price goes as two items.
@@ -245,7 +245,7 @@ fn layout_receipt(
     let taxes = tax_totals(&body.lines);
     layout::Receipt {
         header: header(lane, vec![]),
-        kind: body.kind.wit(),
+        kind: body.kind.calculation(),
         country: lane.country.code().into(),
         tax_id_label: lane.country.taxpayer_label().into(),
         tax_name: lane.country.tax_name().into(),

@@ -9,7 +9,7 @@
 //! is taken back out of the old store first, so the device keeps its connection.
 //!
 //! Operations are domain-typed (`register_receipt(FiscalReceipt)`, `pay(amount)`), whatever the
-//! WIT version of the component; a registers' operation on a terminal's driver (or the other
+//! WIT version of the component; a register's operation on a terminal's driver (or the other
 //! way round) is answered `unsupported`, as a driver answers an operation it does not support.
 
 use std::sync::Arc;

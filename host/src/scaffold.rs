@@ -47,20 +47,14 @@ fn template(world: &str) -> Result<&'static str, ScaffoldError> {
 /// Makes the crate `name` of `world` in `dest` from the templates beside `sdk`.
 pub fn new_plugin(world: &str, name: &str, dest: &Path, sdk: &Path) -> Result<(), ScaffoldError> {
     let template = template(world)?;
-    let valid = !name.is_empty()
-        && !name.starts_with('-')
+    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
         && !name.ends_with('-')
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid {
         return Err(ScaffoldError::BadName(name.to_owned()));
     }
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ScaffoldError::Io { path, source }
-    };
     let sdk = sdk
         .canonicalize()
         .map_err(|_| ScaffoldError::NoSdk(sdk.to_owned()))?;
@@ -79,11 +73,13 @@ pub fn new_plugin(world: &str, name: &str, dest: &Path, sdk: &Path) -> Result<()
     copy_filled(&source, dest, &fill)
 }
 
+/// The error of an I/O failure on `path`, for `map_err`.
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError {
+    let path = path.to_owned();
+    move |source| ScaffoldError::Io { path, source }
+}
+
 fn copy_filled(from: &Path, to: &Path, fill: &dyn Fn(&str) -> String) -> Result<(), ScaffoldError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ScaffoldError::Io { path, source }
-    };
     std::fs::create_dir_all(to).map_err(io(to))?;
     for entry in std::fs::read_dir(from).map_err(io(from))? {
         let entry = entry.map_err(io(from))?;

@@ -55,6 +55,7 @@ pub struct DeviceHandle {
 
 struct Worker {
     id: Arc<str>,
+    kind: DeviceKind,
     /// The driver's one instance for this device, holding the device's line.
     driver: DriverInstance,
     connected: Arc<AtomicBool>,
@@ -88,6 +89,7 @@ impl DeviceHandle {
         let (jobs, queue) = mpsc::channel::<Job>();
         let mut worker = Worker {
             id: config.id.as_str().into(),
+            kind: config.kind,
             driver,
             connected,
             view: view.clone(),
@@ -294,11 +296,7 @@ impl Worker {
 
     /// Asks the device who and how it is: at start and whenever the queue is idle.
     fn refresh(&mut self, describe: bool) {
-        let (unknown, kind) = self
-            .view
-            .lock()
-            .map(|v| (v.model.is_none(), v.kind))
-            .unwrap_or((true, DeviceKind::FiscalRegister));
+        let unknown = self.view.lock().map(|v| v.model.is_none()).unwrap_or(true);
         if (describe || unknown)
             && let Ok(info) = self.call(|d| d.describe())
         {
@@ -308,7 +306,7 @@ impl Worker {
         }
         // A terminal has no status beyond answering; a printer has paper and cover; a register
         // has those and a shift.
-        match kind {
+        match self.kind {
             DeviceKind::PaymentTerminal => {}
             DeviceKind::Printer => {
                 if let Ok(status) = self.call(|d| d.printer_status()) {

@@ -195,21 +195,6 @@ pub mod tax {
         Overflow(LineProblem),
         EmptyDocument,
     }
-
-    /// The taxed base of a line whose amount is `amount`: its margin when only the margin is
-    /// taxed (a unit margin times the quantity, rounded half up), else the amount. What a tax
-    /// plugin of 0.2.0 reports itself; for one of 0.1.0, which does not, the host works it out.
-    pub fn taxed_base(line: &Line, amount: Money) -> Money {
-        match line.margin {
-            None => amount,
-            Some(Margin::Sum(m)) => m,
-            Some(Margin::UnitPrice(p)) => {
-                let thousandths = i128::from(p) * i128::from(line.quantity);
-                let rounded = (thousandths + thousandths.signum() * 500) / 1000;
-                Money::try_from(rounded).unwrap_or(Money::MAX)
-            }
-        }
-    }
 }
 
 /// Device-independent print elements (`fiscal:host/print`).

@@ -79,7 +79,9 @@ impl DriverInstance {
 
     fn call(&mut self, call: DriverCall) -> DriverResult<DriverReply> {
         let limits = self.plugin.limits;
-        let name = self.plugin.report.name.clone();
+        // An Arc, so naming the plugin in its output and errors copies no string per call.
+        let report = self.plugin.report.clone();
+        let name = report.name.as_str();
         let (store, instance) = match &mut self.live {
             Some((store, instance)) => {
                 sandbox::rearm(store, limits);
@@ -94,7 +96,7 @@ impl DriverInstance {
                         (store, instance)
                     }
                     Err(e) => {
-                        let err = sandbox::classify(&name, limits, &store, e);
+                        let err = sandbox::classify(name, limits, &store, e);
                         self.line = store.data_mut().device.take();
                         return Err(DriverFailure::Plugin(err));
                     }
@@ -106,7 +108,7 @@ impl DriverInstance {
             device.line.begin_exchange();
         }
         let answer = instance.call(store, call);
-        sandbox::drain_output(&name, store);
+        sandbox::drain_output(name, store);
         match answer {
             Ok(answer) => {
                 if !sandbox::reusable(store, limits) {
@@ -115,7 +117,7 @@ impl DriverInstance {
                 answer.map_err(DriverFailure::Driver)
             }
             Err(e) => {
-                let err = sandbox::classify(&name, limits, store, e);
+                let err = sandbox::classify(name, limits, store, e);
                 tracing::warn!(plugin = %name, "driver call failed: {err}; the next call gets a fresh instance");
                 self.retire();
                 Err(DriverFailure::Plugin(err))

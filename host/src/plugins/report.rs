@@ -45,10 +45,6 @@ impl World {
             World::PaymentTerminal => "payment-terminal",
         }
     }
-
-    pub fn is_driver(self) -> bool {
-        !matches!(self, World::TaxCalculator | World::ReceiptLayout)
-    }
 }
 
 impl std::fmt::Display for World {

@@ -139,8 +139,8 @@ pub struct Identity {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
     #[error(
-        "it exports no fiscal:host interface (a plugin exports one of tax, layout, register or \
-         terminal of fiscal:host@{latest}); its exports: {exports}"
+        "it exports no fiscal:host interface of a world (a plugin exports tax, layout, \
+         register, printer or terminal of fiscal:host@{latest}); its exports: {exports}"
     )]
     NoWorld { latest: Version, exports: String },
     #[error(

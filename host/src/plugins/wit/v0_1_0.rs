@@ -167,24 +167,39 @@ impl TaxInstance {
         store: &mut Store<PluginState>,
         doc: c::tax::Document,
     ) -> Answer<c::tax::TaxResult, c::tax::TaxError> {
-        // 0.1.0 results do not carry the taxed base: it is worked out from the lines.
-        let lines = doc.lines.clone();
+        // 0.1.0 results do not carry the taxed base: it is worked out from each line's margin.
+        let margins: Vec<_> = doc.lines.iter().map(|l| (l.margin, l.quantity)).collect();
         let doc: wt::Document = doc.adapt();
         let answer = self.0.fiscal_host_tax().call_calculate(store, &doc)?;
         Ok(answer
-            .map(|r| with_taxed_bases(r, &lines))
+            .map(|r| with_taxed_bases(r, &margins))
             .map_err(Adapt::adapt))
     }
 }
 
-fn with_taxed_bases(result: wt::TaxResult, lines: &[c::tax::Line]) -> c::tax::TaxResult {
+/// The taxed base of a line the plugin figured at `amount`: its margin (by the tax plugins' own
+/// arithmetic, `tax_common::margin_base`), else the amount. A margin the plugin accepted is
+/// within the amount, so `margin_base` refuses none; should it, the amount stands.
+fn taxed_base(margin: Option<c::tax::Margin>, quantity: i64, amount: i64) -> i64 {
+    let margin = match margin {
+        None => return amount,
+        Some(c::tax::Margin::Sum(m)) => tax_common::Margin::Sum(m),
+        Some(c::tax::Margin::UnitPrice(p)) => tax_common::Margin::UnitPrice(p),
+    };
+    tax_common::margin_base(margin, quantity, amount).unwrap_or(amount)
+}
+
+fn with_taxed_bases(
+    result: wt::TaxResult,
+    margins: &[(Option<c::tax::Margin>, i64)],
+) -> c::tax::TaxResult {
     let lines: Vec<c::tax::LineResult> = result
         .lines
         .into_iter()
-        .zip(lines)
-        .map(|(r, line)| c::tax::LineResult {
+        .zip(margins)
+        .map(|(r, &(margin, quantity))| c::tax::LineResult {
             amount: r.amount,
-            taxed_base: c::tax::taxed_base(line, r.amount),
+            taxed_base: taxed_base(margin, quantity, r.amount),
             tax: r.tax,
             vat: r.vat.adapt(),
             vat_code: r.vat_code,

@@ -16,6 +16,7 @@ const GUESTS: &[(&str, &str)] = &[
     ("receipt-template", "receipt_template.wasm"),
     ("hostile", "hostile.wasm"),
     ("greedy", "greedy.wasm"),
+    ("garbled", "garbled.wasm"),
     ("shtrih-m", "shtrih_m.wasm"),
     ("escpos", "escpos.wasm"),
     ("zvt-driver", "zvt_driver.wasm"),

@@ -36,7 +36,7 @@ fn doc(first_line: &str) -> tax::Document {
 /// The well-behaved answer of the hostile plugin: price × quantity / 1000.
 fn assert_still_serves(plugin: &TaxPlugin) {
     let result = plugin
-        .calculate(doc("bread"))
+        .calculate(&doc("bread"))
         .expect("no trap")
         .expect("no tax error");
     assert_eq!(result.total, 24690);
@@ -45,7 +45,7 @@ fn assert_still_serves(plugin: &TaxPlugin) {
 #[test]
 fn a_trap_is_a_typed_error_and_the_plugin_serves_on() {
     let plugin = hostile(Limits::default());
-    let err = plugin.calculate(doc("trap")).unwrap_err();
+    let err = plugin.calculate(&doc("trap")).unwrap_err();
     match &err {
         PluginError::Trapped { plugin, detail } => {
             assert_eq!(plugin, "hostile");
@@ -58,7 +58,7 @@ fn a_trap_is_a_typed_error_and_the_plugin_serves_on() {
 
 /// The warning of a `count` call: which call of its instance it was.
 fn call_number(plugin: &TaxPlugin) -> String {
-    let result = plugin.calculate(doc("count")).unwrap().unwrap();
+    let result = plugin.calculate(&doc("count")).unwrap().unwrap();
     let messages: Vec<_> = result.warnings.iter().map(|w| w.message.as_str()).collect();
     messages.join(";")
 }
@@ -77,13 +77,13 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     // A plugin's own error is a normal answer: the instance stays.
     let mut empty = doc("count");
     empty.lines.clear();
-    assert!(plugin.calculate(empty.clone()).unwrap().is_err());
+    assert!(plugin.calculate(&empty).unwrap().is_err());
     assert_eq!(call_number(&plugin), "call 4 of this instance");
     // A trap drops it: the next call starts on a fresh instance.
-    assert!(plugin.calculate(doc("trap")).is_err());
+    assert!(plugin.calculate(&doc("trap")).is_err());
     assert_eq!(call_number(&plugin), "call 1 of this instance");
     // So does a normal call that left the memory past half the limit (40 of 64 MiB).
-    assert!(plugin.calculate(doc("grow")).unwrap().is_ok());
+    assert!(plugin.calculate(&doc("grow")).unwrap().is_ok());
     assert_eq!(call_number(&plugin), "call 1 of this instance");
     assert_eq!(call_number(&plugin), "call 2 of this instance");
     // So does running past the CPU limit, with the deadline re-armed for the next call.
@@ -93,7 +93,7 @@ fn an_instance_stays_warm_after_a_normal_call_and_is_dropped_after_a_failed_one(
     });
     assert_eq!(call_number(&tight), "call 1 of this instance");
     assert!(matches!(
-        tight.calculate(doc("loop")),
+        tight.calculate(&doc("loop")),
         Err(PluginError::CpuExhausted { .. })
     ));
     assert_eq!(call_number(&tight), "call 1 of this instance");
@@ -109,7 +109,7 @@ fn runaway_call(plugin: &TaxPlugin) -> (PluginError, Duration) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let started = Instant::now();
-        let outcome = plugin.calculate(doc("loop"));
+        let outcome = plugin.calculate(&doc("loop"));
         let _ = tx.send((outcome, started.elapsed()));
     });
     let (outcome, took) = rx
@@ -149,7 +149,7 @@ fn an_endless_loop_is_stopped_at_its_cpu_limit() {
 #[test]
 fn a_gibibyte_allocation_hits_the_memory_limit() {
     let plugin = hostile(Limits::default());
-    let err = plugin.calculate(doc("oom")).unwrap_err();
+    let err = plugin.calculate(&doc("oom")).unwrap_err();
     assert!(
         matches!(err, PluginError::MemoryExhausted { limit_bytes, .. } if limit_bytes == 64 << 20),
         "expected MemoryExhausted, got {err:?}"
@@ -165,7 +165,7 @@ fn the_memory_limit_is_configurable() {
         memory_bytes: 1 << 20,
         ..Limits::default()
     });
-    let err = tight.calculate(doc("bread")).unwrap_err();
+    let err = tight.calculate(&doc("bread")).unwrap_err();
     assert!(
         matches!(err, PluginError::MemoryExhausted { limit_bytes, .. } if limit_bytes == 1 << 20),
         "{err:?}"
@@ -195,7 +195,7 @@ fn what_a_plugin_prints_goes_to_the_hosts_log() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let result = tracing::subscriber::with_default(subscriber, || plugin.calculate(doc("print")));
+    let result = tracing::subscriber::with_default(subscriber, || plugin.calculate(&doc("print")));
     assert_eq!(result.unwrap().unwrap().total, 24690);
     let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("hostile plugin: a line on stdout"), "{log}");
@@ -213,7 +213,7 @@ fn hostile_calls_in_parallel_do_not_disturb_good_ones() {
         .into_iter()
         .map(|name| {
             let plugin = plugin.clone();
-            std::thread::spawn(move || (name, plugin.calculate(doc(name))))
+            std::thread::spawn(move || (name, plugin.calculate(&doc(name))))
         })
         .collect();
     for t in threads {
@@ -306,4 +306,49 @@ fn a_tax_plugin_importing_the_transport_is_refused_at_load() {
     let identity = report.identity.expect("its version and world are read");
     assert_eq!(identity.version, Version::V0_1_0);
     assert_eq!(identity.world, World::TaxCalculator);
+}
+
+/// Figures are matched to lines by position, so a plugin whose figures name no rate, miss a
+/// line or do not divide into lines has broken its contract: that call is an error naming the
+/// plugin, never a receipt with a line lost or shifted, and the next call is served.
+#[test]
+fn figures_outside_the_interface_are_a_contract_error_not_a_lost_line() {
+    let bytes = std::fs::read(embedded::guest_path("garbled.wasm"))
+        .expect("garbled.wasm built by build.rs");
+    let plugin = common::runtime(Limits::default(), None)
+        .load_tax("garbled", Origin::Embedded, &bytes)
+        .expect("load garbled");
+    assert_eq!(plugin.report().wit, Version::V0_2_0);
+    let two_lines = |first_price| {
+        common::docs::document(
+            "RU",
+            (2026, 3, 1),
+            vec![
+                common::docs::line("first", first_price, 1000, tax::TaxSpec::Code(0)),
+                common::docs::line("second", 500, 2000, tax::TaxSpec::Code(0)),
+            ],
+        )
+    };
+    for (price, detail) in [
+        (1, "line 1's figures: 9 is not a tax kind"),
+        (2, "figures for 1 lines of 2"),
+        (
+            3,
+            "line 3's figures: the list of 13 numbers does not divide into lines of 6",
+        ),
+    ] {
+        match plugin.calculate(&two_lines(price)) {
+            Err(PluginError::OutsideContract {
+                plugin,
+                detail: got,
+            }) => {
+                assert_eq!(plugin, "garbled");
+                assert_eq!(got, detail, "price {price}");
+            }
+            other => panic!("price {price}: not a contract error: {other:?}"),
+        }
+    }
+    let sound = plugin.calculate(&two_lines(700)).unwrap().unwrap();
+    let amounts: Vec<_> = sound.lines.iter().map(|l| l.amount).collect();
+    assert_eq!(amounts, [700, 1000]);
 }

@@ -33,7 +33,7 @@ fn seed_000_example_through_wasm() {
             tax::TaxSpec::Code(0),
         )],
     );
-    let result = plugin.calculate(doc.clone()).unwrap().unwrap();
+    let result = plugin.calculate(&doc).unwrap().unwrap();
     assert_eq!(result.total, 24690);
     // 24690 × 22/122 = 4452.29… → 4452, FFD 1199 code 11 (22%)
     assert_eq!(result.lines[0].amount, 24690);
@@ -54,7 +54,7 @@ fn two_rates_and_totals_agree_through_wasm() {
             line("Молоко", 8900, 1000, tax::TaxSpec::Code(1)),     // 89.00, 10%: 809.09 → 809
         ],
     );
-    let result = plugin.calculate(doc.clone()).unwrap().unwrap();
+    let result = plugin.calculate(&doc).unwrap().unwrap();
     let figures: Vec<_> = result.lines.iter().map(|l| (l.amount, l.tax)).collect();
     assert_eq!(figures, [(14970, 1361), (99875, 18010), (8900, 809)]);
     assert_eq!(result.total, 14970 + 99875 + 8900);
@@ -80,7 +80,7 @@ fn a_tax_error_is_the_plugins_answer_not_a_trap() {
         (2026, 3, 1),
         vec![line("x", 100, 1000, tax::TaxSpec::Code(99))],
     );
-    match plugin.calculate(doc.clone()).unwrap() {
+    match plugin.calculate(&doc).unwrap() {
         Err(tax::TaxError::UnknownTaxCode(problem)) => assert_eq!(problem.line, 0),
         other => panic!("expected UnknownTaxCode, got {other:?}"),
     }
@@ -90,7 +90,7 @@ fn a_tax_error_is_the_plugins_answer_not_a_trap() {
         vec![line("x", 100, 1000, tax::TaxSpec::Percent(2200))],
     );
     assert!(matches!(
-        plugin.calculate(doc.clone()).unwrap(),
+        plugin.calculate(&doc).unwrap(),
         Err(tax::TaxError::RateNotAllowed(_))
     ));
 }
@@ -103,7 +103,7 @@ fn uzbek_rate_from_seed_002_is_accepted_with_a_warning() {
         (2026, 3, 1),
         vec![line("Coca-cola", 900000, 1000, tax::TaxSpec::Percent(1500))],
     );
-    let result = plugin.calculate(doc.clone()).unwrap().unwrap();
+    let result = plugin.calculate(&doc).unwrap().unwrap();
     assert_eq!(result.total, 900000);
     // 900000 × 15/115 = 117391.3 → 117391
     assert_eq!(result.lines[0].tax, 117391);
@@ -121,10 +121,10 @@ fn kazakh_standard_rate_is_dated() {
             vec![line("x", 11600, 1000, tax::TaxSpec::Code(0))],
         )
     };
-    let r2026 = plugin.calculate(doc((2026, 1, 1))).unwrap().unwrap();
+    let r2026 = plugin.calculate(&doc((2026, 1, 1))).unwrap().unwrap();
     assert_eq!(r2026.lines[0].vat, tax::Vat::Rate(1600));
     assert_eq!(r2026.lines[0].tax, 1600); // 11600 × 16/116
-    let r2025 = plugin.calculate(doc((2025, 12, 31))).unwrap().unwrap();
+    let r2025 = plugin.calculate(&doc((2025, 12, 31))).unwrap().unwrap();
     assert_eq!(r2025.lines[0].vat, tax::Vat::Rate(1200));
     assert_eq!(r2025.lines[0].tax, 1243); // 11600 × 12/112 = 1242.86
 }
@@ -143,7 +143,7 @@ fn wasm_and_native_agree_on_a_large_document() {
         })
         .collect();
     let (wasm, native) = common::docs::ru_sale(&lines);
-    let from_wasm = plugin.calculate(wasm.clone()).unwrap().unwrap();
+    let from_wasm = plugin.calculate(&wasm).unwrap().unwrap();
     let from_native = tax_ru::TaxRu::calculate(native).unwrap();
     let wasm_figures: Vec<_> = from_wasm.lines.iter().map(|l| (l.amount, l.tax)).collect();
     let native_figures: Vec<_> = from_native
@@ -336,8 +336,8 @@ fn tax_ru_of_wit_0_1_0_figures_as_the_built_in_does() {
             line("Сыр", 79900, 1250, tax::TaxSpec::Percent(2200)),
         ],
     );
-    let from_old = old.calculate(doc.clone()).unwrap().unwrap();
-    let from_new = new.calculate(doc).unwrap().unwrap();
+    let from_old = old.calculate(&doc).unwrap().unwrap();
+    let from_new = new.calculate(&doc).unwrap().unwrap();
     assert_eq!(from_old, from_new);
     // 3 × 100.01 = 300.03 taxed, not the 1500.00 amount
     assert_eq!(from_new.lines[2].taxed_base, 30_003);

@@ -260,7 +260,7 @@ impl Core {
                 .collect(),
         };
         let plugin = lane.tax.clone();
-        let result = tokio::task::spawn_blocking(move || plugin.calculate(doc))
+        let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
             .await
             .map_err(CoreError::internal)?
             .map_err(|e| CoreError::plugin(&e))?

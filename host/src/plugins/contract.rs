@@ -195,6 +195,64 @@ pub mod tax {
         Overflow(LineProblem),
         EmptyDocument,
     }
+
+    // The arithmetic's and the 0.2.0 wire's neutral types (`tax_common`), which the adapters
+    // speak to reach the guests.
+
+    impl From<CalcType> for tax_common::Calc {
+        fn from(c: CalcType) -> Self {
+            match c {
+                CalcType::InPrice => Self::InPrice,
+                CalcType::Fixed => Self::Fixed,
+                CalcType::Simplified => Self::Simplified,
+            }
+        }
+    }
+
+    impl From<Margin> for tax_common::Margin {
+        fn from(m: Margin) -> Self {
+            match m {
+                Margin::Sum(sum) => Self::Sum(sum),
+                Margin::UnitPrice(price) => Self::UnitPrice(price),
+            }
+        }
+    }
+
+    impl From<&Line> for tax_common::wire::LineNumbers {
+        fn from(l: &Line) -> Self {
+            use tax_common::{Rate, wire::LineTax};
+            Self {
+                price: l.price,
+                quantity: l.quantity,
+                discount: l.discount,
+                tax: match l.tax {
+                    TaxSpec::Code(code) => LineTax::Code(code),
+                    TaxSpec::Percent(bp) => LineTax::Rate(Rate::Percent(bp)),
+                    TaxSpec::Computed(bp) => LineTax::Rate(Rate::Computed(bp)),
+                    TaxSpec::Exempt => LineTax::Rate(Rate::Exempt),
+                },
+                calc: l.calc.into(),
+                margin: l.margin.map(Into::into),
+            }
+        }
+    }
+
+    impl From<tax_common::wire::FigureNumbers> for LineResult {
+        fn from(f: tax_common::wire::FigureNumbers) -> Self {
+            use tax_common::Rate;
+            Self {
+                amount: f.amount,
+                taxed_base: f.taxed_base,
+                tax: f.tax,
+                vat: match f.vat {
+                    Rate::Percent(bp) => Vat::Rate(bp),
+                    Rate::Computed(bp) => Vat::Computed(bp),
+                    Rate::Exempt => Vat::None,
+                },
+                vat_code: f.vat_code,
+            }
+        }
+    }
 }
 
 /// Device-independent print elements (`fiscal:host/print`).

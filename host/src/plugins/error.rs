@@ -26,6 +26,9 @@ pub enum PluginError {
     },
     #[error("plugin {plugin} trapped: {detail}")]
     Trapped { plugin: String, detail: String },
+    /// It answered what its interface cannot mean (figures of no rate, fewer results than lines).
+    #[error("plugin {plugin} answered outside its contract: {detail}")]
+    OutsideContract { plugin: String, detail: String },
     #[error("plugin {plugin} was stopped at its CPU limit of {limit_ms} ms")]
     CpuExhausted { plugin: String, limit_ms: u64 },
     #[error("plugin {plugin} tried to grow its memory beyond the limit of {limit_bytes} bytes")]

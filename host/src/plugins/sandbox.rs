@@ -337,6 +337,12 @@ pub fn classify(
             limit_bytes: limits.memory_bytes,
         };
     }
+    if let Some(broken) = err.downcast_ref::<super::wit::OutsideContract>() {
+        return PluginError::OutsideContract {
+            plugin: plugin.to_owned(),
+            detail: broken.0.clone(),
+        };
+    }
     // Only the epoch deadline raises Interrupt (the engine has no other interruption).
     if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
         return PluginError::CpuExhausted {

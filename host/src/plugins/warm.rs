@@ -126,13 +126,25 @@ impl TaxPlugin {
     /// The outer error is the sandbox's (trap, CPU, memory); the inner one is the plugin's answer.
     pub fn calculate(
         &self,
-        doc: tax::Document,
+        doc: &tax::Document,
     ) -> Result<Result<tax::TaxResult, tax::TaxError>, PluginError> {
-        self.pool.call(
+        let lines = doc.lines.len();
+        let answer = self.pool.call(
             self.pre.engine(),
             |store| self.pre.instantiate(store),
             |instance, store| instance.calculate(store, doc),
-        )
+        )?;
+        // Every version: the figures are matched to the lines by position, so a missing or an
+        // extra one would put a line's figures on another.
+        if let Ok(result) = &answer
+            && result.lines.len() != lines
+        {
+            return Err(PluginError::OutsideContract {
+                plugin: self.pool.report.name.clone(),
+                detail: format!("figures for {} lines of {lines}", result.lines.len()),
+            });
+        }
+        Ok(answer)
     }
 }
 

@@ -7,19 +7,23 @@
 //!
 //! It deliberately knows nothing of the WIT bindings: every plugin generates its
 //! own copy of the WIT types, so the shared code speaks small neutral types and
-//! each plugin converts at its edge.
+//! each plugin converts at its edge. [`wire`] is the one exception, and still
+//! binding-free: the flat number layout in which 0.2.0 lines and figures cross
+//! the boundary, shared by the host (which writes lines) and the guest SDK.
 //!
 //! Units follow the WIT contract: money in minor units, quantities in
-//! thousandths, rates in basis points (2200 = 22%). Every product is taken in
-//! i128, where `i64 × i64` cannot overflow, and only the final figure is
-//! narrowed back to i64.
+//! thousandths, rates in basis points (2200 = 22%). Every product is exact: taken
+//! in i64 when it fits there, else in i128, where `i64 × i64` cannot overflow,
+//! and only the final figure is narrowed back to i64.
 
 use core::fmt;
 
+pub mod wire;
+
 /// 100% in basis points.
-const FULL_RATE: i128 = 10_000;
+const FULL_RATE: i64 = 10_000;
 /// One unit of quantity in thousandths.
-const QUANTITY_SCALE: i128 = 1_000;
+const QUANTITY_SCALE: i64 = 1_000;
 
 /// A calendar day, ordered chronologically; the WIT `date` without the bindings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,6 +154,23 @@ pub fn div_half_up(num: i128, den: i128) -> i128 {
     }
 }
 
+/// `a × b / den` rounded half-up, for non-negative `a`, `b` and positive `den`. When both
+/// factors are below 2³¹ (a price under 21 million roubles, a quantity under 2 million units:
+/// nearly always) the product is below 2⁶² and is taken in 64 bits; else in 128. Neither
+/// `checked_mul` nor an `i128` product would do for the common case: in Wasm both are a
+/// library call (`__multi3`), a tenth of a tax call's time.
+fn product_half_up(a: i64, b: i64, den: i64) -> i128 {
+    debug_assert!(
+        a >= 0 && b >= 0 && den > 0,
+        "product_half_up({a}, {b}, {den})"
+    );
+    if (a | b) < 1 << 31 {
+        div_half_up(i128::from(a * b), i128::from(den))
+    } else {
+        div_half_up(i128::from(a) * i128::from(b), i128::from(den))
+    }
+}
+
 fn fit(value: i128, what: &str) -> Result<i64, FigureError> {
     i64::try_from(value)
         .map_err(|_| FigureError::Overflow(format!("{what} {value} does not fit in 64 bits")))
@@ -167,8 +188,7 @@ fn non_negative(value: i64, what: &str) -> Result<(), FigureError> {
 
 /// `round_half_up(price × quantity / 1000)`: the gross figure of a line or of its margin.
 fn scaled(price: i64, quantity: i64, what: &str) -> Result<i64, FigureError> {
-    let product = i128::from(price) * i128::from(quantity);
-    fit(div_half_up(product, QUANTITY_SCALE), what)
+    fit(product_half_up(price, quantity, QUANTITY_SCALE), what)
 }
 
 /// The line amount: `round_half_up(price × quantity / 1000) − discount`.
@@ -209,11 +229,11 @@ pub fn margin_base(margin: Margin, quantity: i64, amount: i64) -> Result<i64, Fi
     Ok(base)
 }
 
-fn check_rate(rate: i32) -> Result<i128, FigureError> {
+fn check_rate(rate: i32) -> Result<i64, FigureError> {
     if rate < 0 {
         Err(FigureError::Invalid(format!("rate {rate} is negative")))
     } else {
-        Ok(i128::from(rate))
+        Ok(i64::from(rate))
     }
 }
 
@@ -221,17 +241,14 @@ fn check_rate(rate: i32) -> Result<i128, FigureError> {
 pub fn tax_inside(base: i64, rate: i32) -> Result<i64, FigureError> {
     non_negative(base, "tax base")?;
     let rate = check_rate(rate)?;
-    fit(
-        div_half_up(i128::from(base) * rate, FULL_RATE + rate),
-        "tax",
-    )
+    fit(product_half_up(base, rate, FULL_RATE + rate), "tax")
 }
 
 /// The tax at `rate` of `base` itself: `round_half_up(base × r / 10000)`.
 pub fn tax_on_top(base: i64, rate: i32) -> Result<i64, FigureError> {
     non_negative(base, "tax base")?;
     let rate = check_rate(rate)?;
-    fit(div_half_up(i128::from(base) * rate, FULL_RATE), "tax")
+    fit(product_half_up(base, rate, FULL_RATE), "tax")
 }
 
 /// The tax of a base at a resolved rate under a calculation type.
@@ -460,6 +477,25 @@ mod tests {
             overflow(line_amount(i64::MAX, 2000, 0)),
             "price × quantity 18446744073709551614 does not fit in 64 bits"
         );
+    }
+
+    #[test]
+    fn products_are_exact_on_both_sides_of_the_64_bit_path() {
+        let below = (1i64 << 31) - 1;
+        // (2³¹ − 1)² / 1000 = 4611686014132420609 / 1000 = 4611686014132420.609 → …421
+        assert_eq!(product_half_up(below, below, 1000), 4_611_686_014_132_421);
+        // 2³¹ × 2³¹ takes the 128-bit path: 2⁶² / 1000 = 4611686018427387.904 → …388
+        assert_eq!(
+            product_half_up(1 << 31, 1 << 31, 1000),
+            4_611_686_018_427_388
+        );
+        // 3·10⁹ × 3·10⁹ = 9·10¹⁸ is past 2⁶² but within i64; 9·10¹⁸ / 1000 exactly
+        assert_eq!(
+            product_half_up(3_000_000_000, 3_000_000_000, 1000),
+            9_000_000_000_000_000
+        );
+        // a product past i64 itself: (2⁶³ − 1) × 2 / 10000 = 1844674407370955.1614 → …955
+        assert_eq!(product_half_up(i64::MAX, 2, 10_000), 1_844_674_407_370_955);
     }
 
     #[test]

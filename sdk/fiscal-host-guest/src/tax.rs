@@ -6,6 +6,8 @@
 //! dated tax-code overrides, per-line rate resolution and checking, the figures
 //! ([`tax_common`]'s half-up arithmetic, with the margin as the taxed base), the per-rate totals
 //! with their taxed bases, and the mapping of every failure to the WIT `tax-error` with its line.
+//! A plugin sees typed [`Line`]s and returns typed [`LineResult`]s; [`export!`] decodes them from
+//! and encodes them to the flat numbers the interface carries ([`tax_common::wire`]).
 //!
 //! ```
 //! use fiscal_host_guest::tax::{self, Document, DocumentInfo, Rate, TaxError, TaxLaw, TaxResult};
@@ -38,24 +40,163 @@
 //! fiscal_host_guest::tax::export!(Plugin);
 //! ```
 
-wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.2.0",
-    world: "tax-calculator",
-    with: {
-        "fiscal:host/types@0.2.0": crate::wit::types,
-    },
-    additional_derives: [PartialEq, Eq],
-    pub_export_macro: true,
-    // `export!` below wraps it, so that nothing is exported outside Wasm.
-    export_macro_name: "export_tax_calculator",
-    default_bindings_module: "fiscal_host_guest::tax",
-});
+/// The WIT bindings of the world: the document and result as they cross the boundary, lines
+/// and figures as flat numbers ([`tax_common::wire`]). [`export!`] implements its `Guest` for
+/// every [`Guest`], decoding and encoding around the plugin's typed call.
+#[doc(hidden)]
+pub mod wire {
+    wit_bindgen::generate!({
+        path: "../../wit/fiscal-host-0.2.0",
+        world: "tax-calculator",
+        with: {
+            "fiscal:host/types@0.2.0": crate::wit::types,
+        },
+        additional_derives: [PartialEq, Eq],
+        pub_export_macro: true,
+        // `export!` below wraps it, so that nothing is exported outside Wasm.
+        export_macro_name: "export_tax_calculator",
+        default_bindings_module: "fiscal_host_guest::tax::wire",
+    });
+    pub use self::exports::fiscal::host::tax::*;
+}
 
-pub use self::exports::fiscal::host::tax::*;
+pub use self::wire::{Jurisdiction, LineProblem, RateTotal, TaxCode, TaxError, TaxSpec, Warning};
 pub use crate::wit::types::{Date, DocumentKind, Vat};
 /// The arithmetic: half-up rounding, tax inside / on top, margin base, i128 overflow checks.
 pub use tax_common;
-pub use tax_common::{Day, FigureError, Rate};
+use tax_common::wire::{self as numbers, FigureNumbers, LineNumbers, LineTax};
+pub use tax_common::{Calc as CalcType, Day, FigureError, Margin, Rate};
+
+/// One line, decoded from its numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    /// Price of one unit, minor units.
+    pub price: i64,
+    /// Thousandths.
+    pub quantity: i64,
+    /// Discount on the whole line in minor units, subtracted after price × quantity.
+    pub discount: i64,
+    /// How the line names its rate.
+    pub tax: TaxSpec,
+    /// How the tax relates to the amount.
+    pub calc: CalcType,
+    /// The taxed part when only the margin is taxed; none = the whole amount.
+    pub margin: Option<Margin>,
+}
+
+/// A document to compute, its lines decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Sale, return…: a return may keep a rate that has since ended.
+    pub kind: DocumentKind,
+    /// The day whose law applies.
+    pub date: Date,
+    /// Country, tax-code overrides, configured standard rate.
+    pub jurisdiction: Jurisdiction,
+    /// In the document's order.
+    pub lines: Vec<Line>,
+}
+
+/// One line's figures, in the line's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineResult {
+    /// price × quantity / 1000 − discount, rounded half-up to the minor unit.
+    pub amount: i64,
+    /// The amount the tax is taken from: the margin for a margin line, else `amount`.
+    pub taxed_base: i64,
+    /// The tax of `taxed_base`, rounded half-up per line.
+    pub tax: i64,
+    /// The resolved rate.
+    pub vat: Vat,
+    /// The register's code for this rate where the country has one (FFD tag 1199 in Russia).
+    pub vat_code: Option<u8>,
+}
+
+/// The document's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaxResult {
+    /// One per document line, in order.
+    pub lines: Vec<LineResult>,
+    /// In order of first appearance on the document.
+    pub totals: Vec<RateTotal>,
+    /// Sum of the line amounts.
+    pub total: i64,
+    /// Accepted oddities.
+    pub warnings: Vec<Warning>,
+}
+
+/// A tax plugin: a typed document in, its figures out. [`export!`] makes it the component.
+pub trait Guest {
+    /// Computes a document (usually `tax::calculate::<YourLaw>(&doc)`).
+    fn calculate(doc: Document) -> Result<TaxResult, TaxError>;
+}
+
+impl<T: Guest + 'static> wire::Guest for T {
+    fn calculate(doc: wire::Document) -> Result<wire::TaxResult, TaxError> {
+        let decoded = numbers::lines(&doc.lines);
+        let mut lines = Vec::with_capacity(decoded.len());
+        for line in decoded {
+            let line = line.map_err(|e| TaxError::InvalidLine(problem(e.line, e.message)))?;
+            lines.push(Line::from(line));
+        }
+        let result = T::calculate(Document {
+            kind: doc.kind,
+            date: doc.date,
+            jurisdiction: doc.jurisdiction,
+            lines,
+        })?;
+        let mut figures = Vec::with_capacity(result.lines.len() * numbers::FIGURES);
+        for line in &result.lines {
+            numbers::push_figures(&mut figures, &line.into());
+        }
+        Ok(wire::TaxResult {
+            lines: figures,
+            totals: result.totals,
+            total: result.total,
+            warnings: result.warnings,
+        })
+    }
+}
+
+impl From<LineNumbers> for Line {
+    fn from(n: LineNumbers) -> Line {
+        Line {
+            price: n.price,
+            quantity: n.quantity,
+            discount: n.discount,
+            tax: match n.tax {
+                LineTax::Code(code) => TaxSpec::Code(code),
+                LineTax::Rate(Rate::Percent(bp)) => TaxSpec::Percent(bp),
+                LineTax::Rate(Rate::Computed(bp)) => TaxSpec::Computed(bp),
+                LineTax::Rate(Rate::Exempt) => TaxSpec::Exempt,
+            },
+            calc: n.calc,
+            margin: n.margin,
+        }
+    }
+}
+
+impl From<&LineResult> for FigureNumbers {
+    fn from(r: &LineResult) -> FigureNumbers {
+        FigureNumbers {
+            amount: r.amount,
+            taxed_base: r.taxed_base,
+            tax: r.tax,
+            vat: r.vat.into(),
+            vat_code: r.vat_code,
+        }
+    }
+}
+
+impl From<Vat> for Rate {
+    fn from(vat: Vat) -> Rate {
+        match vat {
+            Vat::Rate(bp) => Rate::Percent(bp),
+            Vat::Computed(bp) => Rate::Computed(bp),
+            Vat::None => Rate::Exempt,
+        }
+    }
+}
 
 /// What [`TaxLaw::for_document`] is told of the document before its lines.
 #[derive(Debug, Clone, Copy)]
@@ -229,10 +370,10 @@ pub fn explicit_rate(spec: &TaxSpec) -> Option<Rate> {
 pub fn line_figures(line: &Line, rate: Rate) -> Result<Figures, FigureError> {
     let amount = tax_common::line_amount(line.price, line.quantity, line.discount)?;
     let taxed_base = match line.margin {
-        Some(margin) => tax_common::margin_base(margin.into(), line.quantity, amount)?,
+        Some(margin) => tax_common::margin_base(margin, line.quantity, amount)?,
         None => amount,
     };
-    let tax = tax_common::line_tax(taxed_base, rate, line.calc.into())?;
+    let tax = tax_common::line_tax(taxed_base, rate, line.calc)?;
     Ok(Figures {
         amount,
         taxed_base,
@@ -308,25 +449,6 @@ impl From<Rate> for Vat {
     }
 }
 
-impl From<Margin> for tax_common::Margin {
-    fn from(m: Margin) -> Self {
-        match m {
-            Margin::Sum(sum) => tax_common::Margin::Sum(sum),
-            Margin::UnitPrice(price) => tax_common::Margin::UnitPrice(price),
-        }
-    }
-}
-
-impl From<CalcType> for tax_common::Calc {
-    fn from(c: CalcType) -> Self {
-        match c {
-            CalcType::InPrice => tax_common::Calc::InPrice,
-            CalcType::Fixed => tax_common::Calc::Fixed,
-            CalcType::Simplified => tax_common::Calc::Simplified,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -341,6 +463,6 @@ pub use crate::__fiscal_host_guest_export_tax as export;
 macro_rules! __fiscal_host_guest_export_tax {
     ($ty:ident) => {
         #[cfg(target_arch = "wasm32")]
-        $crate::tax::export_tax_calculator!($ty with_types_in $crate::tax);
+        $crate::tax::wire::export_tax_calculator!($ty with_types_in $crate::tax::wire);
     };
 }

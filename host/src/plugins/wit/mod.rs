@@ -249,6 +249,12 @@ impl Linkers {
     }
 }
 
+/// A guest's answer that its interface cannot carry (figures that decode to no rate, fewer
+/// results than lines): the plugin broke its contract, which `sandbox::classify` reports as such.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct OutsideContract(pub String);
+
 /// The result of one guest call: the outer error is the sandbox's (a trap, the CPU or memory
 /// limit), the inner one the plugin's own answer.
 pub(super) type Answer<T, E> = wasmtime::Result<Result<T, E>>;
@@ -292,7 +298,7 @@ impl TaxInstance {
     pub fn calculate(
         &self,
         store: &mut Store<PluginState>,
-        doc: tax::Document,
+        doc: &tax::Document,
     ) -> Answer<tax::TaxResult, tax::TaxError> {
         match self {
             Self::V0_1_0(i) => i.calculate(store, doc),

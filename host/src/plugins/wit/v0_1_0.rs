@@ -165,11 +165,12 @@ impl TaxInstance {
     pub fn calculate(
         &self,
         store: &mut Store<PluginState>,
-        doc: c::tax::Document,
+        doc: &c::tax::Document,
     ) -> Answer<c::tax::TaxResult, c::tax::TaxError> {
         // 0.1.0 results do not carry the taxed base: it is worked out from each line's margin.
         let margins: Vec<_> = doc.lines.iter().map(|l| (l.margin, l.quantity)).collect();
-        let doc: wt::Document = doc.adapt();
+        // 0.1.0 lines carry their names, so this version's document is a copy.
+        let doc: wt::Document = doc.clone().adapt();
         let answer = self.0.fiscal_host_tax().call_calculate(store, &doc)?;
         Ok(answer
             .map(|r| with_taxed_bases(r, &margins))
@@ -181,12 +182,10 @@ impl TaxInstance {
 /// arithmetic, `tax_common::margin_base`), else the amount. A margin the plugin accepted is
 /// within the amount, so `margin_base` refuses none; should it, the amount stands.
 fn taxed_base(margin: Option<c::tax::Margin>, quantity: i64, amount: i64) -> i64 {
-    let margin = match margin {
-        None => return amount,
-        Some(c::tax::Margin::Sum(m)) => tax_common::Margin::Sum(m),
-        Some(c::tax::Margin::UnitPrice(p)) => tax_common::Margin::UnitPrice(p),
-    };
-    tax_common::margin_base(margin, quantity, amount).unwrap_or(amount)
+    match margin {
+        None => amount,
+        Some(margin) => tax_common::margin_base(margin.into(), quantity, amount).unwrap_or(amount),
+    }
 }
 
 fn with_taxed_bases(

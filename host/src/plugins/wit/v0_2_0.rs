@@ -10,10 +10,11 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 use super::adapt::{Adapt, record, record2, variant, variant2};
-use super::{Answer, DriverCall, DriverReply};
+use super::{Answer, DriverCall, DriverReply, OutsideContract};
 use crate::plugins::World;
 use crate::plugins::contract as c;
 use crate::plugins::sandbox::PluginState;
+use tax_common::wire;
 
 mod bindings {
     pub mod tax {
@@ -176,15 +177,42 @@ impl TaxInstance {
     pub fn calculate(
         &self,
         store: &mut Store<PluginState>,
-        doc: c::tax::Document,
+        doc: &c::tax::Document,
     ) -> Answer<c::tax::TaxResult, c::tax::TaxError> {
-        let doc: wt::Document = doc.adapt();
-        Ok(self
-            .0
-            .fiscal_host_tax()
-            .call_calculate(store, &doc)?
-            .adapt())
+        let doc = wt::Document {
+            kind: doc.kind.adapt(),
+            date: doc.date.adapt(),
+            jurisdiction: doc.jurisdiction.clone().adapt(),
+            lines: line_numbers(&doc.lines),
+        };
+        let result = match self.0.fiscal_host_tax().call_calculate(store, &doc)? {
+            Ok(result) => result,
+            Err(e) => return Ok(Err(e.adapt())),
+        };
+        let decoded = wire::figures(&result.lines);
+        let mut lines = Vec::with_capacity(decoded.len());
+        for figures in decoded {
+            let figures = figures.map_err(|e| {
+                OutsideContract(format!("line {}'s figures: {}", e.line + 1, e.message))
+            })?;
+            lines.push(c::tax::LineResult::from(figures));
+        }
+        Ok(Ok(c::tax::TaxResult {
+            lines,
+            totals: result.totals.adapt(),
+            total: result.total,
+            warnings: result.warnings.adapt(),
+        }))
     }
+}
+
+/// The document's lines as the interface's flat numbers; names and barcodes stay here.
+fn line_numbers(lines: &[c::tax::Line]) -> Vec<i64> {
+    let mut numbers = Vec::with_capacity(lines.len() * wire::LINE);
+    for line in lines {
+        wire::push_line(&mut numbers, &line.into());
+    }
+    numbers
 }
 
 record2!(c::types::Date <=> wt::Date { year, month, day });
@@ -204,17 +232,10 @@ impl Adapt<wt::Cashier> for c::types::Cashier {
 }
 
 variant!(c::tax::TaxSpec => wt::TaxSpec { Code(x), Percent(x), Computed(x), Exempt });
-variant!(c::tax::CalcType => wt::CalcType { InPrice, Fixed, Simplified });
-variant!(c::tax::Margin => wt::Margin { Sum(x), UnitPrice(x) });
-// Numbers only: the line's name stays in the host.
-record!(c::tax::Line => wt::Line { price, quantity, discount, tax, calc, margin });
 record!(c::tax::TaxCode => wt::TaxCode { code, rate, valid_from });
 record!(c::tax::Jurisdiction => wt::Jurisdiction { country, tax_codes, standard_rate });
-record!(c::tax::Document => wt::Document { kind, date, jurisdiction, lines });
-record!(wt::LineResult => c::tax::LineResult { amount, taxed_base, tax, vat, vat_code });
 record!(wt::RateTotal => c::tax::RateTotal { vat, vat_code, amount, taxed_base, tax });
 record!(wt::Warning => c::tax::Warning { line, message });
-record!(wt::TaxResult => c::tax::TaxResult { lines, totals, total, warnings });
 record!(wt::LineProblem => c::tax::LineProblem { line, message });
 variant!(wt::TaxError => c::tax::TaxError {
     UnsupportedCountry(x), UnknownTaxCode(x), RateNotAllowed(x), InvalidLine(x), Overflow(x),

@@ -189,6 +189,21 @@ fn each_lanes_copy_shows_its_currency_rates_and_requisites() {
             "{path}: {message}"
         );
     }
+    // Where a register fiscalizes is what its driver said of it: GET /devices shows it beside
+    // the lane's verdict.
+    let devices = common::get_json(&url("/devices"));
+    let register = |id: &str| {
+        devices
+            .as_array()
+            .and_then(|all| all.iter().find(|d| d["id"] == id))
+            .unwrap_or_else(|| panic!("{id} in {devices}"))
+            .clone()
+    };
+    for (id, fiscal) in [("kkt", true), ("kkt-kz", false), ("kkt-uz", false)] {
+        let device = register(id);
+        assert_eq!(device["jurisdictions"], json!(["RU"]), "{device}");
+        assert_eq!(device["lane"]["fiscal"], json!(fiscal), "{device}");
+    }
     // Nothing of the other lanes reached the Russian printer.
     assert!(!printed(&ru).contains("KZT") && !printed(&ru).contains("UZS"));
 }

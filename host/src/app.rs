@@ -64,9 +64,6 @@ impl Host {
         let lanes = Lanes::new(&config, &plugins);
         for lane in lanes.iter() {
             tracing::info!(register = %lane.register, jurisdiction = lane.country.code(), currency = lane.currency, "lane");
-            if let Some(why) = &lane.not_fiscal {
-                tracing::info!(register = %lane.register, "{why}");
-            }
             if lane.organisation.name.is_none() {
                 tracing::warn!(register = %lane.register, "no [organisation] is configured: the lane's copies print no seller's requisites");
             }

@@ -194,7 +194,7 @@ impl Core {
         if lines.is_empty() {
             return Err(CoreError::InvalidInput("the document has no lines".into()));
         }
-        self.require_fiscal_lane(device)?;
+        self.require_fiscal_lane(device).await?;
         self.require_open_shift(device).await?;
         let body = self.tax(device, kind, lines).await?;
         if let Some(stated) = stated_total

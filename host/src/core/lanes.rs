@@ -15,7 +15,7 @@ use crate::config::{
     Config, Country, DeviceConfig, DeviceKind, OrganisationConfig, Rate, TaxCodeConfig,
 };
 use crate::plugins::contract::tax;
-use crate::plugins::{Plugins, TaxPlugin, embedded};
+use crate::plugins::{Plugins, TaxPlugin};
 
 /// The faces, for what the core decides per face.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +59,32 @@ pub struct Lane {
     /// ISO 4217, printed on the lane's copies.
     pub currency: &'static str,
     pub organisation: OrganisationConfig,
-    /// Why the lane's register cannot fiscalize the lane's receipts, when it cannot (a Russian
-    /// register on an Uzbek lane prints credit receipts, and refuses fiscal ones before any
-    /// money moves).
-    pub not_fiscal: Option<String>,
+}
+
+impl Lane {
+    /// Why the lane's register cannot fiscalize the lane's receipts, when it cannot: its driver
+    /// says it fiscalizes elsewhere (`device-info.jurisdictions`: a Russian register on an Uzbek
+    /// lane prints credit receipts, and refuses fiscal ones before any money moves). A driver
+    /// that does not say (WIT 0.1.0) is trusted to fiscalize where it is configured.
+    pub fn not_fiscal(&self, driver: &str, serves: Option<&[String]>) -> Option<String> {
+        let serves = serves?;
+        if serves.iter().any(|c| c == self.country.code()) {
+            return None;
+        }
+        Some(format!(
+            "lane {} is {}'s, and its register's driver {driver} fiscalizes in {} only; it \
+             prints non-fiscal (credit) receipts, a fiscal receipt needs a register registered \
+             in {}",
+            self.register,
+            self.country.name(),
+            if serves.is_empty() {
+                "no country".to_owned()
+            } else {
+                serves.join(", ")
+            },
+            self.country.name(),
+        ))
+    }
 }
 
 /// Every lane, in configuration order, and the host-wide one (`[tax]`, `[organisation]`) that
@@ -128,7 +150,6 @@ impl Lanes {
                 organisation: register
                     .and_then(|r| r.organisation.clone())
                     .unwrap_or_else(|| config.organisation.clone()),
-                not_fiscal: register.and_then(|r| not_fiscal(r, country)),
             }
         };
         let lanes: Vec<Lane> = registers(config).map(|r| lane(Some(r))).collect();
@@ -164,29 +185,6 @@ impl Lanes {
     pub fn iter(&self) -> impl Iterator<Item = &Lane> {
         self.lanes.iter()
     }
-}
-
-/// Why a register cannot fiscalize its lane's receipts: a built-in driver knows where it is
-/// registered (`embedded::builtin_driver_jurisdictions`).
-fn not_fiscal(register: &DeviceConfig, country: Country) -> Option<String> {
-    let serves = embedded::builtin_driver_jurisdictions(&register.driver)?;
-    if serves.contains(&country) {
-        return None;
-    }
-    let names: Vec<&str> = serves.iter().map(|c| c.name()).collect();
-    Some(format!(
-        "lane {} is {}'s, and its register's driver {} fiscalizes in {} only; it prints \
-         non-fiscal (credit) receipts, a fiscal receipt needs a register registered in {}",
-        register.id,
-        country.name(),
-        register.driver,
-        if names.is_empty() {
-            "no country".to_owned()
-        } else {
-            names.join(", ")
-        },
-        country.name(),
-    ))
 }
 
 /// What the tax plugin is told of a jurisdiction.

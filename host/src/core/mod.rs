@@ -342,11 +342,13 @@ impl Core {
             .map(|device| {
                 let lane = (device.kind == DeviceKind::FiscalRegister).then(|| {
                     let lane = self.lanes.of(&device.id);
+                    let not_fiscal =
+                        lane.not_fiscal(&device.driver, device.jurisdictions.as_deref());
                     LaneStatus {
                         jurisdiction: lane.country,
                         currency: lane.currency,
-                        fiscal: lane.not_fiscal.is_none(),
-                        not_fiscal: lane.not_fiscal.clone(),
+                        fiscal: not_fiscal.is_none(),
+                        not_fiscal,
                     }
                 });
                 DeviceStatus { device, lane }
@@ -408,20 +410,24 @@ impl Core {
 
     /// A register for a fiscal operation (an X report, cash in or out): refused on a lane whose
     /// register cannot fiscalize there, as its receipts and shifts are.
-    fn fiscal_register(&self, device: &str) -> Result<&DeviceHandle, CoreError> {
+    async fn fiscal_register(&self, device: &str) -> Result<&DeviceHandle, CoreError> {
         let register = self.register(Some(device))?;
-        self.require_fiscal_lane(device)?;
+        self.require_fiscal_lane(device).await?;
         Ok(register)
     }
 
-    /// Refuses a fiscal document on a lane whose register cannot fiscalize it.
-    fn require_fiscal_lane(&self, register: &str) -> Result<&Lane, CoreError> {
-        let lane = self.lanes.of(register);
-        match &lane.not_fiscal {
+    /// Refuses a fiscal document on a lane whose register cannot fiscalize it: the register's
+    /// driver says where it fiscalizes (asked now if the register has not described itself yet,
+    /// so a register that was offline at start is never trusted by default).
+    async fn require_fiscal_lane(&self, device: &str) -> Result<&Lane, CoreError> {
+        let register = self.register(Some(device))?;
+        let serves = register.jurisdictions().await?;
+        let lane = self.lanes.of(device);
+        match lane.not_fiscal(&register.driver_report().name, serves.as_deref()) {
             Some(why) => Err(CoreError::NotFiscal {
-                lane: register.to_owned(),
+                lane: device.to_owned(),
                 country: lane.country,
-                why: why.clone(),
+                why,
             }),
             None => Ok(lane),
         }

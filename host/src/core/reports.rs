@@ -59,7 +59,7 @@ impl Core {
     /// X report: the shift's totals so far, printed by the register.
     pub async fn x_report(&self, device: &str, cashier_name: &str) -> Result<(), CoreError> {
         let who = cashier(cashier_name)?;
-        self.fiscal_register(device)?.x_report(who).await?;
+        self.fiscal_register(device).await?.x_report(who).await?;
         Ok(())
     }
 
@@ -74,7 +74,10 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
-        self.fiscal_register(device)?.cash_in(who, amount).await?;
+        self.fiscal_register(device)
+            .await?
+            .cash_in(who, amount)
+            .await?;
         Ok(())
     }
 
@@ -89,7 +92,10 @@ impl Core {
         if amount <= 0 {
             return Err(CoreError::InvalidInput("amount must be above 0".into()));
         }
-        self.fiscal_register(device)?.cash_out(who, amount).await?;
+        self.fiscal_register(device)
+            .await?
+            .cash_out(who, amount)
+            .await?;
         Ok(())
     }
 

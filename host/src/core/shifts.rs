@@ -28,7 +28,7 @@ impl Core {
         }
         let register = self.register(Some(device))?;
         // A shift is fiscal: a lane that cannot fiscalize has none to open.
-        self.require_fiscal_lane(device)?;
+        self.require_fiscal_lane(device).await?;
         let _lane = self.lane_settled(device).await?;
         let status = register.status().await?;
         match status.shift {

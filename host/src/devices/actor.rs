@@ -38,6 +38,20 @@ pub struct DeviceView {
     pub shift_number: Option<u32>,
     pub paper_present: Option<bool>,
     pub cover_open: Option<bool>,
+    /// Where a register fiscalizes, as its driver said when it described the device
+    /// (`device-info.jurisdictions`); none before that, and for a driver that does not say
+    /// (one built against WIT 0.1.0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jurisdictions: Option<Vec<String>>,
+}
+
+impl DeviceView {
+    /// What a device said of itself (`model` is set only here, so it tells a device that has).
+    fn described(&mut self, info: DeviceInfo) {
+        self.model = Some(format!("{} {}", info.vendor, info.model));
+        self.serial_number = Some(info.serial_number);
+        self.jurisdictions = info.jurisdictions;
+    }
 }
 
 type Job = Box<dyn FnOnce(&mut Worker) + Send>;
@@ -85,6 +99,7 @@ impl DeviceHandle {
             shift_number: None,
             paper_present: None,
             cover_open: None,
+            jurisdictions: None,
         }));
         let (jobs, queue) = mpsc::channel::<Job>();
         let mut worker = Worker {
@@ -143,6 +158,25 @@ impl DeviceHandle {
 
     pub async fn describe(&self) -> Result<DeviceInfo, DeviceError> {
         self.op(|d| d.describe()).await
+    }
+
+    /// Where the register fiscalizes (`DeviceView::jurisdictions`): as it said when it described
+    /// itself, or, when it has not yet (it was offline), as it says now. `None`: its driver does
+    /// not say.
+    pub async fn jurisdictions(&self) -> Result<Option<Vec<String>>, DeviceError> {
+        {
+            let view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+            if view.model.is_some() {
+                return Ok(view.jurisdictions.clone());
+            }
+        }
+        let info = self.describe().await?;
+        let jurisdictions = info.jurisdictions.clone();
+        self.view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .described(info);
+        Ok(jurisdictions)
     }
 
     pub async fn status(&self) -> Result<DeviceStatus, DeviceError> {
@@ -300,9 +334,10 @@ impl Worker {
         if (describe || unknown)
             && let Ok(info) = self.call(|d| d.describe())
         {
-            let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-            view.model = Some(format!("{} {}", info.vendor, info.model));
-            view.serial_number = Some(info.serial_number);
+            self.view
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .described(info);
         }
         // A terminal has no status beyond answering; a printer has paper and cover; a register
         // has those and a shift.

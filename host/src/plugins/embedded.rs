@@ -25,19 +25,6 @@ pub fn builtin_driver(name: &str) -> Option<&'static [u8]> {
     }
 }
 
-/// The jurisdictions a built-in register driver fiscalizes in: a Shtrih-M register is registered
-/// with Russia's tax service and knows Russia's rates only (its tax table: 22%, 10%, 0%, без НДС,
-/// 22/122, 10/110). `None` for a driver that is not built in: a vendor's driver is trusted to
-/// fiscalize in the jurisdiction of the lane it is configured on.
-pub fn builtin_driver_jurisdictions(name: &str) -> Option<&'static [crate::config::Country]> {
-    use crate::config::Country;
-    match name {
-        "shtrih-m" => Some(&[Country::RU]),
-        "escpos" | "zvt" => Some(&[]),
-        _ => None,
-    }
-}
-
 /// Where the build put a guest component that is not embedded (test plugins, the template).
 pub fn guest_path(file: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("OUT_DIR")).join(file)

@@ -136,7 +136,7 @@ impl<T: Guest + 'static> wire::Guest for T {
         let decoded = numbers::lines(&doc.lines);
         let mut lines = Vec::with_capacity(decoded.len());
         for line in decoded {
-            let line = line.map_err(|e| TaxError::InvalidLine(problem(e.line, e.message)))?;
+            let line = line.map_err(|e| TaxError::InvalidLine(problem(e.line, e.to_string())))?;
             lines.push(Line::from(line));
         }
         let result = T::calculate(Document {

@@ -192,9 +192,8 @@ impl TaxInstance {
         let decoded = wire::figures(&result.lines);
         let mut lines = Vec::with_capacity(decoded.len());
         for figures in decoded {
-            let figures = figures.map_err(|e| {
-                OutsideContract(format!("line {}'s figures: {}", e.line + 1, e.message))
-            })?;
+            let figures = figures
+                .map_err(|e| OutsideContract(format!("line {}'s figures: {e}", e.line + 1)))?;
             lines.push(c::tax::LineResult::from(figures));
         }
         Ok(Ok(c::tax::TaxResult {

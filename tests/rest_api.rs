@@ -25,6 +25,7 @@ const FACE_ROUTES: &[&str] = &[
     "/withdraw",
     "/check_copy",
     "/last_document",
+    "/fn_status",
 ];
 
 /// The seed's reply fields, present in every reply.

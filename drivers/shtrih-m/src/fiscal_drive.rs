@@ -23,13 +23,16 @@ fn not_yet(what: &str) -> DriverError {
 
 impl<P: Port> Shtrih<P> {
     /// The fiscal drive's number (FF01h, cached), its exchange with the OFD (FF39h: the
-    /// documents not yet confirmed, the first one's number and time) and its validity (FF03h).
+    /// documents not yet confirmed, the first one's number and time), its validity (FF03h) and
+    /// the register's clock (11h).
     pub fn fiscal_drive_status(&mut self) -> Result<FiscalDriveState, DriverError> {
         let fn_number = self.fn_number()?;
         let data = self.call(&commands::fn_exchange_status(self.admin_password()))?;
         let exchange = decode_exchange_status(&data).map_err(errors::garbage)?;
         let data = self.call(&commands::fn_validity(self.admin_password()))?;
         let valid_until = decode_fn_validity(&data).map_err(errors::garbage)?;
+        // The register's clock (full status 11h): the deadlines run on the drive's time.
+        let now = self.full_status()?.now;
         let unsent = exchange.unsent > 0;
         Ok(FiscalDriveState {
             fn_number,
@@ -40,6 +43,7 @@ impl<P: Port> Shtrih<P> {
             unsent_notifications: None,
             valid_until,
             ffd_version: FFD_VERSION,
+            now,
         })
     }
 

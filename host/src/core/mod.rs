@@ -8,6 +8,7 @@ mod crash;
 pub mod credit;
 mod document;
 mod fiscal;
+pub mod fiscal_drive;
 pub mod lanes;
 pub mod price;
 mod recovery;
@@ -196,6 +197,9 @@ pub struct DeviceStatus {
     /// A register's lane.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lane: Option<LaneStatus>,
+    /// A register's fiscal drive as last asked, with its deadlines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fiscal_drive: Option<fiscal_drive::FnStatus>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -351,7 +355,12 @@ impl Core {
                         not_fiscal,
                     }
                 });
-                DeviceStatus { device, lane }
+                let fiscal_drive = device.fiscal_drive.as_ref().map(fiscal_drive::FnStatus::of);
+                DeviceStatus {
+                    device,
+                    lane,
+                    fiscal_drive,
+                }
             })
             .collect()
     }

@@ -43,6 +43,10 @@ pub struct DeviceView {
     /// (one built against WIT 0.1.0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jurisdictions: Option<Vec<String>>,
+    /// A register's fiscal drive as last asked (at each idle refresh and each `fiscal_drive_status`);
+    /// none before, and for a driver that cannot tell. The core shows it with its deadlines.
+    #[serde(skip)]
+    pub fiscal_drive: Option<FiscalDriveState>,
 }
 
 impl DeviceView {
@@ -100,6 +104,7 @@ impl DeviceHandle {
             paper_present: None,
             cover_open: None,
             jurisdictions: None,
+            fiscal_drive: None,
         }));
         let (jobs, queue) = mpsc::channel::<Job>();
         let mut worker = Worker {
@@ -206,7 +211,12 @@ impl DeviceHandle {
     }
 
     pub async fn fiscal_drive_status(&self) -> Result<FiscalDriveState, DeviceError> {
-        self.op(|d| d.fiscal_drive_status()).await
+        let state = self.op(|d| d.fiscal_drive_status()).await?;
+        self.view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .fiscal_drive = Some(state.clone());
+        Ok(state)
     }
 
     pub async fn open_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
@@ -361,6 +371,13 @@ impl Worker {
                     view.shift_number = Some(status.shift_number);
                     view.paper_present = Some(status.paper_present);
                     view.cover_open = Some(status.cover_open);
+                }
+                // Unsupported by a 0.1.0 driver: the view then keeps none.
+                if let Ok(state) = self.call(|d| d.fiscal_drive_status()) {
+                    self.view
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .fiscal_drive = Some(state);
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! The REST face of seed 001: `POST /sale` and its siblings (`/refund`, `/x_report`,
 //! `/open_shift`, `/close_shift`, `/check_shift`, `/deposit`, `/withdraw`, `/check_copy`,
-//! `/last_document`), each `POST` with a JSON body and an optional `?device=<id>`; and
+//! `/last_document`, and our `/fn_status`), each `POST` with a JSON body and an optional `?device=<id>`; and
 //! `GET /openapi.json`, the OpenAPI 3.0 description of them all.
 //!
 //! Every reply has the seed's shape `{status, code, message, printError, documentID, fiscalID,
@@ -37,6 +37,7 @@ pub const ROUTES: &[&str] = &[
     "withdraw",
     "check_copy",
     "last_document",
+    "fn_status",
 ];
 
 pub fn route(
@@ -380,6 +381,28 @@ async fn run(
             reply.insert("shiftOpen".into(), json!(status.open));
             reply.insert("shiftNumber".into(), json!(status.number));
             reply.insert("shiftExpired".into(), json!(status.expired));
+        }
+        "fn_status" => {
+            // Our extension: the fields in the seed's camelCase, the warnings as the core words them.
+            let status = core.fn_status(&device).await?;
+            reply.insert("fnNumber".into(), json!(status.fn_number));
+            reply.insert("unsentDocuments".into(), json!(status.unsent_documents));
+            reply.insert(
+                "firstUnsentNumber".into(),
+                json!(status.first_unsent_number),
+            );
+            reply.insert(
+                "firstUnsentDateTime".into(),
+                json!(status.first_unsent_date_time),
+            );
+            reply.insert(
+                "unsentNotifications".into(),
+                json!(status.unsent_notifications),
+            );
+            reply.insert("validUntil".into(), json!(status.valid_until));
+            reply.insert("ffdVersion".into(), json!(status.ffd_version));
+            reply.insert("registerTime".into(), json!(status.register_time));
+            reply.insert("warnings".into(), json!(status.warnings));
         }
         "deposit" | "withdraw" => {
             let amount = f.int("amount")?;

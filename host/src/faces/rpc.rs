@@ -370,6 +370,7 @@ async fn run(
             ctx.shift(false, Fields::root(params.unwrap_or(&empty)))
                 .await
         }
+        "FiscalDrive.Status" => ctx.fn_status().await,
         other => Err(failure(
             codes::METHOD_NOT_FOUND,
             format!("method not found: {other}"),
@@ -801,6 +802,17 @@ impl Call<'_> {
             core.close_shift(&device, &cashier, self.raw).await?
         };
         Ok(json!({ "shift_number": shift }))
+    }
+
+    /// `FiscalDrive.Status` (our extension): the lane's register's fiscal drive and its deadlines.
+    async fn fn_status(&self) -> Result<Value, RpcError> {
+        let core = &self.host.core;
+        let device = core
+            .register_for(Face::JsonRpc, self.device)?
+            .id()
+            .to_owned();
+        let status = core.fn_status(&device).await?;
+        Ok(serde_json::to_value(status).expect("a status serializes"))
     }
 }
 

@@ -396,6 +396,12 @@ impl Session {
                 let shift = core.force_close_shift(&self.device, raw).await?;
                 Ok((ok(json!({ "shift_number": shift })), None))
             }
+            // Our extension: the fiscal drive's state and its deadlines, in `data`.
+            "fn_status" => {
+                let status = core.fn_status(&self.device).await?;
+                let status = serde_json::to_value(status).expect("a status serializes");
+                Ok((ok(status), None))
+            }
             "create_doc" => {
                 let cashier = data.str("cashier")?;
                 let kind = match data.int("doc_type")? {

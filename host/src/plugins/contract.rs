@@ -627,6 +627,8 @@ pub mod register {
         pub unsent_notifications: Option<u32>,
         pub valid_until: Date,
         pub ffd_version: u8,
+        /// The register's clock when it answered; the deadlines run on it.
+        pub now: super::types::DateTime,
     }
 }
 

@@ -530,7 +530,7 @@ record!(c::register::CorrectionReceipt => wr::CorrectionReceipt {
 });
 record!(wr::FiscalDriveState => c::register::FiscalDriveState {
     fn_number, unsent_documents, first_unsent_number, first_unsent_date_time,
-    unsent_notifications, valid_until, ffd_version,
+    unsent_notifications, valid_until, ffd_version, now,
 });
 variant!(wp::Outcome => c::terminal::Outcome { Approved, Declined });
 record!(wp::Transaction => c::terminal::Transaction {

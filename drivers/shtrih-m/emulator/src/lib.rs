@@ -25,17 +25,19 @@ mod commands;
 mod cp1251;
 mod device;
 mod journal;
+mod marking;
 pub mod registers;
 mod wire;
 
 pub use clock::{Clock, DateTime, START};
 pub use commands::code;
-pub use device::{Identity, ShtrihDevice};
+pub use device::{Identity, ReceivedCommand, ShtrihDevice};
 pub use journal::{
-    DOC_RECEIPT, DOC_REGISTRATION, DOC_SHIFT_CLOSE, DOC_SHIFT_OPEN, FiscalDocument, PAY_CASH,
-    PAY_CASHLESS, PAY_COUNTER_PROVISION, PAY_CREDIT, PAY_PREPAYMENT, ReceiptLine,
-    RegisteredReceipt,
+    Correction, DOC_CORRECTION, DOC_RECEIPT, DOC_REGISTRATION, DOC_SHIFT_CLOSE, DOC_SHIFT_OPEN,
+    FiscalDocument, PAY_CASH, PAY_CASHLESS, PAY_COUNTER_PROVISION, PAY_CREDIT, PAY_PREPAYMENT,
+    ReceiptLine, RegisteredReceipt,
 };
+pub use marking::{MarkingAnswer, MarkingSystem};
 
 /// An emulator around a fresh register (registered, shift closed), its clock following the
 /// system's local time.

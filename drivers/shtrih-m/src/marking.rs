@@ -490,12 +490,12 @@ mod tests {
         assert_eq!(v.result_bits, 3);
         let d = decode_check(&[3, 0, 5, 1, 0xFF]).unwrap();
         assert!(matches!(d.online, Online::Failed { code: 0xFF, .. }));
-        let d = decode_check(&[3, 0, 5, 7, 0, 15, 0x35, 0x08, 1, 0, 1]).unwrap();
+        let d = decode_check(&[3, 0, 5, 7, 0, 15, 0x3D, 0x08, 1, 0, 1]).unwrap();
         assert_eq!(
             d.online,
             Online::Answered {
                 result: 15,
-                tlvs: vec![0x35, 0x08, 1, 0, 1]
+                tlvs: vec![0x3D, 0x08, 1, 0, 1]
             }
         );
         assert!(decode_check(&[3, 0]).is_err());

@@ -1353,6 +1353,141 @@ mod tests {
         );
     }
 
+    /// FF61h for `code`: a piece sold, mode 0, no TLVs.
+    fn check_code(code: &[u8]) -> Vec<u8> {
+        let mut data = vec![1, 0, code.len() as u8, 0];
+        data.extend_from_slice(code);
+        with_password(&[0xFF, 0x61], 1, &data)
+    }
+
+    fn bind_code(code: &[u8]) -> Vec<u8> {
+        let mut data = vec![code.len() as u8];
+        data.extend_from_slice(code);
+        with_password(&[0xFF, 0x67], 1, &data)
+    }
+
+    #[test]
+    fn a_code_is_bound_only_after_it_was_checked_and_accepted() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        // Nothing checked: nothing to decide on.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x69], 1, &[1])),
+            [0xFF, 0x69, FN_WRONG_STATE]
+        );
+        // Valid: local 3, reason 0, type 5, 5 bytes follow: 0, 2106 = 15, 2109 = 1.
+        assert_eq!(
+            run(&mut d, &f, &check_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x61, 0, 3, 0, 5, 7, 0, 15, 0x3D, 0x08, 1, 0, 1]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x69], 1, &[1])),
+            [0xFF, 0x69, 0, 15]
+        );
+        // Offline: only the drive's own check.
+        d.set_marking_answer(crate::MarkingAnswer::Unreachable);
+        assert_eq!(
+            run(&mut d, &f, &check_code(b"X")),
+            [0xFF, 0x61, 0, 3, 0, 5, 0]
+        );
+        run(&mut d, &f, &with_password(&[0xFF, 0x69], 1, &[0]));
+        // No receipt open; then a purchase takes no codes; a code declined is unknown.
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, RECEIPT_CLOSED]
+        );
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[1]));
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, WRONG_RECEIPT_TYPE]
+        );
+        run(&mut d, &f, &with_password(&[0x88], 1, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0]));
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"X")),
+            [0xFF, 0x67, MARKING_NOT_CHECKED]
+        );
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, 0, b'0', b'4', 2]
+        );
+        // Bound once: the same code again is not accepted any more.
+        let op = fn_line(1_000_000, 20_000, 1, "Сигареты");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, MARKING_NOT_CHECKED]
+        );
+        let commands = d.command_codes();
+        assert_eq!(commands.first(), Some(&0xE0));
+        assert_eq!(
+            d.command_log()[2].marking_code().as_deref(),
+            Some("0104600439931256215K\u{1d}93ab")
+        );
+        assert_eq!(
+            d.receipt.as_ref().unwrap().lines[0].marking_code.as_deref(),
+            Some("0104600439931256215K\u{1d}93ab")
+        );
+    }
+
+    #[test]
+    fn a_correction_needs_its_type_and_basis() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        // 1173 outside a correction is refused.
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0]));
+        assert_eq!(
+            run(
+                &mut d,
+                &f,
+                &with_password(&[0xFF, 0x0C], 1, &[0x95, 0x04, 1, 0, 0])
+            ),
+            [0xFF, 0x0C, WRONG_RECEIPT_TYPE]
+        );
+        run(&mut d, &f, &with_password(&[0x88], 1, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0x80]));
+        let op = fn_line(1_000_000, 5_000, 1, "Хлеб");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        let mut close = le(5_000, 5);
+        close.extend([0; 75]);
+        close.push(0);
+        close.extend([0; 30]);
+        close.push(0);
+        let close = with_password(&[0xFF, 0x45], 1, &close);
+        assert_eq!(run(&mut d, &f, &close), [0xFF, 0x45, BAD_PARAMETERS]);
+        run(
+            &mut d,
+            &f,
+            &with_password(&[0xFF, 0x0C], 1, &[0x95, 0x04, 1, 0, 1]),
+        );
+        let mut basis = vec![0x9A, 0x04, 4, 0];
+        basis.extend(1_772_150_400u32.to_le_bytes());
+        basis.extend([0x9B, 0x04, 2, 0, b'7', b'7']);
+        let mut tlv = vec![0x96, 0x04, basis.len() as u8, 0];
+        tlv.extend(basis);
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x0C], 1, &tlv)),
+            [0xFF, 0x0C, 0]
+        );
+        assert_eq!(run(&mut d, &f, &close)[2], 0);
+        let r = d.receipts()[0].clone();
+        assert_eq!(
+            r.correction,
+            Some(Correction {
+                basis: 1,
+                base_date: 1_772_150_400,
+                order_number: Some("77".into())
+            })
+        );
+        assert_eq!(d.last_document().kind, DOC_CORRECTION);
+        // Every document waits in the OFD queue: the shift-open report and the correction.
+        assert_eq!(d.unsent_documents(), 2);
+        assert_eq!(d.drain_ofd_queue(), 2);
+        assert_eq!(d.unsent_documents(), 0);
+    }
+
     #[test]
     fn quantities_print_without_trailing_zeros() {
         assert_eq!(quantity_text(2_500_000), "2.5");

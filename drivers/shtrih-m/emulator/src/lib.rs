@@ -9,8 +9,11 @@
 //! `ShtrihDevice::advance_clock`), receipt and fiscal-document counters, a fiscal
 //! sign per document, the open receipt, cash in the drawer, the cashier table, and a
 //! journal of registered receipts (`ShtrihDevice::receipts`) for tests to check what was
-//! fiscalized. Faults come from `emulator_kit::Faults`: paper out and cover open refuse
-//! printing with code 6Bh; `Nak`, `CorruptChecksum`, `NoReply` and `DisconnectMidFrame`
+//! fiscalized (each position's marking code, a correction's tags), a log of the commands it
+//! received (`ShtrihDevice::command_log`), an OFD queue every fiscal document joins until
+//! `ShtrihDevice::drain_ofd_queue`, and a marking system whose answer to FF61h a test sets
+//! (`ShtrihDevice::set_marking_answer`, `set_marking_delay`). Faults come from
+//! `emulator_kit::Faults`: paper out and cover open refuse printing with code 6Bh; `Nak`, `CorruptChecksum`, `NoReply` and `DisconnectMidFrame`
 //! disturb the next frame or answer.
 //!
 //! ```no_run

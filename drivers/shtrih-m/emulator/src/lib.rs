@@ -13,8 +13,8 @@
 //! received (`ShtrihDevice::command_log`), an OFD queue every fiscal document joins until
 //! `ShtrihDevice::drain_ofd_queue`, and a marking system whose answer to FF61h a test sets
 //! (`ShtrihDevice::set_marking_answer`, `set_marking_delay`). Faults come from
-//! `emulator_kit::Faults`: paper out and cover open refuse printing with code 6Bh; `Nak`, `CorruptChecksum`, `NoReply` and `DisconnectMidFrame`
-//! disturb the next frame or answer.
+//! `emulator_kit::Faults`: paper out and cover open refuse printing with code 6Bh; `Nak`,
+//! `CorruptChecksum`, `NoReply` and `DisconnectMidFrame` disturb the next frame or answer.
 //!
 //! ```no_run
 //! let emulator = shtrih_m_emulator::emulator();

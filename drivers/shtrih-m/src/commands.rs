@@ -190,6 +190,16 @@ pub fn open_check(password: u32, kind: CheckType) -> Request {
     Request::new(OPEN_CHECK, password).byte(kind as u8)
 }
 
+/// Open check's flag for a correction receipt (FFD 1.2): 80h + the type (the vendor's
+/// `PrinterConst.SMFP_RECTYPE_CORRECTION_SALE` 80h, `_BUY` 81h, `_RETSALE` 82h, `_RETBUY` 83h,
+/// which `FSSalesReceipt` opens with 8Dh and fills like any receipt).
+pub const CORRECTION_CHECK: u8 = 0x80;
+
+/// 8Dh for a correction receipt of `kind`.
+pub fn open_correction_check(password: u32, kind: CheckType) -> Request {
+    Request::new(OPEN_CHECK, password).byte(CORRECTION_CHECK | kind as u8)
+}
+
 /// 88h: cancel (annul) the open receipt.
 pub fn cancel_check(password: u32) -> Request {
     Request::new(CANCEL_CHECK, password)
@@ -646,6 +656,8 @@ pub fn decode_fiscalization(data: &[u8]) -> Result<Fiscalization, DecodeError> {
 pub const DOC_SHIFT_OPEN: u8 = 2;
 pub const DOC_RECEIPT: u8 = 3;
 pub const DOC_SHIFT_CLOSE: u8 = 5;
+/// FFD's "кассовый чек коррекции".
+pub const DOC_CORRECTION: u8 = 31;
 
 /// Answer of FF0Ah.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -684,7 +696,7 @@ pub fn decode_found_document(data: &[u8]) -> Result<FoundDocument, DecodeError> 
         DOC_SHIFT_OPEN | DOC_SHIFT_CLOSE if r.remaining() >= 2 => {
             doc.shift_number = Some(r.u16()?);
         }
-        DOC_RECEIPT | 4 if r.remaining() >= 6 => {
+        DOC_RECEIPT | 4 | DOC_CORRECTION if r.remaining() >= 6 => {
             doc.operation = Some(r.u8()?);
             doc.amount = Some(r.uint(5)?);
         }

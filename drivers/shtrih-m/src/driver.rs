@@ -91,13 +91,23 @@ impl<P: Port> Shtrih<P> {
 
     /// One exchange: the answer, whatever its error code.
     fn exchange(&mut self, req: &Request) -> Result<Answer, DriverError> {
+        self.exchange_within(req, self.settings.timeout)
+    }
+
+    /// One exchange whose answer may take `timeout` (`timeout-ms` for every command but the
+    /// marking-code check, which waits for the marking system: `marking-timeout-ms`).
+    pub(crate) fn exchange_within(
+        &mut self,
+        req: &Request,
+        timeout: std::time::Duration,
+    ) -> Result<Answer, DriverError> {
         let frame = req.frame().map_err(|e| {
             errors::refused(
                 ErrorClass::Unsupported,
                 format!("command {}: {e}", req.code),
             )
         })?;
-        let body = link::transact(&mut self.port, &frame, self.settings.timeout)
+        let body = link::transact(&mut self.port, &frame, timeout)
             .map_err(|e| errors::communication(&e, req.code))?;
         let answer = frame::decode_answer(&body).map_err(errors::garbage)?;
         if answer.code != req.code {
@@ -118,7 +128,7 @@ impl<P: Port> Shtrih<P> {
         Ok(answer.data)
     }
 
-    fn device_error(&mut self, code: u8, command: frame::Code) -> DriverError {
+    pub(crate) fn device_error(&mut self, code: u8, command: frame::Code) -> DriverError {
         if code == errors::NO_RECEIPT_PAPER {
             // The register answers 6Bh for an empty roll and a lifted cover alike; its flags
             // tell which (the vendor's JavaPOS driver checks them the same way).

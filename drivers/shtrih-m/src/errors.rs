@@ -79,6 +79,13 @@ fn describe(code: u8) -> (ErrorClass, &'static str, &'static str) {
         0x90 => (Unsupported, "Поле превышает размер, установленный в настройках", "field longer than the settings allow"),
         0x94 => (Device, "Исчерпан лимит операций в чеке", "too many operations in the receipt"),
         0x96 => (ShiftExpired, "Выполните суточный отчет с гашением", "run the Z report"),
+        // The fiscal drive's marking codes, as the vendor's JavaPOS driver words them
+        // (`messages_ru.txt`, FSPrinterErrorA0..AC, PrinterErrorD4).
+        0xA0 => (FiscalDrive, "ФН: Запрещена работа с маркированным товарами", "fiscal drive: marked goods not allowed"),
+        0xA2 => (FiscalDrive, "ФН: Работа с маркированными товарами временно заблокирована", "fiscal drive: marked goods temporarily blocked"),
+        0xA3 => (FiscalDrive, "ФН: Переполнена таблица проверки кодов маркировки", "fiscal drive: marking check table full"),
+        0xAC => (FiscalDrive, "ФН: В реквизите 2007 содержится КМ, который ранее не проверялся в ФН", "fiscal drive: the marking code was not checked before"),
+        0xD4 => (FiscalDrive, "Код маркировки фальсифицирован", "the marking code is forged"),
         0xC8 => (Device, "Ошибка связи с принтером", "printer communication error"),
         0xC9 => (Device, "Перегрев печатающей головки", "print head overheated"),
         _ => (Device, "Ошибка ККТ", "register error"),

@@ -1,6 +1,6 @@
-//! The operations `fiscal:host@0.2.0` added to the register: the fiscal drive's state
-//! (FF01h, FF39h, FF03h), and marking codes and correction receipts, which this driver does
-//! not implement yet and refuses as `unsupported`.
+//! The fiscal drive's state, which `fiscal:host@0.2.0` added to the register (FF01h, FF39h,
+//! FF03h). The other 0.2.0 operations live in `marking` (FF61h, FF69h, FF67h) and
+//! `correction` (correction receipts).
 
 use driver_kit::Port;
 
@@ -13,13 +13,6 @@ use crate::types::*;
 /// registers every receipt with the FFD 1.2 commands (operation v2 FF46h, close v2 FF45h);
 /// it does not ask the register for its format version (see the README).
 pub const FFD_VERSION: u8 = 4;
-
-fn not_yet(what: &str) -> DriverError {
-    errors::refused(
-        ErrorClass::Unsupported,
-        format!("{what} is not supported by the Shtrih-M driver yet"),
-    )
-}
 
 impl<P: Port> Shtrih<P> {
     /// The fiscal drive's number (FF01h, cached), its exchange with the OFD (FF39h: the
@@ -45,26 +38,5 @@ impl<P: Port> Shtrih<P> {
             ffd_version: FFD_VERSION,
             now,
         })
-    }
-
-    /// Marking codes (FF61h) are a later step of this driver: `unsupported`, nothing sent.
-    pub fn check_marking_code(
-        &mut self,
-        _check: MarkingCheck,
-    ) -> Result<MarkingCheckResult, DriverError> {
-        Err(not_yet("checking marking codes (FF61h)"))
-    }
-
-    /// Accepting or declining a marking code (FF69h): `unsupported`, nothing sent.
-    pub fn decide_marking_code(&mut self, _decision: MarkingDecision) -> Result<(), DriverError> {
-        Err(not_yet("deciding on marking codes (FF69h)"))
-    }
-
-    /// Correction receipts (tags 1173, 1178, 1179): `unsupported`, nothing sent.
-    pub fn register_correction(
-        &mut self,
-        _receipt: CorrectionReceipt,
-    ) -> Result<FiscalResult, DriverError> {
-        Err(not_yet("registering correction receipts"))
     }
 }

@@ -8,6 +8,8 @@
 //! - [`link`]: the ENQ/ACK/NAK handshake, retries and timeouts;
 //! - [`text`]: CP1251, the register's code page;
 //! - [`commands`]: request encoders and answer decoders, one per command;
+//! - [`marking`]: marking codes (FF61h check, FF69h decision, FF67h binding);
+//! - [`correction`]: FFD 1.2 correction receipts (8Dh 80h+type, tags 1173/1174);
 //! - [`errors`]: the vendor's error codes as WIT `driver-error`s;
 //! - [`settings`]: the driver's configuration keys, read under the SDK's settings policy;
 //! - [`Shtrih`]: the operations the WIT `register` and `printer` interfaces export.
@@ -16,12 +18,14 @@
 //! re-exported in [`types`]: native callers and the guest share one set of records.
 
 pub mod commands;
+pub mod correction;
 mod driver;
 pub mod errors;
 pub mod fiscal_drive;
 pub mod frame;
 mod guest;
 pub mod link;
+pub mod marking;
 mod printing;
 mod receipt;
 pub mod settings;
@@ -33,9 +37,9 @@ pub use settings::Settings;
 /// The WIT records the operations take and return.
 pub mod types {
     pub use fiscal_host_guest::register::{
-        CorrectionReceipt, FiscalDriveState, FiscalReceipt, Marking, MarkingCheck,
-        MarkingCheckResult, MarkingDecision, PlannedStatus, PrinterStatus, ReceiptItem,
-        ReceiptPayments,
+        CorrectionReceipt, FiscalDriveState, FiscalReceipt, FractionalQuantity, Marking,
+        MarkingCheck, MarkingCheckResult, MarkingDecision, MarkingVerdict, PlannedStatus,
+        PrinterStatus, ReceiptItem, ReceiptPayments,
     };
     pub use fiscal_host_guest::types::{
         Align, Barcode, BarcodeKind, Cashier, Correction, CorrectionBasis, Date, DateTime,

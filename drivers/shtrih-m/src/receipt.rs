@@ -1,7 +1,7 @@
 //! Registering a receipt: the WIT `fiscal-receipt` as register commands.
 //!
 //! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → customer contact (FF0Ch, tag 1008) →
-//! operation v2 (FF46h) per item → footer lines (17h) → close check v2 (FF45h) → shift
+//! per item: its marking code bound (FF67h, marked items only), operation v2 (FF46h) → footer lines (17h) → close check v2 (FF45h) → shift
 //! parameters (FF40h) for the receipt's number. Everything that can be checked without the register is checked first, so a
 //! refused receipt never leaves one half-made on the device.
 
@@ -10,6 +10,7 @@ use driver_kit::Port;
 use crate::commands::{self, *};
 use crate::driver::{LogLevel, Shtrih};
 use crate::errors;
+use crate::marking;
 use crate::text;
 use crate::types::*;
 
@@ -94,6 +95,8 @@ fn check_type(kind: DocumentKind) -> (CheckType, u8) {
 pub struct Plan {
     pub check: CheckType,
     pub operations: Vec<Operation>,
+    /// Per operation, the marking code FF67h binds to it (tag 2000 bytes), when it has one.
+    pub markings: Vec<Option<Vec<u8>>>,
     pub close: CloseCheck,
     /// Tag 1008 as the register takes it (CP1251), when the receipt has one.
     pub customer_contact: Option<Vec<u8>>,
@@ -124,18 +127,31 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
     }
     let (check, operation) = check_type(receipt.kind);
     let mut operations = Vec::with_capacity(receipt.items.len());
+    let mut markings = Vec::with_capacity(receipt.items.len());
     let mut taxes = [0u64; TAX_SLOTS];
     let mut sum = 0u64;
     for (index, item) in receipt.items.iter().enumerate() {
         let what = |field: &str| format!("item {index} ({}): {field}", item.name);
-        // Marking codes (tags 2000, 2003, 2102, 1291; FF61h/FF69h/FF67h) are not implemented
-        // yet: a marked item is refused rather than registered without its code.
-        if item.marking.is_some() {
-            return Err(invalid(format!(
-                "{}: marked goods are not supported by this driver yet (the item carries a marking code, tag 2000)",
-                what("marking")
-            )));
-        }
+        // A marking code belongs only to sale and sale-return lines (FFD 1.2); it was checked
+        // and accepted (FF61h, FF69h) before, and goes with FF67h right before its FF46h.
+        // Tag 1162 is not sent: FFD 1.2 forbids it.
+        let marking = match &item.marking {
+            None => None,
+            Some(m) => {
+                if !matches!(receipt.kind, DocumentKind::Sale | DocumentKind::SaleReturn) {
+                    return Err(invalid(format!(
+                        "{}: a marking code (tag 2000) belongs only to sale and sale-return receipts, not to a {:?} one",
+                        what("marking"),
+                        receipt.kind
+                    )));
+                }
+                Some(
+                    marking::code_bytes(&m.code)
+                        .map_err(|e| invalid(format!("{}: {e}", what("marking"))))?,
+                )
+            }
+        };
+        markings.push(marking);
         if item.measure != MEASURE_PIECE {
             return Err(invalid(format!(
                 "{} {} (FFD tag 2108) is not supported by this driver: only 0 (piece)",
@@ -219,6 +235,7 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
     Ok(Plan {
         check,
         operations,
+        markings,
         close: CloseCheck {
             payments,
             rounding: 0,
@@ -280,6 +297,18 @@ impl<P: Port> Shtrih<P> {
         receipt: FiscalReceipt,
     ) -> Result<FiscalResult, DriverError> {
         let plan = plan(&receipt)?;
+        let open = commands::open_check(self.password(), plan.check);
+        self.register_planned(&receipt, &plan, open, &[])
+    }
+
+    /// Opens a receipt with `open`, sends `tags` (FF0Ch) into it, fills and closes it.
+    pub(crate) fn register_planned(
+        &mut self,
+        receipt: &FiscalReceipt,
+        plan: &Plan,
+        open: Request,
+        tags: &[(u16, Vec<u8>)],
+    ) -> Result<FiscalResult, DriverError> {
         let st = self.full_status()?;
         match mode_number(st.mode) {
             MODE_SHIFT_CLOSED => {
@@ -298,8 +327,8 @@ impl<P: Port> Shtrih<P> {
             _ => {}
         }
         self.set_cashier(&receipt.cashier)?;
-        self.call(&commands::open_check(self.password(), plan.check))?;
-        let closed = match self.fill_and_close(&receipt, &plan) {
+        self.call(&open)?;
+        let closed = match self.fill_and_close(receipt, plan, tags) {
             Ok(closed) => closed,
             Err(e) => {
                 // The register refused something: the receipt is open and unfiscalized, so
@@ -336,7 +365,11 @@ impl<P: Port> Shtrih<P> {
         &mut self,
         receipt: &FiscalReceipt,
         plan: &Plan,
+        tags: &[(u16, Vec<u8>)],
     ) -> Result<Closed, DriverError> {
+        for (tag, value) in tags {
+            self.call(&commands::fn_send_tlv(self.password(), *tag, value))?;
+        }
         self.send_cashier_inn(&receipt.cashier)?;
         if let Some(contact) = &plan.customer_contact {
             self.call(&commands::fn_send_tlv(
@@ -345,7 +378,10 @@ impl<P: Port> Shtrih<P> {
                 contact,
             ))?;
         }
-        for op in &plan.operations {
+        for (op, marking) in plan.operations.iter().zip(&plan.markings) {
+            if let Some(code) = marking {
+                self.bind_marking_code(code)?;
+            }
             self.call(&commands::operation_v2(self.password(), op))?;
         }
         let width = self.paper_width() as usize;
@@ -537,7 +573,7 @@ mod tests {
     }
 
     #[test]
-    fn marked_items_and_other_measures_are_refused() {
+    fn marked_items_go_only_on_sales_and_other_measures_are_refused() {
         let mut r = receipt(
             vec![item("Сигареты", 20_000, 1_000, 20_000, 11, 3_607)],
             20_000,
@@ -548,9 +584,17 @@ mod tests {
             processing_mode: 0,
             fraction: None,
         });
-        let e = plan(&r).unwrap_err();
-        assert_eq!(e.class, ErrorClass::Unsupported);
-        assert!(e.message.contains("marking"), "{}", e.message);
+        let plan_ok = plan(&r).unwrap();
+        assert_eq!(
+            plan_ok.markings,
+            [Some(b"0104600439931256215K\x1d93abcd".to_vec())]
+        );
+        for kind in [DocumentKind::Expense, DocumentKind::ExpenseReturn] {
+            r.kind = kind;
+            let e = plan(&r).unwrap_err();
+            assert_eq!(e.class, ErrorClass::Unsupported);
+            assert!(e.message.contains("marking"), "{}", e.message);
+        }
         let mut r = receipt(vec![item("Сыр", 4_200, 250, 1_050, 11, 189)], 1_050);
         r.items[0].measure = 11; // kilogram
         let e = plan(&r).unwrap_err();

@@ -12,6 +12,11 @@ pub const DEFAULT_PASSWORD: u32 = 30;
 /// How long a command may take, printing included. A Z report on a long shift prints for
 /// several seconds; fifteen leave room without hanging the host on a dead line for long.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(15_000);
+/// How long a marking-code check (FF61h) may take: the register asks the marking system
+/// (ОИСМ) and waits for it, so the answer may come long after a plain command's. The vendor's
+/// JavaPOS driver gives FF61h the marking server's timeout plus a second; twenty seconds cover
+/// the registers' usual server timeout with room to spare.
+pub const DEFAULT_MARKING_TIMEOUT: Duration = Duration::from_millis(20_000);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -22,6 +27,9 @@ pub struct Settings {
     pub admin_password: u32,
     /// `timeout-ms`: how long the register may take to answer one command.
     pub timeout: Duration,
+    /// `marking-timeout-ms`: how long the register may take to answer a marking-code check
+    /// (FF61h) only; every other command keeps `timeout`.
+    pub marking_timeout: Duration,
     /// `paper-width`: characters per line at normal size; unset: asked from the register.
     pub paper_width: Option<u32>,
 }
@@ -32,6 +40,7 @@ impl Default for Settings {
             password: DEFAULT_PASSWORD,
             admin_password: DEFAULT_PASSWORD,
             timeout: DEFAULT_TIMEOUT,
+            marking_timeout: DEFAULT_MARKING_TIMEOUT,
             paper_width: None,
         }
     }
@@ -51,6 +60,9 @@ impl Settings {
             timeout: lookup
                 .millis("timeout-ms", 100..=600_000)?
                 .unwrap_or(defaults.timeout),
+            marking_timeout: lookup
+                .millis("marking-timeout-ms", 100..=600_000)?
+                .unwrap_or(defaults.marking_timeout),
             paper_width: lookup.int("paper-width", 16..=96)?,
         })
     }
@@ -76,6 +88,7 @@ mod tests {
             "password" => Some("1".into()),
             "timeout-ms" => Some(" 2500 ".into()),
             "paper-width" => Some("42".into()),
+            "marking-timeout-ms" => Some("30000".into()),
             _ => None,
         })
         .unwrap();
@@ -83,6 +96,8 @@ mod tests {
         assert_eq!(s.admin_password, 30);
         assert_eq!(s.timeout, Duration::from_millis(2500));
         assert_eq!(s.paper_width, Some(42));
+        assert_eq!(s.marking_timeout, Duration::from_millis(30_000));
+        assert_eq!(Settings::default().marking_timeout, DEFAULT_MARKING_TIMEOUT);
     }
 
     #[test]
@@ -92,6 +107,7 @@ mod tests {
             ("admin-password", "-1"),
             ("timeout-ms", "50"),
             ("timeout-ms", ""),
+            ("marking-timeout-ms", "10"),
             ("paper-width", "abc"),
             ("paper-width", "200"),
         ] {

@@ -670,6 +670,8 @@ fn the_printer_interface_reports_paper_and_cover() {
 #[test]
 fn the_fiscal_drive_status_tells_the_unsent_documents() {
     let (emulator, mut driver) = open();
+    // The shift-open report joined the OFD queue; the exchange sends it.
+    assert_eq!(emulator.with_device(|d| d.drain_ofd_queue()), 1);
     let st = driver.fiscal_drive_status().unwrap();
     assert_eq!(st.fn_number, "9960440300000001");
     assert_eq!(st.unsent_documents, 0);
@@ -705,67 +707,6 @@ fn the_fiscal_drive_status_tells_the_unsent_documents() {
     );
     emulator.with_device(|d| d.set_ofd_online(true));
     assert_eq!(driver.fiscal_drive_status().unwrap().unsent_documents, 0);
-}
-
-#[test]
-fn marked_items_are_refused_before_anything_is_sent() {
-    let (emulator, mut driver) = open();
-    let mut sale = small_sale();
-    sale.items[0].marking = Some(Marking {
-        code: "010460043993125621JgXJ5.T\u{1d}8005112000".into(),
-        planned_status: PlannedStatus::PieceSold,
-        processing_mode: 0,
-        fraction: None,
-    });
-    let e = driver.register_receipt(sale).unwrap_err();
-    assert_eq!(e.class, ErrorClass::Unsupported);
-    assert!(e.message.contains("marking"), "{}", e.message);
-    assert_eq!(receipts(&emulator), 0);
-    assert!(!driver.status().unwrap().receipt_open);
-}
-
-#[test]
-fn marking_and_corrections_answer_unsupported() {
-    let (_emulator, mut driver) = open();
-    let marking = Marking {
-        code: "0104600439931256".into(),
-        planned_status: PlannedStatus::PieceSold,
-        processing_mode: 0,
-        fraction: None,
-    };
-    let e = driver
-        .check_marking_code(MarkingCheck {
-            marking,
-            quantity: 1000,
-            measure: 0,
-        })
-        .unwrap_err();
-    assert_eq!(e.class, ErrorClass::Unsupported);
-    let e = driver
-        .decide_marking_code(MarkingDecision::Accept)
-        .unwrap_err();
-    assert_eq!(e.class, ErrorClass::Unsupported);
-    let sale = small_sale();
-    let e = driver
-        .register_correction(CorrectionReceipt {
-            kind: DocumentKind::Sale,
-            correction: Correction {
-                basis: CorrectionBasis::SelfInitiated,
-                base_date: Date {
-                    year: 2026,
-                    month: 2,
-                    day: 27,
-                },
-                order_number: None,
-            },
-            cashier: cashier(),
-            items: sale.items,
-            payments: sale.payments,
-            total: sale.total,
-            taxation_system: 0,
-        })
-        .unwrap_err();
-    assert_eq!(e.class, ErrorClass::Unsupported);
 }
 
 #[test]

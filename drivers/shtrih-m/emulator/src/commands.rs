@@ -15,7 +15,7 @@
 use emulator_kit::Faults;
 
 use crate::cp1251;
-use crate::device::{OpenReceipt, Shift, ShtrihDevice};
+use crate::device::{OpenReceipt, ReceivedCommand, Shift, ShtrihDevice};
 use crate::journal::*;
 
 /// The vendor's error codes this emulator answers with.
@@ -40,12 +40,17 @@ pub mod code {
     pub const NO_RECEIPT_PAPER: u8 = 0x6B;
     pub const WRONG_MODE: u8 = 0x73;
     pub const ZERO_TOTAL: u8 = 0x8E;
+    /// Fiscal drive: the marking code was not checked (and accepted) before (the vendor's
+    /// FSPrinterErrorAC, "В реквизите 2007 содержится КМ, который ранее не проверялся в ФН").
+    pub const MARKING_NOT_CHECKED: u8 = 0xAC;
 }
 use code::*;
 
 /// "Not given" in the 5-byte sums of operation v2: the device computes.
 const NOT_GIVEN: u64 = 0xFF_FFFF_FFFF;
 const MAX_SUM: u64 = 0xFF_FFFF_FFFF;
+/// Open check's flag for a correction receipt (80h + type).
+const CORRECTION_CHECK: u8 = 0x80;
 /// Status flags (vendor's bit list).
 const FLAG_RECEIPT_ROLL: u16 = 1 << 1;
 const FLAG_DECIMAL_POINT: u16 = 1 << 4;
@@ -57,16 +62,16 @@ const FLAG_COVER_OPEN: u16 = 1 << 10;
 const PRINT_WIDTH_DOTS: u16 = 576;
 const FONT1_CHAR_WIDTH: u8 = 12;
 
-type Outcome = Result<Vec<u8>, u8>;
+pub(crate) type Outcome = Result<Vec<u8>, u8>;
 
 /// Reads a command's arguments; running short is "incorrect parameters".
-struct Args<'a> {
+pub(crate) struct Args<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Args<'a> {
-    fn bytes(&mut self, n: usize) -> Result<&'a [u8], u8> {
+    pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8], u8> {
         let slice = self
             .data
             .get(self.pos..self.pos + n)
@@ -74,20 +79,20 @@ impl<'a> Args<'a> {
         self.pos += n;
         Ok(slice)
     }
-    fn u8(&mut self) -> Result<u8, u8> {
+    pub(crate) fn u8(&mut self) -> Result<u8, u8> {
         Ok(self.bytes(1)?[0])
     }
-    fn uint(&mut self, n: usize) -> Result<u64, u8> {
+    pub(crate) fn uint(&mut self, n: usize) -> Result<u64, u8> {
         let mut le = [0u8; 8];
         le[..n].copy_from_slice(self.bytes(n)?);
         Ok(u64::from_le_bytes(le))
     }
-    fn rest(&mut self) -> &'a [u8] {
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
         let rest = &self.data[self.pos..];
         self.pos = self.data.len();
         rest
     }
-    fn operator(&mut self) -> Result<u8, u8> {
+    pub(crate) fn operator(&mut self) -> Result<u8, u8> {
         let password = self.uint(4)?;
         if (1..=30).contains(&password) {
             Ok(password as u8)
@@ -95,13 +100,13 @@ impl<'a> Args<'a> {
             Err(WRONG_PASSWORD)
         }
     }
-    fn admin(&mut self) -> Result<u8, u8> {
+    pub(crate) fn admin(&mut self) -> Result<u8, u8> {
         match self.operator()? {
             op @ (29 | 30) => Ok(op),
             _ => Err(WRONG_PASSWORD),
         }
     }
-    fn system_admin(&mut self) -> Result<u8, u8> {
+    pub(crate) fn system_admin(&mut self) -> Result<u8, u8> {
         match self.operator()? {
             30 => Ok(30),
             _ => Err(WRONG_PASSWORD),
@@ -157,6 +162,13 @@ impl ShtrihDevice {
             [first, rest @ ..] => (*first as u16, rest, vec![*first]),
             [] => return vec![0x00, NOT_SUPPORTED],
         };
+        emulator_kit::remember(
+            &mut self.command_log,
+            ReceivedCommand {
+                code,
+                data: data.to_vec(),
+            },
+        );
         let mut args = Args { data, pos: 0 };
         match self.dispatch(code, &mut args, faults) {
             Ok(data) => {
@@ -202,6 +214,9 @@ impl ShtrihDevice {
             0xFF40 => self.fn_shift_params(args),
             0xFF45 => self.close_check(args, faults),
             0xFF46 => self.operation(args, faults),
+            0xFF61 => self.check_marking(args),
+            0xFF67 => self.bind_marking(args),
+            0xFF69 => self.accept_marking(args),
             _ => Err(NOT_SUPPORTED),
         }
     }
@@ -451,7 +466,10 @@ impl ShtrihDevice {
 
     fn open_check(&mut self, args: &mut Args, faults: &Faults) -> Outcome {
         let operator = args.operator()?;
-        let check_type = args.u8()?;
+        let requested = args.u8()?;
+        // 80h..83h: a correction receipt of that type (FFD 1.2).
+        let correction = requested & CORRECTION_CHECK != 0;
+        let check_type = requested & !CORRECTION_CHECK;
         if check_type > 3 {
             return Err(BAD_PARAMETERS);
         }
@@ -460,13 +478,9 @@ impl ShtrihDevice {
             return Err(RECEIPT_OPEN);
         }
         self.selling_shift()?;
-        self.receipt = Some(OpenReceipt {
-            check_type,
-            lines: Vec::new(),
-            cashier_inn: None,
-            customer_contact: None,
-            text_lines: Vec::new(),
-        });
+        let mut receipt = OpenReceipt::new(check_type);
+        receipt.correction = correction;
+        self.receipt = Some(receipt);
         Ok(vec![operator])
     }
 
@@ -594,6 +608,11 @@ impl ShtrihDevice {
         match tag {
             1203 => receipt.cashier_inn = Some(String::from_utf8_lossy(value).trim().to_string()),
             1008 => receipt.customer_contact = Some(cp1251::decode(value)),
+            1173 if receipt.correction => {
+                receipt.correction_type = Some(*value.first().ok_or(BAD_PARAMETERS)?)
+            }
+            1174 if receipt.correction => receipt.correction_basis = Some(correction_basis(value)?),
+            1173 | 1174 => return Err(WRONG_RECEIPT_TYPE),
             _ => {}
         }
         Ok(vec![])
@@ -662,8 +681,17 @@ impl ShtrihDevice {
             department,
             method,
             subject,
+            // The code FF67h bound to this position, when it did.
+            marking_code: self.receipt.as_mut().and_then(|r| r.next_marking.take()),
         };
-        self.add_line(check_type_of(kind), line)?;
+        let marking = line.marking_code.clone();
+        if let Err(e) = self.add_line(check_type_of(kind), line) {
+            // A refused position leaves its bound code for the next try.
+            if let Some(r) = self.receipt.as_mut() {
+                r.next_marking = marking;
+            }
+            return Err(e);
+        }
         Ok(vec![])
     }
 
@@ -700,6 +728,7 @@ impl ShtrihDevice {
             // The FFD tags a legacy sale cannot send: full payment for goods.
             method: 4,
             subject: 1,
+            marking_code: None,
         };
         self.add_line(check_type, line)?;
         Ok(vec![operator])
@@ -716,13 +745,9 @@ impl ShtrihDevice {
         if total + line.amount > MAX_SUM {
             return Err(TOTAL_OVERFLOW);
         }
-        let receipt = self.receipt.get_or_insert_with(|| OpenReceipt {
-            check_type,
-            lines: Vec::new(),
-            cashier_inn: None,
-            customer_contact: None,
-            text_lines: Vec::new(),
-        });
+        let receipt = self
+            .receipt
+            .get_or_insert_with(|| OpenReceipt::new(check_type));
         let (quantity, price, amount) = (line.quantity, line.price, line.amount);
         let printed = [
             line.name.clone(),
@@ -825,6 +850,23 @@ impl ShtrihDevice {
         };
 
         let taxes = taxes.unwrap_or_else(|| computed_taxes(&receipt.lines));
+        // A correction receipt needs its type (1173) and basis (1174), as the drive does.
+        let correction = if receipt.correction {
+            let basis = receipt.correction_type.ok_or(BAD_PARAMETERS)?;
+            let (base_date, order_number) =
+                receipt.correction_basis.clone().ok_or(BAD_PARAMETERS)?;
+            Some(Correction {
+                basis,
+                base_date,
+                order_number,
+            })
+        } else {
+            None
+        };
+        // A code bound to no position is an error of the receipt.
+        if receipt.next_marking.is_some() {
+            return Err(FN_WRONG_STATE);
+        }
 
         // From here on nothing fails: the receipt goes into the fiscal drive.
         let mut receipt = self.receipt.take().expect("checked above");
@@ -838,7 +880,15 @@ impl ShtrihDevice {
         let (shift_number, receipt_number) = (shift.number, shift.receipts);
         // One reading of the clock: the document and the receipt carry the same moment.
         let at = self.instant();
-        let (number, sign) = self.add_document(DOC_RECEIPT, at, None, Some(operation), Some(total));
+        let kind = if correction.is_some() {
+            DOC_CORRECTION
+        } else {
+            DOC_RECEIPT
+        };
+        let (number, sign) = self.add_document(kind, at, None, Some(operation), Some(total));
+        // Checked codes last until the receipt: the next one starts afresh.
+        self.accepted_codes.clear();
+        self.pending_check = None;
         let date_time = at.date_time();
         self.running_number += 1;
         self.print(format!("ИТОГ ={}", rubles(total)));
@@ -863,6 +913,7 @@ impl ShtrihDevice {
             customer_contact: receipt.customer_contact,
             text_lines: receipt.text_lines,
             date_time,
+            correction,
         };
         self.registers
             .receipt_closed(check_type, &registered, self.cash);
@@ -874,6 +925,27 @@ impl ShtrihDevice {
             date_time,
         })
     }
+}
+
+/// Tag 1174's STLV: 1178 (UnixTime, 4 bytes) and 1179 (the order's number), either order.
+fn correction_basis(mut value: &[u8]) -> Result<(u32, Option<String>), u8> {
+    let (mut date, mut order) = (None, None);
+    while !value.is_empty() {
+        let [t0, t1, l0, l1, rest @ ..] = value else {
+            return Err(BAD_PARAMETERS);
+        };
+        let len = u16::from_le_bytes([*l0, *l1]) as usize;
+        let inner = rest.get(..len).ok_or(BAD_PARAMETERS)?;
+        match u16::from_le_bytes([*t0, *t1]) {
+            1178 if len == 4 => {
+                date = Some(u32::from_le_bytes([inner[0], inner[1], inner[2], inner[3]]))
+            }
+            1179 if len <= 32 => order = Some(cp1251::decode(inner)),
+            _ => return Err(BAD_PARAMETERS),
+        }
+        value = &rest[len..];
+    }
+    Ok((date.ok_or(BAD_PARAMETERS)?, order))
 }
 
 /// A receipt just written to the fiscal drive.
@@ -1279,6 +1351,141 @@ mod tests {
             run(&mut d, &f, &legacy_item(0x80, 1_000, 100, 1, "A")),
             [0x80, SHIFT_OVER_24H]
         );
+    }
+
+    /// FF61h for `code`: a piece sold, mode 0, no TLVs.
+    fn check_code(code: &[u8]) -> Vec<u8> {
+        let mut data = vec![1, 0, code.len() as u8, 0];
+        data.extend_from_slice(code);
+        with_password(&[0xFF, 0x61], 1, &data)
+    }
+
+    fn bind_code(code: &[u8]) -> Vec<u8> {
+        let mut data = vec![code.len() as u8];
+        data.extend_from_slice(code);
+        with_password(&[0xFF, 0x67], 1, &data)
+    }
+
+    #[test]
+    fn a_code_is_bound_only_after_it_was_checked_and_accepted() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        // Nothing checked: nothing to decide on.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x69], 1, &[1])),
+            [0xFF, 0x69, FN_WRONG_STATE]
+        );
+        // Valid: local 3, reason 0, type 5, 5 bytes follow: 0, 2106 = 15, 2109 = 1.
+        assert_eq!(
+            run(&mut d, &f, &check_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x61, 0, 3, 0, 5, 7, 0, 15, 0x3D, 0x08, 1, 0, 1]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x69], 1, &[1])),
+            [0xFF, 0x69, 0, 15]
+        );
+        // Offline: only the drive's own check.
+        d.set_marking_answer(crate::MarkingAnswer::Unreachable);
+        assert_eq!(
+            run(&mut d, &f, &check_code(b"X")),
+            [0xFF, 0x61, 0, 3, 0, 5, 0]
+        );
+        run(&mut d, &f, &with_password(&[0xFF, 0x69], 1, &[0]));
+        // No receipt open; then a purchase takes no codes; a code declined is unknown.
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, RECEIPT_CLOSED]
+        );
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[1]));
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, WRONG_RECEIPT_TYPE]
+        );
+        run(&mut d, &f, &with_password(&[0x88], 1, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0]));
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"X")),
+            [0xFF, 0x67, MARKING_NOT_CHECKED]
+        );
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, 0, b'0', b'4', 2]
+        );
+        // Bound once: the same code again is not accepted any more.
+        let op = fn_line(1_000_000, 20_000, 1, "Сигареты");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        assert_eq!(
+            run(&mut d, &f, &bind_code(b"0104600439931256215K\x1d93ab")),
+            [0xFF, 0x67, MARKING_NOT_CHECKED]
+        );
+        let commands = d.command_codes();
+        assert_eq!(commands.first(), Some(&0xE0));
+        assert_eq!(
+            d.command_log()[2].marking_code().as_deref(),
+            Some("0104600439931256215K\u{1d}93ab")
+        );
+        assert_eq!(
+            d.receipt.as_ref().unwrap().lines[0].marking_code.as_deref(),
+            Some("0104600439931256215K\u{1d}93ab")
+        );
+    }
+
+    #[test]
+    fn a_correction_needs_its_type_and_basis() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        // 1173 outside a correction is refused.
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0]));
+        assert_eq!(
+            run(
+                &mut d,
+                &f,
+                &with_password(&[0xFF, 0x0C], 1, &[0x95, 0x04, 1, 0, 0])
+            ),
+            [0xFF, 0x0C, WRONG_RECEIPT_TYPE]
+        );
+        run(&mut d, &f, &with_password(&[0x88], 1, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0x80]));
+        let op = fn_line(1_000_000, 5_000, 1, "Хлеб");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        let mut close = le(5_000, 5);
+        close.extend([0; 75]);
+        close.push(0);
+        close.extend([0; 30]);
+        close.push(0);
+        let close = with_password(&[0xFF, 0x45], 1, &close);
+        assert_eq!(run(&mut d, &f, &close), [0xFF, 0x45, BAD_PARAMETERS]);
+        run(
+            &mut d,
+            &f,
+            &with_password(&[0xFF, 0x0C], 1, &[0x95, 0x04, 1, 0, 1]),
+        );
+        let mut basis = vec![0x9A, 0x04, 4, 0];
+        basis.extend(1_772_150_400u32.to_le_bytes());
+        basis.extend([0x9B, 0x04, 2, 0, b'7', b'7']);
+        let mut tlv = vec![0x96, 0x04, basis.len() as u8, 0];
+        tlv.extend(basis);
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x0C], 1, &tlv)),
+            [0xFF, 0x0C, 0]
+        );
+        assert_eq!(run(&mut d, &f, &close)[2], 0);
+        let r = d.receipts()[0].clone();
+        assert_eq!(
+            r.correction,
+            Some(Correction {
+                basis: 1,
+                base_date: 1_772_150_400,
+                order_number: Some("77".into())
+            })
+        );
+        assert_eq!(d.last_document().kind, DOC_CORRECTION);
+        // Every document waits in the OFD queue: the shift-open report and the correction.
+        assert_eq!(d.unsent_documents(), 2);
+        assert_eq!(d.drain_ofd_queue(), 2);
+        assert_eq!(d.unsent_documents(), 0);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use emulator_kit::{Device, Fault, Faults, Reactions};
 
 use crate::clock::{Clock, DateTime, Instant};
 use crate::journal::{DOC_REGISTRATION, FiscalDocument, RegisteredReceipt};
+use crate::marking::{MarkingSystem, PendingCheck};
 use crate::registers::Registers;
 use crate::wire::{self, ACK, Incoming, Input, NAK};
 
@@ -35,6 +36,58 @@ pub(crate) struct OpenReceipt {
     /// FFD tag 1008, when sent.
     pub customer_contact: Option<String>,
     pub text_lines: Vec<String>,
+    /// A correction receipt (opened with 80h + type).
+    pub correction: bool,
+    /// Tag 1173, when sent.
+    pub correction_type: Option<u8>,
+    /// Tag 1174: 1178 (Unix time) and 1179, when sent.
+    pub correction_basis: Option<(u32, Option<String>)>,
+    /// The code FF67h bound to the next position.
+    pub next_marking: Option<String>,
+}
+
+impl OpenReceipt {
+    pub fn new(check_type: u8) -> Self {
+        Self {
+            check_type,
+            lines: Vec::new(),
+            cashier_inn: None,
+            customer_contact: None,
+            text_lines: Vec::new(),
+            correction: false,
+            correction_type: None,
+            correction_basis: None,
+            next_marking: None,
+        }
+    }
+}
+
+/// One command as the register received it: its code (`0xFF61` for FF61h) and its data
+/// after the code, password included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedCommand {
+    pub code: u16,
+    pub data: Vec<u8>,
+}
+
+impl ReceivedCommand {
+    /// The marking code a check (FF61h) or a binding (FF67h) carries.
+    pub fn marking_code(&self) -> Option<String> {
+        let code = match self.code {
+            // password 4, status, mode, code length, TLV length, code.
+            0xFF61 => {
+                let len = *self.data.get(6)? as usize;
+                self.data.get(8..8 + len)?
+            }
+            // password 4, code length, code.
+            0xFF67 => {
+                let len = *self.data.get(4)? as usize;
+                self.data.get(5..5 + len)?
+            }
+            _ => return None,
+        };
+        Some(String::from_utf8_lossy(code).into_owned())
+    }
 }
 
 /// Who the emulated register is.
@@ -86,10 +139,20 @@ pub struct ShtrihDevice {
     pub(crate) running_number: u16,
     /// The money and operation registers (1Ah, 1Bh).
     pub(crate) registers: Registers,
-    /// Whether the OFD confirms each document as it is made (the default).
+    /// Whether the OFD can be reached: a drain confirms the queue only then.
     pub(crate) ofd_online: bool,
-    /// The last document number the OFD confirmed.
+    /// The last document number the OFD confirmed; the ones after it are the OFD queue.
     pub(crate) ofd_confirmed: u32,
+    /// The marking system the register asks (FF61h), as a test set it.
+    pub(crate) marking: MarkingSystem,
+    /// The code last checked, until FF69h decides on it.
+    pub(crate) pending_check: Option<PendingCheck>,
+    /// Codes accepted since the last receipt and not bound yet.
+    pub(crate) accepted_codes: Vec<Vec<u8>>,
+    /// How long the answer being made waits before it goes out (a slow marking system).
+    pub(crate) answer_delay: Option<Duration>,
+    /// Every command received, oldest first (the last `emulator_kit::HISTORY` at least).
+    pub(crate) command_log: Vec<ReceivedCommand>,
 }
 
 impl Default for ShtrihDevice {
@@ -134,10 +197,17 @@ impl ShtrihDevice {
             registers: Registers::default(),
             ofd_online: true,
             ofd_confirmed: 0,
+            marking: MarkingSystem::default(),
+            pending_check: None,
+            accepted_codes: Vec::new(),
+            answer_delay: None,
+            command_log: Vec::new(),
         };
-        // The registration report: fiscal document 1, made when the emulator "shipped".
+        // The registration report: fiscal document 1, made when the emulator "shipped" and
+        // sent to the OFD then.
         let registered = device.instant();
         device.add_document(DOC_REGISTRATION, registered, None, None, None);
+        device.ofd_confirmed = 1;
         device
     }
 
@@ -267,19 +337,44 @@ impl ShtrihDevice {
             operation,
             amount,
         });
-        if self.ofd_online {
-            self.ofd_confirmed = number;
-        }
+        // Every document joins the OFD queue until a drain sends it.
         (number, fiscal_sign)
     }
 
-    /// Takes the OFD away (`false`: documents made from now on stay unsent, as on a register
-    /// without its network) or brings it back (`true`: everything unsent is confirmed at once).
+    /// Sends the OFD queue: every unsent document is confirmed, as when the register's
+    /// exchange with the OFD runs. Returns how many were sent; none while the OFD is away
+    /// (`set_ofd_online(false)`).
+    pub fn drain_ofd_queue(&mut self) -> u32 {
+        if !self.ofd_online {
+            return 0;
+        }
+        let sent = self.unsent_documents();
+        self.ofd_confirmed = self.last_document().number;
+        sent
+    }
+
+    /// Takes the OFD away (`false`: drains send nothing, as on a register without its
+    /// network) or brings it back (`true`: the queue is sent at once).
     pub fn set_ofd_online(&mut self, online: bool) {
         self.ofd_online = online;
         if online {
-            self.ofd_confirmed = self.last_document().number;
+            self.drain_ofd_queue();
         }
+    }
+
+    /// The commands received, oldest first.
+    pub fn command_log(&self) -> &[ReceivedCommand] {
+        &self.command_log
+    }
+
+    /// The codes of the commands received, oldest first (`0xFF61` for FF61h).
+    pub fn command_codes(&self) -> Vec<u16> {
+        self.command_log.iter().map(|c| c.code).collect()
+    }
+
+    /// Forgets the commands received so far (to look at one operation's).
+    pub fn clear_command_log(&mut self) {
+        self.command_log.clear();
     }
 
     /// Fiscal documents the OFD has not confirmed yet (FF39h).
@@ -315,6 +410,10 @@ impl ShtrihDevice {
         let answer = wire::frame(&self.execute(body, faults));
         self.pending = Some(answer.clone());
         out.send(vec![ACK]);
+        // The register works on the command (asks the marking system) before it answers.
+        if let Some(delay) = self.answer_delay.take() {
+            out.wait(delay);
+        }
         if faults.take(Fault::DisconnectMidFrame) {
             out.send(answer[..answer.len() / 2].to_vec());
             out.hangup();

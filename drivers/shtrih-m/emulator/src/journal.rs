@@ -8,6 +8,8 @@ pub const DOC_REGISTRATION: u8 = 1;
 pub const DOC_SHIFT_OPEN: u8 = 2;
 pub const DOC_RECEIPT: u8 = 3;
 pub const DOC_SHIFT_CLOSE: u8 = 5;
+/// FFD's "кассовый чек коррекции".
+pub const DOC_CORRECTION: u8 = 31;
 
 /// One document in the fiscal drive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub struct ReceiptLine {
     pub method: u8,
     /// FFD tag 1212.
     pub subject: u8,
+    /// FFD tag 2000: the marking code FF67h bound to this position, when it did.
+    pub marking_code: Option<String>,
 }
 
 /// Payment slots of close check v2 (FF45h), zero-based.
@@ -77,9 +81,27 @@ pub struct RegisteredReceipt {
     /// Lines printed inside the receipt (print string while it was open).
     pub text_lines: Vec<String>,
     pub date_time: DateTime,
+    /// A correction receipt's tags 1173 and 1174; none for a receipt.
+    pub correction: Option<Correction>,
+}
+
+/// What a correction receipt corrects (tags 1173, 1178, 1179).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// Tag 1173: 0 self-initiated, 1 by order of the tax office.
+    pub basis: u8,
+    /// Tag 1178: the corrected day, Unix time (midnight).
+    pub base_date: u32,
+    /// Tag 1179, when sent.
+    pub order_number: Option<String>,
 }
 
 impl RegisteredReceipt {
+    /// The marking codes (tag 2000) of the receipt's positions, in order; none for a plain one.
+    pub fn marking_codes(&self) -> Vec<Option<String>> {
+        self.items.iter().map(|i| i.marking_code.clone()).collect()
+    }
+
     pub fn cash(&self) -> u64 {
         self.payments[PAY_CASH]
     }

@@ -9,9 +9,12 @@
 //! `ShtrihDevice::advance_clock`), receipt and fiscal-document counters, a fiscal
 //! sign per document, the open receipt, cash in the drawer, the cashier table, and a
 //! journal of registered receipts (`ShtrihDevice::receipts`) for tests to check what was
-//! fiscalized. Faults come from `emulator_kit::Faults`: paper out and cover open refuse
-//! printing with code 6Bh; `Nak`, `CorruptChecksum`, `NoReply` and `DisconnectMidFrame`
-//! disturb the next frame or answer.
+//! fiscalized (each position's marking code, a correction's tags), a log of the commands it
+//! received (`ShtrihDevice::command_log`), an OFD queue every fiscal document joins until
+//! `ShtrihDevice::drain_ofd_queue`, and a marking system whose answer to FF61h a test sets
+//! (`ShtrihDevice::set_marking_answer`, `set_marking_delay`). Faults come from
+//! `emulator_kit::Faults`: paper out and cover open refuse printing with code 6Bh; `Nak`,
+//! `CorruptChecksum`, `NoReply` and `DisconnectMidFrame` disturb the next frame or answer.
 //!
 //! ```no_run
 //! let emulator = shtrih_m_emulator::emulator();
@@ -25,17 +28,19 @@ mod commands;
 mod cp1251;
 mod device;
 mod journal;
+mod marking;
 pub mod registers;
 mod wire;
 
 pub use clock::{Clock, DateTime, START};
 pub use commands::code;
-pub use device::{Identity, ShtrihDevice};
+pub use device::{Identity, ReceivedCommand, ShtrihDevice};
 pub use journal::{
-    DOC_RECEIPT, DOC_REGISTRATION, DOC_SHIFT_CLOSE, DOC_SHIFT_OPEN, FiscalDocument, PAY_CASH,
-    PAY_CASHLESS, PAY_COUNTER_PROVISION, PAY_CREDIT, PAY_PREPAYMENT, ReceiptLine,
-    RegisteredReceipt,
+    Correction, DOC_CORRECTION, DOC_RECEIPT, DOC_REGISTRATION, DOC_SHIFT_CLOSE, DOC_SHIFT_OPEN,
+    FiscalDocument, PAY_CASH, PAY_CASHLESS, PAY_COUNTER_PROVISION, PAY_CREDIT, PAY_PREPAYMENT,
+    ReceiptLine, RegisteredReceipt,
 };
+pub use marking::{MarkingAnswer, MarkingSystem};
 
 /// An emulator around a fresh register (registered, shift closed), its clock following the
 /// system's local time.

@@ -44,6 +44,19 @@ pub struct Config {
     /// The largest request body the faces accept, in bytes.
     #[serde(default = "default_body_limit")]
     pub max_body_bytes: u64,
+    /// What a sale does with a marking code the marking system does not confirm.
+    #[serde(default)]
+    pub marking: MarkingConfig,
+}
+
+/// `[marking]`: the policy on marking-code checks (README, "Marking codes").
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkingConfig {
+    /// Sell an item whose code the marking system rejects (the verdict journaled), as
+    /// KKMServer's `AcceptOnBad`; default false: such a sale fails before any money moves.
+    #[serde(default)]
+    pub accept_on_bad: bool,
 }
 
 fn default_body_limit() -> u64 {
@@ -85,6 +98,7 @@ impl Default for Config {
             devices: EmulationConfig::default().devices(),
             emulation: EmulationConfig::default(),
             auth: AuthConfig::default(),
+            marking: MarkingConfig::default(),
             unique_receipt_codes: true,
             max_body_bytes: default_body_limit(),
         }

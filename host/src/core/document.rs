@@ -28,6 +28,8 @@ pub struct SaleLine {
     pub calc: CalcType,
     /// The taxed part when only the margin is taxed (seed 001's `itemMarginSum`/`itemMarginPrice`).
     pub margin: Option<Margin>,
+    /// The marking code of one marked unit (FFD tag 2000), as scanned.
+    pub marking: Option<String>,
 }
 
 impl SaleLine {
@@ -48,6 +50,7 @@ impl SaleLine {
             tax,
             calc: CalcType::InPrice,
             margin: None,
+            marking: None,
         }
     }
 }
@@ -141,6 +144,9 @@ pub struct BodyLine {
     /// WIT 0.2.0, absent from documents journaled before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taxed_base: Option<i64>,
+    /// A marked unit's code and, once checked, the verdict (`core::marking`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marking: Option<super::marking::MarkedItem>,
 }
 
 /// What the journal keeps of a document's figures.
@@ -193,6 +199,11 @@ impl Core {
         }
         if lines.is_empty() {
             return Err(CoreError::InvalidInput("the document has no lines".into()));
+        }
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(code) = &line.marking {
+                super::marking::validate(i + 1, code, line.quantity)?;
+            }
         }
         self.require_fiscal_lane(device).await?;
         self.require_open_shift(device).await?;
@@ -279,6 +290,10 @@ impl Core {
                 vat: r.vat.into(),
                 vat_code: r.vat_code,
                 taxed_base: (r.taxed_base != r.amount).then_some(r.taxed_base),
+                marking: l.marking.as_ref().map(|code| super::marking::MarkedItem {
+                    code: code.clone(),
+                    check: None,
+                }),
             })
             .collect::<Vec<BodyLine>>();
         // A register refuses a receipt whose total is zero ("Нулевой итог чека"), but only after

@@ -67,7 +67,10 @@ fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) ->
                         subject: 1,
                         method: 4,
                         measure: 0,
-                        marking: None,
+                        // Checked and accepted on this register on the sale's turn.
+                        marking: l.marking.as_ref().map(|m| {
+                            super::marking::marking(body.kind == DocKind::Return, &m.code)
+                        }),
                     })
             })
             .collect(),

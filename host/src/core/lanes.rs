@@ -59,6 +59,8 @@ pub struct Lane {
     /// ISO 4217, printed on the lane's copies.
     pub currency: &'static str,
     pub organisation: OrganisationConfig,
+    /// `[marking] accept_on_bad`: sell an item whose marking code is not confirmed.
+    pub accept_on_bad_marking: bool,
 }
 
 impl Lane {
@@ -150,6 +152,7 @@ impl Lanes {
                 organisation: register
                     .and_then(|r| r.organisation.clone())
                     .unwrap_or_else(|| config.organisation.clone()),
+                accept_on_bad_marking: config.marking.accept_on_bad,
             }
         };
         let lanes: Vec<Lane> = registers(config).map(|r| lane(Some(r))).collect();

@@ -10,6 +10,7 @@ mod document;
 mod fiscal;
 pub mod fiscal_drive;
 pub mod lanes;
+pub mod marking;
 pub mod price;
 mod recovery;
 mod refunds;
@@ -64,6 +65,10 @@ pub enum CoreError {
     PaymentDeclined { code: u32, text: String },
     #[error("the register refused the receipt: {reason}{}", match .card { Reversal::NothingPaid => "", Reversal::Reversed => "; the card payment was reversed", Reversal::NotReversed => "; the card payment could NOT be reversed" })]
     ReceiptRefused { reason: String, card: Reversal },
+    /// The marking system did not confirm line `line`'s code (from 1), and the policy does not
+    /// sell it: the code was declined on the register, nothing was charged or fiscalized.
+    #[error("line {line}: the marking code was not confirmed: {message}")]
+    MarkingRejected { line: usize, message: String },
     #[error("device unavailable: {0}")]
     DeviceUnavailable(String),
     /// The lane's register cannot fiscalize receipts of the lane's jurisdiction (`why` says

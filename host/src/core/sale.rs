@@ -4,12 +4,15 @@
 //! facts. A repeated pay of a document that is already paid or fiscalized never charges or
 //! fiscalizes it again.
 
-use super::document::DocKind;
-use super::fiscal::{NotFiscalized, PaidBy, doc_kind, fiscal_of};
+use super::document::{BodyLine, DocKind, DocumentBody};
+use super::fiscal::{NotFiscalized, PaidBy, body, doc_kind, fiscal_of};
+use super::marking;
 use super::terminal::{Command, Ended, Turn};
 use super::{CardPayment, Core, CoreError, FiscalRecord, Paid, Reversal};
 use crate::journal::{DocumentRow, DocumentState, PaymentRow, PaymentState};
-use crate::plugins::contract::register::ReceiptPayments;
+use crate::plugins::contract::register::{
+    MarkingCheck, MarkingCheckResult, MarkingDecision, ReceiptPayments,
+};
 
 /// How a document is paid: the register records every part; only `cashless` moves through
 /// the card terminal.
@@ -173,11 +176,21 @@ impl Core {
         let tender = journaled.unwrap_or(tender);
         let change = tender.change_for(doc.total)?;
         let payment = match approved {
-            Some(p) => Some(p),
-            None if doc.state == DocumentState::Paid => None,
+            // The money moved on an earlier attempt: the codes are accepted again whatever the
+            // marking system says now (the first attempt's verdict let the money move).
+            Some(p) => {
+                self.check_marking(&doc, true).await?;
+                Some(p)
+            }
+            None if doc.state == DocumentState::Paid => {
+                self.check_marking(&doc, true).await?;
+                None
+            }
             None => {
                 // No money moves for a receipt the register could not take.
                 self.require_open_shift(&doc.device).await?;
+                // Nor for a marked item the marking system does not confirm.
+                self.check_marking(&doc, false).await?;
                 let value = serde_json::to_value(tender).map_err(CoreError::internal)?;
                 self.journal().set_document_tender(doc.id, &value)?;
                 if tender.cashless > 0 {
@@ -370,6 +383,78 @@ impl Core {
             .document(document_id)?
             .as_ref()
             .and_then(fiscal_of))
+    }
+}
+
+impl Core {
+    /// Checks every marked line of the document with its register and accepts or declines each
+    /// code, on the lane's turn and before any money moves. A code that is not confirmed fails
+    /// the sale (`MarkingRejected`, the code declined on the register) unless the lane's policy
+    /// sells it; `force` sells every code whatever the verdict, for a document whose money has
+    /// already moved. Every verdict is journaled in the document's body.
+    pub(super) async fn check_marking(
+        &self,
+        doc: &DocumentRow,
+        force: bool,
+    ) -> Result<(), CoreError> {
+        let mut body: DocumentBody = body(doc)?;
+        if body.lines.iter().all(|l| l.marking.is_none()) {
+            return Ok(());
+        }
+        let register = self.register(Some(&doc.device))?;
+        let accept_on_bad = force || self.lanes.of(&doc.device).accept_on_bad_marking;
+        let mut refused = None;
+        for (index, line) in body.lines.iter_mut().enumerate() {
+            let BodyLine {
+                marking: Some(item),
+                quantity,
+                ..
+            } = line
+            else {
+                continue;
+            };
+            let check = MarkingCheck {
+                marking: marking::marking(body.kind == DocKind::Return, &item.code),
+                quantity: *quantity,
+                measure: 0,
+            };
+            let result = register.check_marking_code(check).await?;
+            let (verdict, details) = marking::Verdict::of(&result);
+            let accepted = verdict.sells() || accept_on_bad;
+            let decision = if accepted {
+                MarkingDecision::Accept
+            } else {
+                MarkingDecision::Decline
+            };
+            register.decide_marking_code(decision).await?;
+            let message = match (&result, details) {
+                (MarkingCheckResult::NotPossible(why), _) => why.clone(),
+                (_, Some(v)) => v.message.clone(),
+                (_, None) => String::new(),
+            };
+            if !accepted && refused.is_none() {
+                refused = Some(CoreError::MarkingRejected {
+                    line: index + 1,
+                    message: message.clone(),
+                });
+            }
+            item.check = Some(marking::CheckRecord {
+                verdict,
+                result_bits: details.map(|v| v.result_bits),
+                item_status: details.and_then(|v| v.item_status),
+                message,
+                accepted,
+            });
+            if refused.is_some() {
+                break;
+            }
+        }
+        let value = serde_json::to_value(&body).map_err(CoreError::internal)?;
+        self.journal().set_document_body(doc.id, &value)?;
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 

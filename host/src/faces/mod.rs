@@ -39,6 +39,14 @@ pub fn zero_total_text(lines: &[usize]) -> String {
 }
 
 /// The Russian text of a fiscal request on a lane whose register cannot fiscalize its receipts.
+/// A marking code the marking system did not confirm, in every face's Russian.
+pub fn marking_text(line: usize, message: &str) -> String {
+    format!(
+        "Код маркировки позиции {line} не подтверждён ({message}): продажа отклонена, \
+         ничего не оплачено и не фискализировано"
+    )
+}
+
 pub fn not_fiscal_text(why: &str) -> String {
     format!("ККТ этой линии не может фискализировать чек: {why}")
 }

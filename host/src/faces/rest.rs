@@ -201,6 +201,9 @@ impl From<CoreError> for Failure {
             CoreError::ReceiptRefused { reason, card } => {
                 failure(5, super::refusal_text(reason, *card))
             }
+            CoreError::MarkingRejected { line, message } => {
+                failure(5, super::marking_text(*line, message)).with_status(StatusCode::CONFLICT)
+            }
             CoreError::DeviceUnavailable(m) => failure(5, format!("Устройство недоступно: {m}")),
             CoreError::NotFiscal { why, .. } => {
                 failure(5, super::not_fiscal_text(why)).with_status(StatusCode::CONFLICT)
@@ -649,16 +652,23 @@ fn line(i: usize, item: &Value) -> Result<SaleLine, Failure> {
         (None, Some(price)) => Some(Margin::UnitPrice(price)),
         (None, None) => None,
     };
-    let barcode = f.opt_string("itemQRCode").ok().flatten();
+    // "QR-code системы идентификации товара": the marking code of a marked unit (tag 2000),
+    // checked with the register before the sale; empty for goods that are not marked.
+    let marking = f
+        .opt_string("itemQRCode")
+        .ok()
+        .flatten()
+        .filter(|code| !code.is_empty());
     Ok(SaleLine {
         name,
-        barcode,
+        barcode: None,
         price,
         quantity: qty,
         discount,
         tax,
         calc,
         margin,
+        marking,
     })
 }
 

@@ -156,7 +156,9 @@ impl From<CoreError> for RpcError {
             CoreError::ShiftExpired => codes::SHIFT_EXPIRED,
             CoreError::ShiftAlreadyOpen => codes::SHIFT_ALREADY_OPEN,
             CoreError::PaymentDeclined { .. } => codes::PAYMENT_DECLINED,
-            CoreError::ReceiptRefused { .. } => codes::RECEIPT_REFUSED,
+            CoreError::ReceiptRefused { .. } | CoreError::MarkingRejected { .. } => {
+                codes::RECEIPT_REFUSED
+            }
             CoreError::DeviceUnavailable(_) | CoreError::DeviceRefused { .. } => {
                 codes::DEVICE_ERROR
             }
@@ -535,10 +537,14 @@ fn position(f: &Fields<'_>) -> Result<Position, RpcError> {
     let barcode = f.opt_str("barcode")?.filter(|b| !b.is_empty());
     let mut line = SaleLine::in_price(name, barcode, price, quantity, TaxSpec::Percent(vat));
     line.discount = discount;
+    let label = f.opt_str("label")?;
+    // Seed 002's `label` is the position's marking code (tag 2000); empty means none. A fiscal
+    // receipt checks it with the register; a credit receipt only prints it.
+    line.marking = label.clone().filter(|l| !l.is_empty());
     Ok(Position {
         line,
         unit: f.opt_str("unit_name")?.filter(|u| !u.is_empty()),
-        label: f.opt_str("label")?,
+        label,
         amount,
         fields: Value::Object(f.map.clone()),
     })

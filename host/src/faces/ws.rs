@@ -233,6 +233,9 @@ impl From<CoreError> for Failure {
                 (10, format!("Оплата отклонена (код {code}): {text}"))
             }
             CoreError::ReceiptRefused { reason, card } => (11, super::refusal_text(reason, *card)),
+            CoreError::MarkingRejected { line, message } => {
+                (11, super::marking_text(*line, message))
+            }
             CoreError::DeviceUnavailable(m) => (12, format!("Устройство недоступно: {m}")),
             CoreError::NotFiscal { why, .. } => (12, super::not_fiscal_text(why)),
             CoreError::DeviceRefused { fault, message } => (12, super::fault_text(*fault, message)),
@@ -525,13 +528,22 @@ fn wares(items: &[Value]) -> Result<Vec<SaleLine>, Failure> {
                 )));
             }
             let tax_number = u32::try_from(tax_number).map_err(|_| invalid(field("tax_number")))?;
-            Ok(SaleLine::in_price(
+            // Our extension of seed 000: the marking code of a marked unit (FFD tag 2000).
+            let marking = match object.get("marking_code") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(code)) if code.is_empty() => None,
+                Some(Value::String(code)) => Some(code.clone()),
+                Some(_) => return Err(invalid(format!("{} не строка", field("marking_code")))),
+            };
+            let mut line = SaleLine::in_price(
                 name.to_owned(),
                 barcode,
                 price,
                 quantity,
                 TaxSpec::Code(tax_number),
-            ))
+            );
+            line.marking = marking;
+            Ok(line)
         })
         .collect()
 }

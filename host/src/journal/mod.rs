@@ -346,6 +346,16 @@ impl Journal {
         )?)
     }
 
+    /// Rewrites a document's figures with what was learned since (its marking checks).
+    pub fn set_document_body(&mut self, id: i64, body: &Value) -> Result<()> {
+        exec(
+            &self.conn,
+            "UPDATE documents SET body = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            params![id, serde_json::to_string(body)?],
+        )?;
+        Ok(())
+    }
+
     pub fn set_document_tender(&mut self, id: i64, tender: &Value) -> Result<()> {
         exec(
             &self.conn,

@@ -1,0 +1,186 @@
+//! Marking codes (Честный знак; FFD 1.2 tags 2000, 2003, 2106): what a marked line carries, the
+//! rule a code must meet before anything is sent, the check of every code with the register
+//! before the sale's money moves, and the policy on the verdicts.
+//!
+//! Sources: 54-FZ and FFD 1.2 (a code only on sale and sale-return receipts; each code checked
+//! with the marking system, ОИСМ, through the fiscal drive, then accepted or declined; a sale may
+//! go on when the marking system is unreachable, the register notifies it later); KKMServer's
+//! `AcceptOnBad` for the policy switch (`[marking] accept_on_bad`).
+
+use serde::{Deserialize, Serialize};
+
+use super::CoreError;
+use crate::plugins::contract::register::{
+    Marking, MarkingCheckResult, MarkingVerdict, PlannedStatus,
+};
+
+/// The longest code FF61h carries (its length is one byte); real codes are 30–150 characters.
+pub const MAX_CODE_BYTES: usize = 255;
+/// Tag 2106 with every bit set: the drive checked the code and it passed, the marking system
+/// answered and confirmed the planned status.
+const ALL_GOOD: u8 = 0b1111;
+/// Bits 0 and 1 of tag 2106: the drive checked the code's crypto tail and it passed.
+const DRIVE_PASSED: u8 = 0b0011;
+
+/// A marked line: the code as scanned and, once checked, what the check said.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MarkedItem {
+    /// Tag 2000, GS separators kept.
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckRecord>,
+}
+
+/// What the journal keeps of one check.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CheckRecord {
+    pub verdict: Verdict,
+    /// Tag 2106 as the drive gave it; none when no check could be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_bits: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_status: Option<u8>,
+    pub message: String,
+    /// The code was accepted on the register and goes on the receipt.
+    pub accepted: bool,
+}
+
+/// How a check ended, as the policy reads it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The drive and the marking system confirmed the code and its status.
+    Valid,
+    /// The marking system did not answer; the drive's own check passed: 54-FZ allows the sale.
+    Offline,
+    /// The drive or the marking system did not confirm it.
+    Rejected,
+    /// No check could be made (see the message).
+    NotPossible,
+}
+
+impl Verdict {
+    pub fn of(result: &MarkingCheckResult) -> (Self, Option<&MarkingVerdict>) {
+        match result {
+            MarkingCheckResult::Checked(v) if v.result_bits & ALL_GOOD == ALL_GOOD => {
+                (Verdict::Valid, Some(v))
+            }
+            MarkingCheckResult::Checked(v) => (Verdict::Rejected, Some(v)),
+            MarkingCheckResult::OismOffline(v) if v.result_bits & DRIVE_PASSED == DRIVE_PASSED => {
+                (Verdict::Offline, Some(v))
+            }
+            MarkingCheckResult::OismOffline(v) => (Verdict::Rejected, Some(v)),
+            MarkingCheckResult::NotPossible(_) => (Verdict::NotPossible, None),
+        }
+    }
+
+    /// Sold without the policy's leave.
+    pub fn sells(self) -> bool {
+        matches!(self, Verdict::Valid | Verdict::Offline)
+    }
+}
+
+/// Refuses a code that cannot be a marking code before anything is sent. `line` counts from 1,
+/// as the faces' errors do. (Sales and returns are the documents a code may go on.)
+pub fn validate(line: usize, code: &str, quantity: i64) -> Result<(), CoreError> {
+    let bad = |why: String| CoreError::InvalidInput(format!("line {line}: marking code {why}"));
+    if code.is_empty() {
+        return Err(bad("is empty".into()));
+    }
+    if code.len() > MAX_CODE_BYTES {
+        return Err(bad(format!(
+            "is {} bytes long; at most {MAX_CODE_BYTES}",
+            code.len()
+        )));
+    }
+    if let Some(c) = code
+        .chars()
+        .find(|&c| !(c == '\u{1d}' || c.is_ascii_graphic() || c == ' '))
+    {
+        return Err(bad(format!(
+            "contains {c:?}: only printable ASCII and the GS separator (0x1D) are allowed"
+        )));
+    }
+    if quantity != 1000 {
+        return Err(bad(format!(
+            "names one unit, but the line's quantity is {}.{:03}: sell each marked unit as its own line",
+            quantity / 1000,
+            quantity % 1000
+        )));
+    }
+    Ok(())
+}
+
+/// The marking as the register is told of it: a piece sold, or one returned.
+pub fn marking(returned: bool, code: &str) -> Marking {
+    Marking {
+        code: code.to_owned(),
+        planned_status: if returned {
+            PlannedStatus::PieceReturned
+        } else {
+            PlannedStatus::PieceSold
+        },
+        processing_mode: 0,
+        fraction: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(bits: u8) -> MarkingVerdict {
+        MarkingVerdict {
+            result_bits: bits,
+            code_type: 5,
+            item_status: None,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_confirmed_code_or_an_offline_one_the_drive_passed_sells_by_itself() {
+        let of = |r: MarkingCheckResult| Verdict::of(&r).0;
+        assert_eq!(of(MarkingCheckResult::Checked(verdict(15))), Verdict::Valid);
+        assert_eq!(
+            of(MarkingCheckResult::Checked(verdict(7))),
+            Verdict::Rejected
+        );
+        assert_eq!(
+            of(MarkingCheckResult::Checked(verdict(13))),
+            Verdict::Rejected
+        );
+        assert_eq!(
+            of(MarkingCheckResult::OismOffline(verdict(3))),
+            Verdict::Offline
+        );
+        assert_eq!(
+            of(MarkingCheckResult::OismOffline(verdict(1))),
+            Verdict::Rejected
+        );
+        assert_eq!(
+            of(MarkingCheckResult::NotPossible("FFD 1.05".into())),
+            Verdict::NotPossible
+        );
+        assert!(Verdict::Valid.sells() && Verdict::Offline.sells());
+        assert!(!Verdict::Rejected.sells() && !Verdict::NotPossible.sells());
+    }
+
+    #[test]
+    fn a_code_is_checked_before_anything_is_sent() {
+        let gs = "0104600439931256215Qbag!\u{1d}93Zjqw";
+        assert!(validate(1, gs, 1000).is_ok());
+        let message = |r: Result<(), CoreError>| match r {
+            Err(CoreError::InvalidInput(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            message(validate(2, "", 1000)),
+            "line 2: marking code is empty"
+        );
+        assert!(message(validate(1, "abc\ndef", 1000)).contains("'\\n'"));
+        assert!(message(validate(1, "кириллица", 1000)).contains("'к'"));
+        assert!(message(validate(1, &"1".repeat(256), 1000)).contains("256 bytes"));
+        assert!(message(validate(3, gs, 2000)).contains("2.000"));
+    }
+}

@@ -372,8 +372,9 @@ impl Worker {
                     view.paper_present = Some(status.paper_present);
                     view.cover_open = Some(status.cover_open);
                 }
-                // Unsupported by a 0.1.0 driver: the view then keeps none.
-                if let Ok(state) = self.call(|d| d.fiscal_drive_status()) {
+                // For the view only, so its answer does not count as the device's last word
+                // (a 0.1.0 driver answers `unsupported`, which is no fault of the register).
+                if let Ok(state) = self.driver.fiscal_drive_status() {
                     self.view
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())

@@ -13,19 +13,7 @@ use serde_json::{Value, json};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
-fn post(url: &str, body: &Value) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    agent
-        .post(url)
-        .send_json(body)
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
-        .body_mut()
-        .read_json()
-        .unwrap()
-}
+use common::post_json as post;
 
 fn rest_status(base: &str) -> Value {
     let reply = post(&format!("{base}/fn_status"), &json!({}));

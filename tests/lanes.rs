@@ -73,17 +73,7 @@ transport = {{ type = "emulator", emulator = "zvt" }}
     )
 }
 
-fn post(url: &str, body: &Value) -> Value {
-    ureq::post(url)
-        .config()
-        .http_status_as_error(false)
-        .build()
-        .send_json(body)
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
-        .body_mut()
-        .read_json()
-        .unwrap()
-}
+use common::post_json as post;
 
 /// What a printer emulator decoded from the bytes it received.
 fn printed(printer: &EmulatedDevice) -> String {

@@ -23,19 +23,7 @@ const FF69: u16 = 0xFF69;
 const FF67: u16 = 0xFF67;
 const FF46: u16 = 0xFF46;
 
-fn post(url: &str, body: &Value) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    agent
-        .post(url)
-        .send_json(body)
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
-        .body_mut()
-        .read_json()
-        .unwrap()
-}
+use common::post_json as post;
 
 /// A shop whose host configuration gets `extra` (TOML) and the register `settings`.
 fn start(

@@ -69,6 +69,20 @@ pub fn start_host_with_env(
     RunningHost { child, base_url }
 }
 
+/// POSTs a JSON body and reads the JSON reply, whatever its HTTP status (the faces answer
+/// errors in their own JSON shape).
+pub fn post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
+    ureq::post(url)
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
+        .body_mut()
+        .read_json()
+        .unwrap()
+}
+
 pub fn get_json(url: &str) -> serde_json::Value {
     ureq::get(url)
         .call()

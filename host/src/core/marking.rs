@@ -45,6 +45,26 @@ pub struct CheckRecord {
     pub accepted: bool,
 }
 
+impl CheckRecord {
+    /// What a check's `result` means under the policy: sold when the verdict sells by itself or
+    /// `accept_on_bad` sells it anyway.
+    pub fn of(result: &MarkingCheckResult, accept_on_bad: bool) -> Self {
+        let (verdict, details) = Verdict::of(result);
+        let message = match (result, details) {
+            (MarkingCheckResult::NotPossible(why), _) => why.clone(),
+            (_, Some(v)) => v.message.clone(),
+            (_, None) => String::new(),
+        };
+        Self {
+            verdict,
+            result_bits: details.map(|v| v.result_bits),
+            item_status: details.and_then(|v| v.item_status),
+            message,
+            accepted: verdict.sells() || accept_on_bad,
+        }
+    }
+}
+
 /// How a check ended, as the policy reads it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -60,7 +80,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn of(result: &MarkingCheckResult) -> (Self, Option<&MarkingVerdict>) {
+    fn of(result: &MarkingCheckResult) -> (Self, Option<&MarkingVerdict>) {
         match result {
             MarkingCheckResult::Checked(v) if v.result_bits & ALL_GOOD == ALL_GOOD => {
                 (Verdict::Valid, Some(v))
@@ -75,7 +95,7 @@ impl Verdict {
     }
 
     /// Sold without the policy's leave.
-    pub fn sells(self) -> bool {
+    fn sells(self) -> bool {
         matches!(self, Verdict::Valid | Verdict::Offline)
     }
 }

@@ -10,9 +10,7 @@ use super::marking;
 use super::terminal::{Command, Ended, Turn};
 use super::{CardPayment, Core, CoreError, FiscalRecord, Paid, Reversal};
 use crate::journal::{DocumentRow, DocumentState, PaymentRow, PaymentState};
-use crate::plugins::contract::register::{
-    MarkingCheck, MarkingCheckResult, MarkingDecision, ReceiptPayments,
-};
+use crate::plugins::contract::register::{MarkingCheck, MarkingDecision, ReceiptPayments};
 
 /// How a document is paid: the register records every part; only `cashless` moves through
 /// the card terminal.
@@ -419,33 +417,21 @@ impl Core {
                 measure: 0,
             };
             let result = register.check_marking_code(check).await?;
-            let (verdict, details) = marking::Verdict::of(&result);
-            let accepted = verdict.sells() || accept_on_bad;
-            let decision = if accepted {
+            let record = marking::CheckRecord::of(&result, accept_on_bad);
+            let decision = if record.accepted {
                 MarkingDecision::Accept
             } else {
                 MarkingDecision::Decline
             };
             register.decide_marking_code(decision).await?;
-            let message = match (&result, details) {
-                (MarkingCheckResult::NotPossible(why), _) => why.clone(),
-                (_, Some(v)) => v.message.clone(),
-                (_, None) => String::new(),
-            };
-            if !accepted && refused.is_none() {
-                refused = Some(CoreError::MarkingRejected {
-                    line: index + 1,
-                    message: message.clone(),
-                });
-            }
-            item.check = Some(marking::CheckRecord {
-                verdict,
-                result_bits: details.map(|v| v.result_bits),
-                item_status: details.and_then(|v| v.item_status),
-                message,
-                accepted,
+            let rejected = (!record.accepted).then(|| CoreError::MarkingRejected {
+                line: index + 1,
+                message: record.message.clone(),
             });
-            if refused.is_some() {
+            item.check = Some(record);
+            // Nothing is sold: the codes after it need no check.
+            if rejected.is_some() {
+                refused = rejected;
                 break;
             }
         }

@@ -280,3 +280,173 @@ fn seed_002s_label_reaches_the_register_as_tag_2000() {
         "{receipt:?}"
     );
 }
+
+/// WebSocket `check_marking_code`: the verdict before the item is added, the code declined on
+/// the register at once (nothing waits in the fiscal drive) and nothing registered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pos_may_check_a_code_over_websocket_before_adding_the_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shop, host) = start(dir.path(), "", "");
+    open_shift(&host.base_url);
+    shop.register.with_device(|d| d.clear_command_log());
+    let receipts_before = shop.register.with_device(|d| d.receipts().len());
+    let mut ws = WsClient::connect(&host.base_url).await;
+
+    let valid = ws
+        .request("check_marking_code", json!({ "marking_code": CODE_A }))
+        .await;
+    assert_eq!(valid["event"], "oncheck_marking_code", "{valid}");
+    assert_eq!(valid["data"]["error"], false, "{valid}");
+    assert_eq!(valid["data"]["check"]["verdict"], "valid", "{valid}");
+    assert_eq!(valid["data"]["check"]["accepted"], true, "{valid}");
+
+    shop.register
+        .with_device(|d| d.set_marking_answer(MarkingAnswer::Invalid));
+    let invalid = ws
+        .request(
+            "check_marking_code",
+            json!({ "marking_code": CODE_B, "doc_type": 3 }),
+        )
+        .await;
+    assert_eq!(invalid["data"]["check"]["verdict"], "rejected", "{invalid}");
+    assert_eq!(invalid["data"]["check"]["accepted"], false, "{invalid}");
+
+    let bad = ws
+        .request("check_marking_code", json!({ "marking_code": "кириллица" }))
+        .await;
+    assert_eq!(bad["data"]["error_code"], 4, "{bad}");
+
+    // Checked, then declined (FF69h with 0), one code after the other; the bad one never sent.
+    let commands: Vec<(u16, Option<String>, Option<u8>)> = shop.register.with_device(|d| {
+        d.command_log()
+            .iter()
+            .filter(|c| [FF61, FF69].contains(&c.code))
+            .map(|c| (c.code, c.marking_code(), c.data.last().copied()))
+            .collect()
+    });
+    let codes: Vec<_> = commands.iter().map(|(c, m, _)| (*c, m.clone())).collect();
+    assert_eq!(
+        codes,
+        [
+            (FF61, Some(CODE_A.to_owned())),
+            (FF69, None),
+            (FF61, Some(CODE_B.to_owned())),
+            (FF69, None),
+        ]
+    );
+    assert!(
+        commands
+            .iter()
+            .filter(|(c, ..)| *c == FF69)
+            .all(|(.., decision)| *decision == Some(0)),
+        "{commands:?}"
+    );
+    assert_eq!(
+        shop.register.with_device(|d| d.receipts().len()),
+        receipts_before
+    );
+}
+
+/// The customer's contact reaches the register as tag 1008 from each face: REST's
+/// `customerContact`, seed 002's `phone`, WebSocket's `customer_contact`; a bad one is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_customer_contact_reaches_the_register_as_tag_1008_on_each_face() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shop, host) = start(dir.path(), "", "");
+    open_shift(&host.base_url);
+    let last_contact = || {
+        shop.register
+            .with_device(|d| d.receipts().last().and_then(|r| r.customer_contact.clone()))
+    };
+
+    let mut sale = marked_sale("C-1");
+    sale["customerContact"] = json!("+79001234567");
+    let reply = post(&format!("{}/sale", host.base_url), &sale);
+    assert_eq!(reply["status"], "success", "{reply}");
+    assert_eq!(last_contact().as_deref(), Some("+79001234567"));
+
+    let mut request = common::seeds::seed_002();
+    request["method"] = "Receipt.Sale".into();
+    request["params"]["code"] = "rpc-contact-1".into();
+    request["params"]["positions"][0]["vat_value"] = json!(2200);
+    request["params"]["payments"] = json!([{ "type": 1, "value": 900000 }]);
+    let reply = post(&format!("{}/rpc?device=kkt", host.base_url), &request);
+    assert!(reply.get("error").is_none(), "{reply}");
+    assert_eq!(
+        last_contact().as_deref(),
+        Some("998918935861"),
+        "seed 002's phone"
+    );
+
+    let mut ws = WsClient::connect(&host.base_url).await;
+    let created = ws
+        .request(
+            "create_doc",
+            json!({ "cashier": "Кассир", "doc_type": 2, "customer_contact": "buyer@example.com",
+                    "wares": [{ "name": "Хлеб", "barcode": "", "tax_number": 0, "price": 60.0,
+                                "quantity": 1 }] }),
+        )
+        .await;
+    assert_eq!(created["data"]["error"], false, "{created}");
+    let paid = ws.request("pay", json!({ "amount": 6000 })).await;
+    assert_eq!(paid["data"]["error"], false, "{paid}");
+    assert_eq!(last_contact().as_deref(), Some("buyer@example.com"));
+
+    let mut bad = marked_sale("C-2");
+    bad["customerContact"] = json!("позвоните мне");
+    let reply = post(&format!("{}/sale", host.base_url), &bad);
+    assert_eq!(reply["code"], 3, "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("1008"),
+        "{reply}"
+    );
+}
+
+/// A marked good sold by weight (REST `itemMeasure` 11, kilograms): checked with its planned
+/// status "measured sold" (tag 2003 = 2) and its measure (tag 2108) and quantity; a planned
+/// status the sale does not make is refused before anything is sent.
+#[test]
+fn a_measured_marked_good_is_checked_with_its_measure_and_quantity() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shop, host) = start(dir.path(), "", "");
+    open_shift(&host.base_url);
+    shop.register.with_device(|d| d.clear_command_log());
+    let mut sale = marked_sale("W-1");
+    sale["items"] = json!([{ "itemName": "Сыр весовой", "itemQRCode": CODE_A, "itemQty": 1250,
+        "itemAmount": 25000, "itemMeasure": 11, "itemPlannedStatus": 2,
+        "itemTaxes": [{ "taxName": "НДС 10%", "taxPrc": 1000, "calcType": 1 }] }]);
+    sale["amount"] = json!(25000);
+    sale["payments"] = json!({ "cashAmount": 25000 });
+    let reply = post(&format!("{}/sale", host.base_url), &sale);
+    assert_eq!(reply["status"], "success", "{reply}");
+    let check = shop.register.with_device(|d| {
+        d.command_log()
+            .iter()
+            .find(|c| c.code == FF61)
+            .cloned()
+            .expect("the code was checked")
+    });
+    assert_eq!(check.data[4], 2, "tag 2003: a measured good sold");
+    let code_len = check.data[6] as usize;
+    let tlvs = &check.data[8 + code_len..];
+    // Tag 2108 (0x083C), one byte: 11, kilograms.
+    assert!(
+        tlvs.windows(5).any(|w| w == [0x3C, 0x08, 0x01, 0x00, 11]),
+        "{tlvs:02X?}"
+    );
+    // The receipt's line carries it too (FF4Dh after its FF46h), with its quantity.
+    let line = shop
+        .register
+        .with_device(|d| d.receipts().last().unwrap().items[0].clone());
+    assert_eq!((line.measure, line.quantity), (11, 1_250_000), "{line:?}");
+    assert_eq!(line.marking_code.as_deref(), Some(CODE_A));
+
+    sale["docNumber"] = json!("W-2");
+    sale["items"][0]["itemPlannedStatus"] = json!(1);
+    let reply = post(&format!("{}/sale", host.base_url), &sale);
+    assert_eq!(reply["code"], 3, "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("2003"),
+        "{reply}"
+    );
+}

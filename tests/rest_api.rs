@@ -26,6 +26,7 @@ const FACE_ROUTES: &[&str] = &[
     "/check_copy",
     "/last_document",
     "/fn_status",
+    "/correction",
 ];
 
 /// The seed's reply fields, present in every reply.

@@ -34,6 +34,7 @@ pub const FN_FIND_DOCUMENT: Code = Code(0xFF0A);
 pub const FN_SEND_TLV: Code = Code(0xFF0C);
 pub const FN_EXCHANGE_STATUS: Code = Code(0xFF39);
 pub const FN_SHIFT_PARAMS: Code = Code(0xFF40);
+pub const FN_SEND_OPERATION_TLV: Code = Code(0xFF4D);
 pub const CLOSE_CHECK_V2: Code = Code(0xFF45);
 pub const OPERATION_V2: Code = Code(0xFF46);
 
@@ -238,6 +239,15 @@ pub fn fn_find_document(admin_password: u32, number: u32) -> Request {
 /// FF0Ch: send one TLV (tag and length 2 bytes each, little-endian) into the open document.
 pub fn fn_send_tlv(password: u32, tag: u16, value: &[u8]) -> Request {
     Request::new(FN_SEND_TLV, password)
+        .uint(tag as u64, 2)
+        .uint(value.len() as u64, 2)
+        .raw(value)
+}
+
+/// FF4Dh: send one TLV bound to the operation just registered (FF46h), laid out as FF0Ch's
+/// (`commands.xml`: "Передать произвольную TLV структуру привязанную к операции").
+pub fn fn_send_operation_tlv(password: u32, tag: u16, value: &[u8]) -> Request {
+    Request::new(FN_SEND_OPERATION_TLV, password)
         .uint(tag as u64, 2)
         .uint(value.len() as u64, 2)
         .raw(value)

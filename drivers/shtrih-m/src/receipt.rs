@@ -1,9 +1,11 @@
 //! Registering a receipt: the WIT `fiscal-receipt` as register commands.
 //!
 //! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → customer contact (FF0Ch, tag 1008) →
-//! per item: its marking code bound (FF67h, marked items only), operation v2 (FF46h) → footer lines (17h) → close check v2 (FF45h) → shift
-//! parameters (FF40h) for the receipt's number. Everything that can be checked without the register is checked first, so a
-//! refused receipt never leaves one half-made on the device.
+//! per item: its marking code bound (FF67h, marked items only), operation v2 (FF46h), its
+//! measure (FF4Dh, tag 2108, for items that are not pieces) → footer lines (17h) → close check
+//! v2 (FF45h) → shift parameters (FF40h) for the receipt's number. Everything that can be
+//! checked without the register is checked first, so a refused receipt never leaves one
+//! half-made on the device.
 
 use driver_kit::Port;
 
@@ -29,9 +31,11 @@ const DEPARTMENT: u8 = 1;
 const DEFAULT_SUBJECT: u8 = 1;
 /// FFD 1214 "full payment", for items that leave the method to the device (0).
 const DEFAULT_METHOD: u8 = 4;
-/// FFD tag 2108 "piece": the only measure operation v2 as this driver sends it carries (the
-/// register's own default); other measures need the tag in the item's TLV, not sent yet.
+/// FFD tag 2108 "piece", the register's own default: an item of any other measure gets the tag
+/// in a TLV bound to its operation (FF4Dh after its FF46h).
 const MEASURE_PIECE: u8 = 0;
+/// FFD tag 2108, the measure of an item's quantity.
+pub const TAG_MEASURE: u16 = 2108;
 /// FFD tag 1008, the customer's phone or e-mail.
 pub const TAG_CUSTOMER_CONTACT: u16 = 1008;
 /// Tag 1008 is a string of at most 64 characters.
@@ -97,6 +101,8 @@ pub struct Plan {
     pub operations: Vec<Operation>,
     /// Per operation, the marking code FF67h binds to it (tag 2000 bytes), when it has one.
     pub markings: Vec<Option<Vec<u8>>>,
+    /// Per operation, its measure (tag 2108); FF4Dh sends those that are not a piece.
+    pub measures: Vec<u8>,
     pub close: CloseCheck,
     /// Tag 1008 as the register takes it (CP1251), when the receipt has one.
     pub customer_contact: Option<Vec<u8>>,
@@ -128,6 +134,7 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
     let (check, operation) = check_type(receipt.kind);
     let mut operations = Vec::with_capacity(receipt.items.len());
     let mut markings = Vec::with_capacity(receipt.items.len());
+    let mut measures = Vec::with_capacity(receipt.items.len());
     let mut taxes = [0u64; TAX_SLOTS];
     let mut sum = 0u64;
     for (index, item) in receipt.items.iter().enumerate() {
@@ -152,13 +159,7 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
             }
         };
         markings.push(marking);
-        if item.measure != MEASURE_PIECE {
-            return Err(invalid(format!(
-                "{} {} (FFD tag 2108) is not supported by this driver: only 0 (piece)",
-                what("measure"),
-                item.measure
-            )));
-        }
+        measures.push(item.measure);
         let price = money(item.price, &what("price"))?;
         let amount = money(item.amount, &what("amount"))?;
         let tax = money(item.tax, &what("tax"))?;
@@ -236,6 +237,7 @@ pub fn plan(receipt: &FiscalReceipt) -> Result<Plan, DriverError> {
         check,
         operations,
         markings,
+        measures,
         close: CloseCheck {
             payments,
             rounding: 0,
@@ -378,11 +380,23 @@ impl<P: Port> Shtrih<P> {
                 contact,
             ))?;
         }
-        for (op, marking) in plan.operations.iter().zip(&plan.markings) {
+        for ((op, marking), &measure) in plan
+            .operations
+            .iter()
+            .zip(&plan.markings)
+            .zip(&plan.measures)
+        {
             if let Some(code) = marking {
                 self.bind_marking_code(code)?;
             }
             self.call(&commands::operation_v2(self.password(), op))?;
+            if measure != MEASURE_PIECE {
+                self.call(&commands::fn_send_operation_tlv(
+                    self.password(),
+                    TAG_MEASURE,
+                    &[measure],
+                ))?;
+            }
         }
         let width = self.paper_width() as usize;
         for line in &receipt.footer {
@@ -573,7 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn marked_items_go_only_on_sales_and_other_measures_are_refused() {
+    fn marked_items_go_only_on_sales_and_measures_are_planned_per_operation() {
         let mut r = receipt(
             vec![item("Сигареты", 20_000, 1_000, 20_000, 11, 3_607)],
             20_000,
@@ -597,9 +611,7 @@ mod tests {
         }
         let mut r = receipt(vec![item("Сыр", 4_200, 250, 1_050, 11, 189)], 1_050);
         r.items[0].measure = 11; // kilogram
-        let e = plan(&r).unwrap_err();
-        assert_eq!(e.class, ErrorClass::Unsupported);
-        assert!(e.message.contains("2108"), "{}", e.message);
+        assert_eq!(plan(&r).unwrap().measures, [11]);
     }
 
     #[test]

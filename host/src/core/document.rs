@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::correction::CorrectionRecord;
 use super::{Core, CoreError, Created};
 use crate::journal::Claim;
 use crate::journal::DocumentKind;
 use crate::plugins::contract::tax;
+use crate::plugins::contract::types::Correction;
 
 /// How a line names its tax, how the tax relates to the amount, and the taxed part of a
 /// margin line: the plugin contract's own types (`plugins::contract`), not a WIT version's, so
@@ -30,6 +32,8 @@ pub struct SaleLine {
     pub margin: Option<Margin>,
     /// The marking code of one marked unit (FFD tag 2000), as scanned.
     pub marking: Option<String>,
+    /// FFD tag 2108, the measure of the quantity (`marking::PIECE` for pieces).
+    pub measure: u8,
 }
 
 impl SaleLine {
@@ -51,6 +55,7 @@ impl SaleLine {
             calc: CalcType::InPrice,
             margin: None,
             marking: None,
+            measure: super::marking::PIECE,
         }
     }
 }
@@ -75,7 +80,9 @@ impl DocKind {
     pub fn of(kind: DocumentKind) -> Self {
         match kind {
             DocumentKind::Return => DocKind::Return,
-            DocumentKind::Sale | DocumentKind::Credit => DocKind::Sale,
+            // A correction's own kind is its body's (`DocumentBody::kind`); it never reaches the
+            // card terminal, where this is asked.
+            DocumentKind::Sale | DocumentKind::Credit | DocumentKind::Correction => DocKind::Sale,
         }
     }
 
@@ -98,6 +105,10 @@ pub(super) struct Draft<'a> {
     pub request: &'a str,
     /// The total the client stated: the lines as taxed must come to it.
     pub stated_total: Option<i64>,
+    /// What a correction receipt corrects; none for a receipt.
+    pub correction: Option<&'a Correction>,
+    /// Where the customer's electronic copy goes (FFD tag 1008), as the face got it.
+    pub customer_contact: Option<&'a str>,
 }
 
 /// A VAT rate as the journal keeps it.
@@ -147,6 +158,13 @@ pub struct BodyLine {
     /// A marked unit's code and, once checked, the verdict (`core::marking`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marking: Option<super::marking::MarkedItem>,
+    /// FFD tag 2108; pieces (0) when absent, as in documents journaled before.
+    #[serde(default, skip_serializing_if = "is_piece")]
+    pub measure: u8,
+}
+
+fn is_piece(measure: &u8) -> bool {
+    *measure == super::marking::PIECE
 }
 
 /// What the journal keeps of a document's figures.
@@ -156,6 +174,12 @@ pub struct DocumentBody {
     pub lines: Vec<BodyLine>,
     pub total: i64,
     pub warnings: Vec<String>,
+    /// A correction receipt's basis (`core::correction`); none for a receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionRecord>,
+    /// FFD tag 1008, checked (`customer_contact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_contact: Option<String>,
 }
 
 impl Core {
@@ -166,6 +190,7 @@ impl Core {
         cashier: &str,
         kind: DocKind,
         lines: Vec<SaleLine>,
+        customer_contact: Option<&str>,
         request: &str,
     ) -> Result<Created, CoreError> {
         let draft = Draft {
@@ -175,6 +200,8 @@ impl Core {
             lines: &lines,
             request,
             stated_total: None,
+            correction: None,
+            customer_contact,
         };
         self.create_claiming(draft, None).await
     }
@@ -193,6 +220,8 @@ impl Core {
             lines,
             request,
             stated_total,
+            correction,
+            customer_contact,
         } = draft;
         if cashier.trim().is_empty() {
             return Err(CoreError::InvalidInput("cashier is empty".into()));
@@ -201,13 +230,28 @@ impl Core {
             return Err(CoreError::InvalidInput("the document has no lines".into()));
         }
         for (i, line) in lines.iter().enumerate() {
-            if let Some(code) = &line.marking {
-                super::marking::validate(i + 1, code, line.quantity)?;
+            match (&line.marking, correction) {
+                (Some(_), Some(_)) => return Err(super::correction::refuse_marking(i + 1)),
+                (Some(code), None) => {
+                    super::marking::validate(i + 1, code, line.quantity, line.measure)?
+                }
+                (None, _) => super::marking::validate_measure(i + 1, line.measure)?,
             }
         }
+        let correction = correction
+            .map(|c| CorrectionRecord::of(c, today()))
+            .transpose()?;
+        let customer_contact = customer_contact.map(checked_contact).transpose()?.flatten();
         self.require_fiscal_lane(device).await?;
         self.require_open_shift(device).await?;
-        let body = self.tax(device, kind, lines).await?;
+        let mut body = self.tax(device, kind, lines).await?;
+        body.correction = correction;
+        body.customer_contact = customer_contact;
+        let journal_kind = if body.correction.is_some() {
+            DocumentKind::Correction
+        } else {
+            kind.journal_kind()
+        };
         if let Some(stated) = stated_total
             && stated != body.total
         {
@@ -221,7 +265,7 @@ impl Core {
             .insert_document_claiming(
                 &crate::journal::NewDocument {
                     device,
-                    kind: kind.journal_kind(),
+                    kind: journal_kind,
                     cashier,
                     total: body.total,
                     body: &body,
@@ -247,15 +291,9 @@ impl Core {
         lines: &[SaleLine],
     ) -> Result<DocumentBody, CoreError> {
         let lane = self.lanes.of(register);
-        let today = chrono::Local::now().date_naive();
-        use chrono::Datelike;
         let doc = tax::Document {
             kind: kind.calculation(),
-            date: tax::Date {
-                year: today.year() as u16,
-                month: today.month() as u8,
-                day: today.day() as u8,
-            },
+            date: today(),
             jurisdiction: lane.jurisdiction.clone(),
             lines: lines
                 .iter()
@@ -294,6 +332,7 @@ impl Core {
                     code: code.clone(),
                     check: None,
                 }),
+                measure: l.measure,
             })
             .collect::<Vec<BodyLine>>();
         // A register refuses a receipt whose total is zero ("Нулевой итог чека"), but only after
@@ -313,8 +352,53 @@ impl Core {
             lines: body_lines,
             total: result.total,
             warnings: result.warnings.into_iter().map(|w| w.message).collect(),
+            correction: None,
+            customer_contact: None,
         })
     }
+}
+
+/// The host's day, by its local clock: what a document is taxed by and what a correction's
+/// base date may not be after.
+fn today() -> tax::Date {
+    use chrono::Datelike;
+    let today = chrono::Local::now().date_naive();
+    tax::Date {
+        year: today.year() as u16,
+        month: today.month() as u8,
+        day: today.day() as u8,
+    }
+}
+
+/// Tag 1008 is a string of at most 64 characters.
+const CONTACT_WIDTH: usize = 64;
+
+/// The customer's contact (FFD tag 1008) checked before anything is sent: a phone number
+/// (digits, an optional leading `+`) or an e-mail address; blank means none.
+fn checked_contact(contact: &str) -> Result<Option<String>, CoreError> {
+    let contact = contact.trim();
+    if contact.is_empty() {
+        return Ok(None);
+    }
+    let bad = |why: &str| {
+        CoreError::InvalidInput(format!(
+            "customer contact {contact:?}: {why} (FFD tag 1008)"
+        ))
+    };
+    if contact.chars().count() > CONTACT_WIDTH {
+        return Err(bad("longer than 64 characters"));
+    }
+    let digits = contact.strip_prefix('+').unwrap_or(contact);
+    let phone = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    let email = contact.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !contact.contains(char::is_whitespace)
+    });
+    if !(phone || email) {
+        return Err(bad(
+            "neither a phone number (+ and digits) nor an e-mail address",
+        ));
+    }
+    Ok(Some(contact.to_owned()))
 }
 
 /// The error of a key another document holds: a duplicate receipt code, or for a request key

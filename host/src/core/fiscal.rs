@@ -13,7 +13,7 @@ use super::{Core, CoreError, FiscalRecord, Lane};
 use crate::journal::{DocumentRow, DocumentState, IntentOperation, IntentState};
 use crate::plugins::contract::layout;
 use crate::plugins::contract::register::{
-    Cashier, FiscalReceipt, FiscalResult, ReceiptItem, ReceiptPayments,
+    Cashier, CorrectionReceipt, FiscalReceipt, FiscalResult, ReceiptItem, ReceiptPayments,
 };
 use crate::plugins::contract::types::DateTime;
 
@@ -44,42 +44,69 @@ pub(super) fn body(doc: &DocumentRow) -> Result<DocumentBody, CoreError> {
         .map_err(|e| CoreError::internal(format!("document {}: {e}", doc.id)))
 }
 
-fn receipt(doc: &DocumentRow, body: &DocumentBody, payments: ReceiptPayments) -> FiscalReceipt {
-    FiscalReceipt {
-        kind: body.kind.calculation(),
-        cashier: cashier(&doc.cashier),
-        // The one unit-price rule: each item's price × quantity (rounded half up) is its amount,
-        // the discount folded into the price; a line with no such price goes as two items.
-        items: body
-            .lines
-            .iter()
-            .flat_map(|l| {
-                price::register_items(l.price, l.quantity, l.amount, l.tax)
-                    .into_iter()
-                    .map(|item| ReceiptItem {
-                        name: l.name.clone(),
-                        price: item.price,
-                        quantity: item.quantity,
-                        amount: item.amount,
-                        vat: l.vat.into(),
-                        vat_code: l.vat_code,
-                        tax: item.tax,
-                        subject: 1,
-                        method: 4,
-                        measure: 0,
-                        // Checked and accepted on this register on the sale's turn.
-                        marking: l.marking.as_ref().map(|m| {
-                            super::marking::marking(body.kind == DocKind::Return, &m.code)
-                        }),
-                    })
-            })
-            .collect(),
-        payments,
-        total: body.total,
-        taxation_system: 0,
-        customer_contact: None,
-        footer: Vec::new(),
+/// What the register is asked to register: a receipt, or a correction receipt when the body
+/// carries a correction (`core::correction`).
+enum RegisterDocument {
+    Receipt(FiscalReceipt),
+    Correction(CorrectionReceipt),
+}
+
+fn register_document(
+    doc: &DocumentRow,
+    body: &DocumentBody,
+    payments: ReceiptPayments,
+) -> RegisterDocument {
+    let items = items(body);
+    match &body.correction {
+        Some(correction) => RegisterDocument::Correction(CorrectionReceipt {
+            kind: body.kind.calculation(),
+            correction: correction.contract(),
+            cashier: cashier(&doc.cashier),
+            items,
+            payments,
+            total: body.total,
+            taxation_system: 0,
+        }),
+        None => RegisterDocument::Receipt(FiscalReceipt {
+            kind: body.kind.calculation(),
+            cashier: cashier(&doc.cashier),
+            items,
+            payments,
+            total: body.total,
+            taxation_system: 0,
+            customer_contact: body.customer_contact.clone(),
+            footer: Vec::new(),
+        }),
     }
+}
+
+/// The register's items of a body. The one unit-price rule: each item's price × quantity
+/// (rounded half up) is its amount, the discount folded into the price; a line with no such
+/// price goes as two items.
+fn items(body: &DocumentBody) -> Vec<ReceiptItem> {
+    body.lines
+        .iter()
+        .flat_map(|l| {
+            price::register_items(l.price, l.quantity, l.amount, l.tax)
+                .into_iter()
+                .map(|item| ReceiptItem {
+                    name: l.name.clone(),
+                    price: item.price,
+                    quantity: item.quantity,
+                    amount: item.amount,
+                    vat: l.vat.into(),
+                    vat_code: l.vat_code,
+                    tax: item.tax,
+                    subject: 1,
+                    method: 4,
+                    measure: l.measure,
+                    // Checked and accepted on this register on the sale's turn.
+                    marking: l.marking.as_ref().map(|m| {
+                        super::marking::marking(body.kind == DocKind::Return, l.measure, &m.code)
+                    }),
+                })
+        })
+        .collect()
 }
 
 impl Core {
@@ -145,8 +172,10 @@ impl Core {
         // The intent must be on disk before the register hears of the receipt.
         self.durable().await.map_err(NotFiscalized::Failed)?;
         self.crash_point(CrashPoint::AfterIntent);
-        let fiscal_receipt = receipt(doc, &body, payments);
-        let answer = register.register_receipt(fiscal_receipt).await;
+        let answer = match register_document(doc, &body, payments) {
+            RegisterDocument::Receipt(receipt) => register.register_receipt(receipt).await,
+            RegisterDocument::Correction(receipt) => register.register_correction(receipt).await,
+        };
         self.crash_point(CrashPoint::AfterExchange);
         match answer {
             Ok(result) => {
@@ -268,7 +297,7 @@ fn layout_receipt(
                 amount: l.amount,
                 vat: l.vat.into(),
                 tax: l.tax,
-                marked: false,
+                marked: l.marking.is_some(),
             })
             .collect(),
         payments: paid.payments,
@@ -285,8 +314,8 @@ fn layout_receipt(
             registration_number: fiscal.registration_number.clone(),
             date_time: dt,
         }),
-        correction: None,
-        customer_contact: None,
+        correction: body.correction.as_ref().map(|c| c.contract()),
+        customer_contact: body.customer_contact.clone(),
         footer: vec![],
     }
 }
@@ -365,7 +394,11 @@ impl PaidBy {
         self.payments.push(layout::Payment {
             kind: layout::PaymentKind::Cashless,
             amount,
-            details: vec![format!("RRN {rrn}")],
+            details: if rrn.is_empty() {
+                vec![]
+            } else {
+                vec![format!("RRN {rrn}")]
+            },
         });
     }
 

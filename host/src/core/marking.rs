@@ -100,9 +100,31 @@ impl Verdict {
     }
 }
 
+/// FFD 1.2 tag 2108 "мера количества": 0 is a piece; the other values (grams, kilograms,
+/// litres, metres…) are a measured good.
+pub const PIECE: u8 = 0;
+/// The values tag 2108 defines: piece; g, kg, t; cm, dm, m; cm², dm², m²; ml, l, m³; kWh,
+/// Gcal; day, hour, minute, second; KB, MB, GB, TB; 255 any other unit.
+const MEASURES: &[u8] = &[
+    0, 10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 70, 71, 72, 73, 80, 81, 82, 83, 255,
+];
+
+/// Refuses a measure tag 2108 does not define; `line` counts from 1.
+pub fn validate_measure(line: usize, measure: u8) -> Result<(), CoreError> {
+    if MEASURES.contains(&measure) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "line {line}: measure {measure} is not one of FFD tag 2108's ({MEASURES:?})"
+        )))
+    }
+}
+
 /// Refuses a code that cannot be a marking code before anything is sent. `line` counts from 1,
-/// as the faces' errors do. (Sales and returns are the documents a code may go on.)
-pub fn validate(line: usize, code: &str, quantity: i64) -> Result<(), CoreError> {
+/// as the faces' errors do. A piece (`measure` 0) is one unit; a measured good (by weight,
+/// volume, length) is checked with its quantity. (Sales and returns are the documents a code
+/// may go on.)
+pub fn validate(line: usize, code: &str, quantity: i64, measure: u8) -> Result<(), CoreError> {
     let bad = |why: String| CoreError::InvalidInput(format!("line {line}: marking code {why}"));
     if code.is_empty() {
         return Err(bad("is empty".into()));
@@ -121,9 +143,11 @@ pub fn validate(line: usize, code: &str, quantity: i64) -> Result<(), CoreError>
             "contains {c:?}: only printable ASCII and the GS separator (0x1D) are allowed"
         )));
     }
-    if quantity != 1000 {
+    validate_measure(line, measure)?;
+    if measure == PIECE && quantity != 1000 {
         return Err(bad(format!(
-            "names one unit, but the line's quantity is {}.{:03}: sell each marked unit as its own line",
+            "names one unit, but the line's quantity is {}.{:03}: sell each marked unit as its own \
+             line (or give the measure of a good sold by weight or volume)",
             quantity / 1000,
             quantity % 1000
         )));
@@ -131,17 +155,35 @@ pub fn validate(line: usize, code: &str, quantity: i64) -> Result<(), CoreError>
     Ok(())
 }
 
-/// The marking as the register is told of it: a piece sold, or one returned.
-pub fn marking(returned: bool, code: &str) -> Marking {
+/// The marking as the register is told of it: the planned status (tag 2003) is a piece or a
+/// measured good, sold or returned.
+pub fn marking(returned: bool, measure: u8, code: &str) -> Marking {
     Marking {
         code: code.to_owned(),
-        planned_status: if returned {
-            PlannedStatus::PieceReturned
-        } else {
-            PlannedStatus::PieceSold
-        },
+        planned_status: planned_status(returned, measure),
         processing_mode: 0,
         fraction: None,
+    }
+}
+
+/// Tag 2003 of a line: what the code's good becomes by this document.
+pub fn planned_status(returned: bool, measure: u8) -> PlannedStatus {
+    match (returned, measure == PIECE) {
+        (false, true) => PlannedStatus::PieceSold,
+        (false, false) => PlannedStatus::MeasuredSold,
+        (true, true) => PlannedStatus::PieceReturned,
+        (true, false) => PlannedStatus::MeasuredReturned,
+    }
+}
+
+/// Tag 2003's number (1 piece sold, 2 measured sold, 3 piece returned, 4 measured returned),
+/// as REST's `itemPlannedStatus` gives it.
+pub fn planned_status_code(status: PlannedStatus) -> i64 {
+    match status {
+        PlannedStatus::PieceSold => 1,
+        PlannedStatus::MeasuredSold => 2,
+        PlannedStatus::PieceReturned => 3,
+        PlannedStatus::MeasuredReturned => 4,
     }
 }
 
@@ -189,18 +231,21 @@ mod tests {
     #[test]
     fn a_code_is_checked_before_anything_is_sent() {
         let gs = "0104600439931256215Qbag!\u{1d}93Zjqw";
-        assert!(validate(1, gs, 1000).is_ok());
+        assert!(validate(1, gs, 1000, PIECE).is_ok());
         let message = |r: Result<(), CoreError>| match r {
             Err(CoreError::InvalidInput(m)) => m,
             other => panic!("{other:?}"),
         };
+        // A measured good (kilograms) is checked with its quantity.
+        assert!(validate(1, gs, 1250, 11).is_ok());
+        assert!(message(validate(1, gs, 1000, 9)).contains("2108"));
         assert_eq!(
-            message(validate(2, "", 1000)),
+            message(validate(2, "", 1000, PIECE)),
             "line 2: marking code is empty"
         );
-        assert!(message(validate(1, "abc\ndef", 1000)).contains("'\\n'"));
-        assert!(message(validate(1, "кириллица", 1000)).contains("'к'"));
-        assert!(message(validate(1, &"1".repeat(256), 1000)).contains("256 bytes"));
-        assert!(message(validate(3, gs, 2000)).contains("2.000"));
+        assert!(message(validate(1, "abc\ndef", 1000, PIECE)).contains("'\\n'"));
+        assert!(message(validate(1, "кириллица", 1000, PIECE)).contains("'к'"));
+        assert!(message(validate(1, &"1".repeat(256), 1000, PIECE)).contains("256 bytes"));
+        assert!(message(validate(3, gs, 2000, PIECE)).contains("2.000"));
     }
 }

@@ -4,6 +4,7 @@
 //! `CoreError` to their own formats; the core never formats a reply.
 
 mod answers;
+mod correction;
 mod crash;
 pub mod credit;
 mod document;
@@ -23,6 +24,8 @@ mod terminal;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// A correction receipt's basis as the faces hand it over (`core::correction` checks it).
+pub use crate::plugins::contract::types::{Correction, CorrectionBasis, Date};
 pub use crash::CrashPoint;
 pub use document::{CalcType, DocKind, DocumentBody, Margin, SaleLine, TaxSpec};
 pub use lanes::{Face, Lane, Lanes};

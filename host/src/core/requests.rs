@@ -17,6 +17,7 @@ use super::document::{DocKind, Draft, SaleLine};
 use super::lanes::Face;
 use super::{Core, CoreError, Paid, Tender};
 use crate::journal::{Claim, DocumentState};
+use crate::plugins::contract::types::Correction;
 
 /// A client's key for a request or a receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,13 @@ pub enum RequestKey {
     WebSocket { event: String, id: String },
     /// Seed 001's `docTime` + `docNumber` + `amount` of a sale.
     Rest {
+        doc_time: String,
+        doc_number: String,
+        amount: i64,
+    },
+    /// Our REST `/correction`'s `docTime` + `docNumber` + `amount`: the same parts as a sale's,
+    /// another request.
+    RestCorrection {
         doc_time: String,
         doc_number: String,
         amount: i64,
@@ -44,6 +52,11 @@ impl RequestKey {
                 doc_number,
                 amount,
             } => format!("sale:{doc_time}|{doc_number}|{amount}"),
+            RequestKey::RestCorrection {
+                doc_time,
+                doc_number,
+                amount,
+            } => format!("correction:{doc_time}|{doc_number}|{amount}"),
             RequestKey::ReceiptCode(code) => code.clone(),
         }
     }
@@ -54,7 +67,7 @@ impl RequestKey {
                 face: Face::WebSocket.as_str(),
                 key: text,
             },
-            RequestKey::Rest { .. } => Claim::Request {
+            RequestKey::Rest { .. } | RequestKey::RestCorrection { .. } => Claim::Request {
                 face: Face::Rest.as_str(),
                 key: text,
             },
@@ -91,6 +104,11 @@ pub struct SaleOrder<'a> {
     pub key: Option<RequestKey>,
     /// The request as journaled.
     pub request: &'a str,
+    /// Makes it a correction receipt (`core::correction`): the tender is recorded, never
+    /// charged, and must come to the total exactly.
+    pub correction: Option<Correction>,
+    /// Where the customer's electronic copy goes (FFD tag 1008).
+    pub customer_contact: Option<String>,
 }
 
 /// How a sale ended.
@@ -190,10 +208,20 @@ impl Core {
     }
 
     /// Creates, pays and registers a fiscal receipt, once per key (module doc).
-    pub async fn sell(&self, order: SaleOrder<'_>) -> Result<Sold, CoreError> {
+    pub async fn sell(&self, mut order: SaleOrder<'_>) -> Result<Sold, CoreError> {
+        if order.correction.is_some() {
+            // The money of a correction moved long ago: a card part is recorded, not charged.
+            order.tender.external_cashless += std::mem::take(&mut order.tender.cashless);
+        }
         // Payments that cannot cover the stated total are refused before anything is journaled.
         if let Some(total) = order.stated_total {
-            order.tender.change_for(total)?;
+            let change = order.tender.change_for(total)?;
+            if change > 0 && order.correction.is_some() {
+                return Err(CoreError::InvalidInput(format!(
+                    "a correction receipt records what was paid: the payments exceed its total by \
+                     {change}, and no change is given"
+                )));
+            }
         }
         let key = match &order.key {
             Some(RequestKey::ReceiptCode(code)) => self.code_key(Some(code)),
@@ -212,6 +240,8 @@ impl Core {
                 lines: &order.lines,
                 request: order.request,
                 stated_total: order.stated_total,
+                correction: order.correction.as_ref(),
+                customer_contact: order.customer_contact.as_deref(),
             };
             self.create_claiming(draft, claim.as_ref())
         };

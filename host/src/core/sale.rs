@@ -282,8 +282,11 @@ impl Core {
                 if tender.cash > 0 {
                     printed.cash(tender.cash, change);
                 }
-                if let Some(card) = &card {
-                    printed.card(tender.cashless, &card.rrn);
+                // The card part charged here with its RRN; one paid elsewhere (a correction's, a
+                // client's own terminal's) as recorded.
+                let cashless = tender.cashless + tender.external_cashless;
+                if cashless > 0 {
+                    printed.card(cashless, card.as_ref().map_or("", |c| c.rrn.as_str()));
                 }
                 let print_error = self.print_copy(doc, &fiscal, printed).await;
                 Ok(Paid {
@@ -385,6 +388,33 @@ impl Core {
 }
 
 impl Core {
+    /// Checks one code with the lane's register before it is sold, for a POS that asks before
+    /// adding the item (WebSocket `check_marking_code`): the verdict under the lane's policy,
+    /// `accepted` saying whether a sale would take it. The code is declined on the register at
+    /// once, so nothing waits in the fiscal drive; the sale checks it again on its own turn.
+    pub async fn check_marking_code(
+        &self,
+        device: &str,
+        code: &str,
+        returned: bool,
+    ) -> Result<marking::CheckRecord, CoreError> {
+        marking::validate(1, code, 1000, marking::PIECE)?;
+        let register = self.fiscal_register(device).await?;
+        let _turn = self.turn(device).await;
+        let check = MarkingCheck {
+            marking: marking::marking(returned, marking::PIECE, code),
+            quantity: 1000,
+            measure: marking::PIECE,
+        };
+        let result = register.check_marking_code(check).await?;
+        let record = marking::CheckRecord::of(&result, self.lanes.of(device).accept_on_bad_marking);
+        register
+            .decide_marking_code(MarkingDecision::Decline)
+            .await?;
+        tracing::info!(device, verdict = ?record.verdict, "marking code checked ahead of a sale");
+        Ok(record)
+    }
+
     /// Checks every marked line of the document with its register and accepts or declines each
     /// code, on the lane's turn and before any money moves. A code that is not confirmed fails
     /// the sale (`MarkingRejected`, the code declined on the register) unless the lane's policy
@@ -406,15 +436,16 @@ impl Core {
             let BodyLine {
                 marking: Some(item),
                 quantity,
+                measure,
                 ..
             } = line
             else {
                 continue;
             };
             let check = MarkingCheck {
-                marking: marking::marking(body.kind == DocKind::Return, &item.code),
+                marking: marking::marking(body.kind == DocKind::Return, *measure, &item.code),
                 quantity: *quantity,
-                measure: 0,
+                measure: *measure,
             };
             let result = register.check_marking_code(check).await?;
             let record = marking::CheckRecord::of(&result, accept_on_bad);

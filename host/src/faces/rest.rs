@@ -1,6 +1,6 @@
 //! The REST face of seed 001: `POST /sale` and its siblings (`/refund`, `/x_report`,
 //! `/open_shift`, `/close_shift`, `/check_shift`, `/deposit`, `/withdraw`, `/check_copy`,
-//! `/last_document`, and our `/fn_status`), each `POST` with a JSON body and an optional `?device=<id>`; and
+//! `/last_document`, and our `/fn_status` and `/correction`), each `POST` with a JSON body and an optional `?device=<id>`; and
 //! `GET /openapi.json`, the OpenAPI 3.0 description of them all.
 //!
 //! Every reply has the seed's shape `{status, code, message, printError, documentID, fiscalID,
@@ -16,11 +16,13 @@ use warp::http::StatusCode;
 
 use super::Faces;
 use super::auth::Verdict;
+use crate::core::marking;
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::reports::FiscalDocument;
 use crate::core::{CalcType, Margin, TaxSpec};
 use crate::core::{
-    CoreError, DocKind, Face, FiscalRecord, Paid, RequestKey, SaleLine, SaleOrder, Sold, Tender,
+    CoreError, Correction, CorrectionBasis, Date, DocKind, Face, FiscalRecord, Paid, RequestKey,
+    SaleLine, SaleOrder, Sold, Tender,
 };
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -38,6 +40,7 @@ pub const ROUTES: &[&str] = &[
     "check_copy",
     "last_document",
     "fn_status",
+    "correction",
 ];
 
 pub fn route(
@@ -348,6 +351,7 @@ async fn run(
     let mut reply = base_reply();
     match name {
         "sale" => return sale(host, &device, &f, &raw).await,
+        "correction" => return correction(host, &device, &f, &raw).await,
         "refund" => {
             let fiscal_id = f.string("fiscalID")?;
             let amount = f.opt_int("amount")?;
@@ -476,6 +480,67 @@ async fn sale(
     if let Some(fiscal_id) = f.opt_string("fiscalID")? {
         return reprint(host, &fiscal_id, Some(ALREADY_FISCALIZED)).await;
     }
+    let order = receipt_order(f)?;
+    let sold = core
+        .sell(SaleOrder {
+            register: device,
+            cashier: &order.cashier,
+            kind: DocKind::Sale,
+            lines: order.lines,
+            tender: order.tender,
+            stated_total: Some(order.amount),
+            key: order.doc_time.map(|doc_time| RequestKey::Rest {
+                doc_time,
+                doc_number: order.doc_number,
+                amount: order.amount,
+            }),
+            request: raw,
+            correction: None,
+            customer_contact: order.customer_contact,
+        })
+        .await?;
+    let paid: Paid = match sold {
+        Sold::Paid(paid) => *paid,
+        // Fiscalized already: print it again, never fiscalize it twice.
+        Sold::Before { document } => {
+            let fiscal = core.fiscal_record(document)?.ok_or_else(|| {
+                CoreError::internal(format!("document {document} lost its fiscal data"))
+            })?;
+            return reprint(host, &fiscal.fiscal_sign, Some(ALREADY_FISCALIZED)).await;
+        }
+    };
+    Ok(paid_reply(paid))
+}
+
+/// What `/sale` and `/correction` answer once the receipt is registered.
+fn paid_reply(paid: Paid) -> Map<String, Value> {
+    let mut reply = base_reply();
+    fiscal_fields(&mut reply, paid.document_id, &paid.fiscal);
+    // Our extension: the change the register gave back from the cash tendered.
+    reply.insert("changeAmount".into(), json!(paid.change));
+    if let Some(card) = &paid.card {
+        reply.insert("rrn".into(), json!(card.rrn));
+        reply.insert("auth".into(), json!(card.auth_code));
+        reply.insert("cardNum".into(), json!(card.card_number));
+    }
+    print_fields(&mut reply, paid.print_error);
+    reply
+}
+
+/// What `/sale` and `/correction` read alike: seed 001's receipt fields.
+struct ReceiptOrder {
+    cashier: String,
+    amount: i64,
+    lines: Vec<SaleLine>,
+    tender: Tender,
+    /// `docTime` + `docNumber` + `amount`, when `docTime` is given: the request's key.
+    doc_time: Option<String>,
+    doc_number: String,
+    /// Our extension `customerContact` (FFD tag 1008).
+    customer_contact: Option<String>,
+}
+
+fn receipt_order(f: &Fields<'_>) -> Result<ReceiptOrder, Failure> {
     let doc_number = f.string("docNumber")?;
     let cashier = f.string("employeeName")?;
     let amount = f.int("amount")?;
@@ -505,44 +570,95 @@ async fn sale(
         .map(|(i, item)| line(i, item))
         .collect::<Result<Vec<_>, _>>()?;
     let tender = tender(&Fields(payments))?;
-    let key = doc_time.map(|doc_time| RequestKey::Rest {
+    Ok(ReceiptOrder {
+        cashier,
+        amount,
+        lines,
+        tender,
         doc_time,
         doc_number,
-        amount,
-    });
-    let sold = core
-        .sell(SaleOrder {
-            register: device,
-            cashier: &cashier,
-            kind: DocKind::Sale,
-            lines,
-            tender,
-            stated_total: Some(amount),
-            key,
-            request: raw,
-        })
-        .await?;
-    let paid: Paid = match sold {
-        Sold::Paid(paid) => *paid,
-        // Fiscalized already: print it again, never fiscalize it twice.
-        Sold::Before { document } => {
-            let fiscal = core.fiscal_record(document)?.ok_or_else(|| {
-                CoreError::internal(format!("document {document} lost its fiscal data"))
-            })?;
-            return reprint(host, &fiscal.fiscal_sign, Some(ALREADY_FISCALIZED)).await;
+        customer_contact: f.opt_string("customerContact")?,
+    })
+}
+
+/// Our `/correction`: a correction receipt (FFD 1.2) with `/sale`'s fields, plus
+/// `correctionType` (`self` or `order`), `baseDate` (`yyyy-MM-dd`, the corrected day),
+/// `orderNumber` (the tax office's order, required for `order`) and `docType` (`sale` corrects
+/// a sale, `return` a sale return; `sale` when absent). Payments are recorded, never charged.
+async fn correction(
+    host: &Faces,
+    device: &str,
+    f: &Fields<'_>,
+    raw: &str,
+) -> Result<Map<String, Value>, Failure> {
+    let invalid = |what: String| failure(3, format!("Недопустимое значение: {what}"));
+    let basis = match f.string("correctionType")?.as_str() {
+        "self" => CorrectionBasis::SelfInitiated,
+        "order" => CorrectionBasis::ByOrder,
+        other => {
+            return Err(invalid(format!(
+                "correctionType «{other}» (self — самостоятельно, order — по предписанию)"
+            )));
         }
     };
-    let mut reply = base_reply();
-    fiscal_fields(&mut reply, paid.document_id, &paid.fiscal);
-    // Our extension: the change the register gave back from the cash tendered.
-    reply.insert("changeAmount".into(), json!(paid.change));
-    if let Some(card) = &paid.card {
-        reply.insert("rrn".into(), json!(card.rrn));
-        reply.insert("auth".into(), json!(card.auth_code));
-        reply.insert("cardNum".into(), json!(card.card_number));
+    let base_date = f.string("baseDate")?;
+    let day = chrono::NaiveDate::parse_from_str(&base_date, "%Y-%m-%d")
+        .map_err(|_| invalid(format!("baseDate «{base_date}» (ожидается yyyy-MM-dd)")))?;
+    let kind = match f.opt_string("docType")?.as_deref() {
+        None | Some("sale") => DocKind::Sale,
+        Some("return") => DocKind::Return,
+        Some(other) => {
+            return Err(invalid(format!(
+                "docType «{other}» (sale — коррекция прихода, return — возврата прихода)"
+            )));
+        }
+    };
+    let order = receipt_order(f)?;
+    use chrono::Datelike;
+    let correction = Correction {
+        basis,
+        base_date: Date {
+            year: day.year() as u16,
+            month: day.month() as u8,
+            day: day.day() as u8,
+        },
+        order_number: f.opt_string("orderNumber")?,
+    };
+    let sold = host
+        .core
+        .sell(SaleOrder {
+            register: device,
+            cashier: &order.cashier,
+            kind,
+            lines: order.lines,
+            tender: order.tender,
+            stated_total: Some(order.amount),
+            key: order.doc_time.map(|doc_time| RequestKey::RestCorrection {
+                doc_time,
+                doc_number: order.doc_number,
+                amount: order.amount,
+            }),
+            request: raw,
+            correction: Some(correction),
+            customer_contact: None,
+        })
+        .await?;
+    match sold {
+        Sold::Paid(paid) => Ok(paid_reply(*paid)),
+        // Registered already: its requisites again, nothing registered twice.
+        Sold::Before { document } => {
+            let fiscal = host.core.fiscal_record(document)?.ok_or_else(|| {
+                CoreError::internal(format!("document {document} lost its fiscal data"))
+            })?;
+            let mut reply = base_reply();
+            fiscal_fields(&mut reply, document, &fiscal);
+            reply.insert(
+                "message".into(),
+                json!("Чек коррекции уже зарегистрирован: повторно не регистрировался"),
+            );
+            Ok(reply)
+        }
     }
-    print_fields(&mut reply, paid.print_error);
-    Ok(reply)
 }
 
 /// Seed 001's payments: bonuses and installments are not supported (7), a part below zero is
@@ -659,6 +775,25 @@ fn line(i: usize, item: &Value) -> Result<SaleLine, Failure> {
         .ok()
         .flatten()
         .filter(|code| !code.is_empty());
+    // Our extensions: the measure of the quantity (FFD tag 2108, 0 pieces) and, for a marked
+    // item, its planned status (tag 2003), which a sale's measure decides: given, it must agree.
+    let measure = f
+        .opt_int("itemMeasure")
+        .map_err(|_| missing("itemMeasure"))?;
+    let measure = u8::try_from(measure.unwrap_or(0))
+        .map_err(|_| invalid(format!("{} вне 0..255 (тег 2108)", field("itemMeasure"))))?;
+    let planned = f
+        .opt_int("itemPlannedStatus")
+        .map_err(|_| missing("itemPlannedStatus"))?;
+    let expected = marking::planned_status_code(marking::planned_status(false, measure));
+    if let Some(status) = planned
+        && status != expected
+    {
+        return Err(invalid(format!(
+            "{} {status}: в чеке продажи штучный товар — 1, весовой (itemMeasure ≠ 0) — 2 (тег 2003)",
+            field("itemPlannedStatus")
+        )));
+    }
     Ok(SaleLine {
         name,
         barcode: None,
@@ -669,6 +804,7 @@ fn line(i: usize, item: &Value) -> Result<SaleLine, Failure> {
         calc,
         margin,
         marking,
+        measure,
     })
 }
 

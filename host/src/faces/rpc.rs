@@ -5,8 +5,8 @@
 //! "message", "data"?}, "jsonrpc"}` (the seed's `ok` beside the standard members). A JSON
 //! array is a batch, answered element by element in order (a notification, without `id`, gets
 //! no element). Methods: `Receipt.Credit` (non-fiscal, `core::credit`), `Receipt.Sale` and
-//! `Receipt.Refund` (fiscal), `Receipt.Get`, `ZReport.Open` and `ZReport.Close`. Error codes are
-//! mapped here, once (docs/rpc.md).
+//! `Receipt.Refund` (fiscal), `Receipt.Get`, `ZReport.Open` and `ZReport.Close`; and our
+//! `Receipt.Correction` and `FiscalDrive.Status`. Error codes are mapped here, once (docs/rpc.md).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -23,7 +23,8 @@ use crate::core::TaxSpec;
 use crate::core::credit::{CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt};
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::{
-    CoreError, DocKind, Face, Paid, RequestKey, Reversal, SaleLine, SaleOrder, Sold, Tender,
+    CoreError, Correction, CorrectionBasis, Date, DocKind, Face, Paid, RequestKey, Reversal,
+    SaleLine, SaleOrder, Sold, Tender,
 };
 
 const VERSION: &str = "2.0";
@@ -363,6 +364,7 @@ async fn run(
         "Receipt.Credit" => ctx.credit(Fields::root(required()?)).await,
         "Receipt.Sale" => ctx.fiscal(DocKind::Sale, Fields::root(required()?)).await,
         "Receipt.Refund" => ctx.fiscal(DocKind::Return, Fields::root(required()?)).await,
+        "Receipt.Correction" => ctx.correction(Fields::root(required()?)).await,
         "Receipt.Get" => ctx.get(Fields::root(required()?)),
         "ZReport.Open" => {
             ctx.shift(true, Fields::root(params.unwrap_or(&empty)))
@@ -713,9 +715,67 @@ impl Call<'_> {
         Ok(json!({ "id": issued.uuid }))
     }
 
-    /// `Receipt.Sale` / `Receipt.Refund`: a fiscal receipt on the lane's register.
+    /// `Receipt.Sale` / `Receipt.Refund`: a fiscal receipt on the lane's register; `phone` is
+    /// the customer's contact (FFD tag 1008).
     async fn fiscal(&self, kind: DocKind, f: Fields<'_>) -> Result<Value, RpcError> {
         let model = receipt_model(&f)?;
+        self.register(kind, model, None).await
+    }
+
+    /// `Receipt.Correction` (our extension): a correction receipt (FFD 1.2) with the receipt
+    /// model's fields plus `correction_type` (tag 1173: 0 self-initiated, 1 by the tax office's
+    /// order), `base_date` (tag 1178, `YYYY-MM-DD`), `order_number` (tag 1179) and `operation`
+    /// (tag 1054: 1 corrects a sale, 2 a sale return; 1 when absent). Its payments are recorded,
+    /// never charged.
+    async fn correction(&self, f: Fields<'_>) -> Result<Value, RpcError> {
+        let basis = match f.req_int("correction_type")? {
+            0 => CorrectionBasis::SelfInitiated,
+            1 => CorrectionBasis::ByOrder,
+            other => {
+                return Err(invalid_params(format!(
+                    "{} {other}: 0 self-initiated, 1 by order",
+                    f.name("correction_type")
+                )));
+            }
+        };
+        let base_date = f.req_str("base_date")?;
+        let day = chrono::NaiveDate::parse_from_str(&base_date, "%Y-%m-%d").map_err(|_| {
+            invalid_params(format!(
+                "{} {base_date:?} is not a YYYY-MM-DD date",
+                f.name("base_date")
+            ))
+        })?;
+        let kind = match f.opt_int_any(&["operation"])?.unwrap_or(1) {
+            1 => DocKind::Sale,
+            2 => DocKind::Return,
+            other => {
+                return Err(invalid_params(format!(
+                    "{} {other}: 1 corrects a sale, 2 a sale return",
+                    f.name("operation")
+                )));
+            }
+        };
+        use chrono::Datelike;
+        let correction = Correction {
+            basis,
+            base_date: Date {
+                year: day.year() as u16,
+                month: day.month() as u8,
+                day: day.day() as u8,
+            },
+            order_number: f.opt_str("order_number")?,
+        };
+        let model = receipt_model(&f)?;
+        self.register(kind, model, Some(correction)).await
+    }
+
+    /// Registers a receipt or a correction receipt once per receipt code.
+    async fn register(
+        &self,
+        kind: DocKind,
+        model: ReceiptModel,
+        correction: Option<Correction>,
+    ) -> Result<Value, RpcError> {
         let total = model.total()?;
         model.paid()?;
         let mut tender = Tender::default();
@@ -744,6 +804,9 @@ impl Call<'_> {
                 stated_total: Some(total),
                 key: model.code.clone().map(RequestKey::ReceiptCode),
                 request: self.raw,
+                // A correction receipt carries no contact in the driver contract (0.2.0).
+                customer_contact: model.phone.clone().filter(|_| correction.is_none()),
+                correction,
             })
             .await?;
         match sold {

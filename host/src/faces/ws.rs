@@ -272,6 +272,19 @@ impl Fields<'_> {
             .and_then(Value::as_str)
             .ok_or_else(|| Self::missing(name))
     }
+    fn opt_str(&self, name: &str) -> Result<Option<&str>, Failure> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Self::missing(name)),
+        }
+    }
+    fn opt_int(&self, name: &str) -> Result<Option<i64>, Failure> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| Self::missing(name)),
+        }
+    }
     fn int(&self, name: &str) -> Result<i64, Failure> {
         self.0
             .get(name)
@@ -405,6 +418,17 @@ impl Session {
                 let status = serde_json::to_value(status).expect("a status serializes");
                 Ok((ok(status), None))
             }
+            // Our extension: a marking code checked before the item is added; the sale checks
+            // it again. `doc_type` 3 checks it for a return.
+            "check_marking_code" => {
+                let code = data.str("marking_code")?;
+                let returned = data.opt_int("doc_type")? == Some(3);
+                let check = core
+                    .check_marking_code(&self.device, code, returned)
+                    .await?;
+                let check = serde_json::to_value(check).expect("a check serializes");
+                Ok((ok(json!({ "check": check })), None))
+            }
             "create_doc" => {
                 let cashier = data.str("cashier")?;
                 let kind = match data.int("doc_type")? {
@@ -420,8 +444,10 @@ impl Session {
                     }
                 };
                 let lines = wares(data.array("wares")?)?;
+                // Our extension of seed 000: where the electronic copy goes (FFD tag 1008).
+                let contact = data.opt_str("customer_contact")?;
                 let created = core
-                    .create_document(&self.device, cashier, kind, lines, raw)
+                    .create_document(&self.device, cashier, kind, lines, contact, raw)
                     .await?;
                 self.open_document = Some(created.document_id);
                 let mut extra = json!({ "amount": created.total, "cashier": cashier });

@@ -12,7 +12,7 @@
 //! quote the texts that mean nothing else in the host (`"created"`, `"paid"`, `"fiscalized"`,
 //! `"printed"`, `"cancelled"`, `"credit"`, `"register-receipt"`, `"force-close"`, `"not-done"`
 //! and the legacy payment texts). Words that are also the faces' or the devices' vocabulary
-//! (`"sale"`, `"return"`, `"open"`, `"pay"`, `"refund"`, `"approved"`, `"done"`, `"unknown"` …)
+//! (`"sale"`, `"return"`, `"correction"`, `"open"`, `"pay"`, `"refund"`, `"approved"`, `"done"`, `"unknown"` …)
 //! are left out of the quoted check: there the types already refuse a string.
 
 use rusqlite::ToSql;
@@ -27,6 +27,9 @@ pub enum DocumentKind {
     Return,
     /// A credit receipt: printed on the receipt printer, never registered.
     Credit,
+    /// A correction receipt (FFD 1.2, tags 1173/1174): registers a settlement that was not
+    /// registered when it happened; its body says whether it corrects a sale or a return.
+    Correction,
 }
 
 impl DocumentKind {
@@ -35,6 +38,7 @@ impl DocumentKind {
             DocumentKind::Sale => "sale",
             DocumentKind::Return => "return",
             DocumentKind::Credit => "credit",
+            DocumentKind::Correction => "correction",
         }
     }
 
@@ -43,6 +47,7 @@ impl DocumentKind {
             "sale" => Some(DocumentKind::Sale),
             "return" => Some(DocumentKind::Return),
             "credit" => Some(DocumentKind::Credit),
+            "correction" => Some(DocumentKind::Correction),
             _ => None,
         }
     }
@@ -349,7 +354,7 @@ mod tests {
                 ));)*
             };
         }
-        each!(DocumentKind: Sale, Return, Credit);
+        each!(DocumentKind: Sale, Return, Credit, Correction);
         each!(DocumentState: Created, Paid, Fiscalized, Printed, Cancelled);
         each!(IntentOperation: RegisterReceipt);
         each!(IntentState: Pending, Done, Failed, Unknown);

@@ -210,6 +210,7 @@ impl ShtrihDevice {
             0xFF0A => self.fn_find_document(args),
             0xFF03 => self.fn_validity(args),
             0xFF0C => self.fn_tlv(args),
+            0xFF4D => self.operation_tlv(args),
             0xFF39 => self.fn_exchange_status(args),
             0xFF40 => self.fn_shift_params(args),
             0xFF45 => self.close_check(args, faults),
@@ -618,6 +619,28 @@ impl ShtrihDevice {
         Ok(vec![])
     }
 
+    /// FF4Dh: a TLV bound to the position just registered (password 4, tag 2, length 2,
+    /// value). Tag 2108 (one byte) sets that position's measure; other tags are taken and kept
+    /// nowhere, as the register files them in the FN without printing them.
+    fn operation_tlv(&mut self, args: &mut Args) -> Outcome {
+        args.operator()?;
+        let tag = args.uint(2)? as u16;
+        let len = args.uint(2)? as usize;
+        let value = args.rest();
+        if value.len() != len {
+            return Err(BAD_PARAMETERS);
+        }
+        let receipt = self.receipt.as_mut().ok_or(FN_WRONG_STATE)?;
+        let line = receipt.lines.last_mut().ok_or(FN_WRONG_STATE)?;
+        if tag == 2108 {
+            line.measure = match value {
+                [measure] => *measure,
+                _ => return Err(BAD_PARAMETERS),
+            };
+        }
+        Ok(vec![])
+    }
+
     fn fn_shift_params(&mut self, args: &mut Args) -> Outcome {
         args.system_admin()?;
         let (open, number, receipts) = match &self.shift {
@@ -683,6 +706,7 @@ impl ShtrihDevice {
             subject,
             // The code FF67h bound to this position, when it did.
             marking_code: self.receipt.as_mut().and_then(|r| r.next_marking.take()),
+            measure: 0,
         };
         let marking = line.marking_code.clone();
         if let Err(e) = self.add_line(check_type_of(kind), line) {
@@ -729,6 +753,7 @@ impl ShtrihDevice {
             method: 4,
             subject: 1,
             marking_code: None,
+            measure: 0,
         };
         self.add_line(check_type, line)?;
         Ok(vec![operator])
@@ -1098,6 +1123,38 @@ mod tests {
             d.receipts()[0].customer_contact.as_deref(),
             Some("+79001234567")
         );
+    }
+
+    #[test]
+    fn a_measure_sent_after_a_position_is_its_measure() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0]));
+        let mut tlv = le(2108, 2);
+        tlv.extend(le(1, 2));
+        tlv.push(11);
+        // Before any position there is nothing to bind it to.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x4D], 1, &tlv)),
+            [0xFF, 0x4D, FN_WRONG_STATE]
+        );
+        let op = fn_line(1_250_000, 4_000, 1, "Сыр");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x4D], 1, &tlv)),
+            [0xFF, 0x4D, 0]
+        );
+        let mut close = le(5_000, 5);
+        close.extend([0; 75]);
+        close.push(0);
+        close.extend([0; 30]);
+        close.push(0);
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close))[2],
+            0
+        );
+        assert_eq!(d.receipts()[0].items[0].measure, 11);
     }
 
     #[test]

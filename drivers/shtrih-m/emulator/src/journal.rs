@@ -44,6 +44,9 @@ pub struct ReceiptLine {
     pub subject: u8,
     /// FFD tag 2000: the marking code FF67h bound to this position, when it did.
     pub marking_code: Option<String>,
+    /// FFD tag 2108, the measure of the quantity, as FF4Dh sent it after the position (0, a
+    /// piece, when none came: the register's default).
+    pub measure: u8,
 }
 
 /// Payment slots of close check v2 (FF45h), zero-based.

@@ -115,3 +115,46 @@ pub async fn bind(
         });
     Ok((addr, server.run()))
 }
+
+/// `fiscal-host preview`: `doc` (WebSocket `create_doc`'s data or REST `/sale`'s body, or
+/// `POST /preview`'s `{"document", "width"}`) laid out by `layout` (a `.wasm` path or a built-in
+/// name; default: the configured layout) as `device`'s lane (default: REST's) would print its
+/// copy, on paper `width` columns wide. Loads the plugins only: no device, no journal.
+pub fn preview(
+    config: &Config,
+    layout: Option<&str>,
+    device: Option<&str>,
+    doc: &serde_json::Value,
+    width: Option<u32>,
+) -> anyhow::Result<crate::paper::Paper> {
+    let runtime = PluginRuntime::new(RuntimeConfig {
+        limits: config.plugins.limits,
+        cache_dir: None,
+    })?;
+    let layout = layout
+        .or(config.plugins.layout.as_deref())
+        .unwrap_or("receipt-default");
+    let tax_choices = lanes::tax_choices(config);
+    let plugins = Plugins::load(&runtime, tax_choices.iter().map(String::as_str), layout)?;
+    let lanes = Lanes::new(config, &plugins);
+    let register = match device {
+        Some(id) => id,
+        None => lanes
+            .default_for(crate::core::Face::Rest)
+            .ok_or_else(|| anyhow::anyhow!("no fiscal register is configured"))?,
+    };
+    let (doc, width) = match doc.get("document") {
+        Some(inner) => (inner, width.or(doc["width"].as_u64().map(|w| w as u32))),
+        None => (doc, width),
+    };
+    let width = width.unwrap_or(42);
+    let doc = faces::preview::document(doc).map_err(|e| anyhow::anyhow!("the document: {e}"))?;
+    let lane = lanes.of(register);
+    let elements = tokio::runtime::Runtime::new()?.block_on(crate::core::preview::lay_out(
+        lane,
+        &plugins.layout,
+        doc,
+        width,
+    ))?;
+    Ok(crate::paper::lay_out(&elements, width))
+}

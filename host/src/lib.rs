@@ -10,6 +10,7 @@ pub mod faces;
 pub mod journal;
 #[cfg(test)]
 mod layers;
+pub mod paper;
 pub mod plugins;
 pub mod scaffold;
 pub mod transport;

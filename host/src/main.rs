@@ -45,6 +45,24 @@ enum Command {
     HashSecret,
     /// Serve an emulated register, terminal or printer on TCP until killed.
     Emulate(emulate::Args),
+    /// Show the copy a layout makes of a document (WebSocket create_doc data or a REST /sale
+    /// body, JSON), taxed as the lane would tax it: no device, no journal.
+    Preview {
+        /// The document's JSON file.
+        document: PathBuf,
+        /// A layout component (.wasm) or built-in name; default: the configured layout.
+        #[arg(long)]
+        layout: Option<String>,
+        /// Paper width in characters (default 42, or the file's `width`).
+        #[arg(long)]
+        width: Option<u32>,
+        /// The register whose lane taxes it; default: REST's default lane.
+        #[arg(long)]
+        device: Option<String>,
+        /// Also write the picture of the paper here.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +117,20 @@ fn main() -> ExitCode {
         }) => new_plugin(world, name, dir.as_deref(), sdk.as_deref()),
         Some(Command::HashSecret) => hash_secret(),
         Some(Command::Emulate(ref args)) => emulate::run(args),
+        Some(Command::Preview {
+            ref document,
+            ref layout,
+            width,
+            ref device,
+            ref svg,
+        }) => preview(
+            &cli,
+            document,
+            layout.as_deref(),
+            width,
+            device.as_deref(),
+            svg.as_deref(),
+        ),
         Some(Command::Run) | None => run(&cli),
     };
     match result {
@@ -139,6 +171,37 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         tracing::info!("fiscal-host stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn preview(
+    cli: &Cli,
+    document: &std::path::Path,
+    layout: Option<&str>,
+    width: Option<u32>,
+    device: Option<&str>,
+    svg: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use fiscal_host::paper::PaperLine;
+    let config = load_config(cli)?;
+    let text = std::fs::read_to_string(document)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", document.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", document.display()))?;
+    let paper = app::preview(&config, layout, device, &doc, width)?;
+    for line in &paper.lines {
+        match line {
+            PaperLine::Text { text, .. } => println!("{}", text.trim_end()),
+            PaperLine::Qr { data } => println!("[QR {data}]"),
+            PaperLine::Barcode { symbology, data } => println!("[{symbology} {data}]"),
+            PaperLine::Cut => println!("{}", "- ".repeat(paper.width as usize / 2)),
+        }
+    }
+    if let Some(path) = svg {
+        std::fs::write(path, &paper.svg)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        eprintln!("the picture: {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn hash_secret() -> anyhow::Result<ExitCode> {

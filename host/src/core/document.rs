@@ -282,80 +282,88 @@ impl Core {
         })
     }
 
-    /// Taxes the lines by the law of `register`'s lane, with its tax plugin, on a worker thread
-    /// (a hostile plugin may burn its whole CPU budget).
+    /// Taxes the lines by the law of `register`'s lane (`tax_by`).
     pub(super) async fn tax(
         &self,
         register: &str,
         kind: DocKind,
         lines: &[SaleLine],
     ) -> Result<DocumentBody, CoreError> {
-        let lane = self.lanes.of(register);
-        let doc = tax::Document {
-            kind: kind.calculation(),
-            date: today(),
-            jurisdiction: lane.jurisdiction.clone(),
-            lines: lines
-                .iter()
-                .map(|l| tax::Line {
-                    name: l.name.clone(),
-                    price: l.price,
-                    quantity: l.quantity,
-                    discount: l.discount,
-                    tax: l.tax,
-                    calc: l.calc,
-                    margin: l.margin,
-                })
-                .collect(),
-        };
-        let plugin = lane.tax.clone();
-        let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
-            .await
-            .map_err(CoreError::internal)?
-            .map_err(|e| CoreError::plugin(&e))?
-            .map_err(|e| CoreError::Tax(describe_tax_error(&e)))?;
-        let body_lines = lines
+        tax_by(self.lanes.of(register), kind, lines).await
+    }
+}
+
+/// Taxes the lines by the law of `lane`, with its tax plugin, on a worker thread (a hostile
+/// plugin may burn its whole CPU budget).
+pub(super) async fn tax_by(
+    lane: &super::Lane,
+    kind: DocKind,
+    lines: &[SaleLine],
+) -> Result<DocumentBody, CoreError> {
+    let doc = tax::Document {
+        kind: kind.calculation(),
+        date: today(),
+        jurisdiction: lane.jurisdiction.clone(),
+        lines: lines
             .iter()
-            .zip(&result.lines)
-            .map(|(l, r)| BodyLine {
+            .map(|l| tax::Line {
                 name: l.name.clone(),
-                barcode: l.barcode.clone(),
                 price: l.price,
                 quantity: l.quantity,
                 discount: l.discount,
-                amount: r.amount,
-                tax: r.tax,
-                vat: r.vat.into(),
-                vat_code: r.vat_code,
-                taxed_base: (r.taxed_base != r.amount).then_some(r.taxed_base),
-                marking: l.marking.as_ref().map(|code| super::marking::MarkedItem {
-                    code: code.clone(),
-                    check: None,
-                }),
-                measure: l.measure,
+                tax: l.tax,
+                calc: l.calc,
+                margin: l.margin,
             })
-            .collect::<Vec<BodyLine>>();
-        // A register refuses a receipt whose total is zero ("Нулевой итог чека"), but only after
-        // a card was charged 0 and had to be reversed: refused here, before anything moves.
-        if result.total <= 0 {
-            return Err(CoreError::ZeroTotal {
-                lines: body_lines
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.amount <= 0)
-                    .map(|(i, _)| i + 1)
-                    .collect(),
-            });
-        }
-        Ok(DocumentBody {
-            kind,
-            lines: body_lines,
-            total: result.total,
-            warnings: result.warnings.into_iter().map(|w| w.message).collect(),
-            correction: None,
-            customer_contact: None,
+            .collect(),
+    };
+    let plugin = lane.tax.clone();
+    let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
+        .await
+        .map_err(CoreError::internal)?
+        .map_err(|e| CoreError::plugin(&e))?
+        .map_err(|e| CoreError::Tax(describe_tax_error(&e)))?;
+    let body_lines = lines
+        .iter()
+        .zip(&result.lines)
+        .map(|(l, r)| BodyLine {
+            name: l.name.clone(),
+            barcode: l.barcode.clone(),
+            price: l.price,
+            quantity: l.quantity,
+            discount: l.discount,
+            amount: r.amount,
+            tax: r.tax,
+            vat: r.vat.into(),
+            vat_code: r.vat_code,
+            taxed_base: (r.taxed_base != r.amount).then_some(r.taxed_base),
+            marking: l.marking.as_ref().map(|code| super::marking::MarkedItem {
+                code: code.clone(),
+                check: None,
+            }),
+            measure: l.measure,
         })
+        .collect::<Vec<BodyLine>>();
+    // A register refuses a receipt whose total is zero ("Нулевой итог чека"), but only after
+    // a card was charged 0 and had to be reversed: refused here, before anything moves.
+    if result.total <= 0 {
+        return Err(CoreError::ZeroTotal {
+            lines: body_lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.amount <= 0)
+                .map(|(i, _)| i + 1)
+                .collect(),
+        });
     }
+    Ok(DocumentBody {
+        kind,
+        lines: body_lines,
+        total: result.total,
+        warnings: result.warnings.into_iter().map(|w| w.message).collect(),
+        correction: None,
+        customer_contact: None,
+    })
 }
 
 /// The host's day, by its local clock: what a document is taxed by and what a correction's

@@ -232,7 +232,13 @@ impl Core {
             Ok(b) => b,
             Err(e) => return Some(e.to_string()),
         };
-        let receipt = layout_receipt(self.lanes.of(&doc.device), doc, &body, fiscal, paid);
+        let copy = Copy {
+            cashier: &doc.cashier,
+            number: doc.id.to_string(),
+            body: &body,
+            fiscal,
+        };
+        let receipt = layout_receipt(self.lanes.of(&doc.device), copy, paid);
         let plugin = self.plugins.layout.clone();
         let width = 42;
         let elements =
@@ -266,13 +272,22 @@ pub(super) fn header(lane: &Lane, lines: Vec<String>) -> layout::Header {
     }
 }
 
-fn layout_receipt(
-    lane: &Lane,
-    doc: &DocumentRow,
-    body: &DocumentBody,
-    fiscal: &FiscalRecord,
-    paid: PaidBy,
-) -> layout::Receipt {
+/// What a copy prints of a document: its cashier and number, its figures and requisites.
+pub(super) struct Copy<'a> {
+    pub cashier: &'a str,
+    pub number: String,
+    pub body: &'a DocumentBody,
+    pub fiscal: &'a FiscalRecord,
+}
+
+/// A copy of a fiscal document as the layout plugin is given it.
+pub(super) fn layout_receipt(lane: &Lane, copy: Copy<'_>, paid: PaidBy) -> layout::Receipt {
+    let Copy {
+        cashier: cashier_name,
+        number,
+        body,
+        fiscal,
+    } = copy;
     let dt = parse_iso(&fiscal.date_time);
     let taxes = tax_totals(&body.lines);
     layout::Receipt {
@@ -282,8 +297,8 @@ fn layout_receipt(
         tax_id_label: lane.country.taxpayer_label().into(),
         tax_name: lane.country.tax_name().into(),
         currency: lane.currency.into(),
-        cashier: Some(cashier(&doc.cashier)),
-        document_number: Some(doc.id.to_string()),
+        cashier: Some(cashier(cashier_name)),
+        document_number: Some(number),
         date_time: dt,
         lines: body
             .lines

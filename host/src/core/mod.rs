@@ -12,6 +12,7 @@ mod fiscal;
 pub mod fiscal_drive;
 pub mod lanes;
 pub mod marking;
+pub mod preview;
 pub mod price;
 mod recovery;
 mod refunds;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod decimal;
 pub mod health;
+pub mod preview;
 pub mod rest;
 pub mod rpc;
 pub mod ws;
@@ -148,6 +149,7 @@ pub fn routes(
     host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     health::route(host.clone())
+        .or(preview::route(host.clone()))
         .or(rpc::route(host.clone()))
         .or(rest::route(host.clone()))
         .or(ws::route(host))

@@ -581,6 +581,21 @@ fn receipt_order(f: &Fields<'_>) -> Result<ReceiptOrder, Failure> {
     })
 }
 
+/// `/sale`'s body as a document to preview (`POST /preview`): the same fields, the same
+/// errors, in words.
+pub(super) fn preview_document(
+    request: &Map<String, Value>,
+) -> Result<crate::core::preview::PreviewDocument, String> {
+    let order = receipt_order(&Fields(request)).map_err(|f| f.message)?;
+    Ok(crate::core::preview::PreviewDocument {
+        kind: DocKind::Sale,
+        cashier: order.cashier,
+        lines: order.lines,
+        tender: Some(order.tender),
+        customer_contact: order.customer_contact,
+    })
+}
+
 /// Our `/correction`: a correction receipt (FFD 1.2) with `/sale`'s fields, plus
 /// `correctionType` (`self` or `order`), `baseDate` (`yyyy-MM-dd`, the corrected day),
 /// `orderNumber` (the tax office's order, required for `order`) and `docType` (`sale` corrects

@@ -500,6 +500,31 @@ impl Session {
     }
 }
 
+/// `create_doc`'s data as a document to preview (`POST /preview`): the same fields, the same
+/// errors, in words.
+pub(super) fn preview_document(
+    data: &Map<String, Value>,
+) -> Result<crate::core::preview::PreviewDocument, String> {
+    let f = Fields(data);
+    let words = |e: Failure| e.text;
+    let cashier = f.str("cashier").map_err(words)?.to_owned();
+    let kind = match f.int("doc_type").map_err(words)? {
+        2 => DocKind::Sale,
+        3 => DocKind::Return,
+        other => return Err(format!("doc_type {other}: 2 sale, 3 return")),
+    };
+    Ok(crate::core::preview::PreviewDocument {
+        kind,
+        cashier,
+        lines: wares(f.array("wares").map_err(words)?).map_err(words)?,
+        tender: None,
+        customer_contact: f
+            .opt_str("customer_contact")
+            .map_err(words)?
+            .map(str::to_owned),
+    })
+}
+
 fn cancelled_reply(c: crate::core::Cancelled) -> Value {
     let mut data = json!({ "error": false, "error_code": 0, "response_code": c.response_code, "text": OK_TEXT });
     if let Some(fiscal) = c.return_receipt {

@@ -204,3 +204,84 @@ fn the_command_line_previews_with_any_layout_component_and_writes_the_picture() 
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// From the first separator through the total: the block a copy lays out from the document's
+/// own figures (the requisites and the payment details around it come from the register and
+/// the terminal, which a preview has not asked).
+fn item_block(lines: &[String]) -> Vec<String> {
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("---"))
+        .unwrap_or_else(|| panic!("no separator: {lines:#?}"));
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with("ИТОГ"))
+        .unwrap_or_else(|| panic!("no total: {lines:#?}"));
+    lines[start..=end].to_vec()
+}
+
+/// The seed-000 document previewed at 32, 42 and 48 characters is what the receipt printer of
+/// that width prints for it after the sale: the same lines, character for character.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_preview_and_the_printed_copy_agree_at_each_width() {
+    for width in [32, 42, 48] {
+        let dir = tempfile::tempdir().unwrap();
+        let shop = shop(dir.path());
+        let printer = escpos_emulator::emulator();
+        let (printer_addr, _) = printer.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
+        let config = std::fs::read_to_string(&shop.config).unwrap().replace(
+            "transport = { type = \"emulator\", emulator = \"escpos\" }",
+            &format!(
+                "transport = {{ type = \"tcp\", address = \"{printer_addr}\" }}\nsettings = {{ width = \"{width}\" }}"
+            ),
+        );
+        std::fs::write(&shop.config, config).unwrap();
+        let host = common::start_host(&dir.path().join("data"), &["--config", &shop.config_arg()]);
+        let mut ws = common::ws::WsClient::connect(&host.base_url).await;
+        let opened = ws
+            .request("open_shift", json!({ "cashier": "Сидр Петров" }))
+            .await;
+        assert_eq!(opened["data"]["error"], false, "{opened}");
+        let seed = json!({ "cashier": "Сидр Петров", "doc_type": 2, "wares": [
+            { "name": "Водка Айс 0,5л 40%", "barcode": "123123", "tax_number": 0, "price": 123.45, "quantity": 2 }
+        ] });
+        let created = ws.request("create_doc", seed.clone()).await;
+        assert_eq!(created["data"]["amount"], 24690, "{created}");
+        let paid = ws.request("pay", json!({ "amount": 24690 })).await;
+        assert_eq!(paid["data"]["error"], false, "{paid}");
+        assert!(paid["data"].get("print_error").is_none(), "{paid}");
+        let printed: Vec<String> = printer.with_device(|d| {
+            d.paper()
+                .iter()
+                .filter_map(|item| item.line_text())
+                .map(|l| l.trim_end().to_owned())
+                .collect()
+        });
+
+        let preview = tokio::task::spawn_blocking({
+            let url = format!("{}/preview", host.base_url);
+            move || post(&url, &json!({ "document": seed, "width": width }))
+        })
+        .await
+        .unwrap();
+        // As printed: leading spaces (the alignment) kept, the padding after the text dropped.
+        let previewed: Vec<String> = preview["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["kind"] == "text")
+            .map(|l| l["text"].as_str().unwrap().trim_end().to_owned())
+            .collect();
+        assert_eq!(
+            item_block(&previewed),
+            item_block(&printed),
+            "width {width}: the preview and the printer disagree"
+        );
+        assert!(
+            printed.iter().any(|l| l.chars().count() == width),
+            "width {width}: the printer's copy is not laid out at its width: {printed:#?}"
+        );
+        let svg = preview["svg"].as_str().unwrap();
+        assert!(svg.contains("Водка") && svg.contains("246.90"), "{svg}");
+    }
+}

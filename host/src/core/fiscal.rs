@@ -240,7 +240,9 @@ impl Core {
         };
         let receipt = layout_receipt(self.lanes.of(&doc.device), copy, paid);
         let plugin = self.plugins.layout.clone();
-        let width = 42;
+        // The width the printer said it prints; a printer that does not say gets the layout's
+        // middle one (80 mm paper in a small font, 42).
+        let width = printer.paper_width().await.ok().flatten().unwrap_or(42);
         let elements =
             match tokio::task::spawn_blocking(move || plugin.render(receipt, width)).await {
                 Ok(Ok(Ok(elements))) => elements,

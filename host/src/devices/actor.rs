@@ -47,6 +47,9 @@ pub struct DeviceView {
     /// none before, and for a driver that cannot tell. The core shows it with its deadlines.
     #[serde(skip)]
     pub fiscal_drive: Option<FiscalDriveState>,
+    /// Characters per line at normal size, as the device said when it described itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paper_width: Option<u32>,
 }
 
 impl DeviceView {
@@ -55,6 +58,7 @@ impl DeviceView {
         self.model = Some(format!("{} {}", info.vendor, info.model));
         self.serial_number = Some(info.serial_number);
         self.jurisdictions = info.jurisdictions;
+        self.paper_width = (info.paper_width > 0).then_some(info.paper_width);
     }
 }
 
@@ -105,6 +109,7 @@ impl DeviceHandle {
             cover_open: None,
             jurisdictions: None,
             fiscal_drive: None,
+            paper_width: None,
         }));
         let (jobs, queue) = mpsc::channel::<Job>();
         let mut worker = Worker {
@@ -169,19 +174,27 @@ impl DeviceHandle {
     /// itself, or, when it has not yet (it was offline), as it says now. `None`: its driver does
     /// not say.
     pub async fn jurisdictions(&self) -> Result<Option<Vec<String>>, DeviceError> {
+        Ok(self.described().await?.jurisdictions)
+    }
+
+    /// The paper's characters per line at normal size, as the device said (`None`: it does not
+    /// say): what a copy is laid out for.
+    pub async fn paper_width(&self) -> Result<Option<u32>, DeviceError> {
+        Ok(self.described().await?.paper_width)
+    }
+
+    /// The view once the device has described itself (asked now if it has not yet).
+    async fn described(&self) -> Result<DeviceView, DeviceError> {
         {
             let view = self.view.lock().unwrap_or_else(|p| p.into_inner());
             if view.model.is_some() {
-                return Ok(view.jurisdictions.clone());
+                return Ok(view.clone());
             }
         }
         let info = self.describe().await?;
-        let jurisdictions = info.jurisdictions.clone();
-        self.view
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .described(info);
-        Ok(jurisdictions)
+        let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        view.described(info);
+        Ok(view.clone())
     }
 
     pub async fn status(&self) -> Result<DeviceStatus, DeviceError> {

@@ -1,6 +1,7 @@
 //! `GET /health`: is the host up, which plugins did it load (and how: compiled or cached),
-//! and which devices are online. `GET /devices`: the devices alone, in detail. With
-//! credentials configured both need them; `/health` without them says only that the host lives.
+//! and which devices are online. `GET /devices`: the devices alone, in detail. `GET /journal`:
+//! the journal's documents, a page at a time (`core::journal_view`). With credentials
+//! configured all need them; `/health` without them says only that the host lives.
 
 use std::sync::Arc;
 
@@ -47,16 +48,94 @@ pub fn route(
             }
             Box::new(warp::reply::json(&health_of(&health_host)))
         });
+    let devices_host = host.clone();
     let devices = warp::path!("devices")
         .and(warp::get())
         .and(super::caller(host.clone()))
         .map(
             move |caller: super::Caller| match super::refusal(caller.verdict) {
                 Some(refused) => refused,
-                None => Box::new(warp::reply::json(&host.core.device_status())),
+                None => Box::new(warp::reply::json(&devices_host.core.device_status())),
             },
         );
-    health.or(devices)
+    let journal_host = host.clone();
+    let journal = warp::path!("journal")
+        .and(warp::get())
+        .and(warp::query::<std::collections::HashMap<String, String>>())
+        .and(super::caller(host))
+        .map(
+            move |query: std::collections::HashMap<String, String>, caller: super::Caller| {
+                if let Some(refused) = super::refusal(caller.verdict) {
+                    return refused;
+                }
+                let page = journal_query(&query).and_then(|q| {
+                    journal_host
+                        .core
+                        .journal_page(&q)
+                        .map_err(|e| e.to_string())
+                });
+                match page {
+                    Ok(page) => Box::new(warp::reply::json(&page)) as Box<dyn warp::Reply>,
+                    Err(message) => Box::new(warp::reply::with_status(
+                        warp::reply::json(&serde_json::json!({ "error": { "message": message } })),
+                        warp::http::StatusCode::BAD_REQUEST,
+                    )),
+                }
+            },
+        );
+    health.or(devices).or(journal)
+}
+
+/// `/journal`'s query: `limit`, `before`, `device`, `from`/`to` (`YYYY-MM-DD`), `fiscal_sign`,
+/// `number`; anything else is refused by name, so a typo does not widen the page silently.
+fn journal_query(
+    query: &std::collections::HashMap<String, String>,
+) -> Result<crate::core::journal_view::JournalQuery, String> {
+    const KNOWN: &[&str] = &[
+        "limit",
+        "before",
+        "device",
+        "from",
+        "to",
+        "fiscal_sign",
+        "number",
+    ];
+    if let Some(unknown) = query.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown parameter {unknown:?}; known: {}",
+            KNOWN.join(", ")
+        ));
+    }
+    let int = |name: &str| -> Result<Option<i64>, String> {
+        query
+            .get(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| format!("{name} {v:?} is not an integer"))
+            })
+            .transpose()
+    };
+    let day = |name: &str| -> Result<Option<chrono::NaiveDate>, String> {
+        query
+            .get(name)
+            .map(|v| {
+                chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map_err(|_| format!("{name} {v:?} is not a YYYY-MM-DD day"))
+            })
+            .transpose()
+    };
+    let limit = int("limit")?
+        .map(|l| u32::try_from(l).map_err(|_| format!("limit {l} is not 1..=500")))
+        .transpose()?;
+    Ok(crate::core::journal_view::JournalQuery {
+        before: int("before")?,
+        device: query.get("device").cloned(),
+        from: day("from")?,
+        to: day("to")?,
+        fiscal_sign: query.get("fiscal_sign").cloned(),
+        number: int("number")?,
+        limit,
+    })
 }
 
 /// What `/health` tells a caller without credentials when they are configured.

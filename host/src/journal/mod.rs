@@ -127,6 +127,21 @@ pub enum Claim<'a> {
     ReceiptCode(&'a str),
 }
 
+/// The bounds of a page of documents (`documents_page`); none bounds nothing.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentQuery<'a> {
+    /// Only ids below this one: the page after one that ended there.
+    pub before: Option<i64>,
+    pub device: Option<&'a str>,
+    /// `created_at` at or after, and before: ISO 8601 UTC texts, as the journal writes them.
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub fiscal_sign: Option<&'a str>,
+    /// The journal's id or the register's fiscal document number.
+    pub number: Option<i64>,
+    pub limit: u32,
+}
+
 /// A document as journaled.
 #[derive(Debug, Clone)]
 pub struct DocumentRow {
@@ -308,6 +323,36 @@ impl Journal {
     /// The document a register's fiscal sign belongs to.
     pub fn document_by_fiscal_sign(&self, fiscal_sign: &str) -> Result<Option<DocumentRow>> {
         self.document_where("json_extract(fiscal, '$.fiscal_sign') = ?1", [fiscal_sign])
+    }
+
+    /// A page of documents, newest first: those below `before` (an id) that match every bound
+    /// given; `limit` of them at most.
+    pub fn documents_page(&self, q: &DocumentQuery<'_>) -> Result<Vec<(DocumentRow, String)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal, tender,
+                    created_at
+             FROM documents
+             WHERE (?1 IS NULL OR id < ?1)
+               AND (?2 IS NULL OR device = ?2)
+               AND (?3 IS NULL OR created_at >= ?3)
+               AND (?4 IS NULL OR created_at < ?4)
+               AND (?5 IS NULL OR json_extract(fiscal, '$.fiscal_sign') = ?5)
+               AND (?6 IS NULL OR id = ?6 OR json_extract(fiscal, '$.document_number') = ?6)
+             ORDER BY id DESC LIMIT ?7",
+        )?;
+        let rows = statement.query_map(
+            params![
+                q.before,
+                q.device,
+                q.from,
+                q.to,
+                q.fiscal_sign,
+                q.number,
+                q.limit
+            ],
+            |r| Ok((document_from_row(r)?, r.get::<_, String>(11)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The latest fiscalized document of a register.

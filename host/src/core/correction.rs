@@ -109,6 +109,24 @@ impl CorrectionRecord {
     }
 }
 
+/// A correction as a face parsed it: the basis, the corrected day, the order's number.
+pub fn correction_of(
+    basis: CorrectionBasis,
+    base_date: chrono::NaiveDate,
+    order_number: Option<String>,
+) -> Correction {
+    use chrono::Datelike;
+    Correction {
+        basis,
+        base_date: Date {
+            year: base_date.year() as u16,
+            month: base_date.month() as u8,
+            day: base_date.day() as u8,
+        },
+        order_number,
+    }
+}
+
 /// A correction's lines carry no marking code; `line` counts from 1.
 pub fn refuse_marking(line: usize) -> CoreError {
     CoreError::InvalidInput(format!(

@@ -27,7 +27,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// A correction receipt's basis as the faces hand it over (`core::correction` checks it).
-pub use crate::plugins::contract::types::{Correction, CorrectionBasis, Date};
+pub use crate::plugins::contract::types::{Correction, CorrectionBasis};
+pub use correction::correction_of;
 pub use crash::CrashPoint;
 pub use document::{CalcType, DocKind, DocumentBody, Margin, SaleLine, TaxSpec};
 pub use lanes::{Face, Lane, Lanes};

@@ -21,8 +21,8 @@ use crate::core::price::{self, PriceError, Priced};
 use crate::core::reports::FiscalDocument;
 use crate::core::{CalcType, Margin, TaxSpec};
 use crate::core::{
-    CoreError, Correction, CorrectionBasis, Date, DocKind, Face, FiscalRecord, Paid, RequestKey,
-    SaleLine, SaleOrder, Sold, Tender,
+    CoreError, CorrectionBasis, DocKind, Face, FiscalRecord, Paid, RequestKey, SaleLine, SaleOrder,
+    Sold, Tender, correction_of,
 };
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -629,16 +629,7 @@ async fn correction(
         }
     };
     let order = receipt_order(f)?;
-    use chrono::Datelike;
-    let correction = Correction {
-        basis,
-        base_date: Date {
-            year: day.year() as u16,
-            month: day.month() as u8,
-            day: day.day() as u8,
-        },
-        order_number: f.opt_string("orderNumber")?,
-    };
+    let correction = correction_of(basis, day, f.opt_string("orderNumber")?);
     let sold = host
         .core
         .sell(SaleOrder {

@@ -23,8 +23,8 @@ use crate::core::TaxSpec;
 use crate::core::credit::{CreditPayment, CreditPaymentKind, CreditPosition, CreditReceipt};
 use crate::core::price::{self, PriceError, Priced};
 use crate::core::{
-    CoreError, Correction, CorrectionBasis, Date, DocKind, Face, Paid, RequestKey, Reversal,
-    SaleLine, SaleOrder, Sold, Tender,
+    CoreError, Correction, CorrectionBasis, DocKind, Face, Paid, RequestKey, Reversal, SaleLine,
+    SaleOrder, Sold, Tender, correction_of,
 };
 
 const VERSION: &str = "2.0";
@@ -755,16 +755,7 @@ impl Call<'_> {
                 )));
             }
         };
-        use chrono::Datelike;
-        let correction = Correction {
-            basis,
-            base_date: Date {
-                year: day.year() as u16,
-                month: day.month() as u8,
-                day: day.day() as u8,
-            },
-            order_number: f.opt_str("order_number")?,
-        };
+        let correction = correction_of(basis, day, f.opt_str("order_number")?);
         let model = receipt_model(&f)?;
         self.register(kind, model, Some(correction)).await
     }

@@ -598,13 +598,7 @@ impl ShtrihDevice {
     }
 
     fn fn_tlv(&mut self, args: &mut Args) -> Outcome {
-        args.operator()?;
-        let tag = args.uint(2)? as u16;
-        let len = args.uint(2)? as usize;
-        let value = args.rest();
-        if value.len() != len {
-            return Err(BAD_PARAMETERS);
-        }
+        let (tag, value) = tlv(args)?;
         let receipt = self.receipt.as_mut().ok_or(FN_WRONG_STATE)?;
         match tag {
             1203 => receipt.cashier_inn = Some(String::from_utf8_lossy(value).trim().to_string()),
@@ -623,13 +617,7 @@ impl ShtrihDevice {
     /// value). Tag 2108 (one byte) sets that position's measure; other tags are taken and kept
     /// nowhere, as the register files them in the FN without printing them.
     fn operation_tlv(&mut self, args: &mut Args) -> Outcome {
-        args.operator()?;
-        let tag = args.uint(2)? as u16;
-        let len = args.uint(2)? as usize;
-        let value = args.rest();
-        if value.len() != len {
-            return Err(BAD_PARAMETERS);
-        }
+        let (tag, value) = tlv(args)?;
         let receipt = self.receipt.as_mut().ok_or(FN_WRONG_STATE)?;
         let line = receipt.lines.last_mut().ok_or(FN_WRONG_STATE)?;
         if tag == 2108 {
@@ -952,6 +940,19 @@ impl ShtrihDevice {
     }
 }
 
+/// The operator's password, then one TLV as FF0Ch and FF4Dh carry it: tag and length two bytes
+/// each, little-endian, the value the rest of the frame.
+fn tlv<'a>(args: &mut Args<'a>) -> Result<(u16, &'a [u8]), u8> {
+    args.operator()?;
+    let tag = args.uint(2)? as u16;
+    let len = args.uint(2)? as usize;
+    let value = args.rest();
+    if value.len() != len {
+        return Err(BAD_PARAMETERS);
+    }
+    Ok((tag, value))
+}
+
 /// Tag 1174's STLV: 1178 (UnixTime, 4 bytes) and 1179 (the order's number), either order.
 fn correction_basis(mut value: &[u8]) -> Result<(u32, Option<String>), u8> {
     let (mut date, mut order) = (None, None);
@@ -1008,6 +1009,17 @@ fn computed_taxes(lines: &[ReceiptLine]) -> [u64; 6] {
 mod tests {
     use super::*;
 
+    /// FF45h's data for a receipt paid `cash` in cash: the 16 payment sums, rounding, the six
+    /// tax figures, the tax system, the text.
+    fn close_cash(cash: u64) -> Vec<u8> {
+        let mut close = le(cash, 5);
+        close.extend([0; 75]);
+        close.push(0);
+        close.extend([0; 30]);
+        close.push(0);
+        close
+    }
+
     fn run(device: &mut ShtrihDevice, faults: &Faults, body: &[u8]) -> Vec<u8> {
         device.execute(body, faults)
     }
@@ -1045,11 +1057,7 @@ mod tests {
             run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op)),
             [0xFF, 0x46, 0]
         );
-        let mut close = le(20_000, 5);
-        close.extend([0; 75]);
-        close.push(0);
-        close.extend([0; 30]);
-        close.push(0);
+        let close = close_cash(20_000);
         let answer = run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close));
         assert_eq!(&answer[..8], [0xFF, 0x45, 0, 0x10, 0x27, 0, 0, 0]); // change 100.00
         let r = &d.receipts()[0];
@@ -1110,11 +1118,7 @@ mod tests {
         );
         let op = fn_line(1_000_000, 5_000, 1, "Хлеб");
         run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
-        let mut close = le(5_000, 5);
-        close.extend([0; 75]);
-        close.push(0);
-        close.extend([0; 30]);
-        close.push(0);
+        let close = close_cash(5_000);
         assert_eq!(
             run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close))[2],
             0
@@ -1145,11 +1149,7 @@ mod tests {
             run(&mut d, &f, &with_password(&[0xFF, 0x4D], 1, &tlv)),
             [0xFF, 0x4D, 0]
         );
-        let mut close = le(5_000, 5);
-        close.extend([0; 75]);
-        close.push(0);
-        close.extend([0; 30]);
-        close.push(0);
+        let close = close_cash(5_000);
         assert_eq!(
             run(&mut d, &f, &with_password(&[0xFF, 0x45], 1, &close))[2],
             0
@@ -1507,11 +1507,7 @@ mod tests {
         run(&mut d, &f, &with_password(&[0x8D], 1, &[0x80]));
         let op = fn_line(1_000_000, 5_000, 1, "Хлеб");
         run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
-        let mut close = le(5_000, 5);
-        close.extend([0; 75]);
-        close.push(0);
-        close.extend([0; 30]);
-        close.push(0);
+        let close = close_cash(5_000);
         let close = with_password(&[0xFF, 0x45], 1, &close);
         assert_eq!(run(&mut d, &f, &close), [0xFF, 0x45, BAD_PARAMETERS]);
         run(

@@ -1,5 +1,6 @@
 //! The network faces. Each parses its own format and maps errors back to it; none knows a vendor.
 
+pub mod admin;
 pub mod auth;
 pub mod decimal;
 pub mod health;
@@ -88,6 +89,24 @@ pub struct Caller {
     pub verdict: auth::Verdict,
 }
 
+/// Whether a browser says the request comes from a page of another site: its `Origin` names
+/// another host and port than the request's `Host`. Clients that are not browsers send no
+/// `Origin`; the host answers no CORS, so no other site's page can read a reply anyway.
+fn cross_site(headers: &warp::http::HeaderMap) -> bool {
+    let Some(origin) = headers.get(warp::http::header::ORIGIN) else {
+        return false;
+    };
+    let host = headers
+        .get(warp::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    authority.is_none() || authority != host
+}
+
 /// Checks the `Authorization` header of a request (off the async workers, limited per client).
 pub fn caller(
     host: Arc<Faces>,
@@ -103,7 +122,15 @@ pub fn caller(
                     let header = headers
                         .get(warp::http::header::AUTHORIZATION)
                         .and_then(|v| v.to_str().ok());
-                    let verdict = host.auth.check_header(client, header).await;
+                    let verdict = if cross_site(&headers) {
+                        // A page of another site making the browser send this shop's
+                        // credentials (a form posting to /open_shift): refused whatever it
+                        // carries.
+                        tracing::warn!(?client, "a cross-site request was refused");
+                        auth::Verdict::Denied
+                    } else {
+                        host.auth.check_header(client, header).await
+                    };
                     Caller { client, verdict }
                 }
             },
@@ -149,6 +176,7 @@ pub fn routes(
     host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
     health::route(host.clone())
+        .or(admin::route(host.clone()))
         .or(preview::route(host.clone()))
         .or(rpc::route(host.clone()))
         .or(rest::route(host.clone()))

@@ -1,0 +1,57 @@
+//! `GET /`: the admin page for the shop's administrator and support — devices and their live
+//! state, the journal with a search, the receipt preview, the plugins, the last start's
+//! recovery, and the operator's actions (open and close the shift, X report, a copy of the last
+//! receipt). It is three static files compiled in (`admin/`), with no build step; everything it
+//! shows comes from the JSON API (`/health`, `/devices`, `/journal`, `/preview`) and its actions
+//! go through the REST face, so the page can do nothing a client cannot. With `[auth]`
+//! credentials the page needs them like every route; cross-site requests are refused in
+//! `super::caller`.
+
+use std::sync::Arc;
+
+use warp::Filter;
+
+use super::Faces;
+
+const INDEX: &str = include_str!("admin/index.html");
+const SCRIPT: &str = include_str!("admin/admin.js");
+const STYLE: &str = include_str!("admin/style.css");
+
+/// The page runs its own script and style only, and no other site may frame it.
+const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+                      img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+
+pub fn route(
+    host: Arc<Faces>,
+) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
+    let file = |path: &'static str, body: &'static str, mime: &'static str| {
+        let host = host.clone();
+        warp::get()
+            .and(warp::path::full())
+            .and_then(move |full: warp::path::FullPath| async move {
+                if full.as_str() == path {
+                    Ok(())
+                } else {
+                    Err(warp::reject::not_found())
+                }
+            })
+            .untuple_one()
+            .and(super::caller(host))
+            .map(move |caller: super::Caller| -> Box<dyn warp::Reply> {
+                if let Some(refused) = super::refusal(caller.verdict) {
+                    return refused;
+                }
+                let reply = warp::reply::with_header(body, "content-type", mime);
+                let reply = warp::reply::with_header(reply, "content-security-policy", POLICY);
+                let reply = warp::reply::with_header(reply, "x-content-type-options", "nosniff");
+                Box::new(warp::reply::with_header(reply, "cache-control", "no-store"))
+            })
+    };
+    file("/", INDEX, "text/html; charset=utf-8")
+        .or(file(
+            "/admin/admin.js",
+            SCRIPT,
+            "text/javascript; charset=utf-8",
+        ))
+        .or(file("/admin/style.css", STYLE, "text/css; charset=utf-8"))
+}

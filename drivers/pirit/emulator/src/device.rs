@@ -97,6 +97,7 @@ pub struct PiritDevice {
     pub(crate) printed: Vec<String>,
     pub(crate) copies: Vec<u32>,
     pub(crate) lose_answer_to: Option<u8>,
+    pub(crate) corrupt_answer_to: Option<u8>,
     pub(crate) document_counter: u32,
     input: Vec<u8>,
 }
@@ -130,6 +131,7 @@ impl PiritDevice {
             printed: Vec::new(),
             copies: Vec::new(),
             lose_answer_to: None,
+            corrupt_answer_to: None,
             document_counter: 0,
             input: Vec::new(),
         }
@@ -233,6 +235,11 @@ impl PiritDevice {
         self.lose_answer_to = Some(command);
     }
 
+    /// The next answer to this command code carries a wrong CRC (the command is carried out).
+    pub fn corrupt_answer_to(&mut self, command: u8) {
+        self.corrupt_answer_to = Some(command);
+    }
+
     /// Handles one complete packet.
     fn packet(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions) {
         let Some(p) = wire::parse(bytes) else {
@@ -262,7 +269,11 @@ impl PiritDevice {
             out.wait(reply.delay);
         }
         let mut answer = wire::answer(p.id, p.command, reply.error, &reply.fields);
-        if faults.take(Fault::CorruptChecksum) {
+        let corrupt = self.corrupt_answer_to == Some(p.command);
+        if corrupt {
+            self.corrupt_answer_to = None;
+        }
+        if corrupt || faults.take(Fault::CorruptChecksum) {
             let n = answer.len();
             answer[n - 1] = if answer[n - 1] == b'0' { b'1' } else { b'0' };
         }

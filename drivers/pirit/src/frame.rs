@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(money(12345), "123.45");
         assert_eq!(money(5), "0.05");
         assert_eq!(money(-5), "-0.05");
-        assert_eq!(money(100_000_000_00), "100000000.00");
+        assert_eq!(money(10_000_000_000), "100000000.00");
         assert_eq!(quantity(1500), "1.500");
         assert_eq!(quantity(1), "0.001");
         assert_eq!(parse_decimal("123.45", 2), Some(12345));

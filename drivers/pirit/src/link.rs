@@ -9,8 +9,12 @@
 //! garbled one is sent again once under a new id; a command that changes the register
 //! (anything fiscal, anything printed) is never resent — its outcome is the fiscal drive's to
 //! tell (`last-fiscal-document`).
+//!
+//! Timeouts count per read, never against a clock: the host gives a plugin no running clock
+//! (its WASI clocks stand still), so every wait is the line's own read timeout, and the bytes
+//! one answer may take are bounded instead.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use driver_kit::{Port, PortError};
 
@@ -76,23 +80,19 @@ impl Link {
         id
     }
 
-    /// ENQ, expecting ACK within `timeout`.
+    /// ENQ, expecting ACK within `timeout`; bytes of a late answer before it are skipped.
     pub fn ping(&mut self, port: &mut impl Port, timeout: Duration) -> Result<bool, PortError> {
         port.discard_input();
         port.write(&[ENQ])?;
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(false);
-            }
-            match port.read(1, left) {
+        for _ in 0..MAX_PACKET {
+            match port.read(1, timeout) {
                 Ok(b) if b[0] == ACK => return Ok(true),
                 Ok(_) => continue,
                 Err(PortError::Timeout) => return Ok(false),
                 Err(e) => return Err(e),
             }
         }
+        Ok(false)
     }
 
     /// Sends `request` and waits up to `timeout` for its answer; a `Safe` request is sent
@@ -124,9 +124,8 @@ impl Link {
         // Whatever is unread now answers nothing we still wait for.
         port.discard_input();
         port.write(&request.encode(&self.password, id))?;
-        let deadline = Instant::now() + timeout;
         loop {
-            let packet = read_packet(port, deadline)?;
+            let packet = read_packet(port, timeout)?;
             let answer = Answer::decode(&packet).map_err(LinkError::Frame)?;
             if answer.id != id {
                 continue;
@@ -142,9 +141,15 @@ impl Link {
     }
 }
 
-/// Reads one packet, STX through CRC; bytes before STX are noise and dropped.
-fn read_packet(port: &mut impl Port, deadline: Instant) -> Result<Vec<u8>, PortError> {
+/// The most bytes the driver reads for one answer: far beyond any answer the register gives
+/// (its longest, a TLV block, is a few kilobytes), so a line that only babbles ends in an error.
+const MAX_PACKET: usize = 64 * 1024;
+
+/// Reads one packet, STX through CRC, each chunk within `timeout`; bytes before STX are noise
+/// and dropped.
+fn read_packet(port: &mut impl Port, timeout: Duration) -> Result<Vec<u8>, PortError> {
     let mut buf: Vec<u8> = Vec::new();
+    let mut read = 0usize;
     loop {
         if let Some(start) = buf.iter().position(|&b| b == STX) {
             if start > 0 {
@@ -157,10 +162,13 @@ fn read_packet(port: &mut impl Port, deadline: Instant) -> Result<Vec<u8>, PortE
         } else {
             buf.clear();
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(PortError::Timeout);
+        if read > MAX_PACKET {
+            return Err(PortError::Io(format!(
+                "no complete answer packet in {read} bytes"
+            )));
         }
-        buf.extend(port.read(256, left)?);
+        let chunk = port.read(256, timeout)?;
+        read += chunk.len();
+        buf.extend(chunk);
     }
 }

@@ -273,6 +273,34 @@ fn after_a_lost_answer_the_last_fiscal_document_tells_the_truth_and_nothing_is_r
 }
 
 #[test]
+fn paper_out_at_the_close_leaves_the_receipt_in_the_fiscal_drive_and_cancel_completes_it() {
+    let (emulator, mut driver) = with_shift();
+    emulator.with_device(|d| d.paper_runs_out_at(0x31));
+    let e = driver.register_receipt(small_sale()).unwrap_err();
+    assert_eq!(e.class, ErrorClass::PaperOut);
+    let registered = emulator.with_device(|d| d.receipts().to_vec());
+    assert_eq!(registered.len(), 1, "the fiscal drive has it (state 8)");
+    assert_eq!(emulator.with_device(|d| d.open_document()), Some((2, 8)));
+    assert!(
+        !actions(&emulator).contains(&0x32),
+        "state 8 is never cancelled"
+    );
+    let last = driver.last_fiscal_document().unwrap();
+    assert_eq!(last.fiscal_sign, registered[0].fiscal_sign);
+
+    // A new receipt is refused until the printing is finished.
+    let blocked = driver.register_receipt(small_sale()).unwrap_err();
+    assert_eq!(blocked.class, ErrorClass::WrongState);
+    emulator.faults().clear();
+    emulator.with_device(|d| d.clear_command_log());
+    driver.cancel_open_receipt().unwrap();
+    assert_eq!(actions(&emulator), [0x31], "closed again, not cancelled");
+    assert_eq!(emulator.with_device(|d| d.open_document()), None);
+    assert_eq!(emulator.with_device(|d| d.receipts().len()), 1);
+    driver.register_receipt(small_sale()).unwrap();
+}
+
+#[test]
 fn a_lost_answer_before_the_close_leaves_the_receipt_unregistered_and_cancellable() {
     let (emulator, mut driver) = with_shift();
     emulator.with_device(|d| d.lose_answer_to(0x44));

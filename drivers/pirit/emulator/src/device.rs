@@ -98,6 +98,7 @@ pub struct PiritDevice {
     pub(crate) copies: Vec<u32>,
     pub(crate) lose_answer_to: Option<u8>,
     pub(crate) corrupt_answer_to: Option<u8>,
+    pub(crate) paper_runs_out_at: Option<u8>,
     pub(crate) document_counter: u32,
     input: Vec<u8>,
 }
@@ -132,6 +133,7 @@ impl PiritDevice {
             copies: Vec::new(),
             lose_answer_to: None,
             corrupt_answer_to: None,
+            paper_runs_out_at: None,
             document_counter: 0,
             input: Vec::new(),
         }
@@ -240,6 +242,12 @@ impl PiritDevice {
         self.corrupt_answer_to = Some(command);
     }
 
+    /// The paper runs out as the next request with this command code arrives (the condition
+    /// then holds in the faults until a test clears it): at 0x31 a receipt reaches state 8.
+    pub fn paper_runs_out_at(&mut self, command: u8) {
+        self.paper_runs_out_at = Some(command);
+    }
+
     /// Handles one complete packet.
     fn packet(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions) {
         let Some(p) = wire::parse(bytes) else {
@@ -260,6 +268,10 @@ impl PiritDevice {
             command: p.command,
             fields: p.fields.iter().map(|f| wire::decode(f)).collect(),
         });
+        if self.paper_runs_out_at == Some(p.command) {
+            self.paper_runs_out_at = None;
+            faults.inject(Fault::PaperOut);
+        }
         let reply = self.handle(&p, faults);
         if self.lose_answer_to == Some(p.command) {
             self.lose_answer_to = None;

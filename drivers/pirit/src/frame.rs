@@ -377,7 +377,7 @@ mod tests {
         );
     }
 
-    /// The vendor's own example of a status request: `STX PIRI ! 00 ETX` and its CRC.
+    /// A status request (`STX PIRI ! 00 ETX`) against its CRC worked out byte by byte.
     #[test]
     fn the_crc_of_a_known_packet() {
         let packet = Request::new(0x00).encode(b"PIRI", b'!');

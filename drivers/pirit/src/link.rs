@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use driver_kit::{Port, PortError};
+use fiscal_host_guest::log;
 
 use crate::frame::{self, ACK, Answer, ENQ, FIRST_ID, FrameError, LAST_ID, Request, STX};
 
@@ -105,9 +106,13 @@ impl Link {
         resend: Resend,
     ) -> Result<Answer, LinkError> {
         match self.once(port, request, timeout) {
-            Err(LinkError::Port(PortError::Timeout) | LinkError::Frame(_))
+            Err(e @ (LinkError::Port(PortError::Timeout) | LinkError::Frame(_)))
                 if resend == Resend::Safe =>
             {
+                log::warn(format!(
+                    "query {:02X}h: {e}; asking once more",
+                    request.command
+                ));
                 self.once(port, request, timeout)
             }
             other => other,
@@ -123,13 +128,24 @@ impl Link {
         let id = self.take_id();
         // Whatever is unread now answers nothing we still wait for.
         port.discard_input();
+        log::trace(format!("-> {:02X}h id {id:02X}h", request.command));
         port.write(&request.encode(&self.password, id))?;
         loop {
             let packet = read_packet(port, timeout)?;
             let answer = Answer::decode(&packet).map_err(LinkError::Frame)?;
             if answer.id != id {
+                log::debug(format!(
+                    "skipped a late answer (id {:02X}h, command {:02X}h)",
+                    answer.id, answer.command
+                ));
                 continue;
             }
+            log::trace(format!(
+                "<- {:02X}h id {id:02X}h error {:02X}h, {} fields",
+                answer.command,
+                answer.error,
+                answer.fields.len()
+            ));
             if answer.command != request.command {
                 return Err(LinkError::WrongCommand {
                     sent: request.command,

@@ -18,6 +18,27 @@ use crate::link::{Link, Resend};
 use crate::settings::Settings;
 use crate::types::*;
 
+/// Who the register is ([`Pirit::identity`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// 0x02/21 by name.
+    pub model: String,
+    /// 0x02/1, ЗН ККТ.
+    pub factory_number: String,
+    /// 0x02/2.
+    pub firmware: String,
+    /// 0x02/3, the user's taxpayer number.
+    pub inn: String,
+    /// 0x02/4, РН ККТ (tag 1037).
+    pub registration_number: String,
+    /// 0x78/1, the fiscal drive's number (tag 1041).
+    pub fn_number: String,
+    /// 0x78/22, the FFD version in force (tag 1209: 2 = 1.05, 4 = 1.2).
+    pub ffd_version: u8,
+    /// The fiscal law it registers under: the register is Russian.
+    pub jurisdiction: String,
+}
+
 /// A Pirit register on a line.
 pub struct Pirit<P> {
     port: P,
@@ -217,6 +238,26 @@ impl<P: Port> Pirit<P> {
             paper_width: self.settings.paper_width,
             fiscal: true,
             jurisdictions: vec!["RU".into()],
+        })
+    }
+
+    /// Everything 0x02 and 0x78 tell of who the register is, beyond what `device-info` carries:
+    /// the taxpayer, the registration, the fiscal drive and its format.
+    pub fn identity(&mut self) -> Result<Identity, DriverError> {
+        let device = self.describe()?;
+        let ffd_version = {
+            let a = self.query(&commands::fn_exchange(fn_request::FFD_VERSION))?;
+            Self::decode(commands::FN_EXCHANGE, a.int(1))? as u8
+        };
+        Ok(Identity {
+            model: device.model,
+            factory_number: device.serial_number,
+            firmware: device.firmware,
+            inn: self.info_text(info::INN)?,
+            registration_number: self.registration_number()?,
+            fn_number: self.fn_number()?,
+            ffd_version,
+            jurisdiction: "RU".into(),
         })
     }
 

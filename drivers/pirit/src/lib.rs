@@ -25,7 +25,7 @@ pub mod link;
 pub mod settings;
 pub mod text;
 
-pub use driver::Pirit;
+pub use driver::{Identity, Pirit};
 pub use settings::Settings;
 
 /// The WIT records the operations take and return.

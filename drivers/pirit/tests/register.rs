@@ -24,6 +24,13 @@ fn describe_names_the_register_and_its_jurisdiction() {
     assert!(info.fiscal);
     assert_eq!(info.jurisdictions, ["RU"]);
     assert_eq!(info.paper_width, 44);
+
+    let id = driver.identity().unwrap();
+    assert_eq!(id.inn, "7700000000");
+    assert_eq!(id.registration_number, "0000000001012345");
+    assert_eq!(id.fn_number, "7380440700012345");
+    assert_eq!(id.ffd_version, 4);
+    assert_eq!(id.jurisdiction, "RU");
 }
 
 #[test]

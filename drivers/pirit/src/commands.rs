@@ -489,6 +489,51 @@ pub mod fn_request {
     pub const LAST_DOCUMENT: u8 = 3;
     pub const OFD_EXCHANGE: u8 = 7;
     pub const FFD_VERSION: u8 = 22;
+    pub const TLV_SELECT: u8 = 15;
+    pub const TLV_READ: u8 = 16;
+}
+
+/// 0x78/15 with the document's number: selects it in the fiscal drive's archive; answers its
+/// type and the size of its TLV data.
+pub fn select_tlv(number: u32) -> Request {
+    Request::new(FN_EXCHANGE)
+        .int(fn_request::TLV_SELECT)
+        .int(number)
+}
+
+/// 0x78/16: the next block of the selected document's TLV data, in hex.
+pub fn read_tlv() -> Request {
+    Request::new(FN_EXCHANGE).int(fn_request::TLV_READ)
+}
+
+/// Hex text as bytes.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The fiscal sign in a document's TLV: tag 1077 ("фискальный признак документа", 6 bytes),
+/// printed as the number in its last four bytes, big-endian. Tags and lengths are two bytes
+/// little-endian each, as the fiscal drive keeps them.
+pub fn tlv_fiscal_sign(tlv: &[u8]) -> Option<String> {
+    let mut rest = tlv;
+    while rest.len() >= 4 {
+        let tag = u16::from_le_bytes([rest[0], rest[1]]);
+        let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
+        let value = rest.get(4..4 + len)?;
+        if tag == 1077 && len == 6 {
+            let n = u32::from_be_bytes([value[2], value[3], value[4], value[5]]);
+            return Some(n.to_string());
+        }
+        rest = &rest[4 + len..];
+    }
+    None
 }
 
 /// 0x78/7: the exchange status, documents for the OFD, the first one's number, date and time.
@@ -676,6 +721,17 @@ mod tests {
         let mut no_number = r.clone();
         no_number.correction.order_number = None;
         assert!(open_correction(&no_number).is_err());
+    }
+
+    #[test]
+    fn the_fiscal_sign_is_read_from_tag_1077() {
+        let mut tlv = vec![0x10, 0x04, 4, 0, 7, 0, 0, 0]; // 1040 = 7
+        tlv.extend_from_slice(&[0x35, 0x04, 6, 0, 0x31, 0x04, 0x49, 0x96, 0x02, 0xD2]);
+        assert_eq!(tlv_fiscal_sign(&tlv).as_deref(), Some("1234567890"));
+        assert_eq!(tlv_fiscal_sign(&tlv[..8]), None);
+        assert_eq!(tlv_fiscal_sign(&tlv[..12]), None, "cut short");
+        assert_eq!(unhex("0A1b").unwrap(), [0x0A, 0x1B]);
+        assert_eq!(unhex("ABC"), None);
     }
 
     #[test]

@@ -294,15 +294,42 @@ impl<P: Port> Pirit<P> {
         })
     }
 
-    /// A shift report's requisites: its document number from the fiscal drive (0x78/3) and
-    /// the register's clock. 0x21 and 0x23 answer no fields, so the report's fiscal sign is
-    /// not known to the driver: it is left empty.
+    /// The fiscal sign of document `number` from the fiscal drive's TLV archive (0x78/15
+    /// selects it, 0x78/16 gives its data block by block), for documents whose command
+    /// answers none (the shift reports). Empty when the archive does not give it: a missing
+    /// sign never fails an operation that has succeeded.
+    fn archived_fiscal_sign(&mut self, number: u32) -> String {
+        let Ok(selected) = self.query(&commands::select_tlv(number)) else {
+            return String::new();
+        };
+        let size = selected.int(2).unwrap_or(0) as usize;
+        let mut tlv = Vec::with_capacity(size);
+        // A block is at least a byte, so `size` reads end it; the bound keeps a confused
+        // register from holding the driver.
+        for _ in 0..size.min(4096) {
+            if tlv.len() >= size {
+                break;
+            }
+            let Ok(a) = self.query(&commands::read_tlv()) else {
+                break;
+            };
+            match commands::unhex(&a.text(1)) {
+                Some(block) if !block.is_empty() => tlv.extend(block),
+                _ => break,
+            }
+        }
+        commands::tlv_fiscal_sign(&tlv).unwrap_or_default()
+    }
+
+    /// A shift report's requisites: its document number from the fiscal drive (0x78/3), its
+    /// fiscal sign from the archive (0x21 and 0x23 answer no fields) and the register's clock.
     fn report_result(&mut self, shift: u32) -> Result<FiscalResult, DriverError> {
+        let document_number = self.last_document_number()?;
         Ok(FiscalResult {
             shift_number: shift,
             receipt_number: 0,
-            document_number: self.last_document_number()?,
-            fiscal_sign: String::new(),
+            document_number,
+            fiscal_sign: self.archived_fiscal_sign(document_number),
             fn_number: self.fn_number()?,
             registration_number: self.registration_number()?,
             date_time: self.clock()?,
@@ -551,8 +578,9 @@ impl<P: Port> Pirit<P> {
     }
 
     /// The last fiscal document: its number from the fiscal drive (0x78/3); when it is the
-    /// last closed receipt (0x03/2), that receipt's fiscal sign and total; its time is the
-    /// last fiscal operation's (0x02/5). Only queries: nothing is registered or resent.
+    /// last closed receipt (0x03/2), that receipt's fiscal sign and total, otherwise (a shift
+    /// report) the sign from the archive's TLV (0x78/15, 0x78/16); its time is the last fiscal
+    /// operation's (0x02/5). Only queries: nothing is registered or resent.
     pub fn last_fiscal_document(&mut self) -> Result<LastDocument, DriverError> {
         self.ensure_started()?;
         let number = self.last_document_number()?;
@@ -570,7 +598,7 @@ impl<P: Port> Pirit<P> {
             fiscal_sign: if is_receipt {
                 receipt.fiscal_sign
             } else {
-                String::new()
+                self.archived_fiscal_sign(number)
             },
             date_time,
             amount: is_receipt.then_some(receipt.total),

@@ -252,6 +252,9 @@ fn after_a_lost_answer_the_last_fiscal_document_tells_the_truth_and_nothing_is_r
     let (emulator, mut driver) = with_shift();
     let before = driver.last_fiscal_document().unwrap();
     assert_eq!(before.amount, None, "the shift report is no receipt");
+    let report = emulator.with_device(|d| d.fiscal_documents()[0].clone());
+    assert_eq!(before.fiscal_sign, report.fiscal_sign);
+    assert_eq!(before.document_number, report.number);
     emulator.with_device(|d| {
         d.clear_command_log();
         d.lose_answer_to(0x31);

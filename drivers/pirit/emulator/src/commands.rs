@@ -804,6 +804,34 @@ impl PiritDevice {
                     None => fields.extend([text("0"), text(""), text("")]),
                 }
             }
+            15 => {
+                let number = int(p, 1).unwrap_or(-1);
+                let Some(doc) = self.archive.iter().find(|d| i64::from(d.number) == number) else {
+                    return self.fail(err::FN_NO_DATA, 0);
+                };
+                let tlv = journal::tlv(doc);
+                fields.push(text(journal::tlv_type(doc.kind).to_string()));
+                fields.push(text(tlv.len().to_string()));
+                self.tlv_read = Some((tlv, 0));
+            }
+            16 => {
+                // Blocks of at most TLV_BLOCK bytes, the next one each time, in hex.
+                const TLV_BLOCK: usize = 16;
+                let Some((tlv, offset)) = self.tlv_read.as_mut() else {
+                    return self.fail(err::FN_NO_DATA, 0);
+                };
+                if *offset >= tlv.len() {
+                    self.tlv_read = None;
+                    return self.fail(err::FN_NO_DATA, 0);
+                }
+                let end = (*offset + TLV_BLOCK).min(tlv.len());
+                let hex: String = tlv[*offset..end]
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect();
+                *offset = end;
+                fields.push(text(hex));
+            }
             22 => fields.extend([text("4"), text("4")]),
             _ => return self.fail(err::PARAMETER, 66),
         }

@@ -99,6 +99,8 @@ pub struct PiritDevice {
     pub(crate) lose_answer_to: Option<u8>,
     pub(crate) corrupt_answer_to: Option<u8>,
     pub(crate) paper_runs_out_at: Option<u8>,
+    /// The document 0x78/15 selected and how much of its TLV 0x78/16 has given.
+    pub(crate) tlv_read: Option<(Vec<u8>, usize)>,
     pub(crate) document_counter: u32,
     input: Vec<u8>,
 }
@@ -134,6 +136,7 @@ impl PiritDevice {
             lose_answer_to: None,
             corrupt_answer_to: None,
             paper_runs_out_at: None,
+            tlv_read: None,
             document_counter: 0,
             input: Vec::new(),
         }

@@ -101,8 +101,9 @@ pub struct FiscalDocument {
     pub amount: Option<i64>,
 }
 
-/// A fiscal sign: ten digits derived from the document's number and time, different per
-/// document as a real drive's signature is.
+/// A fiscal sign: the 4-byte number the drive prints (tag 1077's last four bytes, big-endian),
+/// in decimal, derived from the document's number and time, different per document as a real
+/// drive's signature is.
 pub fn fiscal_sign(number: u32, t: &DateTime) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in number
@@ -113,5 +114,43 @@ pub fn fiscal_sign(number: u32, t: &DateTime) -> String {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{:010}", h % 10_000_000_000)
+    // Never below 10^9, so every sign prints with ten digits.
+    format!("{}", 1_000_000_000 + h % 3_000_000_000)
+}
+
+/// The document as the fiscal drive's TLV archive gives it (0x78/16): tags 1040 (document
+/// number, 4 bytes), 1012 (date and time, Unix seconds, 4 bytes), 1077 (the fiscal sign,
+/// 6 bytes: two bytes of the signature's head, then the printed number big-endian) and, for a
+/// receipt, 1020 (the total in kopecks, 4 bytes); every number little-endian but the sign.
+pub fn tlv(doc: &FiscalDocument) -> Vec<u8> {
+    fn put(out: &mut Vec<u8>, tag: u16, value: &[u8]) {
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        out.extend_from_slice(value);
+    }
+    let mut out = Vec::new();
+    put(&mut out, 1040, &doc.number.to_le_bytes());
+    put(
+        &mut out,
+        1012,
+        &(doc.date_time.and_utc().timestamp() as u32).to_le_bytes(),
+    );
+    let sign: u32 = doc.fiscal_sign.parse().unwrap_or(0);
+    let mut fpd = vec![0x31, 0x04];
+    fpd.extend_from_slice(&sign.to_be_bytes());
+    put(&mut out, 1077, &fpd);
+    if let Some(total) = doc.amount {
+        put(&mut out, 1020, &(total as u32).to_le_bytes());
+    }
+    out
+}
+
+/// The archive's type of a document (0x78/15): the FFD document type numbers.
+pub fn tlv_type(kind: DocumentKind) -> u8 {
+    match kind {
+        DocumentKind::ShiftOpen => 2,
+        DocumentKind::Receipt => 3,
+        DocumentKind::ShiftClose => 5,
+        DocumentKind::Correction => 31,
+    }
 }

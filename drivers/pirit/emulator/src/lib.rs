@@ -10,7 +10,8 @@
 //! `emulator_at`; either moves on with `PiritDevice::advance_clock`), the document state
 //! machine (open → positions → subtotal → payment → close, state 8 "closed in the fiscal
 //! drive, not printed" when the paper runs out at the close), counters, a fiscal sign per
-//! document, the fiscal drive's archive (last document's requisites), cash in the drawer, a
+//! document, the fiscal drive's archive (last document's requisites, each document's TLV for
+//! 0x78/15–16), cash in the drawer, a
 //! journal of registered receipts (`PiritDevice::receipts`) and of commands received
 //! (`PiritDevice::command_log`), an OFD queue every fiscal document joins until
 //! `PiritDevice::drain_ofd_queue`, and a marking system whose answer to 0x79/1 a test sets

@@ -518,22 +518,44 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The fiscal sign in a document's TLV: tag 1077 ("фискальный признак документа", 6 bytes),
-/// printed as the number in its last four bytes, big-endian. Tags and lengths are two bytes
-/// little-endian each, as the fiscal drive keeps them.
-pub fn tlv_fiscal_sign(tlv: &[u8]) -> Option<String> {
+/// The value of `tag` in a document's TLV. Tags and lengths are two bytes little-endian
+/// each, as the fiscal drive keeps them.
+fn tlv_value(tlv: &[u8], tag: u16) -> Option<&[u8]> {
     let mut rest = tlv;
     while rest.len() >= 4 {
-        let tag = u16::from_le_bytes([rest[0], rest[1]]);
+        let t = u16::from_le_bytes([rest[0], rest[1]]);
         let len = usize::from(u16::from_le_bytes([rest[2], rest[3]]));
         let value = rest.get(4..4 + len)?;
-        if tag == 1077 && len == 6 {
-            let n = u32::from_be_bytes([value[2], value[3], value[4], value[5]]);
-            return Some(n.to_string());
+        if t == tag {
+            return Some(value);
         }
         rest = &rest[4 + len..];
     }
     None
+}
+
+/// The fiscal sign in a document's TLV: tag 1077 ("фискальный признак документа", 6 bytes),
+/// printed as the number in its last four bytes, big-endian.
+pub fn tlv_fiscal_sign(tlv: &[u8]) -> Option<String> {
+    match tlv_value(tlv, 1077)? {
+        [_, _, a, b, c, d] => Some(u32::from_be_bytes([*a, *b, *c, *d]).to_string()),
+        _ => None,
+    }
+}
+
+/// A receipt's total in its TLV: tag 1020, kopecks as a little-endian integer of up to 6
+/// bytes (FFD "VLN").
+pub fn tlv_total(tlv: &[u8]) -> Option<Money> {
+    let value = tlv_value(tlv, 1020)?;
+    if value.is_empty() || value.len() > 6 {
+        return None;
+    }
+    Some(
+        value
+            .iter()
+            .rev()
+            .fold(0i64, |acc, &b| (acc << 8) | i64::from(b)),
+    )
 }
 
 /// 0x78/7: the exchange status, documents for the OFD, the first one's number, date and time.
@@ -730,6 +752,10 @@ mod tests {
         assert_eq!(tlv_fiscal_sign(&tlv).as_deref(), Some("1234567890"));
         assert_eq!(tlv_fiscal_sign(&tlv[..8]), None);
         assert_eq!(tlv_fiscal_sign(&tlv[..12]), None, "cut short");
+        let mut receipt = tlv.clone();
+        receipt.extend_from_slice(&[0xFC, 0x03, 3, 0, 0x10, 0x27, 0x01]); // 1020 = 75536
+        assert_eq!(tlv_total(&receipt), Some(0x01_2710));
+        assert_eq!(tlv_total(&tlv), None);
         assert_eq!(unhex("0A1b").unwrap(), [0x0A, 0x1B]);
         assert_eq!(unhex("ABC"), None);
     }

@@ -299,8 +299,14 @@ impl<P: Port> Pirit<P> {
     /// answers none (the shift reports). Empty when the archive does not give it: a missing
     /// sign never fails an operation that has succeeded.
     fn archived_fiscal_sign(&mut self, number: u32) -> String {
+        let tlv = self.archived_tlv(number);
+        commands::tlv_fiscal_sign(&tlv).unwrap_or_default()
+    }
+
+    /// Document `number`'s TLV from the archive; empty when the archive does not give it.
+    fn archived_tlv(&mut self, number: u32) -> Vec<u8> {
         let Ok(selected) = self.query(&commands::select_tlv(number)) else {
-            return String::new();
+            return Vec::new();
         };
         let size = selected.int(2).unwrap_or(0) as usize;
         let mut tlv = Vec::with_capacity(size);
@@ -318,7 +324,7 @@ impl<P: Port> Pirit<P> {
                 _ => break,
             }
         }
-        commands::tlv_fiscal_sign(&tlv).unwrap_or_default()
+        tlv
     }
 
     /// A shift report's requisites: its document number from the fiscal drive (0x78/3), its
@@ -579,8 +585,8 @@ impl<P: Port> Pirit<P> {
 
     /// The last fiscal document: its number from the fiscal drive (0x78/3); when it is the
     /// last closed receipt (0x03/2), that receipt's fiscal sign and total, otherwise (a shift
-    /// report) the sign from the archive's TLV (0x78/15, 0x78/16); its time is the last fiscal
-    /// operation's (0x02/5). Only queries: nothing is registered or resent.
+    /// report, a receipt followed by a cancelled one) the sign and total from the archive's TLV
+    /// (0x78/15, 0x78/16); its time is the last fiscal operation's (0x02/5). Only queries: nothing is registered or resent.
     pub fn last_fiscal_document(&mut self) -> Result<LastDocument, DriverError> {
         self.ensure_started()?;
         let number = self.last_document_number()?;
@@ -593,15 +599,22 @@ impl<P: Port> Pirit<P> {
             Self::decode(commands::DEVICE_INFO, a.date_time(1))?
         };
         let is_receipt = receipt.fd == number && number != 0 && receipt.kind != 0;
+        if is_receipt {
+            return Ok(LastDocument {
+                document_number: number,
+                fiscal_sign: receipt.fiscal_sign,
+                date_time,
+                amount: Some(receipt.total),
+            });
+        }
+        // Not the last closed receipt (a shift report, or a receipt cancelled since): the
+        // archive has the sign and, for a receipt, its total (tag 1020).
+        let tlv = self.archived_tlv(number);
         Ok(LastDocument {
             document_number: number,
-            fiscal_sign: if is_receipt {
-                receipt.fiscal_sign
-            } else {
-                self.archived_fiscal_sign(number)
-            },
+            fiscal_sign: commands::tlv_fiscal_sign(&tlv).unwrap_or_default(),
             date_time,
-            amount: is_receipt.then_some(receipt.total),
+            amount: commands::tlv_total(&tlv),
         })
     }
 

@@ -232,8 +232,18 @@ fn a_receipt_refused_for_paper_leaves_nothing_registered_and_the_document_cancel
     assert!(!driver.status().unwrap().paper_present);
 
     emulator.faults().clear();
-    driver.register_receipt(small_sale()).unwrap();
+    let sold = driver.register_receipt(small_sale()).unwrap();
     assert_eq!(emulator.with_device(|d| d.receipts().len()), 1);
+
+    // A receipt cancelled after it: the last closed receipt is now the cancelled one (type 0,
+    // no fiscal document), yet the last fiscal document is still the sale, total and all.
+    emulator.faults().inject(Fault::PaperOut);
+    assert!(driver.register_receipt(small_sale()).is_err());
+    emulator.faults().clear();
+    let last = driver.last_fiscal_document().unwrap();
+    assert_eq!(last.document_number, sold.document_number);
+    assert_eq!(last.fiscal_sign, sold.fiscal_sign);
+    assert_eq!(last.amount, Some(10000));
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use emulator_kit::Faults;
 
 use crate::clock::DateTime;
-use crate::device::{OpenDocument, PiritDevice, Reply, Shift};
+use crate::device::{LastClosed, OpenDocument, PiritDevice, Reply, Shift};
 use crate::journal::{
     self, Correction, DocumentKind, FiscalDocument, ReceiptLine, RegisteredReceipt,
 };
@@ -242,11 +242,15 @@ impl PiritDevice {
                 Some(d) if d.state == 8 => self.fail(err::STATE, ext::CLOSED_IN_FN),
                 Some(d) => {
                     if is_receipt(d.kind) {
-                        let mut cancelled = self.last_receipt.take().map(|(_, r)| r);
-                        if let Some(r) = cancelled.as_mut() {
-                            r.total = 0;
-                        }
-                        self.last_receipt = cancelled.map(|r| (0, r));
+                        // "Тип чека (для аннулиров. = 0)": the cancelled one is now the last
+                        // closed receipt, with no fiscal document.
+                        self.last_receipt = Some(LastClosed {
+                            kind: 0,
+                            number_in_shift: 0,
+                            fd: 0,
+                            total: d.lines.iter().map(|l| l.amount).sum(),
+                            fiscal_sign: String::new(),
+                        });
                     }
                     self.document = None;
                     self.marking.accepted.clear();
@@ -374,17 +378,17 @@ impl PiritDevice {
                     text(""),
                     text("0"),
                 ]),
-                Some((kind, r)) => ok(vec![
+                Some(r) => ok(vec![
                     text("2"),
-                    text(kind.to_string()),
+                    text(r.kind.to_string()),
                     text(self.document_counter.to_string()),
                     text(r.number_in_shift.to_string()),
-                    text(r.document_number.to_string()),
+                    text(self.document_counter.to_string()),
                     text(wire::decimal(r.total, 2)),
                     text("0.00"),
                     text("0"),
                     text(&r.fiscal_sign),
-                    text(r.document_number.to_string()),
+                    text(r.fd.to_string()),
                 ]),
             },
             _ => Reply {
@@ -746,7 +750,13 @@ impl PiritDevice {
                     -(cash - change)
                 };
                 emulator_kit::remember(&mut self.receipts, r.clone());
-                self.last_receipt = Some((d.kind, r.clone()));
+                self.last_receipt = Some(LastClosed {
+                    kind: d.kind,
+                    number_in_shift: r.number_in_shift,
+                    fd: r.document_number,
+                    total: r.total,
+                    fiscal_sign: r.fiscal_sign.clone(),
+                });
                 self.marking.accepted.clear();
                 r
             }

@@ -49,6 +49,18 @@ pub struct ReceivedCommand {
     pub fields: Vec<String>,
 }
 
+/// What 0x03/2 tells of the last closed receipt.
+#[derive(Debug, Clone)]
+pub(crate) struct LastClosed {
+    /// The document type; 0 for a cancelled receipt.
+    pub kind: u8,
+    pub number_in_shift: u32,
+    /// The fiscal document number; 0 for a cancelled receipt (it never reached the drive).
+    pub fd: u32,
+    pub total: i64,
+    pub fiscal_sign: String,
+}
+
 /// The open shift.
 #[derive(Debug, Clone)]
 pub(crate) struct Shift {
@@ -87,8 +99,8 @@ pub struct PiritDevice {
     pub(crate) next_fd: u32,
     pub(crate) archive: Vec<FiscalDocument>,
     pub(crate) receipts: Vec<RegisteredReceipt>,
-    /// The last closed receipt (0x03/2): type 0 after a cancel.
-    pub(crate) last_receipt: Option<(u8, RegisteredReceipt)>,
+    /// The last closed receipt (0x03/2): type 0 and no fiscal document after a cancel.
+    pub(crate) last_receipt: Option<LastClosed>,
     pub(crate) ofd_queue: VecDeque<(u32, DateTime)>,
     pub(crate) marking: MarkingSystem,
     pub(crate) drawer: i64,

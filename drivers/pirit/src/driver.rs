@@ -96,6 +96,10 @@ impl<P: Port> Pirit<P> {
     /// The register's error as a WIT error, asking it why where the code alone does not say:
     /// 0x06/1 for "wrong state"/"bad parameter", 0x04 for "printer not ready".
     fn explain(&mut self, command: u8, code: u8) -> DriverError {
+        // The questions themselves are never explained further: no asking in circles.
+        if matches!(command, commands::ERROR_INFO | commands::PRINTER_STATUS) {
+            return errors::to_driver_error(command, code, None);
+        }
         match code {
             0x01 | 0x03 => {
                 let extended = self

@@ -187,7 +187,14 @@ impl<P: Port> Pirit<P> {
         }
         if flags.not_started() {
             let now = self.clock()?;
-            self.command(&commands::start_work(&now))?;
+            match self.command(&commands::start_work(&now)) {
+                // 0Bh: "команда выполнена, ККТ инициализирована и готова продолжать работу по
+                // своему внутреннему времени" — started, only the clocks differ.
+                Err(e) if e.vendor_code == 0x0B => fiscal_host_guest::log::warn(e.message),
+                other => {
+                    other?;
+                }
+            }
             self.started = true;
             return self.status_flags();
         }

@@ -61,6 +61,18 @@ fn start_of_work_is_sent_with_the_registers_clock_and_again_after_a_power_cycle(
 }
 
 #[test]
+fn a_clock_that_moved_during_start_of_work_still_starts_the_register() {
+    let (emulator, addr) = emulator();
+    let mut driver = connect(addr);
+    // 0x13 reads 09:00, the register's clock then jumps ten minutes before 0x10: 0Bh, which
+    // the document says leaves the register started on its own time.
+    emulator.with_device(|d| d.clock_jumps_at(0x10, Duration::from_secs(600)));
+    driver.open_shift(cashier()).unwrap();
+    assert_eq!(actions(&emulator), [0x10, 0x23]);
+    assert_eq!(driver.status().unwrap().shift, ShiftState::Open);
+}
+
+#[test]
 fn shift_open_x_report_and_close_with_their_states() {
     let (emulator, addr) = emulator();
     let mut driver = connect(addr);

@@ -111,6 +111,7 @@ pub struct PiritDevice {
     pub(crate) lose_answer_to: Option<u8>,
     pub(crate) corrupt_answer_to: Option<u8>,
     pub(crate) paper_runs_out_at: Option<u8>,
+    pub(crate) clock_jumps_at: Option<(u8, Duration)>,
     /// The document 0x78/15 selected and how much of its TLV 0x78/16 has given.
     pub(crate) tlv_read: Option<(Vec<u8>, usize)>,
     pub(crate) document_counter: u32,
@@ -148,6 +149,7 @@ impl PiritDevice {
             lose_answer_to: None,
             corrupt_answer_to: None,
             paper_runs_out_at: None,
+            clock_jumps_at: None,
             tlv_read: None,
             document_counter: 0,
             input: Vec::new(),
@@ -263,6 +265,12 @@ impl PiritDevice {
         self.paper_runs_out_at = Some(command);
     }
 
+    /// The register's clock jumps `by` as the next request with this command code arrives (an
+    /// adjustment between two commands).
+    pub fn clock_jumps_at(&mut self, command: u8, by: Duration) {
+        self.clock_jumps_at = Some((command, by));
+    }
+
     /// Handles one complete packet.
     fn packet(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions) {
         let Some(p) = wire::parse(bytes) else {
@@ -286,6 +294,12 @@ impl PiritDevice {
         if self.paper_runs_out_at == Some(p.command) {
             self.paper_runs_out_at = None;
             faults.inject(Fault::PaperOut);
+        }
+        if let Some((command, by)) = self.clock_jumps_at
+            && command == p.command
+        {
+            self.clock_jumps_at = None;
+            self.clock.advance(by);
         }
         let reply = self.handle(&p, faults);
         if self.lose_answer_to == Some(p.command) {

@@ -327,9 +327,25 @@ pub fn cancel_document() -> Request {
 
 /// The tax rate number of 0x42 (table 40 "Название ставки налога"): 0 "НДС 20%" (the
 /// general rate; firmware that follows the 2026 law prints it as 22%), 1 10%, 2 0%, 3 without
-/// VAT, 4 the computed 20/120 (22/122), 5 10/110.
-pub fn tax_number(vat: &Vat) -> Result<u8, DriverError> {
-    match vat {
+/// VAT, 4 the computed 20/120 (22/122), 5 10/110. Chosen from the item's FFD tag 1199 when it
+/// has one (1 20%, 11 22%, 2 10%, 3 20/120, 12 22/122, 4 10/110, 5 0%, 6 without VAT), else
+/// from its VAT.
+pub fn tax_number(item: &ReceiptItem) -> Result<u8, DriverError> {
+    if let Some(code) = item.vat_code {
+        return match code {
+            1 | 11 => Ok(0),
+            2 => Ok(1),
+            5 => Ok(2),
+            6 => Ok(3),
+            3 | 12 => Ok(4),
+            4 => Ok(5),
+            other => Err(DriverError::unsupported(format!(
+                "item {:?}: VAT code {other} (tag 1199) has no rate in the register's tax table",
+                item.name
+            ))),
+        };
+    }
+    match item.vat {
         Vat::Rate(2000 | 2200) => Ok(0),
         Vat::Rate(1000) => Ok(1),
         Vat::Rate(0) => Ok(2),
@@ -337,7 +353,8 @@ pub fn tax_number(vat: &Vat) -> Result<u8, DriverError> {
         Vat::Computed(2000 | 2200) => Ok(4),
         Vat::Computed(1000) => Ok(5),
         other => Err(DriverError::unsupported(format!(
-            "VAT {other:?} has no rate in the register's tax table (20/22%, 10%, 0%, none, 20/120, 10/110)"
+            "item {:?}: VAT {other:?} has no rate in the register's tax table (20/22%, 10%, 0%, none, 20/120, 10/110)",
+            item.name
         ))),
     }
 }
@@ -363,7 +380,7 @@ pub fn add_position(item: &ReceiptItem) -> Result<Request, DriverError> {
         .empty()
         .raw(quantity_field(item.quantity, fraction))
         .money(item.price)
-        .int(tax_number(&item.vat)?)
+        .int(tax_number(item)?)
         .empty()
         .empty()
         .empty()
@@ -695,14 +712,27 @@ mod tests {
                 ""
             ]
         );
+        let coded = ReceiptItem {
+            vat: Vat::Rate(2200),
+            vat_code: Some(11),
+            ..item.clone()
+        };
+        assert_eq!(tax_number(&coded).unwrap(), 0);
         let bad = ReceiptItem {
             vat: Vat::Rate(1800),
-            ..item
+            vat_code: None,
+            ..item.clone()
         };
         assert_eq!(
             add_position(&bad).unwrap_err().class,
             ErrorClass::Unsupported
         );
+        let five = ReceiptItem {
+            vat: Vat::Rate(500),
+            vat_code: Some(7),
+            ..item
+        };
+        assert!(tax_number(&five).is_err(), "5% has no row");
     }
 
     #[test]

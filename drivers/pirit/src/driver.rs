@@ -81,16 +81,33 @@ impl<P: Port> Pirit<P> {
         resend: Resend,
         timeout: Duration,
     ) -> Result<Answer, DriverError> {
-        let answer = self
-            .link
-            .transact(&mut self.port, request, timeout, resend)
-            .map_err(|e| {
-                DriverError::communication(format!("command {:02X}h: {e}", request.command))
-            })?;
+        let mut answer = self.transact(request, resend, timeout)?;
+        // 04h, 05h, 07h: the register did not take the packet (overflow, a byte late, a bad
+        // CRC) and carried nothing out, so even a fiscal command is safe to send once more.
+        if matches!(answer.error, 0x04 | 0x05 | 0x07) {
+            fiscal_host_guest::log::warn(format!(
+                "command {:02X}h not taken (error {:02X}h); sending it once more",
+                request.command, answer.error
+            ));
+            answer = self.transact(request, resend, timeout)?;
+        }
         if answer.error == 0 {
             return Ok(answer);
         }
         Err(self.explain(request.command, answer.error))
+    }
+
+    fn transact(
+        &mut self,
+        request: &Request,
+        resend: Resend,
+        timeout: Duration,
+    ) -> Result<Answer, DriverError> {
+        self.link
+            .transact(&mut self.port, request, timeout, resend)
+            .map_err(|e| {
+                DriverError::communication(format!("command {:02X}h: {e}", request.command))
+            })
     }
 
     /// The register's error as a WIT error, asking it why where the code alone does not say:

@@ -381,6 +381,31 @@ fn a_garbled_answer_to_a_query_is_asked_again_but_never_to_a_fiscal_command() {
 }
 
 #[test]
+fn a_packet_the_register_refused_for_its_crc_is_sent_once_more_even_in_a_receipt() {
+    let (emulator, mut driver) = with_shift();
+    emulator.with_device(|d| {
+        d.clear_command_log();
+        // 0x30 is answered 07h ("Ошибка контрольной суммы в команде") and not carried out.
+        d.refuse_crc_at(0x30);
+    });
+    let result = driver.register_receipt(small_sale()).unwrap();
+    let registered = emulator.with_device(|d| d.receipts().to_vec());
+    assert_eq!(registered.len(), 1);
+    assert_eq!(registered[0].document_number, result.document_number);
+    assert_eq!(
+        actions(&emulator),
+        [0x30, 0x42, 0x44, 0x47, 0x31],
+        "carried out once, after the refused packet went again"
+    );
+
+    // Refused twice: the driver gives up, and says why.
+    emulator.faults().inject(Fault::Nak);
+    emulator.faults().inject(Fault::Nak);
+    let e = driver.status().unwrap_err();
+    assert_eq!((e.class, e.vendor_code), (ErrorClass::Communication, 0x07));
+}
+
+#[test]
 fn a_line_dropped_mid_answer_is_a_communication_error_and_the_next_line_works() {
     let (emulator, addr) = emulator();
     let mut driver = connect(addr);

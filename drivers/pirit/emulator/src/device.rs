@@ -112,6 +112,7 @@ pub struct PiritDevice {
     pub(crate) corrupt_answer_to: Option<u8>,
     pub(crate) paper_runs_out_at: Option<u8>,
     pub(crate) clock_jumps_at: Option<(u8, Duration)>,
+    pub(crate) refuse_crc_at: Option<u8>,
     /// The document 0x78/15 selected and how much of its TLV 0x78/16 has given.
     pub(crate) tlv_read: Option<(Vec<u8>, usize)>,
     pub(crate) document_counter: u32,
@@ -150,6 +151,7 @@ impl PiritDevice {
             corrupt_answer_to: None,
             paper_runs_out_at: None,
             clock_jumps_at: None,
+            refuse_crc_at: None,
             tlv_read: None,
             document_counter: 0,
             input: Vec::new(),
@@ -271,6 +273,12 @@ impl PiritDevice {
         self.clock_jumps_at = Some((command, by));
     }
 
+    /// The next request with this command code is answered 07h (a CRC error in the command)
+    /// and neither carried out nor logged, as line noise on the way in would have it.
+    pub fn refuse_crc_at(&mut self, command: u8) {
+        self.refuse_crc_at = Some(command);
+    }
+
     /// Handles one complete packet.
     fn packet(&mut self, bytes: &[u8], faults: &Faults, out: &mut Reactions) {
         let Some(p) = wire::parse(bytes) else {
@@ -279,7 +287,11 @@ impl PiritDevice {
         if faults.take(Fault::NoReply) {
             return;
         }
-        if faults.take(Fault::Nak) || !p.crc_ok {
+        let refuse = self.refuse_crc_at == Some(p.command);
+        if refuse {
+            self.refuse_crc_at = None;
+        }
+        if refuse || faults.take(Fault::Nak) || !p.crc_ok {
             out.send(wire::answer(p.id, p.command, 0x07, &[]));
             return;
         }

@@ -20,6 +20,8 @@ const GUESTS: &[(&str, &str)] = &[
     ("shtrih-m", "shtrih_m.wasm"),
     ("escpos", "escpos.wasm"),
     ("zvt-driver", "zvt_driver.wasm"),
+    // Not embedded: an outside vendor's driver, loaded by path in its end-to-end test.
+    ("pirit", "pirit.wasm"),
 ];
 
 const WASM_TARGET: &str = "wasm32-wasip2";

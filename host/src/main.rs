@@ -192,7 +192,9 @@ fn preview(
         match line {
             PaperLine::Text { text, .. } => println!("{}", text.trim_end()),
             PaperLine::Qr { data } => println!("[QR {data}]"),
-            PaperLine::Barcode { symbology, data } => println!("[{symbology} {data}]"),
+            PaperLine::Barcode {
+                symbology, data, ..
+            } => println!("[{symbology} {data}]"),
             PaperLine::Cut => println!("{}", "- ".repeat(paper.width as usize / 2)),
         }
     }

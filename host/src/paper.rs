@@ -11,7 +11,7 @@ use serde::Serialize;
 use svg::Document;
 use svg::node::element::{Group, Line, Rectangle, Text as SvgText};
 
-use crate::plugins::contract::print::{Align, Barcode, BarcodeKind, Element, Text, TextSize};
+use crate::plugins::contract::print::{Align, BarcodeKind, Element, Text, TextSize};
 
 /// One printed line of the copy, as a preview shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +29,9 @@ pub enum PaperLine {
     Barcode {
         symbology: &'static str,
         data: String,
+        /// What the picture encodes the bars by.
+        #[serde(skip)]
+        kind: BarcodeKind,
     },
     Cut,
 }
@@ -91,6 +94,7 @@ pub fn lay_out(elements: &[Element], width: u32) -> Paper {
             Element::Barcode(b) => lines.push(PaperLine::Barcode {
                 symbology: symbology(b.kind),
                 data: b.data.clone(),
+                kind: b.kind,
             }),
             Element::Feed(n) => lines.extend((0..*n).map(|_| PaperLine::Text {
                 text: " ".repeat(columns),
@@ -100,7 +104,7 @@ pub fn lay_out(elements: &[Element], width: u32) -> Paper {
             Element::Cut => lines.push(PaperLine::Cut),
         }
     }
-    let svg = picture(&lines, columns, elements);
+    let svg = picture(&lines, columns);
     Paper { width, lines, svg }
 }
 
@@ -155,20 +159,12 @@ const BAR_HEIGHT: usize = 56;
 
 /// The paper as an SVG: white paper, monospace text, the QR code's dark modules and the bars
 /// as rectangles, a dashed cut line.
-fn picture(lines: &[PaperLine], columns: usize, elements: &[Element]) -> String {
+fn picture(lines: &[PaperLine], columns: usize) -> String {
     let paper_width = columns * CELL + 2 * MARGIN;
     let mut y = MARGIN;
     let mut content = Group::new()
         .set("font-family", "DejaVu Sans Mono, Consolas, monospace")
         .set("font-size", 16);
-    let barcodes: Vec<&Barcode> = elements
-        .iter()
-        .filter_map(|e| match e {
-            Element::Barcode(b) => Some(b),
-            _ => None,
-        })
-        .collect();
-    let mut barcodes = barcodes.into_iter();
     for line in lines {
         match line {
             PaperLine::Text { text, bold, size } => {
@@ -191,9 +187,8 @@ fn picture(lines: &[PaperLine], columns: usize, elements: &[Element]) -> String 
                 content = content.add(group);
                 y += height;
             }
-            PaperLine::Barcode { data, .. } => {
-                let code = barcodes.next();
-                let (group, height) = barcode(code, data, paper_width, y);
+            PaperLine::Barcode { data, kind, .. } => {
+                let (group, height) = barcode(*kind, data, paper_width, y);
                 content = content.add(group);
                 y += height;
             }
@@ -256,27 +251,23 @@ fn qr(data: &str, paper_width: usize, y: usize) -> (Group, usize) {
 }
 
 /// The bars of a barcode (1 a bar, 0 a space), as `barcoders` encodes the symbology.
-fn bars(code: &Barcode) -> Option<Vec<u8>> {
+fn bars(kind: BarcodeKind, data: &str) -> Option<Vec<u8>> {
     use barcoders::sym::{code39::Code39, code128::Code128, ean8::EAN8, ean13::EAN13};
-    match code.kind {
-        BarcodeKind::Ean13 => EAN13::new(&code.data).ok().map(|c| c.encode()),
+    match kind {
+        BarcodeKind::Ean13 => EAN13::new(data).ok().map(|c| c.encode()),
         // UPC-A is EAN-13 with a leading 0.
-        BarcodeKind::UpcA => EAN13::new(format!("0{}", code.data))
-            .ok()
-            .map(|c| c.encode()),
-        BarcodeKind::Ean8 => EAN8::new(&code.data).ok().map(|c| c.encode()),
-        BarcodeKind::Code39 => Code39::new(&code.data).ok().map(|c| c.encode()),
+        BarcodeKind::UpcA => EAN13::new(format!("0{data}")).ok().map(|c| c.encode()),
+        BarcodeKind::Ean8 => EAN8::new(data).ok().map(|c| c.encode()),
+        BarcodeKind::Code39 => Code39::new(data).ok().map(|c| c.encode()),
         // 'Ɓ' starts the code in character set B (printable ASCII), as a printer does.
-        BarcodeKind::Code128 => Code128::new(format!("Ɓ{}", code.data))
-            .ok()
-            .map(|c| c.encode()),
+        BarcodeKind::Code128 => Code128::new(format!("Ɓ{data}")).ok().map(|c| c.encode()),
     }
 }
 
 /// A barcode centred on the paper with its text under it; data the symbology cannot hold is
 /// said in words.
-fn barcode(code: Option<&Barcode>, data: &str, paper_width: usize, y: usize) -> (Group, usize) {
-    let Some(modules) = code.and_then(bars) else {
+fn barcode(kind: BarcodeKind, data: &str, paper_width: usize, y: usize) -> (Group, usize) {
+    let Some(modules) = bars(kind, data) else {
         return (
             Group::new().add(
                 SvgText::new(format!("[barcode: {data:?} is not valid]"))
@@ -309,6 +300,7 @@ fn barcode(code: Option<&Barcode>, data: &str, paper_width: usize, y: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugins::contract::print::Barcode;
 
     fn text(content: &str, align: Align, size: TextSize) -> Element {
         Element::Text(Text {
@@ -397,11 +389,7 @@ mod tests {
         let squares = svg.matches(&format!("height=\"{QR_MODULE}\"")).count();
         assert_eq!(squares, dark);
         // EAN-13 is 95 modules; its bars and the number under them.
-        let bars = bars(&Barcode {
-            kind: BarcodeKind::Ean13,
-            data: "460123456789".into(),
-        })
-        .unwrap();
+        let bars = bars(BarcodeKind::Ean13, "460123456789").unwrap();
         assert_eq!(bars.len(), 95);
         let drawn = svg.matches(&format!("height=\"{BAR_HEIGHT}\"")).count();
         assert_eq!(drawn, bars.iter().filter(|b| **b == 1).count());

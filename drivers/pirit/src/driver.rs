@@ -18,6 +18,19 @@ use crate::link::{Link, Resend};
 use crate::settings::Settings;
 use crate::types::*;
 
+/// The shift refused as the status flags show it: over 24 hours, or not open.
+fn shift_expired(flags: &commands::StatusFlags) -> DriverError {
+    DriverError::new(
+        ErrorClass::ShiftExpired,
+        flags.flags,
+        "the shift is open longer than 24 hours: close it first",
+    )
+}
+
+fn shift_closed(flags: &commands::StatusFlags) -> DriverError {
+    DriverError::new(ErrorClass::ShiftClosed, flags.flags, "no shift is open")
+}
+
 /// Who the register is ([`Pirit::identity`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -373,11 +386,7 @@ impl<P: Port> Pirit<P> {
     pub fn open_shift(&mut self, cashier: Cashier) -> Result<FiscalResult, DriverError> {
         let flags = self.ensure_started()?;
         if flags.shift_expired() {
-            return Err(DriverError::new(
-                ErrorClass::ShiftExpired,
-                flags.flags,
-                "the shift is open longer than 24 hours: close it first",
-            ));
+            return Err(shift_expired(&flags));
         }
         if flags.shift_open() {
             return Err(DriverError::new(
@@ -394,11 +403,7 @@ impl<P: Port> Pirit<P> {
     pub fn close_shift(&mut self, cashier: Cashier) -> Result<FiscalResult, DriverError> {
         let flags = self.ensure_started()?;
         if !flags.shift_open() {
-            return Err(DriverError::new(
-                ErrorClass::ShiftClosed,
-                flags.flags,
-                "no shift is open",
-            ));
+            return Err(shift_closed(&flags));
         }
         self.cancel_leftover(flags)?;
         let shift = self.shift_number()?;
@@ -415,18 +420,10 @@ impl<P: Port> Pirit<P> {
     fn ready_for_document(&mut self) -> Result<(), DriverError> {
         let flags = self.ensure_started()?;
         if !flags.shift_open() {
-            return Err(DriverError::new(
-                ErrorClass::ShiftClosed,
-                flags.flags,
-                "no shift is open",
-            ));
+            return Err(shift_closed(&flags));
         }
         if flags.shift_expired() {
-            return Err(DriverError::new(
-                ErrorClass::ShiftExpired,
-                flags.flags,
-                "the shift is open longer than 24 hours: close it first",
-            ));
+            return Err(shift_expired(&flags));
         }
         self.cancel_leftover(flags)
     }

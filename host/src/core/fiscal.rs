@@ -419,6 +419,20 @@ impl PaidBy {
         });
     }
 
+    /// How a tender is printed: its cash with the `change` given back, and every card part
+    /// (charged here with `rrn`, or paid elsewhere and only recorded) as one cashless payment.
+    pub fn tendered(tender: &super::Tender, change: i64, rrn: &str) -> Self {
+        let mut paid = Self::default();
+        if tender.cash > 0 {
+            paid.cash(tender.cash, change);
+        }
+        let cashless = tender.cashless + tender.external_cashless;
+        if cashless > 0 {
+            paid.card(cashless, rrn);
+        }
+        paid
+    }
+
     pub fn card_only(amount: i64, rrn: &str) -> Self {
         let mut paid = Self::default();
         paid.card(amount, rrn);

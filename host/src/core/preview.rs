@@ -56,14 +56,7 @@ pub async fn lay_out(
         ..Tender::default()
     });
     let change = tender.change_for(body.total)?;
-    let mut paid = PaidBy::default();
-    if tender.cash > 0 {
-        paid.cash(tender.cash, change);
-    }
-    let cashless = tender.cashless + tender.external_cashless;
-    if cashless > 0 {
-        paid.card(cashless, "");
-    }
+    let paid = PaidBy::tendered(&tender, change, "");
     let fiscal = sample_requisites();
     let copy = Copy {
         cashier: &doc.cashier,

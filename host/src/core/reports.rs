@@ -161,20 +161,16 @@ impl Core {
             .payment_of(doc.id)?
             .and_then(|p| p.rrn)
             .unwrap_or_default();
-        let mut printed = PaidBy::default();
-        match tender {
-            Some(t) => {
-                if t.cash > 0 {
-                    printed.cash(t.cash, t.change_of(doc.total));
-                }
-                if t.cashless + t.external_cashless > 0 {
-                    printed.card(t.cashless + t.external_cashless, &rrn);
-                }
-            }
+        let printed = match tender {
+            Some(t) => PaidBy::tendered(&t, t.change_of(doc.total), &rrn),
             // A return registered by the core (no tender journaled): paid back as registered.
-            None if !rrn.is_empty() => printed.card(doc.total, &rrn),
-            None => printed.cash(doc.total, 0),
-        }
+            None if !rrn.is_empty() => PaidBy::card_only(doc.total, &rrn),
+            None => {
+                let mut cash = PaidBy::default();
+                cash.cash(doc.total, 0);
+                cash
+            }
+        };
         Ok(self.print_copy(&doc, &fiscal, printed).await)
     }
 

@@ -278,16 +278,10 @@ impl Core {
                 }
                 self.crash_point(super::CrashPoint::BeforeReply);
                 let card = payment.map(|p| card_of(p, None));
-                let mut printed = PaidBy::default();
-                if tender.cash > 0 {
-                    printed.cash(tender.cash, change);
-                }
                 // The card part charged here with its RRN; one paid elsewhere (a correction's, a
                 // client's own terminal's) as recorded.
-                let cashless = tender.cashless + tender.external_cashless;
-                if cashless > 0 {
-                    printed.card(cashless, card.as_ref().map_or("", |c| c.rrn.as_str()));
-                }
+                let rrn = card.as_ref().map_or("", |c| c.rrn.as_str());
+                let printed = PaidBy::tendered(&tender, change, rrn);
                 let print_error = self.print_copy(doc, &fiscal, printed).await;
                 Ok(Paid {
                     document_id: doc.id,

@@ -17,6 +17,7 @@ use super::Faces;
 use super::auth::Verdict;
 use super::decimal;
 use crate::core::TaxSpec;
+use crate::core::preview::PreviewDocument;
 use crate::core::{CoreError, DocKind, Face, Recall, RequestKey, SaleLine};
 
 const OK_TEXT: &str = "Успешно";
@@ -430,27 +431,19 @@ impl Session {
                 Ok((ok(json!({ "check": check })), None))
             }
             "create_doc" => {
-                let cashier = data.str("cashier")?;
-                let kind = match data.int("doc_type")? {
-                    2 => DocKind::Sale,
-                    3 => DocKind::Return,
-                    other => {
-                        return Err(failure(
-                            4,
-                            format!(
-                                "Недопустимое значение: doc_type {other} (2 — продажа, 3 — возврат)"
-                            ),
-                        ));
-                    }
-                };
-                let lines = wares(data.array("wares")?)?;
-                // Our extension of seed 000: where the electronic copy goes (FFD tag 1008).
-                let contact = data.opt_str("customer_contact")?;
+                let doc = document(&data)?;
                 let created = core
-                    .create_document(&self.device, cashier, kind, lines, contact, raw)
+                    .create_document(
+                        &self.device,
+                        &doc.cashier,
+                        doc.kind,
+                        doc.lines,
+                        doc.customer_contact.as_deref(),
+                        raw,
+                    )
                     .await?;
                 self.open_document = Some(created.document_id);
-                let mut extra = json!({ "amount": created.total, "cashier": cashier });
+                let mut extra = json!({ "amount": created.total, "cashier": doc.cashier });
                 if !created.warnings.is_empty() {
                     extra["warnings"] = json!(created.warnings);
                 }
@@ -500,29 +493,33 @@ impl Session {
     }
 }
 
-/// `create_doc`'s data as a document to preview (`POST /preview`): the same fields, the same
-/// errors, in words.
-pub(super) fn preview_document(
-    data: &Map<String, Value>,
-) -> Result<crate::core::preview::PreviewDocument, String> {
-    let f = Fields(data);
-    let words = |e: Failure| e.text;
-    let cashier = f.str("cashier").map_err(words)?.to_owned();
-    let kind = match f.int("doc_type").map_err(words)? {
+/// `create_doc`'s data: the document a sale creates and a preview lays out.
+fn document(data: &Fields<'_>) -> Result<PreviewDocument, Failure> {
+    let cashier = data.str("cashier")?.to_owned();
+    let kind = match data.int("doc_type")? {
         2 => DocKind::Sale,
         3 => DocKind::Return,
-        other => return Err(format!("doc_type {other}: 2 sale, 3 return")),
+        other => {
+            return Err(failure(
+                4,
+                format!("Недопустимое значение: doc_type {other} (2 — продажа, 3 — возврат)"),
+            ));
+        }
     };
-    Ok(crate::core::preview::PreviewDocument {
+    Ok(PreviewDocument {
         kind,
         cashier,
-        lines: wares(f.array("wares").map_err(words)?).map_err(words)?,
+        lines: wares(data.array("wares")?)?,
         tender: None,
-        customer_contact: f
-            .opt_str("customer_contact")
-            .map_err(words)?
-            .map(str::to_owned),
+        // Our extension of seed 000: where the electronic copy goes (FFD tag 1008).
+        customer_contact: data.opt_str("customer_contact")?.map(str::to_owned),
     })
+}
+
+/// `create_doc`'s data as a document to preview (`POST /preview`): the same fields, the same
+/// errors, in words.
+pub(super) fn preview_document(data: &Map<String, Value>) -> Result<PreviewDocument, String> {
+    document(&Fields(data)).map_err(|e| e.text)
 }
 
 fn cancelled_reply(c: crate::core::Cancelled) -> Value {

@@ -8,7 +8,8 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (cargo package, file name of its component under OUT_DIR)
+/// (cargo package, file name of its component under OUT_DIR): the built-ins `src/builtins`
+/// embeds and the test plugins.
 const GUESTS: &[(&str, &str)] = &[
     ("tax-ru", "tax_ru.wasm"),
     ("tax-kz-uz", "tax_kz_uz.wasm"),
@@ -20,7 +21,6 @@ const GUESTS: &[(&str, &str)] = &[
     ("shtrih-m", "shtrih_m.wasm"),
     ("escpos", "escpos.wasm"),
     ("zvt-driver", "zvt_driver.wasm"),
-    // Not embedded: an outside vendor's driver, loaded by path in its end-to-end test.
     ("pirit", "pirit.wasm"),
 ];
 

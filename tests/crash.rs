@@ -9,9 +9,26 @@ mod common;
 
 use std::os::unix::process::ExitStatusExt;
 
-use common::shop::shop;
+use common::shop::{RegisterRecords, Shop, pirit_shop, shop};
 use common::ws::WsClient;
 use serde_json::json;
+
+/// Runs a crash test on a fresh shop with this register model, in its own directory.
+async fn in_a_shop<F, G>(
+    register: &str,
+    shtrih: impl FnOnce(Shop, std::path::PathBuf) -> F,
+    pirit: impl FnOnce(Shop<pirit_emulator::PiritDevice>, std::path::PathBuf) -> G,
+) where
+    F: std::future::Future<Output = ()>,
+    G: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_owned();
+    match register {
+        "pirit" => pirit(pirit_shop(&path), path).await,
+        _ => shtrih(shop(&path), path).await,
+    }
+}
 
 fn seed_doc() -> serde_json::Value {
     json!({
@@ -31,11 +48,13 @@ async fn open_shift_and_create(ws: &mut WsClient) {
     assert_eq!(created["data"]["amount"], 24690, "{created}");
 }
 
-async fn crash_and_recover(point: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let shop = shop(dir.path());
+async fn crash_and_recover<D: RegisterRecords>(
+    point: &str,
+    shop: Shop<D>,
+    dir: std::path::PathBuf,
+) {
     let config = shop.config.to_str().unwrap().to_owned();
-    let data = dir.path().join("data");
+    let data = dir.join("data");
 
     let mut doomed = common::start_host_with_env(
         &data,
@@ -61,7 +80,7 @@ async fn crash_and_recover(point: &str) {
             "{point}: the host should die by SIGKILL, got {status:?}"
         );
     }
-    let registered_at_crash = shop.register.with_device(|d| d.receipts().len());
+    let registered_at_crash = shop.register.with_device(|d| d.registered().len());
     let expected_at_crash = if point == "after-intent" { 0 } else { 1 };
     assert_eq!(
         registered_at_crash, expected_at_crash,
@@ -93,15 +112,15 @@ async fn crash_and_recover(point: &str) {
     assert_eq!(paid["data"]["error"], false, "{point}: {paid}");
 
     shop.register.with_device(|d| {
-        let receipts = d.receipts();
+        let receipts = d.registered();
         assert_eq!(
             receipts.len(),
             1,
             "{point}: exactly one receipt, never two, never none"
         );
-        assert_eq!(receipts[0].total, 24690);
+        assert_eq!(receipts[0].1, 24690);
         assert_eq!(
-            paid["data"]["fiscal"]["document_number"], receipts[0].document_number,
+            paid["data"]["fiscal"]["document_number"], receipts[0].0,
             "{point}: the reply names the receipt the register holds"
         );
     });
@@ -121,19 +140,22 @@ async fn crash_and_recover(point: &str) {
         .await;
     assert_eq!(again, paid, "{point}");
     shop.register
-        .with_device(|d| assert_eq!(d.receipts().len(), 1));
+        .with_device(|d| assert_eq!(d.registered().len(), 1));
 }
 
-/// Killed by the test while the register is in the middle of the receipt's frames: each of
-/// its answers is slowed down, and SIGKILL lands somewhere inside the exchange. Wherever it
-/// lands (a receipt half open on the register, or registered and unanswered), recovery and the
-/// repeated request must end with exactly one receipt.
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_during_the_register_exchange() {
-    let dir = tempfile::tempdir().unwrap();
-    let shop = shop(dir.path());
+on_each_register! {
+    /// Killed by the test while the register is in the middle of the receipt's frames: each of
+    /// its answers is slowed down, and SIGKILL lands somewhere inside the exchange. Wherever it
+    /// lands (a receipt half open on the register, or registered and unanswered), recovery and the
+    /// repeated request must end with exactly one receipt.
+    async fn killed_during_the_register_exchange(register) {
+        in_a_shop(register, killed_mid_exchange, killed_mid_exchange).await;
+    }
+}
+
+async fn killed_mid_exchange<D: RegisterRecords>(shop: Shop<D>, dir: std::path::PathBuf) {
     let config = shop.config.to_str().unwrap().to_owned();
-    let data = dir.path().join("data");
+    let data = dir.join("data");
 
     let doomed = common::start_host(&data, &["--config", &config]);
     let mut ws = WsClient::connect(&doomed.base_url).await;
@@ -148,7 +170,7 @@ async fn killed_during_the_register_exchange() {
     // The terminal answers at once; the register's frames take 150 ms each. Kill the host the
     // moment the register holds a half-made receipt: in the middle of the exchange.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !shop.register.with_device(|d| d.receipt_open()) {
+    while !shop.register.with_device(|d| d.document_open()) {
         assert!(
             std::time::Instant::now() < deadline,
             "the receipt never opened on the register"
@@ -161,7 +183,7 @@ async fn killed_during_the_register_exchange() {
     drop(doomed);
     let (open, registered) = shop
         .register
-        .with_device(|d| (d.receipt_open(), d.receipts().len()));
+        .with_device(|d| (d.document_open(), d.registered().len()));
     assert!(
         open && registered == 0,
         "killed mid-receipt: open {open}, registered {registered}"
@@ -177,12 +199,12 @@ async fn killed_during_the_register_exchange() {
         .await;
     assert_eq!(paid["data"]["error"], false, "{paid}");
     shop.register.with_device(|d| {
-        assert_eq!(d.receipts().len(), 1, "exactly one receipt");
+        assert_eq!(d.registered().len(), 1, "exactly one receipt");
         assert_eq!(
             paid["data"]["fiscal"]["document_number"],
-            d.receipts()[0].document_number
+            d.registered()[0].0
         );
-        assert!(!d.receipt_open());
+        assert!(!d.document_open());
     });
     shop.terminal.with_device(|d| {
         assert_eq!(
@@ -193,31 +215,52 @@ async fn killed_during_the_register_exchange() {
     });
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_after_the_intent_is_journaled() {
-    crash_and_recover("after-intent").await;
+on_each_register! {
+    async fn killed_after_the_intent_is_journaled(register) {
+        in_a_shop(
+            register,
+            |shop, dir| crash_and_recover("after-intent", shop, dir),
+            |shop, dir| crash_and_recover("after-intent", shop, dir),
+        )
+        .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_after_the_register_answered() {
-    crash_and_recover("after-exchange").await;
+on_each_register! {
+    async fn killed_after_the_register_answered(register) {
+        in_a_shop(
+            register,
+            |shop, dir| crash_and_recover("after-exchange", shop, dir),
+            |shop, dir| crash_and_recover("after-exchange", shop, dir),
+        )
+        .await;
+    }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killed_before_the_reply() {
-    crash_and_recover("before-reply").await;
+on_each_register! {
+    async fn killed_before_the_reply(register) {
+        in_a_shop(
+            register,
+            |shop, dir| crash_and_recover("before-reply", shop, dir),
+            |shop, dir| crash_and_recover("before-reply", shop, dir),
+        )
+        .await;
+    }
 }
 
-/// Two sales of equal totals on one register, paid at the same moment from two connections, and
-/// the host killed just after the register answered the first receipt. Each sale must end with
-/// a register receipt of its own: recovery never gives one receipt to two documents (both had
-/// once noted the same "last document before" and both claimed the receipt that followed).
-#[tokio::test(flavor = "multi_thread")]
-async fn two_equal_sales_on_one_register_never_share_a_receipt() {
-    let dir = tempfile::tempdir().unwrap();
-    let shop = shop(dir.path());
+on_each_register! {
+    /// Two sales of equal totals on one register, paid at the same moment from two connections, and
+    /// the host killed just after the register answered the first receipt. Each sale must end with
+    /// a register receipt of its own: recovery never gives one receipt to two documents (both had
+    /// once noted the same "last document before" and both claimed the receipt that followed).
+    async fn two_equal_sales_on_one_register_never_share_a_receipt(register) {
+        in_a_shop(register, two_equal_sales, two_equal_sales).await;
+    }
+}
+
+async fn two_equal_sales<D: RegisterRecords>(shop: Shop<D>, dir: std::path::PathBuf) {
     let config = shop.config_arg();
-    let data = dir.path().join("data");
+    let data = dir.join("data");
 
     let mut doomed = common::start_host_with_env(
         &data,
@@ -249,7 +292,7 @@ async fn two_equal_sales_on_one_register_never_share_a_receipt() {
         .await
         .unwrap();
     assert_eq!(status.signal(), Some(9), "{status:?}");
-    assert_eq!(shop.register.with_device(|d| d.receipts().len()), 1);
+    assert_eq!(shop.register.with_device(|d| d.registered().len()), 1);
     shop.register.faults().clear();
 
     let host = common::start_host(&data, &["--config", &config]);
@@ -270,11 +313,7 @@ async fn two_equal_sales_on_one_register_never_share_a_receipt() {
         .collect();
     assert_ne!(numbers[0], numbers[1], "one receipt each: {replies:?}");
     shop.register.with_device(|d| {
-        let registered: Vec<u64> = d
-            .receipts()
-            .iter()
-            .map(|r| u64::from(r.document_number))
-            .collect();
+        let registered: Vec<u64> = d.registered().iter().map(|r| r.0).collect();
         assert_eq!(registered.len(), 2, "two sales, two receipts");
         for n in &numbers {
             assert!(

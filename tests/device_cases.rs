@@ -12,7 +12,7 @@ use fiscal_host::plugins::Limits;
 use fiscal_host::plugins::contract::layout::{Align, Element, Text, TextSize};
 use fiscal_host::plugins::contract::register::{ErrorClass, ShiftState};
 use fiscal_host::plugins::contract::terminal::Outcome;
-use fiscal_host::transport::{BuiltinEmulator, Emulators};
+use fiscal_host::transport::Emulators;
 use zvt_emulator::ZvtDevice;
 
 /// How the host reaches an emulator in a test.
@@ -247,6 +247,19 @@ async fn zvt_over_tcp() {
     zvt_pay_cancel_refund(Way::Tcp).await;
 }
 
+/// Unit 0 of each default model, as the tests below inject faults and read records.
+fn shtrih(emulators: &Emulators) -> Emulator<shtrih_m_emulator::ShtrihDevice> {
+    emulators.get("shtrih-m", 0).unwrap()
+}
+
+fn escpos(emulators: &Emulators) -> Emulator<escpos_emulator::EscPosDevice> {
+    emulators.get("escpos", 0).unwrap()
+}
+
+fn zvt(emulators: &Emulators) -> Emulator<ZvtDevice> {
+    emulators.get("zvt", 0).unwrap()
+}
+
 /// The embedded default's devices on in-process emulators, with the emulators at hand.
 fn embedded() -> (Devices, Emulators) {
     let emulators = Emulators::default();
@@ -256,7 +269,7 @@ fn embedded() -> (Devices, Emulators) {
             DeviceKind::FiscalRegister,
             "shtrih-m",
             TransportConfig::Emulator {
-                emulator: BuiltinEmulator::ShtrihM,
+                emulator: "shtrih-m".into(),
                 unit: 0,
                 baud: None,
             },
@@ -267,7 +280,7 @@ fn embedded() -> (Devices, Emulators) {
             DeviceKind::Printer,
             "escpos",
             TransportConfig::Emulator {
-                emulator: BuiltinEmulator::Escpos,
+                emulator: "escpos".into(),
                 unit: 0,
                 baud: None,
             },
@@ -278,7 +291,7 @@ fn embedded() -> (Devices, Emulators) {
             DeviceKind::PaymentTerminal,
             "zvt",
             TransportConfig::Emulator {
-                emulator: BuiltinEmulator::Zvt,
+                emulator: "zvt".into(),
                 unit: 0,
                 baud: None,
             },
@@ -294,12 +307,11 @@ async fn register_line_glitches_are_retried_and_never_fiscalize_twice() {
     let kkt = devices.get("kkt").unwrap();
     open_shift(kkt).await.unwrap();
     for glitch in [Fault::Nak, Fault::CorruptChecksum, Fault::NoReply] {
-        emulators.shtrih_m.faults().inject(glitch);
+        shtrih(&emulators).faults().inject(glitch);
         let outcome = register_sale(kkt).await;
         assert!(outcome.is_ok(), "{glitch:?}: {outcome:?}");
     }
-    emulators
-        .shtrih_m
+    shtrih(&emulators)
         .with_device(|d| assert_eq!(d.receipts().len(), 3));
 }
 
@@ -308,8 +320,7 @@ async fn a_line_dropped_mid_frame_is_an_error_then_the_device_comes_back() {
     let (devices, emulators) = embedded();
     let kkt = devices.get("kkt").unwrap();
     open_shift(kkt).await.unwrap();
-    emulators
-        .shtrih_m
+    shtrih(&emulators)
         .faults()
         .inject(Fault::DisconnectMidFrame);
     let err = register_sale(kkt).await.unwrap_err();
@@ -319,10 +330,9 @@ async fn a_line_dropped_mid_frame_is_an_error_then_the_device_comes_back() {
     // the register what became of the receipt.
     tokio::time::sleep(Duration::from_millis(250)).await;
     let last = kkt.last_fiscal_document().await.unwrap();
-    let registered = emulators.shtrih_m.with_device(|d| d.receipts().len());
+    let registered = shtrih(&emulators).with_device(|d| d.receipts().len());
     if registered == 1 {
-        let doc = emulators
-            .shtrih_m
+        let doc = shtrih(&emulators)
             .with_device(|d| d.receipts()[0].document_number);
         assert_eq!(last.document_number, doc);
     }
@@ -335,14 +345,13 @@ async fn paper_out_and_expired_shift_are_typed_errors() {
     let (devices, emulators) = embedded();
     let kkt = devices.get("kkt").unwrap();
     open_shift(kkt).await.unwrap();
-    emulators.shtrih_m.faults().inject(Fault::PaperOut);
+    shtrih(&emulators).faults().inject(Fault::PaperOut);
     let err = register_sale(kkt).await.unwrap_err();
     assert_eq!(err.class(), Some(ErrorClass::PaperOut), "{err}");
-    emulators.shtrih_m.faults().clear();
+    shtrih(&emulators).faults().clear();
     register_sale(kkt).await.unwrap();
 
-    emulators
-        .shtrih_m
+    shtrih(&emulators)
         .with_device(|d| d.advance_clock(Duration::from_secs(25 * 3600)));
     let err = register_sale(kkt).await.unwrap_err();
     assert_eq!(err.class(), Some(ErrorClass::ShiftExpired), "{err}");
@@ -366,30 +375,28 @@ async fn printer_faults_are_typed_and_print_nothing() {
         (Fault::PaperOut, ErrorClass::PaperOut),
         (Fault::CoverOpen, ErrorClass::CoverOpen),
     ] {
-        emulators.escpos.faults().inject(fault);
+        escpos(&emulators).faults().inject(fault);
         let elements = job();
         let err = printer.print(elements).await.unwrap_err();
         assert_eq!(err.class(), Some(class), "{fault:?}: {err}");
-        emulators.escpos.faults().clear();
+        escpos(&emulators).faults().clear();
     }
-    emulators.escpos.faults().inject(Fault::NoReply);
+    escpos(&emulators).faults().inject(Fault::NoReply);
     let elements = job();
     let err = printer.print(elements).await.unwrap_err();
     assert_eq!(err.class(), Some(ErrorClass::Communication), "{err}");
-    emulators
-        .escpos
+    escpos(&emulators)
         .with_device(|d| assert_eq!(d.cuts(), 0, "nothing printed while faulty"));
     let elements = job();
     printer.print(elements).await.unwrap();
-    emulators.escpos.with_device(|d| assert_eq!(d.cuts(), 1));
+    escpos(&emulators).with_device(|d| assert_eq!(d.cuts(), 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_device_blocks_no_other_device() {
     let (devices, emulators) = embedded();
     let devices = Arc::new(devices);
-    emulators
-        .zvt
+    zvt(&emulators)
         .faults()
         .inject(Fault::SlowReply(Duration::from_millis(1500)));
     let slow = {
@@ -426,8 +433,7 @@ async fn one_device_runs_its_operations_one_at_a_time() {
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), 4, "four distinct fiscal documents");
-    emulators
-        .shtrih_m
+    shtrih(&emulators)
         .with_device(|d| assert_eq!(d.receipts().len(), 4));
 }
 
@@ -439,7 +445,7 @@ async fn an_operation_over_its_timeout_is_reported_and_the_queue_goes_on() {
         DeviceKind::FiscalRegister,
         "shtrih-m",
         TransportConfig::Emulator {
-            emulator: BuiltinEmulator::ShtrihM,
+            emulator: "shtrih-m".into(),
             unit: 0,
             baud: None,
         },
@@ -448,8 +454,7 @@ async fn an_operation_over_its_timeout_is_reported_and_the_queue_goes_on() {
     config.operation_timeout_ms = 300;
     let devices = start(&[config], &emulators);
     let kkt = devices.get("kkt").unwrap();
-    emulators
-        .shtrih_m
+    shtrih(&emulators)
         .faults()
         .inject(Fault::SlowReply(Duration::from_millis(400)));
     let err = kkt.status().await.unwrap_err();
@@ -463,7 +468,7 @@ async fn an_operation_over_its_timeout_is_reported_and_the_queue_goes_on() {
         ),
         "{err}"
     );
-    emulators.shtrih_m.faults().clear();
+    shtrih(&emulators).faults().clear();
     tokio::time::sleep(Duration::from_millis(600)).await;
     let status = kkt.status().await.unwrap();
     assert_eq!(status.shift, ShiftState::Closed);

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use fiscal_host::plugins::embedded;
+use fiscal_host::builtins;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fiscal-host"))
@@ -99,7 +99,7 @@ fn second_start_loads_from_the_compile_cache() {
 fn a_configured_wasm_file_replaces_the_builtin() {
     let data = tempfile::tempdir().unwrap();
     let config = data.path().join("host.toml");
-    let hostile = embedded::guest_path("hostile.wasm");
+    let hostile = builtins::guest_path("hostile.wasm");
     std::fs::write(
         &config,
         format!("[plugins]\ntax = {:?}\ncompile_cache = false\n", hostile),
@@ -155,7 +155,7 @@ fn refused_start(dir: &std::path::Path, config_text: &str) -> String {
 #[test]
 fn a_plugin_of_the_wrong_world_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let layout = embedded::guest_path("receipt_template.wasm");
+    let layout = builtins::guest_path("receipt_template.wasm");
     let stderr = refused_start(dir.path(), &format!("[plugins]\ntax = {layout:?}\n"));
     assert!(
         stderr.contains("does not fit the world tax-calculator"),
@@ -178,20 +178,20 @@ fn check(file: &std::path::Path, extra: &[&str]) -> (bool, String) {
 
 #[test]
 fn plugin_check_names_the_version_and_world_of_a_component() {
-    let (ok, out) = check(&embedded::guest_path("hostile.wasm"), &[]);
+    let (ok, out) = check(&builtins::guest_path("hostile.wasm"), &[]);
     assert!(ok, "{out}");
     assert!(out.contains("wit: fiscal:host@0.1.0"), "{out}");
     assert!(out.contains("world: tax-calculator"), "{out}");
     assert!(out.contains("the host loads it"), "{out}");
 
     let (ok, out) = check(
-        &embedded::guest_path("receipt_template.wasm"),
+        &builtins::guest_path("receipt_template.wasm"),
         &["--world", "receipt-layout"],
     );
     assert!(ok, "{out}");
     assert!(out.contains("world: receipt-layout"), "{out}");
 
-    let (ok, out) = check(&embedded::guest_path("zvt_driver.wasm"), &[]);
+    let (ok, out) = check(&builtins::guest_path("zvt_driver.wasm"), &[]);
     assert!(ok, "{out}");
     assert!(out.contains("wit: fiscal:host@0.2.0"), "{out}");
     assert!(out.contains("world: payment-terminal"), "{out}");
@@ -208,7 +208,7 @@ fn plugin_check_names_the_version_and_world_of_a_component() {
 #[test]
 fn plugin_check_says_why_not() {
     let (ok, out) = check(
-        &embedded::guest_path("receipt_default.wasm"),
+        &builtins::guest_path("receipt_default.wasm"),
         &["--world", "tax-calculator"],
     );
     assert!(!ok);
@@ -229,7 +229,7 @@ fn plugin_check_says_why_not() {
 /// is refused for, and the host refuses to start with it.
 #[test]
 fn a_plugin_importing_more_than_its_world_is_refused_with_the_import_named() {
-    let greedy = embedded::guest_path("greedy.wasm");
+    let greedy = builtins::guest_path("greedy.wasm");
     let (ok, out) = check(&greedy, &[]);
     assert!(!ok, "{out}");
     assert!(out.contains("world: tax-calculator"), "{out}");

@@ -307,7 +307,7 @@ async fn wrong_methods_get_405_in_the_faces_format() {
 
 #[tokio::test]
 async fn a_plugin_trap_is_an_internal_error_with_an_incident_and_no_backtrace() {
-    let hostile = fiscal_host::plugins::embedded::guest_path("hostile.wasm");
+    let hostile = fiscal_host::builtins::guest_path("hostile.wasm");
     let host = start(Some(format!("[plugins]\ntax = {hostile:?}\n"))).await;
     let leaks = |text: &str| {
         text.contains("wasm") || text.contains("backtrace") || text.contains("panicked")

@@ -7,13 +7,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use fiscal_host::builtins;
 use fiscal_host::plugins::contract::tax;
-use fiscal_host::plugins::{
-    IdentityError, Limits, Origin, PluginError, TaxPlugin, Version, World, embedded,
-};
+use fiscal_host::plugins::{IdentityError, Limits, Origin, PluginError, TaxPlugin, Version, World};
 
 fn hostile(limits: Limits) -> TaxPlugin {
-    let bytes = std::fs::read(embedded::guest_path("hostile.wasm"))
+    let bytes = std::fs::read(builtins::guest_path("hostile.wasm"))
         .expect("hostile.wasm built by build.rs");
     common::runtime(limits, None)
         .load_tax("hostile", Origin::Embedded, &bytes)
@@ -281,7 +280,7 @@ async fn a_driver_waiting_on_a_slow_register_is_within_its_cpu_limit() {
 #[test]
 fn a_tax_plugin_importing_the_transport_is_refused_at_load() {
     let bytes =
-        std::fs::read(embedded::guest_path("greedy.wasm")).expect("greedy.wasm built by build.rs");
+        std::fs::read(builtins::guest_path("greedy.wasm")).expect("greedy.wasm built by build.rs");
     let runtime = common::runtime(Limits::default(), None);
     let err = match runtime.load_tax("greedy", Origin::Embedded, &bytes) {
         Ok(_) => panic!("a tax plugin importing transport was loaded"),
@@ -313,7 +312,7 @@ fn a_tax_plugin_importing_the_transport_is_refused_at_load() {
 /// plugin, never a receipt with a line lost or shifted, and the next call is served.
 #[test]
 fn figures_outside_the_interface_are_a_contract_error_not_a_lost_line() {
-    let bytes = std::fs::read(embedded::guest_path("garbled.wasm"))
+    let bytes = std::fs::read(builtins::guest_path("garbled.wasm"))
         .expect("garbled.wasm built by build.rs");
     let plugin = common::runtime(Limits::default(), None)
         .load_tax("garbled", Origin::Embedded, &bytes)

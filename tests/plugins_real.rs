@@ -3,8 +3,9 @@
 
 mod common;
 
+use fiscal_host::builtins;
 use fiscal_host::plugins::contract::{layout, tax};
-use fiscal_host::plugins::{LayoutPlugin, Limits, Origin, TaxPlugin, embedded};
+use fiscal_host::plugins::{LayoutPlugin, Limits, Origin, TaxPlugin};
 
 fn tax_plugin(name: &str, bytes: &[u8]) -> TaxPlugin {
     common::runtime(Limits::default(), None)
@@ -22,7 +23,7 @@ use common::docs::{document, line};
 
 #[test]
 fn seed_000_example_through_wasm() {
-    let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
+    let plugin = tax_plugin("tax-ru", builtins::TAX_RU);
     let doc = document(
         "RU",
         (2026, 3, 1),
@@ -44,7 +45,7 @@ fn seed_000_example_through_wasm() {
 
 #[test]
 fn two_rates_and_totals_agree_through_wasm() {
-    let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
+    let plugin = tax_plugin("tax-ru", builtins::TAX_RU);
     let doc = document(
         "RU",
         (2026, 3, 1),
@@ -74,7 +75,7 @@ fn two_rates_and_totals_agree_through_wasm() {
 
 #[test]
 fn a_tax_error_is_the_plugins_answer_not_a_trap() {
-    let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
+    let plugin = tax_plugin("tax-ru", builtins::TAX_RU);
     let doc = document(
         "RU",
         (2026, 3, 1),
@@ -97,7 +98,7 @@ fn a_tax_error_is_the_plugins_answer_not_a_trap() {
 
 #[test]
 fn uzbek_rate_from_seed_002_is_accepted_with_a_warning() {
-    let plugin = tax_plugin("tax-kz-uz", embedded::TAX_KZ_UZ);
+    let plugin = tax_plugin("tax-kz-uz", builtins::TAX_KZ_UZ);
     let doc = document(
         "UZ",
         (2026, 3, 1),
@@ -113,7 +114,7 @@ fn uzbek_rate_from_seed_002_is_accepted_with_a_warning() {
 
 #[test]
 fn kazakh_standard_rate_is_dated() {
-    let plugin = tax_plugin("tax-kz-uz", embedded::TAX_KZ_UZ);
+    let plugin = tax_plugin("tax-kz-uz", builtins::TAX_KZ_UZ);
     let doc = |date| {
         document(
             "KZ",
@@ -132,7 +133,7 @@ fn kazakh_standard_rate_is_dated() {
 #[test]
 fn wasm_and_native_agree_on_a_large_document() {
     use tax_ru::Guest as _;
-    let plugin = tax_plugin("tax-ru", embedded::TAX_RU);
+    let plugin = tax_plugin("tax-ru", builtins::TAX_RU);
     let lines: Vec<(i64, i64, u32)> = (0..200)
         .map(|i| {
             (
@@ -236,7 +237,7 @@ fn texts(elements: &[layout::Element]) -> Vec<String> {
 
 #[test]
 fn default_layout_fits_every_paper_width() {
-    let plugin = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
+    let plugin = layout_plugin("receipt-default", builtins::RECEIPT_DEFAULT);
     for width in [32u32, 42, 48] {
         let elements = plugin.render(receipt(true), width).unwrap().unwrap();
         for e in &elements {
@@ -261,7 +262,7 @@ fn default_layout_fits_every_paper_width() {
 
 #[test]
 fn fiscal_receipt_carries_the_qr_string() {
-    let plugin = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
+    let plugin = layout_plugin("receipt-default", builtins::RECEIPT_DEFAULT);
     let elements = plugin.render(receipt(true), 42).unwrap().unwrap();
     let qr: Vec<_> = elements
         .iter()
@@ -280,10 +281,10 @@ fn fiscal_receipt_carries_the_qr_string() {
 #[test]
 fn non_fiscal_receipt_says_so() {
     for (name, bytes) in [
-        ("receipt-default", embedded::RECEIPT_DEFAULT),
+        ("receipt-default", builtins::RECEIPT_DEFAULT),
         (
             "receipt-template",
-            &std::fs::read(embedded::guest_path("receipt_template.wasm")).unwrap()[..],
+            &std::fs::read(builtins::guest_path("receipt_template.wasm")).unwrap()[..],
         ),
     ] {
         let plugin = layout_plugin(name, bytes);
@@ -299,7 +300,7 @@ fn non_fiscal_receipt_says_so() {
 
 #[test]
 fn unsupported_width_is_the_layouts_answer() {
-    let plugin = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
+    let plugin = layout_plugin("receipt-default", builtins::RECEIPT_DEFAULT);
     assert!(matches!(
         plugin.render(receipt(true), 10).unwrap(),
         Err(layout::LayoutError::UnsupportedWidth(10))
@@ -319,7 +320,7 @@ fn fixture(file: &str) -> Vec<u8> {
 #[test]
 fn tax_ru_of_wit_0_1_0_figures_as_the_built_in_does() {
     let old = tax_plugin("tax-ru-0.1.0", &fixture("tax_ru.wasm"));
-    let new = tax_plugin("tax-ru", embedded::TAX_RU);
+    let new = tax_plugin("tax-ru", builtins::TAX_RU);
     assert_eq!(old.report().wit, fiscal_host::plugins::Version::V0_1_0);
     assert_eq!(new.report().wit, fiscal_host::plugins::Version::V0_2_0);
     let mut margin = line("Телефон б/у", 1_200_000, 1000, tax::TaxSpec::Percent(2200));
@@ -349,7 +350,7 @@ fn tax_ru_of_wit_0_1_0_figures_as_the_built_in_does() {
 #[test]
 fn receipt_default_of_wit_0_1_0_prints_the_change() {
     let old = layout_plugin("receipt-default-0.1.0", &fixture("receipt_default.wasm"));
-    let new = layout_plugin("receipt-default", embedded::RECEIPT_DEFAULT);
+    let new = layout_plugin("receipt-default", builtins::RECEIPT_DEFAULT);
     let mut paid_in_cash = receipt(true);
     paid_in_cash.payments = vec![layout::Payment {
         kind: layout::PaymentKind::Cash,

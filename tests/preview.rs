@@ -8,7 +8,7 @@ mod common;
 
 use common::post_json as post;
 use common::shop::shop;
-use fiscal_host::plugins::embedded;
+use fiscal_host::builtins;
 use serde_json::{Value, json};
 
 const CODE: &str = "0104600439931256215Qbag!\u{1d}93Zjqw";
@@ -162,7 +162,7 @@ fn the_command_line_previews_with_any_layout_component_and_writes_the_picture() 
     let doc = dir.path().join("doc.json");
     std::fs::write(&doc, ws_document().to_string()).unwrap();
     let svg = dir.path().join("copy.svg");
-    let layout = embedded::guest_path("receipt_template.wasm");
+    let layout = builtins::guest_path("receipt_template.wasm");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fiscal-host"))
         .arg("preview")
         .arg(&doc)

@@ -1,7 +1,9 @@
 //! The REST face end to end (seed 001, `docs/rest.md`): the real `fiscal-host` binary with the
 //! embedded default (an emulated Shtrih-M register, an ESC/POS printer and a ZVT terminal),
 //! over real HTTP. Every reply is checked for the seed's shape, its exact `code` and the HTTP
-//! status; `openapi.json` is checked against the routes the host really serves, both ways.
+//! status; `openapi.json` is checked against the routes the host really serves, both ways. The
+//! sale, refund, shift and error-code tests run on a Shtrih-M lane and on a Pirit lane
+//! (`on_each_register!`).
 
 mod common;
 
@@ -67,6 +69,11 @@ fn agent() -> ureq::Agent {
 
 fn start() -> TestHost {
     start_with(&[], None)
+}
+
+/// A host on the embedded default whose lane has this register model.
+fn start_on(register: &str) -> TestHost {
+    start_with(&[], Some(&common::emulation_of(register)))
 }
 
 /// A host with this configuration TOML (written to the data dir), or the embedded default.
@@ -222,115 +229,116 @@ fn small_sale(doc_number: &str, amount: i64, payments: Value) -> Value {
 // Tests
 // ---------------------------------------------------------------------------------------------
 
-/// The seed's sale fiscalized; repeated (same docTime+docNumber+amount) it is reprinted, not
-/// fiscalized again; reprinted by fiscalID; refunded; and the siblings around it.
-#[test]
-fn the_seed_sale_its_repeat_its_refund_and_the_siblings() {
-    let host = start();
-    let shift = host.open_shift();
-    assert!(shift >= 1);
-    let status = host.ok("/check_shift", json!({}));
-    assert_eq!(status["shiftOpen"], true, "{status}");
-    assert_eq!(status["shiftExpired"], false, "{status}");
-    assert_eq!(status["shiftNumber"], shift, "{status}");
-    // /devices shows the new shift at once, not at the register's next idle refresh.
-    let kkt = register_view(&host);
-    assert_eq!(kkt["shift"], "open", "{kkt}");
-    assert_eq!(kkt["shift_number"], shift, "{kkt}");
+on_each_register! {
+    /// The seed's sale fiscalized; repeated (same docTime+docNumber+amount) it is reprinted, not
+    /// fiscalized again; reprinted by fiscalID; refunded; and the siblings around it.
+    fn the_seed_sale_its_repeat_its_refund_and_the_siblings(register) {
+        let host = start_on(register);
+        let shift = host.open_shift();
+        assert!(shift >= 1);
+        let status = host.ok("/check_shift", json!({}));
+        assert_eq!(status["shiftOpen"], true, "{status}");
+        assert_eq!(status["shiftExpired"], false, "{status}");
+        assert_eq!(status["shiftNumber"], shift, "{status}");
+        // /devices shows the new shift at once, not at the register's next idle refresh.
+        let kkt = register_view(&host);
+        assert_eq!(kkt["shift"], "open", "{kkt}");
+        assert_eq!(kkt["shift_number"], shift, "{kkt}");
 
-    let sale = host.ok("/sale", seed_sale("2026-03-01 12:00:00", "А-000123"));
-    let fiscal_id = non_empty(&sale, "fiscalID");
-    let fiscal_num = non_empty(&sale, "fiscalNum");
-    non_empty(&sale, "rrn");
-    non_empty(&sale, "auth");
-    non_empty(&sale, "cardNum");
-    non_empty(&sale, "checkNum");
-    assert!(sale["documentID"].as_i64().unwrap() > 0, "{sale}");
-    assert_eq!(sale["printError"], 0, "{sale}");
-    assert!(fiscal_num.parse::<u32>().is_ok(), "{sale}");
+        let sale = host.ok("/sale", seed_sale("2026-03-01 12:00:00", "А-000123"));
+        let fiscal_id = non_empty(&sale, "fiscalID");
+        let fiscal_num = non_empty(&sale, "fiscalNum");
+        non_empty(&sale, "rrn");
+        non_empty(&sale, "auth");
+        non_empty(&sale, "cardNum");
+        non_empty(&sale, "checkNum");
+        assert!(sale["documentID"].as_i64().unwrap() > 0, "{sale}");
+        assert_eq!(sale["printError"], 0, "{sale}");
+        assert!(fiscal_num.parse::<u32>().is_ok(), "{sale}");
 
-    let last = host.last_document();
-    assert_eq!(last["fiscalID"], fiscal_id, "{last}");
-    assert_eq!(last["fiscalNum"], fiscal_num, "{last}");
-    assert_eq!(last["documentID"], sale["documentID"], "{last}");
-    assert_eq!(last["amount"], 62980, "{last}");
-    assert_eq!(last["rrn"], sale["rrn"], "{last}");
-    let doc_time = last["docTime"].as_str().unwrap();
-    assert_eq!(doc_time.len(), 19, "yyyy-MM-dd hh:mm:ss: {last}");
-    assert_eq!(&doc_time[10..11], " ", "{last}");
+        let last = host.last_document();
+        assert_eq!(last["fiscalID"], fiscal_id, "{last}");
+        assert_eq!(last["fiscalNum"], fiscal_num, "{last}");
+        assert_eq!(last["documentID"], sale["documentID"], "{last}");
+        assert_eq!(last["amount"], 62980, "{last}");
+        assert_eq!(last["rrn"], sale["rrn"], "{last}");
+        let doc_time = last["docTime"].as_str().unwrap();
+        assert_eq!(doc_time.len(), 19, "yyyy-MM-dd hh:mm:ss: {last}");
+        assert_eq!(&doc_time[10..11], " ", "{last}");
 
-    // The same docTime+docNumber+amount: a reprint, the same document, no new fiscal document.
-    let again = host.ok("/sale", seed_sale("2026-03-01 12:00:00", "А-000123"));
-    for field in [
-        "fiscalID",
-        "fiscalNum",
-        "documentID",
-        "checkNum",
-        "rrn",
-        "auth",
-    ] {
-        assert_eq!(again[field], sale[field], "{field}: {again} vs {sale}");
+        // The same docTime+docNumber+amount: a reprint, the same document, no new fiscal document.
+        let again = host.ok("/sale", seed_sale("2026-03-01 12:00:00", "А-000123"));
+        for field in [
+            "fiscalID",
+            "fiscalNum",
+            "documentID",
+            "checkNum",
+            "rrn",
+            "auth",
+        ] {
+            assert_eq!(again[field], sale[field], "{field}: {again} vs {sale}");
+        }
+        assert_eq!(host.last_document()["fiscalNum"], fiscal_num);
+
+        // Another docTime is another document.
+        let other = host.ok("/sale", seed_sale("2026-03-01 12:00:01", "А-000123"));
+        assert_ne!(other["fiscalID"], sale["fiscalID"], "{other}");
+        let other_num: u32 = non_empty(&other, "fiscalNum").parse().unwrap();
+        assert!(other_num > fiscal_num.parse::<u32>().unwrap(), "{other}");
+        assert_eq!(host.last_document()["fiscalID"], other["fiscalID"]);
+
+        // fiscalID in /sale and /check_copy: a copy of that document, nothing fiscalized.
+        let mut by_id = seed_sale("2026-03-02 09:00:00", "А-999");
+        by_id["fiscalID"] = json!(fiscal_id);
+        let copy = host.ok("/sale", by_id);
+        assert_eq!(copy["fiscalID"], fiscal_id, "{copy}");
+        assert_eq!(copy["fiscalNum"], fiscal_num, "{copy}");
+        let copy = host.ok("/check_copy", json!({ "fiscalID": fiscal_id }));
+        assert_eq!(copy["fiscalNum"], fiscal_num, "{copy}");
+        assert_eq!(copy["documentID"], sale["documentID"], "{copy}");
+        assert_eq!(host.last_document()["fiscalID"], other["fiscalID"]);
+
+        // The whole first sale back: 129.80 in cash, 500.00 to the card, one return receipt.
+        let refund = host.ok("/refund", json!({ "fiscalID": fiscal_id }));
+        assert_eq!(refund["cashAmount"], 12980, "{refund}");
+        assert_eq!(refund["cashlessAmount"], 50000, "{refund}");
+        let return_id = non_empty(&refund, "fiscalID");
+        assert_ne!(return_id, fiscal_id);
+        non_empty(&refund, "rrn");
+        let last = host.last_document();
+        assert_eq!(last["fiscalID"], return_id, "{last}");
+        assert_eq!(last["docType"], "return", "{last}");
+        assert_eq!(last["amount"], 62980, "{last}");
+        // Nothing is left of it to refund.
+        host.fails("/refund", json!({ "fiscalID": fiscal_id }), 9, 404);
+
+        // Part of the other sale, then the rest.
+        let part = host.ok(
+            "/refund",
+            json!({ "fiscalID": other["fiscalID"], "amount": 30000 }),
+        );
+        assert_eq!(part["cashlessAmount"], 30000, "{part}");
+        assert_eq!(part["cashAmount"], 0, "{part}");
+        let rest = host.ok("/refund", json!({ "fiscalID": other["fiscalID"] }));
+        assert_eq!(rest["cashlessAmount"], 20000, "{rest}");
+        assert_eq!(rest["cashAmount"], 12980, "{rest}");
+
+        host.ok("/x_report", json!({ "employeeName": CASHIER }));
+        let deposit = host.ok(
+            "/deposit",
+            json!({ "employeeName": CASHIER, "amount": 100000 }),
+        );
+        assert_eq!(deposit["amount"], 100000, "{deposit}");
+        host.ok(
+            "/withdraw",
+            json!({ "employeeName": CASHIER, "amount": 50000 }),
+        );
+        let closed = host.ok("/close_shift", json!({ "employeeName": CASHIER }));
+        assert_eq!(closed["shiftNumber"], shift, "{closed}");
+        let status = host.ok("/check_shift", json!({}));
+        assert_eq!(status["shiftOpen"], false, "{status}");
+        assert_eq!(register_view(&host)["shift"], "closed");
     }
-    assert_eq!(host.last_document()["fiscalNum"], fiscal_num);
-
-    // Another docTime is another document.
-    let other = host.ok("/sale", seed_sale("2026-03-01 12:00:01", "А-000123"));
-    assert_ne!(other["fiscalID"], sale["fiscalID"], "{other}");
-    let other_num: u32 = non_empty(&other, "fiscalNum").parse().unwrap();
-    assert!(other_num > fiscal_num.parse::<u32>().unwrap(), "{other}");
-    assert_eq!(host.last_document()["fiscalID"], other["fiscalID"]);
-
-    // fiscalID in /sale and /check_copy: a copy of that document, nothing fiscalized.
-    let mut by_id = seed_sale("2026-03-02 09:00:00", "А-999");
-    by_id["fiscalID"] = json!(fiscal_id);
-    let copy = host.ok("/sale", by_id);
-    assert_eq!(copy["fiscalID"], fiscal_id, "{copy}");
-    assert_eq!(copy["fiscalNum"], fiscal_num, "{copy}");
-    let copy = host.ok("/check_copy", json!({ "fiscalID": fiscal_id }));
-    assert_eq!(copy["fiscalNum"], fiscal_num, "{copy}");
-    assert_eq!(copy["documentID"], sale["documentID"], "{copy}");
-    assert_eq!(host.last_document()["fiscalID"], other["fiscalID"]);
-
-    // The whole first sale back: 129.80 in cash, 500.00 to the card, one return receipt.
-    let refund = host.ok("/refund", json!({ "fiscalID": fiscal_id }));
-    assert_eq!(refund["cashAmount"], 12980, "{refund}");
-    assert_eq!(refund["cashlessAmount"], 50000, "{refund}");
-    let return_id = non_empty(&refund, "fiscalID");
-    assert_ne!(return_id, fiscal_id);
-    non_empty(&refund, "rrn");
-    let last = host.last_document();
-    assert_eq!(last["fiscalID"], return_id, "{last}");
-    assert_eq!(last["docType"], "return", "{last}");
-    assert_eq!(last["amount"], 62980, "{last}");
-    // Nothing is left of it to refund.
-    host.fails("/refund", json!({ "fiscalID": fiscal_id }), 9, 404);
-
-    // Part of the other sale, then the rest.
-    let part = host.ok(
-        "/refund",
-        json!({ "fiscalID": other["fiscalID"], "amount": 30000 }),
-    );
-    assert_eq!(part["cashlessAmount"], 30000, "{part}");
-    assert_eq!(part["cashAmount"], 0, "{part}");
-    let rest = host.ok("/refund", json!({ "fiscalID": other["fiscalID"] }));
-    assert_eq!(rest["cashlessAmount"], 20000, "{rest}");
-    assert_eq!(rest["cashAmount"], 12980, "{rest}");
-
-    host.ok("/x_report", json!({ "employeeName": CASHIER }));
-    let deposit = host.ok(
-        "/deposit",
-        json!({ "employeeName": CASHIER, "amount": 100000 }),
-    );
-    assert_eq!(deposit["amount"], 100000, "{deposit}");
-    host.ok(
-        "/withdraw",
-        json!({ "employeeName": CASHIER, "amount": 50000 }),
-    );
-    let closed = host.ok("/close_shift", json!({ "employeeName": CASHIER }));
-    assert_eq!(closed["shiftNumber"], shift, "{closed}");
-    let status = host.ok("/check_shift", json!({}));
-    assert_eq!(status["shiftOpen"], false, "{status}");
-    assert_eq!(register_view(&host)["shift"], "closed");
 }
 
 /// The default register as `GET /devices` shows it.
@@ -343,88 +351,89 @@ fn register_view(host: &TestHost) -> Value {
         .unwrap_or_else(|| panic!("no kkt in {devices}"))
 }
 
-/// Every error code of seed 001 (except 1, below) provoked by a real request.
-#[test]
-fn every_error_code() {
-    let host = start();
-    // 9 before anything was fiscalized: no last document.
-    host.fails("/last_document", json!({}), 9, 404);
-    // 6: a sale before the shift is open.
-    host.fails("/sale", seed_sale("2026-03-01 10:00:00", "1"), 6, 409);
-    host.open_shift();
+on_each_register! {
+    /// Every error code of seed 001 (except 1, below) provoked by a real request.
+    fn every_error_code(register) {
+        let host = start_on(register);
+        // 9 before anything was fiscalized: no last document.
+        host.fails("/last_document", json!({}), 9, 404);
+        // 6: a sale before the shift is open.
+        host.fails("/sale", seed_sale("2026-03-01 10:00:00", "1"), 6, 409);
+        host.open_shift();
 
-    // 2: not JSON, and JSON that is not an object.
-    failed(&host.post_raw("/sale", "{\"docNumber\": "), 2, 400);
-    failed(&host.post_raw("/sale", "[1, 2]"), 2, 400);
-    failed(&host.post_raw("/refund", "not json"), 2, 400);
+        // 2: not JSON, and JSON that is not an object.
+        failed(&host.post_raw("/sale", "{\"docNumber\": "), 2, 400);
+        failed(&host.post_raw("/sale", "[1, 2]"), 2, 400);
+        failed(&host.post_raw("/refund", "not json"), 2, 400);
 
-    // 3: each required parameter missing, or of the wrong type.
-    for field in ["docNumber", "employeeName", "amount", "items", "payments"] {
+        // 3: each required parameter missing, or of the wrong type.
+        for field in ["docNumber", "employeeName", "amount", "items", "payments"] {
+            let mut sale = seed_sale("2026-03-01 10:00:00", "2");
+            sale.as_object_mut().unwrap().remove(field);
+            let reply = host.fails("/sale", sale, 3, 400);
+            assert!(
+                reply["message"].as_str().unwrap().contains(field),
+                "{field}: {reply}"
+            );
+        }
         let mut sale = seed_sale("2026-03-01 10:00:00", "2");
-        sale.as_object_mut().unwrap().remove(field);
-        let reply = host.fails("/sale", sale, 3, 400);
-        assert!(
-            reply["message"].as_str().unwrap().contains(field),
-            "{field}: {reply}"
+        sale["amount"] = json!("много");
+        host.fails("/sale", sale, 3, 400);
+        let mut sale = seed_sale("2026-03-01 10:00:00", "2");
+        sale["items"][0].as_object_mut().unwrap().remove("itemQty");
+        host.fails("/sale", sale, 3, 400);
+        host.fails("/check_copy", json!({}), 3, 400);
+        host.fails("/deposit", json!({ "amount": 100 }), 3, 400);
+
+        // 4: the amount is not the sum of the items.
+        let mut sale = seed_sale("2026-03-01 10:00:00", "3");
+        sale["amount"] = json!(62981);
+        sale["payments"]["cashAmount"] = json!(12981);
+        host.fails("/sale", sale, 4, 400);
+
+        // 5: the register refuses: a withdrawal of more cash than the drawer holds.
+        host.fails(
+            "/withdraw",
+            json!({ "employeeName": CASHIER, "amount": 999_999_999 }),
+            5,
+            500,
         );
+        // ...and a second open_shift (HTTP 409).
+        host.fails("/open_shift", json!({ "employeeName": CASHIER }), 5, 409);
+
+        // 7: bonuses and installments.
+        for kind in ["bonusesAmount", "installmentAmount"] {
+            let mut sale = seed_sale("2026-03-01 10:00:00", "4");
+            sale["payments"]["cashAmount"] = json!(12880);
+            sale["payments"][kind] = json!(100);
+            host.fails("/sale", sale, 7, 400);
+        }
+
+        // 8: not fully paid; and a declined card (an amount ending in 13 kopecks: the emulator
+        // declines it) leaves the document unpaid, HTTP 402.
+        let mut sale = seed_sale("2026-03-01 10:00:00", "5");
+        sale["payments"]["cashAmount"] = json!(12979);
+        host.fails("/sale", sale, 8, 400);
+        let declined = small_sale("6", 10013, json!({ "cashlessAmount": 10013 }));
+        host.fails("/sale", declined, 8, 402);
+
+        // 9: unknown fiscalID.
+        let mut sale = seed_sale("2026-03-01 10:00:00", "7");
+        sale["fiscalID"] = json!("0000000001");
+        host.fails("/sale", sale, 9, 404);
+        host.fails("/check_copy", json!({ "fiscalID": "0000000001" }), 9, 404);
+        host.fails("/refund", json!({ "fiscalID": "0000000001" }), 9, 404);
+
+        // None of the failures fiscalized anything.
+        host.fails("/last_document", json!({}), 9, 404);
+        // Cash over the amount is change: this sale goes through, all of it in cash.
+        let sale = host.ok(
+            "/sale",
+            small_sale("8", 5000, json!({ "cashAmount": 10000 })),
+        );
+        assert_eq!(sale["rrn"], "", "{sale}");
+        assert_eq!(host.last_document()["fiscalID"], sale["fiscalID"]);
     }
-    let mut sale = seed_sale("2026-03-01 10:00:00", "2");
-    sale["amount"] = json!("много");
-    host.fails("/sale", sale, 3, 400);
-    let mut sale = seed_sale("2026-03-01 10:00:00", "2");
-    sale["items"][0].as_object_mut().unwrap().remove("itemQty");
-    host.fails("/sale", sale, 3, 400);
-    host.fails("/check_copy", json!({}), 3, 400);
-    host.fails("/deposit", json!({ "amount": 100 }), 3, 400);
-
-    // 4: the amount is not the sum of the items.
-    let mut sale = seed_sale("2026-03-01 10:00:00", "3");
-    sale["amount"] = json!(62981);
-    sale["payments"]["cashAmount"] = json!(12981);
-    host.fails("/sale", sale, 4, 400);
-
-    // 5: the register refuses: a withdrawal of more cash than the drawer holds.
-    host.fails(
-        "/withdraw",
-        json!({ "employeeName": CASHIER, "amount": 999_999_999 }),
-        5,
-        500,
-    );
-    // ...and a second open_shift (HTTP 409).
-    host.fails("/open_shift", json!({ "employeeName": CASHIER }), 5, 409);
-
-    // 7: bonuses and installments.
-    for kind in ["bonusesAmount", "installmentAmount"] {
-        let mut sale = seed_sale("2026-03-01 10:00:00", "4");
-        sale["payments"]["cashAmount"] = json!(12880);
-        sale["payments"][kind] = json!(100);
-        host.fails("/sale", sale, 7, 400);
-    }
-
-    // 8: not fully paid; and a declined card (an amount ending in 13 kopecks: the emulator
-    // declines it) leaves the document unpaid, HTTP 402.
-    let mut sale = seed_sale("2026-03-01 10:00:00", "5");
-    sale["payments"]["cashAmount"] = json!(12979);
-    host.fails("/sale", sale, 8, 400);
-    let declined = small_sale("6", 10013, json!({ "cashlessAmount": 10013 }));
-    host.fails("/sale", declined, 8, 402);
-
-    // 9: unknown fiscalID.
-    let mut sale = seed_sale("2026-03-01 10:00:00", "7");
-    sale["fiscalID"] = json!("0000000001");
-    host.fails("/sale", sale, 9, 404);
-    host.fails("/check_copy", json!({ "fiscalID": "0000000001" }), 9, 404);
-    host.fails("/refund", json!({ "fiscalID": "0000000001" }), 9, 404);
-
-    // None of the failures fiscalized anything.
-    host.fails("/last_document", json!({}), 9, 404);
-    // Cash over the amount is change: this sale goes through, all of it in cash.
-    let sale = host.ok(
-        "/sale",
-        small_sale("8", 5000, json!({ "cashAmount": 10000 })),
-    );
-    assert_eq!(sale["rrn"], "", "{sale}");
-    assert_eq!(host.last_document()["fiscalID"], sale["fiscalID"]);
 }
 
 fn encode(text: &str) -> String {
@@ -468,57 +477,58 @@ fn body_limit() {
     );
 }
 
-/// The three faces share one journal: a sale made over the WebSocket is the REST face's last
-/// document and can be reprinted and refunded over REST; a REST sale follows it.
-#[test]
-fn the_faces_share_one_journal() {
-    let host = start();
-    let base = host.host.base_url.clone();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let ws_sign = runtime.block_on(async {
-        let mut ws = WsClient::connect(&base).await;
-        let reply = ws
-            .request("open_shift", json!({ "cashier": CASHIER }))
-            .await;
-        assert_eq!(reply["data"]["error_code"], 0, "{reply}");
-        let reply = ws
-            .request(
-                "create_doc",
-                json!({ "cashier": CASHIER, "doc_type": 2, "wares": [
-                    { "name": "Водка Айс 0,5л 40%", "barcode": "123123", "tax_number": 0,
-                      "price": 123.45, "quantity": 2 }] }),
-            )
-            .await;
-        assert_eq!(reply["data"]["error_code"], 0, "{reply}");
-        let reply = ws.request("pay", json!({ "amount": 24690 })).await;
-        assert_eq!(reply["data"]["error_code"], 0, "{reply}");
-        let sign = reply["data"]["fiscal"]["fiscal_sign"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        ws.close().await;
-        sign
-    });
-    let last = host.last_document();
-    assert_eq!(last["fiscalID"], ws_sign, "{last}");
-    assert_eq!(last["amount"], 24690, "{last}");
-    non_empty(&last, "rrn");
-    let copy = host.ok("/check_copy", json!({ "fiscalID": ws_sign }));
-    assert_eq!(copy["fiscalNum"], last["fiscalNum"], "{copy}");
+on_each_register! {
+    /// The three faces share one journal: a sale made over the WebSocket is the REST face's last
+    /// document and can be reprinted and refunded over REST; a REST sale follows it.
+    fn the_faces_share_one_journal(register) {
+        let host = start_on(register);
+        let base = host.host.base_url.clone();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let ws_sign = runtime.block_on(async {
+            let mut ws = WsClient::connect(&base).await;
+            let reply = ws
+                .request("open_shift", json!({ "cashier": CASHIER }))
+                .await;
+            assert_eq!(reply["data"]["error_code"], 0, "{reply}");
+            let reply = ws
+                .request(
+                    "create_doc",
+                    json!({ "cashier": CASHIER, "doc_type": 2, "wares": [
+                        { "name": "Водка Айс 0,5л 40%", "barcode": "123123", "tax_number": 0,
+                          "price": 123.45, "quantity": 2 }] }),
+                )
+                .await;
+            assert_eq!(reply["data"]["error_code"], 0, "{reply}");
+            let reply = ws.request("pay", json!({ "amount": 24690 })).await;
+            assert_eq!(reply["data"]["error_code"], 0, "{reply}");
+            let sign = reply["data"]["fiscal"]["fiscal_sign"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            ws.close().await;
+            sign
+        });
+        let last = host.last_document();
+        assert_eq!(last["fiscalID"], ws_sign, "{last}");
+        assert_eq!(last["amount"], 24690, "{last}");
+        non_empty(&last, "rrn");
+        let copy = host.ok("/check_copy", json!({ "fiscalID": ws_sign }));
+        assert_eq!(copy["fiscalNum"], last["fiscalNum"], "{copy}");
 
-    let sale = host.ok(
-        "/sale",
-        small_sale("REST-1", 15000, json!({ "cashlessAmount": 15000 })),
-    );
-    let last = host.last_document();
-    assert_eq!(last["fiscalID"], sale["fiscalID"], "{last}");
-    assert_eq!(last["documentID"], sale["documentID"], "{last}");
-    let copy = host.ok("/check_copy", json!({ "fiscalID": sale["fiscalID"] }));
-    assert_eq!(copy["fiscalNum"], sale["fiscalNum"], "{copy}");
-    // The WebSocket sale refunded over REST, to the card it was paid with.
-    let refund = host.ok("/refund", json!({ "fiscalID": ws_sign }));
-    assert_eq!(refund["cashlessAmount"], 24690, "{refund}");
-    assert_eq!(refund["cashAmount"], 0, "{refund}");
+        let sale = host.ok(
+            "/sale",
+            small_sale("REST-1", 15000, json!({ "cashlessAmount": 15000 })),
+        );
+        let last = host.last_document();
+        assert_eq!(last["fiscalID"], sale["fiscalID"], "{last}");
+        assert_eq!(last["documentID"], sale["documentID"], "{last}");
+        let copy = host.ok("/check_copy", json!({ "fiscalID": sale["fiscalID"] }));
+        assert_eq!(copy["fiscalNum"], sale["fiscalNum"], "{copy}");
+        // The WebSocket sale refunded over REST, to the card it was paid with.
+        let refund = host.ok("/refund", json!({ "fiscalID": ws_sign }));
+        assert_eq!(refund["cashlessAmount"], 24690, "{refund}");
+        assert_eq!(refund["cashAmount"], 0, "{refund}");
+    }
 }
 
 /// Amounts with no whole-kopeck unit price reach the register at their real quantities: the

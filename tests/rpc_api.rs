@@ -3,8 +3,9 @@
 //! terminal; an Uzbek one: register `kkt-uz`, printer `printer-uz`, all emulated in-process),
 //! each test on its own data dir. The face sells on the Uzbek lane (the seed's positions carry
 //! Uzbekistan's 15%); its register, a Shtrih-M registered in Russia, cannot fiscalize there, so
-//! the fiscal methods are tried on the Russian lane (`?device=kkt`). Replies are checked member
-//! by member and error codes exactly.
+//! the fiscal methods are tried on the Russian lane (`?device=kkt`), once with a Shtrih-M and
+//! once with a Pirit register (`on_each_register!`). Replies are checked member by member and
+//! error codes exactly.
 
 mod common;
 
@@ -44,8 +45,13 @@ struct TestHost {
 /// Starts the host on the embedded default's devices, with the seed's user "kassa" when
 /// `with_auth`.
 fn start(with_auth: bool) -> TestHost {
+    start_on(with_auth, "shtrih-m")
+}
+
+/// As `start`, with this register model on the Russian lane `kkt`.
+fn start_on(with_auth: bool, register: &str) -> TestHost {
     let data = tempfile::tempdir().unwrap();
-    let mut config = String::new();
+    let mut config = common::emulation_of(register);
     if with_auth {
         let hash = fiscal_host::faces::auth::hash_secret("kas123456");
         config.push_str(&format!(
@@ -473,176 +479,178 @@ fn a_batch_is_answered_element_by_element() {
 // Fiscal methods
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites() {
-    let mut host = start(true);
-    let mut params = seed_params();
-    params["code"] = json!("S-1");
+on_each_register! {
+    fn a_sale_needs_an_open_shift_and_returns_the_fiscal_requisites(register) {
+        let mut host = start_on(true, register);
+        let mut params = seed_params();
+        params["code"] = json!("S-1");
 
-    // On the face's own (Uzbek) lane a fiscal receipt is refused before anything happens: its
-    // register cannot fiscalize in Uzbekistan. So is its shift.
-    let refused = expect_error(
-        &host.rpc(json!(0), "Receipt.Sale", params.clone()),
-        json!(0),
-        NOT_FISCAL,
-    );
-    assert_eq!(
-        refused["data"],
-        json!({ "lane": "kkt-uz", "jurisdiction": "UZ" })
-    );
-    expect_error(
-        &host.rpc(json!(0), "ZReport.Open", json!({})),
-        json!(0),
-        NOT_FISCAL,
-    );
+        // On the face's own (Uzbek) lane a fiscal receipt is refused before anything happens: its
+        // register cannot fiscalize in Uzbekistan. So is its shift.
+        let refused = expect_error(
+            &host.rpc(json!(0), "Receipt.Sale", params.clone()),
+            json!(0),
+            NOT_FISCAL,
+        );
+        assert_eq!(
+            refused["data"],
+            json!({ "lane": "kkt-uz", "jurisdiction": "UZ" })
+        );
+        expect_error(
+            &host.rpc(json!(0), "ZReport.Open", json!({})),
+            json!(0),
+            NOT_FISCAL,
+        );
 
-    // The Russian lane from here on. Before the shift: the shift error, the code stays free.
-    host.device = Some("kkt");
-    let reply = host.rpc(json!(1), "Receipt.Sale", params.clone());
-    expect_error(&reply, json!(1), SHIFT_NOT_OPEN);
+        // The Russian lane from here on. Before the shift: the shift error, the code stays free.
+        host.device = Some("kkt");
+        let reply = host.rpc(json!(1), "Receipt.Sale", params.clone());
+        expect_error(&reply, json!(1), SHIFT_NOT_OPEN);
 
-    let opened = expect_ok(
-        &host.rpc(
+        let opened = expect_ok(
+            &host.rpc(
+                json!(2),
+                "ZReport.Open",
+                json!({ "cashier_name": "Administrator" }),
+            ),
             json!(2),
+        );
+        assert_eq!(opened["shift_number"], json!(1), "{opened}");
+        let reply = host.rpc(
+            json!(3),
             "ZReport.Open",
             json!({ "cashier_name": "Administrator" }),
-        ),
-        json!(2),
-    );
-    assert_eq!(opened["shift_number"], json!(1), "{opened}");
-    let reply = host.rpc(
-        json!(3),
-        "ZReport.Open",
-        json!({ "cashier_name": "Administrator" }),
-    );
-    expect_error(&reply, json!(3), SHIFT_ALREADY_OPEN);
+        );
+        expect_error(&reply, json!(3), SHIFT_ALREADY_OPEN);
 
-    // The seed's 15% is no Russian rate: the lane's tax plugin refuses it before anything is
-    // journaled, and the code stays free.
-    expect_error(
-        &host.rpc(json!(40), "Receipt.Sale", params.clone()),
-        json!(40),
-        TAX_ERROR,
-    );
-    // 5% is a Russian rate (simplified regime) with no tax row on a Shtrih-M: the register
-    // refuses the receipt, nothing was charged, and the code is released.
-    params["positions"][0]["vat_value"] = json!(500);
-    let refused = expect_error(
-        &host.rpc(json!(41), "Receipt.Sale", params.clone()),
-        json!(41),
-        RECEIPT_REFUSED,
-    );
-    assert_eq!(
-        refused.get("data"),
-        None,
-        "cash only: no card payment to speak of"
-    );
-    // At 0% (a Russian rate, and a row the register has) the same code goes through.
-    params["positions"][0]["vat_value"] = json!(0);
+        // The seed's 15% is no Russian rate: the lane's tax plugin refuses it before anything is
+        // journaled, and the code stays free.
+        expect_error(
+            &host.rpc(json!(40), "Receipt.Sale", params.clone()),
+            json!(40),
+            TAX_ERROR,
+        );
+        // 5% is a Russian rate (simplified regime) with no tax row on a Shtrih-M: the register
+        // refuses the receipt, nothing was charged, and the code is released.
+        params["positions"][0]["vat_value"] = json!(500);
+        let refused = expect_error(
+            &host.rpc(json!(41), "Receipt.Sale", params.clone()),
+            json!(41),
+            RECEIPT_REFUSED,
+        );
+        assert_eq!(
+            refused.get("data"),
+            None,
+            "cash only: no card payment to speak of"
+        );
+        // At 0% (a Russian rate, and a row the register has) the same code goes through.
+        params["positions"][0]["vat_value"] = json!(0);
 
-    // Cash 5000.00 and 4000.00 on the client's terminal (its RRN): nothing charged here.
-    let sale = expect_ok(
-        &host.rpc(json!(4), "Receipt.Sale", params.clone()),
-        json!(4),
-    );
-    assert_eq!(keys(&sale), ["fiscal", "id"], "{sale}");
-    let sale_id = expect_uuid(&sale);
-    assert_eq!(
-        keys(&sale["fiscal"]),
-        ["document_number", "fiscal_sign", "shift_number"]
-    );
-    assert_eq!(sale["fiscal"]["shift_number"], json!(1));
-    assert!(
-        sale["fiscal"]["document_number"]
-            .as_u64()
-            .is_some_and(|n| n > 0)
-    );
-    assert!(
-        sale["fiscal"]["fiscal_sign"]
-            .as_str()
-            .is_some_and(|s| !s.is_empty())
-    );
-    let got = expect_ok(
-        &host.rpc(json!(5), "Receipt.Get", json!({ "id": sale_id })),
-        json!(5),
-    );
-    assert_eq!(got["kind"], json!("sale"));
-    assert_eq!(got["fiscal"]["fiscal_sign"], sale["fiscal"]["fiscal_sign"]);
+        // Cash 5000.00 and 4000.00 on the client's terminal (its RRN): nothing charged here.
+        let sale = expect_ok(
+            &host.rpc(json!(4), "Receipt.Sale", params.clone()),
+            json!(4),
+        );
+        assert_eq!(keys(&sale), ["fiscal", "id"], "{sale}");
+        let sale_id = expect_uuid(&sale);
+        assert_eq!(
+            keys(&sale["fiscal"]),
+            ["document_number", "fiscal_sign", "shift_number"]
+        );
+        assert_eq!(sale["fiscal"]["shift_number"], json!(1));
+        assert!(
+            sale["fiscal"]["document_number"]
+                .as_u64()
+                .is_some_and(|n| n > 0)
+        );
+        assert!(
+            sale["fiscal"]["fiscal_sign"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
+        let got = expect_ok(
+            &host.rpc(json!(5), "Receipt.Get", json!({ "id": sale_id })),
+            json!(5),
+        );
+        assert_eq!(got["kind"], json!("sale"));
+        assert_eq!(got["fiscal"]["fiscal_sign"], sale["fiscal"]["fiscal_sign"]);
 
-    // The same code again is refused.
-    let reply = host.rpc(json!(6), "Receipt.Sale", params.clone());
-    expect_error(&reply, json!(6), DUPLICATE_CODE);
+        // The same code again is refused.
+        let reply = host.rpc(json!(6), "Receipt.Sale", params.clone());
+        expect_error(&reply, json!(6), DUPLICATE_CODE);
 
-    // Payments that do not cover the positions: invalid params.
-    let mut short = params.clone();
-    short["code"] = json!("S-2");
-    short["payments"][0]["value"] = json!(499999);
-    let error = expect_error(
-        &host.rpc(json!(7), "Receipt.Sale", short),
-        json!(7),
-        INVALID_PARAMS,
-    );
-    assert_eq!(error["data"], json!({ "expected": 900000, "got": 899999 }));
+        // Payments that do not cover the positions: invalid params.
+        let mut short = params.clone();
+        short["code"] = json!("S-2");
+        short["payments"][0]["value"] = json!(499999);
+        let error = expect_error(
+            &host.rpc(json!(7), "Receipt.Sale", short),
+            json!(7),
+            INVALID_PARAMS,
+        );
+        assert_eq!(error["data"], json!({ "expected": 900000, "got": 899999 }));
 
-    // A refund, paid back as the sale was paid (cash and the client's terminal), is another
-    // fiscal document.
-    let mut refund = params.clone();
-    refund["code"] = json!("R-1");
-    let returned = expect_ok(&host.rpc(json!(8), "Receipt.Refund", refund), json!(8));
-    assert!(
-        returned["fiscal"]["document_number"].as_u64() > sale["fiscal"]["document_number"].as_u64()
-    );
-    let got = expect_ok(
-        &host.rpc(json!(9), "Receipt.Get", json!({ "id": returned["id"] })),
-        json!(9),
-    );
-    assert_eq!(got["kind"], json!("return"));
+        // A refund, paid back as the sale was paid (cash and the client's terminal), is another
+        // fiscal document.
+        let mut refund = params.clone();
+        refund["code"] = json!("R-1");
+        let returned = expect_ok(&host.rpc(json!(8), "Receipt.Refund", refund), json!(8));
+        assert!(
+            returned["fiscal"]["document_number"].as_u64() > sale["fiscal"]["document_number"].as_u64()
+        );
+        let got = expect_ok(
+            &host.rpc(json!(9), "Receipt.Get", json!({ "id": returned["id"] })),
+            json!(9),
+        );
+        assert_eq!(got["kind"], json!("return"));
 
-    let closed = expect_ok(
-        &host.rpc(
+        let closed = expect_ok(
+            &host.rpc(
+                json!(10),
+                "ZReport.Close",
+                json!({ "cashier_name": "Administrator" }),
+            ),
             json!(10),
-            "ZReport.Close",
-            json!({ "cashier_name": "Administrator" }),
-        ),
-        json!(10),
-    );
-    assert_eq!(closed["shift_number"], json!(1));
-    let mut after = params.clone();
-    after["code"] = json!("S-3");
-    expect_error(
-        &host.rpc(json!(11), "Receipt.Sale", after),
-        json!(11),
-        SHIFT_NOT_OPEN,
-    );
+        );
+        assert_eq!(closed["shift_number"], json!(1));
+        let mut after = params.clone();
+        after["code"] = json!("S-3");
+        expect_error(
+            &host.rpc(json!(11), "Receipt.Sale", after),
+            json!(11),
+            SHIFT_NOT_OPEN,
+        );
+    }
 }
 
-/// An amount no whole-tiyin unit price gives (1000 over 3 units) is sold at its quantity by the
-/// one unit-price rule (docs/rpc.md), no longer refused.
-#[test]
-fn an_amount_without_a_unit_price_is_sold_at_its_quantity() {
-    let mut host = start(true);
-    host.device = Some("kkt");
-    expect_ok(
-        &host.rpc(
+on_each_register! {
+    /// An amount no whole-tiyin unit price gives (1000 over 3 units) is sold at its quantity by the
+    /// one unit-price rule (docs/rpc.md), no longer refused.
+    fn an_amount_without_a_unit_price_is_sold_at_its_quantity(register) {
+        let mut host = start_on(true, register);
+        host.device = Some("kkt");
+        expect_ok(
+            &host.rpc(
+                json!(1),
+                "ZReport.Open",
+                json!({ "cashier_name": "Administrator" }),
+            ),
             json!(1),
-            "ZReport.Open",
-            json!({ "cashier_name": "Administrator" }),
-        ),
-        json!(1),
-    );
-    let mut params = seed_params();
-    params["code"] = json!("P-1");
-    params["positions"][0]["amount"] = json!(1000);
-    params["positions"][0]["quantity"] = json!(3000);
-    params["positions"][0]["vat_value"] = json!(0);
-    params["payments"] = json!([{ "type": 1, "value": 1000 }]);
-    let sale = expect_ok(&host.rpc(json!(2), "Receipt.Sale", params), json!(2));
-    let got = expect_ok(
-        &host.rpc(json!(3), "Receipt.Get", json!({ "id": expect_uuid(&sale) })),
-        json!(3),
-    );
-    assert_eq!(got["total"], json!(1000), "{got}");
-    assert!(got["fiscal"]["fiscal_sign"].is_string(), "{got}");
+        );
+        let mut params = seed_params();
+        params["code"] = json!("P-1");
+        params["positions"][0]["amount"] = json!(1000);
+        params["positions"][0]["quantity"] = json!(3000);
+        params["positions"][0]["vat_value"] = json!(0);
+        params["payments"] = json!([{ "type": 1, "value": 1000 }]);
+        let sale = expect_ok(&host.rpc(json!(2), "Receipt.Sale", params), json!(2));
+        let got = expect_ok(
+            &host.rpc(json!(3), "Receipt.Get", json!({ "id": expect_uuid(&sale) })),
+            json!(3),
+        );
+        assert_eq!(got["total"], json!(1000), "{got}");
+        assert!(got["fiscal"]["fiscal_sign"].is_string(), "{got}");
+    }
 }
 
 #[test]

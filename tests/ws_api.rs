@@ -1,7 +1,9 @@
 //! The WebSocket face end to end (seed 000, `docs/websocket.md`): the real `fiscal-host` binary
-//! with the embedded default (an emulated Shtrih-M register `kkt`, an ESC/POS printer and a ZVT
+//! with the embedded default (an emulated register `kkt`, an ESC/POS printer and a ZVT
 //! terminal, in-process), each test on its own data dir, so its own journal. Every reply is
-//! checked field by field against the documented shapes and error codes.
+//! checked field by field against the documented shapes and error codes. The tests of a
+//! sale run once on a Shtrih-M lane and once on a Pirit lane (`on_each_register!`): one body,
+//! the same replies from either register.
 
 mod common;
 
@@ -44,20 +46,31 @@ impl TestHost {
 }
 
 async fn start() -> TestHost {
-    tokio::task::spawn_blocking(|| {
+    start_on("shtrih-m").await
+}
+
+/// A host on the embedded default whose lane has this register model.
+async fn start_on(register: &'static str) -> TestHost {
+    tokio::task::spawn_blocking(move || {
         let data = tempfile::tempdir().unwrap();
-        let host = common::start_host(data.path(), &[]);
+        let args = common::register_config(data.path(), register);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let host = common::start_host(data.path(), &args);
         TestHost { host, _data: data }
     })
     .await
     .unwrap()
 }
 
-async fn start_in(data_dir: &Path) -> common::RunningHost {
+async fn start_in(data_dir: &Path, register: &'static str) -> common::RunningHost {
     let dir = data_dir.to_owned();
-    tokio::task::spawn_blocking(move || common::start_host(&dir, &[]))
-        .await
-        .unwrap()
+    tokio::task::spawn_blocking(move || {
+        let args = common::register_config(&dir, register);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        common::start_host(&dir, &args)
+    })
+    .await
+    .unwrap()
 }
 
 /// The seed's example ware: "Водка Айс 0,5л 40%", 123.45 × 2.
@@ -197,123 +210,126 @@ async fn pay(client: &mut WsClient, amount: u64) -> Paid {
 // Tests
 // ---------------------------------------------------------------------------------------------
 
-/// Seed 000's session, message by message: open the shift, the example document, its payment,
-/// close the shift.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_seed_session() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
+on_each_register! {
+    /// Seed 000's session, message by message: open the shift, the example document, its payment,
+    /// close the shift.
+    async fn the_seed_session(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
 
-    let shift = open_shift(&mut kkt).await;
+        let shift = open_shift(&mut kkt).await;
 
-    let reply = kkt.request("create_doc", seed_doc()).await;
-    let data = ok(&reply, "create_doc");
-    assert_eq!(
-        data["amount"], SEED_AMOUNT,
-        "123.45 × 2 in kopecks: {reply}"
-    );
-    assert_eq!(data["cashier"], CASHIER, "{reply}");
+        let reply = kkt.request("create_doc", seed_doc()).await;
+        let data = ok(&reply, "create_doc");
+        assert_eq!(
+            data["amount"], SEED_AMOUNT,
+            "123.45 × 2 in kopecks: {reply}"
+        );
+        assert_eq!(data["cashier"], CASHIER, "{reply}");
 
-    let payment = pay(&mut kkt, SEED_AMOUNT).await;
-    let fiscal = &payment.reply["data"]["fiscal"];
-    assert!(fiscal.is_object(), "pay without fiscal: {}", payment.reply);
-    assert!(!fiscal["fiscal_sign"].is_null(), "{}", payment.reply);
-    assert!(!fiscal["document_number"].is_null(), "{}", payment.reply);
-    assert_eq!(fiscal["shift_number"], shift, "{}", payment.reply);
+        let payment = pay(&mut kkt, SEED_AMOUNT).await;
+        let fiscal = &payment.reply["data"]["fiscal"];
+        assert!(fiscal.is_object(), "pay without fiscal: {}", payment.reply);
+        assert!(!fiscal["fiscal_sign"].is_null(), "{}", payment.reply);
+        assert!(!fiscal["document_number"].is_null(), "{}", payment.reply);
+        assert_eq!(fiscal["shift_number"], shift, "{}", payment.reply);
 
-    let reply = kkt
-        .request("close_shift", json!({ "cashier": CASHIER }))
-        .await;
-    let data = ok(&reply, "close_shift");
-    assert_eq!(data["shift_number"], shift, "{reply}");
+        let reply = kkt
+            .request("close_shift", json!({ "cashier": CASHIER }))
+            .await;
+        let data = ok(&reply, "close_shift");
+        assert_eq!(data["shift_number"], shift, "{reply}");
 
-    // The shift is really closed.
-    let reply = kkt.request("create_doc", seed_doc()).await;
-    failed(&reply, "oncreate_doc", 7, SHIFT_NOT_OPEN);
+        // The shift is really closed.
+        let reply = kkt.request("create_doc", seed_doc()).await;
+        failed(&reply, "oncreate_doc", 7, SHIFT_NOT_OPEN);
+    }
 }
 
-/// A paid document's payment is cancelled by its auth_id, once: an unknown auth_id and a second
-/// cancellation are «Платёж не найден» (13), with `response_code` 13.
-#[tokio::test(flavor = "multi_thread")]
-async fn cancel_payment_by_auth_id_once() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
-    open_shift(&mut kkt).await;
-    create_seed_doc(&mut kkt).await;
-    let payment = pay(&mut kkt, SEED_AMOUNT).await;
+on_each_register! {
+    /// A paid document's payment is cancelled by its auth_id, once: an unknown auth_id and a second
+    /// cancellation are «Платёж не найден» (13), with `response_code` 13.
+    async fn cancel_payment_by_auth_id_once(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
+        open_shift(&mut kkt).await;
+        create_seed_doc(&mut kkt).await;
+        let payment = pay(&mut kkt, SEED_AMOUNT).await;
 
-    let unknown = payment.auth_id + 1000;
-    let reply = kkt
-        .request("cancel_payment", json!({ "auth_id": unknown }))
-        .await;
-    cancel_failed(&reply, "cancel_payment", 13, PAYMENT_NOT_FOUND);
+        let unknown = payment.auth_id + 1000;
+        let reply = kkt
+            .request("cancel_payment", json!({ "auth_id": unknown }))
+            .await;
+        cancel_failed(&reply, "cancel_payment", 13, PAYMENT_NOT_FOUND);
 
-    let reply = kkt
-        .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
-        .await;
-    cancel_ok(&reply, "cancel_payment");
+        let reply = kkt
+            .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
+            .await;
+        cancel_ok(&reply, "cancel_payment");
 
-    let reply = kkt
-        .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
-        .await;
-    cancel_failed(&reply, "cancel_payment", 13, PAYMENT_NOT_FOUND);
+        let reply = kkt
+            .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
+            .await;
+        cancel_failed(&reply, "cancel_payment", 13, PAYMENT_NOT_FOUND);
 
-    // Nor can it be refunded a second time by its link.
-    let reply = kkt
-        .request(
-            "cancel_payment_by_link",
-            json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT }),
-        )
-        .await;
-    cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
+        // Nor can it be refunded a second time by its link.
+        let reply = kkt
+            .request(
+                "cancel_payment_by_link",
+                json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT }),
+            )
+            .await;
+        cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
+    }
 }
 
-/// A payment is cancelled by its rrn and amount, once; an unknown rrn or an amount above the
-/// payment's is «Платёж не найден» (13).
-#[tokio::test(flavor = "multi_thread")]
-async fn cancel_payment_by_link_once() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
-    open_shift(&mut kkt).await;
-    create_seed_doc(&mut kkt).await;
-    let payment = pay(&mut kkt, SEED_AMOUNT).await;
+on_each_register! {
+    /// A payment is cancelled by its rrn and amount, once; an unknown rrn or an amount above the
+    /// payment's is «Платёж не найден» (13).
+    async fn cancel_payment_by_link_once(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
+        open_shift(&mut kkt).await;
+        create_seed_doc(&mut kkt).await;
+        let payment = pay(&mut kkt, SEED_AMOUNT).await;
 
-    let reply = kkt
-        .request(
-            "cancel_payment_by_link",
-            json!({ "rrn": "LINK_000000000000", "amount": SEED_AMOUNT }),
-        )
-        .await;
-    cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
+        let reply = kkt
+            .request(
+                "cancel_payment_by_link",
+                json!({ "rrn": "LINK_000000000000", "amount": SEED_AMOUNT }),
+            )
+            .await;
+        cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
 
-    let reply = kkt
-        .request(
-            "cancel_payment_by_link",
-            json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT + 1 }),
-        )
-        .await;
-    cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
+        let reply = kkt
+            .request(
+                "cancel_payment_by_link",
+                json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT + 1 }),
+            )
+            .await;
+        cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
 
-    let reply = kkt
-        .request(
-            "cancel_payment_by_link",
-            json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT }),
-        )
-        .await;
-    cancel_ok(&reply, "cancel_payment_by_link");
+        let reply = kkt
+            .request(
+                "cancel_payment_by_link",
+                json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT }),
+            )
+            .await;
+        cancel_ok(&reply, "cancel_payment_by_link");
 
-    let reply = kkt
-        .request(
-            "cancel_payment_by_link",
-            json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT }),
-        )
-        .await;
-    cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
+        let reply = kkt
+            .request(
+                "cancel_payment_by_link",
+                json!({ "rrn": payment.rrn, "amount": SEED_AMOUNT }),
+            )
+            .await;
+        cancel_failed(&reply, "cancel_payment_by_link", 13, PAYMENT_NOT_FOUND);
 
-    let reply = kkt
-        .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
-        .await;
-    cancel_failed(&reply, "cancel_payment", 13, PAYMENT_NOT_FOUND);
+        let reply = kkt
+            .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
+            .await;
+        cancel_failed(&reply, "cancel_payment", 13, PAYMENT_NOT_FOUND);
+    }
 }
 
 /// Every kind of bad input on one connection, which answers each with its documented code and
@@ -464,147 +480,151 @@ async fn bad_input_is_answered_and_the_connection_keeps_working() {
     pay(&mut kkt, SEED_AMOUNT).await;
 }
 
-/// `pay` while the shift is closed is «Смена не открыта» (7), before and after a shift; the
-/// connection then works.
-#[tokio::test(flavor = "multi_thread")]
-async fn pay_while_the_shift_is_closed_is_error_7() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
-    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
-    failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
+on_each_register! {
+    /// `pay` while the shift is closed is «Смена не открыта» (7), before and after a shift; the
+    /// connection then works.
+    async fn pay_while_the_shift_is_closed_is_error_7(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
+        let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+        failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
 
-    open_shift(&mut kkt).await;
-    create_seed_doc(&mut kkt).await;
-    pay(&mut kkt, SEED_AMOUNT).await;
-    let reply = kkt
-        .request("close_shift", json!({ "cashier": CASHIER }))
-        .await;
-    ok(&reply, "close_shift");
-    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
-    failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
+        open_shift(&mut kkt).await;
+        create_seed_doc(&mut kkt).await;
+        pay(&mut kkt, SEED_AMOUNT).await;
+        let reply = kkt
+            .request("close_shift", json!({ "cashier": CASHIER }))
+            .await;
+        ok(&reply, "close_shift");
+        let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+        failed(&reply, "onpay", 7, SHIFT_NOT_OPEN);
+    }
 }
 
-/// A return (doc_type 3) after a sale, on `?device=kkt`: the same amount, paid as its own
-/// operation.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_return_after_a_sale() {
-    let host = start().await;
-    let mut kkt = WsClient::connect_device(host.url(), "kkt").await;
-    open_shift(&mut kkt).await;
-    create_seed_doc(&mut kkt).await;
-    let sale = pay(&mut kkt, SEED_AMOUNT).await;
+on_each_register! {
+    /// A return (doc_type 3) after a sale, on `?device=kkt`: the same amount, paid as its own
+    /// operation.
+    async fn a_return_after_a_sale(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect_device(host.url(), "kkt").await;
+        open_shift(&mut kkt).await;
+        create_seed_doc(&mut kkt).await;
+        let sale = pay(&mut kkt, SEED_AMOUNT).await;
 
-    let reply = kkt
-        .request("create_doc", doc(3, json!([seed_ware()])))
-        .await;
-    let data = ok(&reply, "create_doc");
-    assert_eq!(data["amount"], SEED_AMOUNT, "{reply}");
-    assert_eq!(data["cashier"], CASHIER, "{reply}");
+        let reply = kkt
+            .request("create_doc", doc(3, json!([seed_ware()])))
+            .await;
+        let data = ok(&reply, "create_doc");
+        assert_eq!(data["amount"], SEED_AMOUNT, "{reply}");
+        assert_eq!(data["cashier"], CASHIER, "{reply}");
 
-    let ret = pay(&mut kkt, SEED_AMOUNT).await;
-    assert_ne!(ret.auth_id, sale.auth_id, "{}", ret.reply);
+        let ret = pay(&mut kkt, SEED_AMOUNT).await;
+        assert_ne!(ret.auth_id, sale.auth_id, "{}", ret.reply);
+    }
 }
 
-/// Two clients on one host: the shift is the register's (one opens it, the other finds it
-/// open); their documents and payments run concurrently, and each reply comes back on its own
-/// connection only.
-#[tokio::test(flavor = "multi_thread")]
-async fn two_clients_in_parallel() {
-    let host = start().await;
-    let mut a = WsClient::connect(host.url()).await;
-    let mut b = WsClient::connect(host.url()).await;
-    const OTHER: &str = "Иван Иванов";
+on_each_register! {
+    /// Two clients on one host: the shift is the register's (one opens it, the other finds it
+    /// open); their documents and payments run concurrently, and each reply comes back on its own
+    /// connection only.
+    async fn two_clients_in_parallel(register) {
+        let host = start_on(register).await;
+        let mut a = WsClient::connect(host.url()).await;
+        let mut b = WsClient::connect(host.url()).await;
+        const OTHER: &str = "Иван Иванов";
 
-    open_shift(&mut a).await;
-    let reply = b.request("open_shift", json!({ "cashier": OTHER })).await;
-    failed(&reply, "onopen_shift", 8, SHIFT_ALREADY_OPEN);
+        open_shift(&mut a).await;
+        let reply = b.request("open_shift", json!({ "cashier": OTHER })).await;
+        failed(&reply, "onopen_shift", 8, SHIFT_ALREADY_OPEN);
 
-    let doc_b = json!({
-        "cashier": OTHER,
-        "doc_type": 2,
-        "wares": [ware(json!(123.45), json!(1))],
-    });
-    // Both requests are in flight before either reply is read.
-    a.send("create_doc", seed_doc()).await;
-    b.send("create_doc", doc_b).await;
-    let (ra, rb) = tokio::join!(a.recv(), b.recv());
-    let data = ok(&ra, "create_doc");
-    assert_eq!(data["amount"], SEED_AMOUNT, "{ra}");
-    assert_eq!(data["cashier"], CASHIER, "{ra}");
-    let data = ok(&rb, "create_doc");
-    assert_eq!(data["amount"], 12345, "{rb}");
-    assert_eq!(data["cashier"], OTHER, "{rb}");
+        let doc_b = json!({
+            "cashier": OTHER,
+            "doc_type": 2,
+            "wares": [ware(json!(123.45), json!(1))],
+        });
+        // Both requests are in flight before either reply is read.
+        a.send("create_doc", seed_doc()).await;
+        b.send("create_doc", doc_b).await;
+        let (ra, rb) = tokio::join!(a.recv(), b.recv());
+        let data = ok(&ra, "create_doc");
+        assert_eq!(data["amount"], SEED_AMOUNT, "{ra}");
+        assert_eq!(data["cashier"], CASHIER, "{ra}");
+        let data = ok(&rb, "create_doc");
+        assert_eq!(data["amount"], 12345, "{rb}");
+        assert_eq!(data["cashier"], OTHER, "{rb}");
 
-    a.send("pay", json!({ "amount": SEED_AMOUNT })).await;
-    b.send("pay", json!({ "amount": 12345 })).await;
-    let (ra, rb) = tokio::join!(a.recv(), b.recv());
-    let (pa, pb) = (paid(ra), paid(rb));
-    assert_ne!(pa.auth_id, pb.auth_id, "{} / {}", pa.reply, pb.reply);
-    assert_ne!(pa.rrn, pb.rrn, "{} / {}", pa.reply, pb.reply);
+        a.send("pay", json!({ "amount": SEED_AMOUNT })).await;
+        b.send("pay", json!({ "amount": 12345 })).await;
+        let (ra, rb) = tokio::join!(a.recv(), b.recv());
+        let (pa, pb) = (paid(ra), paid(rb));
+        assert_ne!(pa.auth_id, pb.auth_id, "{} / {}", pa.reply, pb.reply);
+        assert_ne!(pa.rrn, pb.rrn, "{} / {}", pa.reply, pb.reply);
 
-    // Nothing else arrives on either connection (no broadcast, no duplicate).
-    tokio::join!(
-        a.expect_silence(Duration::from_millis(500)),
-        b.expect_silence(Duration::from_millis(500))
-    );
+        // Nothing else arrives on either connection (no broadcast, no duplicate).
+        tokio::join!(
+            a.expect_silence(Duration::from_millis(500)),
+            b.expect_silence(Duration::from_millis(500))
+        );
 
-    // Each payment is cancellable by its own auth_id.
-    let reply = b
-        .request("cancel_payment", json!({ "auth_id": pb.auth_id }))
-        .await;
-    cancel_ok(&reply, "cancel_payment");
+        // Each payment is cancellable by its own auth_id.
+        let reply = b
+            .request("cancel_payment", json!({ "auth_id": pb.auth_id }))
+            .await;
+        cancel_ok(&reply, "cancel_payment");
+    }
 }
 
-/// A repeated request_id is answered with the first reply and does not run again: a repeated
-/// create_doc opens no second document, a repeated pay charges nothing twice.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_repeated_request_id_is_answered_from_the_journal() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
-    open_shift(&mut kkt).await;
+on_each_register! {
+    /// A repeated request_id is answered with the first reply and does not run again: a repeated
+    /// create_doc opens no second document, a repeated pay charges nothing twice.
+    async fn a_repeated_request_id_is_answered_from_the_journal(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
+        open_shift(&mut kkt).await;
 
-    let first = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
-    let data = ok(&first, "create_doc");
-    assert_eq!(data["amount"], SEED_AMOUNT, "{first}");
-    let again = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
-    assert_eq!(again["event"], first["event"], "{again}");
-    assert_eq!(again["data"], first["data"], "{again}");
+        let first = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
+        let data = ok(&first, "create_doc");
+        assert_eq!(data["amount"], SEED_AMOUNT, "{first}");
+        let again = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
+        assert_eq!(again["event"], first["event"], "{again}");
+        assert_eq!(again["data"], first["data"], "{again}");
 
-    let paid_once = kkt
-        .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
-        .await;
-    let payment = paid(paid_once.clone());
-    let again = kkt
-        .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
-        .await;
-    assert_eq!(again["event"], "onpay", "{again}");
-    assert_eq!(
-        again["data"], paid_once["data"],
-        "same rrn and auth_id: {again}"
-    );
+        let paid_once = kkt
+            .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
+            .await;
+        let payment = paid(paid_once.clone());
+        let again = kkt
+            .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
+            .await;
+        assert_eq!(again["event"], "onpay", "{again}");
+        assert_eq!(
+            again["data"], paid_once["data"],
+            "same rrn and auth_id: {again}"
+        );
 
-    // One document was opened and it is paid: a fresh pay finds nothing to pay.
-    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
-    failed(&reply, "onpay", 5, NO_DOCUMENT);
+        // One document was opened and it is paid: a fresh pay finds nothing to pay.
+        let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+        failed(&reply, "onpay", 5, NO_DOCUMENT);
 
-    // Repeating the create_doc after the payment still opens nothing.
-    let again = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
-    assert_eq!(again["data"], first["data"], "{again}");
-    let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
-    failed(&reply, "onpay", 5, NO_DOCUMENT);
+        // Repeating the create_doc after the payment still opens nothing.
+        let again = kkt.request_with_id("c-1", "create_doc", seed_doc()).await;
+        assert_eq!(again["data"], first["data"], "{again}");
+        let reply = kkt.request("pay", json!({ "amount": SEED_AMOUNT })).await;
+        failed(&reply, "onpay", 5, NO_DOCUMENT);
 
-    // The journal is the host's, not the connection's: another client gets the same answer.
-    let mut other = WsClient::connect(host.url()).await;
-    let again = other
-        .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
-        .await;
-    assert_eq!(again["data"], paid_once["data"], "{again}");
+        // The journal is the host's, not the connection's: another client gets the same answer.
+        let mut other = WsClient::connect(host.url()).await;
+        let again = other
+            .request_with_id("r-1", "pay", json!({ "amount": SEED_AMOUNT }))
+            .await;
+        assert_eq!(again["data"], paid_once["data"], "{again}");
 
-    // The single payment is cancelled once.
-    let reply = kkt
-        .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
-        .await;
-    cancel_ok(&reply, "cancel_payment");
+        // The single payment is cancelled once.
+        let reply = kkt
+            .request("cancel_payment", json!({ "auth_id": payment.auth_id }))
+            .await;
+        cancel_ok(&reply, "cancel_payment");
+    }
 }
 
 /// A request_id names one request: reused for another event, it must not answer with the other
@@ -630,28 +650,29 @@ async fn a_request_id_reused_for_another_event_is_not_answered_with_its_reply() 
     }
 }
 
-/// The journal answers a repeated request_id after a restart of the host (killed, not stopped).
-#[tokio::test(flavor = "multi_thread")]
-async fn a_repeated_request_id_is_answered_after_a_restart() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let first = {
-        let host = start_in(data_dir.path()).await;
+on_each_register! {
+    /// The journal answers a repeated request_id after a restart of the host (killed, not stopped).
+    async fn a_repeated_request_id_is_answered_after_a_restart(register) {
+        let data_dir = tempfile::tempdir().unwrap();
+        let first = {
+            let host = start_in(data_dir.path(), register).await;
+            let mut kkt = WsClient::connect(&host.base_url).await;
+            open_shift(&mut kkt).await;
+            create_seed_doc(&mut kkt).await;
+            let reply = kkt
+                .request_with_id("restart-1", "pay", json!({ "amount": SEED_AMOUNT }))
+                .await;
+            paid(reply.clone());
+            reply
+        };
+        let host = start_in(data_dir.path(), register).await;
         let mut kkt = WsClient::connect(&host.base_url).await;
-        open_shift(&mut kkt).await;
-        create_seed_doc(&mut kkt).await;
-        let reply = kkt
+        let again = kkt
             .request_with_id("restart-1", "pay", json!({ "amount": SEED_AMOUNT }))
             .await;
-        paid(reply.clone());
-        reply
-    };
-    let host = start_in(data_dir.path()).await;
-    let mut kkt = WsClient::connect(&host.base_url).await;
-    let again = kkt
-        .request_with_id("restart-1", "pay", json!({ "amount": SEED_AMOUNT }))
-        .await;
-    assert_eq!(again["event"], "onpay", "{again}");
-    assert_eq!(again["data"], first["data"], "{again}");
+        assert_eq!(again["event"], "onpay", "{again}");
+        assert_eq!(again["data"], first["data"], "{again}");
+    }
 }
 
 /// `?device=` names a register that does not exist: the handshake is refused with an HTTP error.
@@ -682,44 +703,46 @@ async fn an_unknown_device_is_refused_at_the_handshake() {
     open_shift(&mut kkt).await;
 }
 
-/// `force_close_shift` as the seed sends it (no `data` at all) closes the shift; the next one
-/// gets a later number.
-#[tokio::test(flavor = "multi_thread")]
-async fn force_close_shift_without_data() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
-    let first = open_shift(&mut kkt).await;
+on_each_register! {
+    /// `force_close_shift` as the seed sends it (no `data` at all) closes the shift; the next one
+    /// gets a later number.
+    async fn force_close_shift_without_data(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
+        let first = open_shift(&mut kkt).await;
 
-    let reply = kkt.request_raw(r#"{"event": "force_close_shift"}"#).await;
-    ok(&reply, "force_close_shift");
+        let reply = kkt.request_raw(r#"{"event": "force_close_shift"}"#).await;
+        ok(&reply, "force_close_shift");
 
-    let reply = kkt.request("create_doc", seed_doc()).await;
-    failed(&reply, "oncreate_doc", 7, SHIFT_NOT_OPEN);
+        let reply = kkt.request("create_doc", seed_doc()).await;
+        failed(&reply, "oncreate_doc", 7, SHIFT_NOT_OPEN);
 
-    let second = open_shift(&mut kkt).await;
-    assert!(second > first, "shift {second} after shift {first}");
+        let second = open_shift(&mut kkt).await;
+        assert!(second > first, "shift {second} after shift {first}");
+    }
 }
 
-/// Prices in rubles become exact kopecks (no binary-float truncation: 4.35, 1.15 and 0.99 are
-/// not exact doubles), and each line is rounded half-up (README, Taxes).
-#[tokio::test(flavor = "multi_thread")]
-async fn decimal_prices_become_exact_kopecks() {
-    let host = start().await;
-    let mut kkt = WsClient::connect(host.url()).await;
-    open_shift(&mut kkt).await;
+on_each_register! {
+    /// Prices in rubles become exact kopecks (no binary-float truncation: 4.35, 1.15 and 0.99 are
+    /// not exact doubles), and each line is rounded half-up (README, Taxes).
+    async fn decimal_prices_become_exact_kopecks(register) {
+        let host = start_on(register).await;
+        let mut kkt = WsClient::connect(host.url()).await;
+        open_shift(&mut kkt).await;
 
-    let wares = json!([
-        ware(json!(4.35), json!(1)),   // 435
-        ware(json!(0.99), json!(1.5)), // 148.5 → 149
-        ware(json!(1.15), json!(3)),   // 345
-        ware(json!(0.07), json!(0.5)), // 3.5 → 4
-        ware(json!(10), json!(0.333)), // 333
-    ]);
-    let reply = kkt.request("create_doc", doc(2, wares)).await;
-    let data = ok(&reply, "create_doc");
-    assert_eq!(data["amount"], 435 + 149 + 345 + 4 + 333, "{reply}");
+        let wares = json!([
+            ware(json!(4.35), json!(1)),   // 435
+            ware(json!(0.99), json!(1.5)), // 148.5 → 149
+            ware(json!(1.15), json!(3)),   // 345
+            ware(json!(0.07), json!(0.5)), // 3.5 → 4
+            ware(json!(10), json!(0.333)), // 333
+        ]);
+        let reply = kkt.request("create_doc", doc(2, wares)).await;
+        let data = ok(&reply, "create_doc");
+        assert_eq!(data["amount"], 435 + 149 + 345 + 4 + 333, "{reply}");
 
-    pay(&mut kkt, 1266).await;
+        pay(&mut kkt, 1266).await;
+    }
 }
 
 /// With credentials configured, the upgrade needs a token: `?token=` or `Authorization`.

@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfig};
 use fiscal_host::devices::{DeviceHandle, Devices};
 use fiscal_host::plugins::{PluginRuntime, RuntimeConfig};
-use fiscal_host::transport::{BuiltinEmulator, Emulators};
+use fiscal_host::transport::Emulators;
 
 #[path = "../../tests/common/receipts.rs"]
 mod receipts;
@@ -104,7 +104,7 @@ fn receipts(c: &mut Criterion) {
     let emulators = Emulators::default();
     let devices = start(
         TransportConfig::Emulator {
-            emulator: BuiltinEmulator::ShtrihM,
+            emulator: "shtrih-m".into(),
             unit: 0,
             baud: None,
         },
@@ -131,7 +131,7 @@ fn receipts(c: &mut Criterion) {
         let emulators = Emulators::default();
         let devices = start(
             TransportConfig::Emulator {
-                emulator: BuiltinEmulator::ShtrihM,
+                emulator: "shtrih-m".into(),
                 unit: 0,
                 baud,
             },
@@ -139,9 +139,15 @@ fn receipts(c: &mut Criterion) {
         );
         let kkt = devices.get("kkt").unwrap().clone();
         rt.block_on(kkt.open_shift(cashier())).unwrap();
-        let (rx0, tx0) = emulators.shtrih_m.traffic();
+        let (rx0, tx0) = emulators
+            .get::<shtrih_m_emulator::ShtrihDevice>("shtrih-m", 0)
+            .unwrap()
+            .traffic();
         register_ten(&kkt);
-        let (rx1, tx1) = emulators.shtrih_m.traffic();
+        let (rx1, tx1) = emulators
+            .get::<shtrih_m_emulator::ShtrihDevice>("shtrih-m", 0)
+            .unwrap()
+            .traffic();
         let bytes = (rx1 - rx0) + (tx1 - tx0);
         let wire = Duration::from_secs_f64(bytes as f64 * 10.0 / BAUD as f64);
         eprintln!(

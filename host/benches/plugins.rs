@@ -9,8 +9,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use fiscal_host::builtins;
 use fiscal_host::plugins::contract::tax;
-use fiscal_host::plugins::{Limits, Origin, PluginRuntime, RuntimeConfig, embedded};
+use fiscal_host::plugins::{Limits, Origin, PluginRuntime, RuntimeConfig};
 use tax_ru::Guest as _;
 
 #[path = "../../tests/common/docs.rs"]
@@ -26,7 +27,7 @@ fn runtime_with(limits: Limits, cache_dir: Option<std::path::PathBuf>) -> Plugin
 
 fn tax_calls(c: &mut Criterion) {
     let plugin = runtime(None)
-        .load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+        .load_tax("tax-ru", Origin::Embedded, builtins::TAX_RU)
         .unwrap();
     c.bench_function("instantiate tax-ru (fresh store + InstancePre)", |b| {
         b.iter(|| plugin.instantiate_only().unwrap())
@@ -92,12 +93,12 @@ fn flat_document(doc: &tax_ru::Document) -> tax_ru::wire::Document {
 
 /// What a start loads: the default tax and layout plugins.
 fn load_defaults(rt: &PluginRuntime) {
-    rt.load_tax("tax-ru", Origin::Embedded, embedded::TAX_RU)
+    rt.load_tax("tax-ru", Origin::Embedded, builtins::TAX_RU)
         .unwrap();
     rt.load_layout(
         "receipt-default",
         Origin::Embedded,
-        embedded::RECEIPT_DEFAULT,
+        builtins::RECEIPT_DEFAULT,
     )
     .unwrap();
 }
@@ -129,7 +130,7 @@ fn cold_start(c: &mut Criterion) {
 
 /// How long a runaway plugin holds a worker before its CPU limit stops it.
 fn runaway(c: &mut Criterion) {
-    let bytes = std::fs::read(embedded::guest_path("hostile.wasm")).unwrap();
+    let bytes = std::fs::read(builtins::guest_path("hostile.wasm")).unwrap();
     let doc = docs::document(
         "RU",
         (2026, 3, 1),

@@ -1,14 +1,16 @@
 //! The host's configuration: TOML from `--config`, or the embedded default when absent.
 //!
 //! Unknown keys are refused (`deny_unknown_fields`) so a typo is a start-up error naming the
-//! key, not a setting silently ignored. This is the ground floor: plain data and its checks,
-//! importing nothing of the host's own (the plugins, transports and devices read it, never the
-//! other way round).
+//! key, not a setting silently ignored. Plain data and its checks, importing nothing of the
+//! host's but the list of what it carries built in (`builtins`, to check a model's name); the
+//! plugins, transports and devices read it, never the other way round.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::builtins;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -200,7 +202,7 @@ impl Config {
             }
             // Two devices on one emulated unit would interleave their commands on one model.
             if let TransportConfig::Emulator { emulator, unit, .. } = &device.transport
-                && let Some(other) = units.insert((*emulator as u8, *unit), device.id.as_str())
+                && let Some(other) = units.insert((emulator.as_str(), *unit), device.id.as_str())
             {
                 return Err(ConfigError::Invalid(format!(
                     "devices[{i}] ({}): emulator unit {unit} is already device {other}'s; give it another `unit`",
@@ -540,14 +542,7 @@ impl Default for PluginsConfig {
     }
 }
 
-/// What a device is to the core: the kind decides which driver world it needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeviceKind {
-    FiscalRegister,
-    Printer,
-    PaymentTerminal,
-}
+pub use crate::builtins::DeviceKind;
 
 /// One `[[devices]]` entry.
 #[derive(Debug, Clone, Deserialize)]
@@ -555,7 +550,8 @@ pub enum DeviceKind {
 pub struct DeviceConfig {
     pub id: String,
     pub kind: DeviceKind,
-    /// A built-in driver ("shtrih-m", "escpos", "zvt") or a path to a `.wasm` component.
+    /// A built-in model's driver (`builtins::MODELS`: "shtrih-m", "pirit", "escpos", "zvt") or
+    /// a path to a `.wasm` component.
     pub driver: String,
     pub transport: TransportConfig,
     /// Handed to the driver through its `settings` import; keys are the driver's own.
@@ -616,6 +612,14 @@ impl DeviceConfig {
             TransportConfig::Tcp { address, .. } if !address.contains(':') => Err(format!(
                 "transport.address \"{address}\" needs a port (host:port)"
             )),
+            TransportConfig::Emulator { emulator, .. } => match builtins::model(emulator) {
+                Some(model) if model.kind == self.kind => Ok(()),
+                _ => Err(format!(
+                    "transport.emulator \"{emulator}\" is not a built-in model of a {} ({})",
+                    self.kind.noun(),
+                    builtins::model_names_of(self.kind).join(", ")
+                )),
+            },
             _ => Ok(()),
         }
     }
@@ -634,15 +638,16 @@ impl DeviceConfig {
             .collect()
     }
 
-    fn emulated(id: &str, kind: DeviceKind, driver: &str, emulator: BuiltinEmulator) -> Self {
+    /// A device of a built-in model on that model's in-process emulator.
+    fn emulated(id: &str, model: &builtins::Model, unit: u32, baud: Option<u32>) -> Self {
         Self {
             id: id.into(),
-            kind,
-            driver: driver.into(),
+            kind: model.kind,
+            driver: model.name.into(),
             transport: TransportConfig::Emulator {
-                emulator,
-                unit: 0,
-                baud: None,
+                emulator: model.name.into(),
+                unit,
+                baud,
             },
             settings: Default::default(),
             operation_timeout_ms: default_operation_timeout_ms(),
@@ -674,6 +679,15 @@ pub struct EmulationConfig {
     /// Run the Uzbek lane beside the others.
     #[serde(default = "yes")]
     pub uzbek_lane: bool,
+    /// The lanes' register: a built-in register model (`shtrih-m`, `pirit`).
+    #[serde(default = "default_register")]
+    pub register: String,
+}
+
+fn default_register() -> String {
+    builtins::default_model(DeviceKind::FiscalRegister)
+        .name
+        .to_owned()
 }
 
 fn one() -> u32 {
@@ -686,6 +700,7 @@ impl Default for EmulationConfig {
             lanes: 1,
             baud: None,
             uzbek_lane: true,
+            register: default_register(),
         }
     }
 }
@@ -708,30 +723,33 @@ impl EmulationConfig {
                 "emulation.baud = {baud} is not a serial line rate (300..=4000000)"
             )));
         }
+        self.register().map_err(ConfigError::Invalid)?;
         Ok(())
+    }
+
+    /// The register model of the lanes.
+    fn register(&self) -> Result<&'static builtins::Model, String> {
+        match builtins::model(&self.register) {
+            Some(m) if m.kind == DeviceKind::FiscalRegister => Ok(m),
+            _ => Err(format!(
+                "emulation.register = \"{}\" is not a built-in register model ({})",
+                self.register,
+                builtins::model_names_of(DeviceKind::FiscalRegister).join(", ")
+            )),
+        }
     }
 
     /// The emulated devices of every lane.
     pub fn devices(&self) -> Vec<DeviceConfig> {
+        let register = self
+            .register()
+            .unwrap_or_else(|_| builtins::default_model(DeviceKind::FiscalRegister));
+        let printer = builtins::default_model(DeviceKind::Printer);
+        let terminal = builtins::default_model(DeviceKind::PaymentTerminal);
         let kinds = [
-            (
-                "kkt",
-                DeviceKind::FiscalRegister,
-                "shtrih-m",
-                BuiltinEmulator::ShtrihM,
-            ),
-            (
-                "printer",
-                DeviceKind::Printer,
-                "escpos",
-                BuiltinEmulator::Escpos,
-            ),
-            (
-                "terminal",
-                DeviceKind::PaymentTerminal,
-                "zvt",
-                BuiltinEmulator::Zvt,
-            ),
+            ("kkt", register),
+            ("printer", printer),
+            ("terminal", terminal),
         ];
         let mut devices = Vec::with_capacity(3 * self.lanes as usize);
         for lane in 1..=self.lanes {
@@ -744,14 +762,9 @@ impl EmulationConfig {
                     format!("{base}-{lane}")
                 }
             };
-            for (base, kind, driver, emulator) in kinds {
-                let mut device = DeviceConfig::emulated(&id(base), kind, driver, emulator);
-                device.transport = TransportConfig::Emulator {
-                    emulator,
-                    unit,
-                    baud: self.baud,
-                };
-                if kind == DeviceKind::FiscalRegister && unit != 0 {
+            for (base, model) in kinds {
+                let mut device = DeviceConfig::emulated(&id(base), model, unit, self.baud);
+                if model.kind == DeviceKind::FiscalRegister && unit != 0 {
                     device.printer = Some(id("printer"));
                     device.terminal = Some(id("terminal"));
                 }
@@ -759,31 +772,20 @@ impl EmulationConfig {
             }
         }
         if self.uzbek_lane {
-            // Its own units, after the lanes', so its shift and counters are its own.
+            // Its own units, after the lanes', so its shift and counters are its own; the
+            // default register model, whatever the lanes use, as it describes itself for
+            // Uzbekistan.
             let unit = self.lanes + 1;
-            let emulated = |id: &str, kind, driver, emulator| {
-                let mut device = DeviceConfig::emulated(id, kind, driver, emulator);
-                device.transport = TransportConfig::Emulator {
-                    emulator,
-                    unit,
-                    baud: self.baud,
-                };
-                device
-            };
-            let mut register = emulated(
-                "kkt-uz",
-                DeviceKind::FiscalRegister,
-                "shtrih-m",
-                BuiltinEmulator::ShtrihM,
-            );
+            let model = builtins::default_model(DeviceKind::FiscalRegister);
+            let mut register = DeviceConfig::emulated("kkt-uz", model, unit, self.baud);
             register.jurisdiction = Some(Country::UZ);
             register.printer = Some("printer-uz".into());
             devices.push(register);
-            devices.push(emulated(
+            devices.push(DeviceConfig::emulated(
                 "printer-uz",
-                DeviceKind::Printer,
-                "escpos",
-                BuiltinEmulator::Escpos,
+                printer,
+                unit,
+                self.baud,
             ));
         }
         devices
@@ -803,7 +805,8 @@ pub enum TransportConfig {
     },
     /// An emulator running inside the host.
     Emulator {
-        emulator: BuiltinEmulator,
+        /// A built-in model (`builtins::MODELS`) of the device's kind.
+        emulator: String,
         /// Which emulated device of that kind: each unit has its own state (shift, counters);
         /// 0 is the one the embedded default and the tests share.
         #[serde(default)]
@@ -816,15 +819,6 @@ pub enum TransportConfig {
 
 fn default_connect_timeout_ms() -> u64 {
     3_000
-}
-
-/// The emulators the host can run in-process (`transport/emulated.rs` runs them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BuiltinEmulator {
-    ShtrihM,
-    Escpos,
-    Zvt,
 }
 
 /// Limits applied to every call of a plugin.
@@ -1157,6 +1151,29 @@ mod tests {
         assert!(parse(&twice).unwrap_err().contains("used twice"));
         let err = parse("[[devices]]\nid = \"d\"\nkind = \"scale\"\ndriver = \"x\"\ntransport = { type = \"emulator\", emulator = \"zvt\" }\n").unwrap_err();
         assert!(err.contains("scale"), "{err}");
+    }
+
+    #[test]
+    fn an_emulator_is_a_built_in_model_of_the_device_s_kind() {
+        let device = |kind: &str, emulator: &str| {
+            format!(
+                "[[devices]]\nid = \"d\"\nkind = \"{kind}\"\ndriver = \"x\"\ntransport = {{ type = \"emulator\", emulator = \"{emulator}\" }}\n"
+            )
+        };
+        assert!(parse(&device("fiscal-register", "pirit")).is_ok());
+        let err = parse(&device("printer", "pirit")).unwrap_err();
+        assert!(
+            err.contains("not a built-in model of a printer (escpos)"),
+            "{err}"
+        );
+        let err = parse(&device("fiscal-register", "atol")).unwrap_err();
+        assert!(err.contains("(shtrih-m, pirit)"), "{err}");
+
+        let pirit = parse("[emulation]\nregister = \"pirit\"\n").unwrap();
+        let drivers: Vec<&str> = pirit.devices.iter().map(|d| d.driver.as_str()).collect();
+        assert_eq!(drivers, ["pirit", "escpos", "zvt", "shtrih-m", "escpos"]);
+        let err = parse("[emulation]\nregister = \"zvt\"\n").unwrap_err();
+        assert!(err.contains("not a built-in register model"), "{err}");
     }
 
     #[test]

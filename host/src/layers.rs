@@ -1,5 +1,6 @@
 //! The crate's layering, checked: no module of `host/src` imports one that imports it back.
-//! From the ground up: `config` (plain data, importing nothing of the host's), `transport`,
+//! From the ground up: `builtins` (what the binary carries, importing nothing of the host's),
+//! `config` (plain data, importing only `builtins` to check names), `transport`,
 //! `plugins`, `journal`, `devices`, `core`, `faces`, `app`. Read from the sources themselves:
 //! a top-level module depends on another when it names `crate::<other>`; a submodule on a
 //! sibling when it names `super::<sibling>` or `crate::<parent>::<sibling>`. A parent's own
@@ -158,11 +159,17 @@ fn no_module_imports_one_that_imports_it_back() {
 }
 
 #[test]
-fn config_is_the_ground_floor_and_the_faces_see_no_journal() {
+fn builtins_and_config_are_the_ground_floor_and_the_faces_see_no_journal() {
     let top = top_level(&src());
     assert_eq!(
-        top.get("config"),
+        top.get("builtins"),
         Some(&BTreeSet::new()),
+        "builtins imports {:?}",
+        top["builtins"]
+    );
+    assert_eq!(
+        top.get("config"),
+        Some(&BTreeSet::from(["builtins".to_owned()])),
         "config imports {:?}",
         top["config"]
     );

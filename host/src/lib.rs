@@ -3,6 +3,7 @@
 //! `plugins` compute (in Wasm), transports move bytes.
 
 pub mod app;
+pub mod builtins;
 pub mod config;
 pub mod core;
 pub mod devices;

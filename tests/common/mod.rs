@@ -91,3 +91,55 @@ pub fn get_json(url: &str) -> serde_json::Value {
         .read_json()
         .expect("JSON body")
 }
+
+/// The `[emulation]` table whose lanes' register is this built-in model.
+pub fn emulation_of(register: &str) -> String {
+    format!("\n[emulation]\nregister = \"{register}\"\n")
+}
+
+/// `--config` for a host on the embedded default with this register model, the file written
+/// into `dir`.
+pub fn register_config(dir: &Path, register: &str) -> Vec<String> {
+    let path = dir.join(format!("{register}.toml"));
+    std::fs::write(&path, emulation_of(register)).unwrap();
+    vec!["--config".into(), path.to_str().unwrap().into()]
+}
+
+/// One test body run on a lane of each built-in register model (`shtrih-m`, `pirit`): the body gets
+/// the model's name, and a module of the test's name holds one test per model (`shtrih_m`,
+/// `pirit`), so a failure names the register it failed on.
+#[macro_export]
+macro_rules! on_each_register {
+    ($(#[$meta:meta])* async fn $name:ident($register:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn body($register: &'static str) $body
+            #[tokio::test(flavor = "multi_thread")]
+            async fn shtrih_m() {
+                body("shtrih-m").await
+            }
+            #[tokio::test(flavor = "multi_thread")]
+            async fn pirit() {
+                body("pirit").await
+            }
+        }
+    };
+    ($(#[$meta:meta])* fn $name:ident($register:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn body($register: &'static str) $body
+            #[test]
+            fn shtrih_m() {
+                body("shtrih-m")
+            }
+            #[test]
+            fn pirit() {
+                body("pirit")
+            }
+        }
+    };
+}

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use super::DeviceError;
 use super::actor::{DeviceHandle, DeviceView};
+use crate::builtins;
 use crate::config::{DeviceConfig, DeviceKind, TransportConfig};
-use crate::plugins::{DeviceLine, DriverRole, LoadReport, Origin, PluginRuntime, embedded};
+use crate::plugins::{DeviceLine, DriverRole, LoadReport, Origin, PluginRuntime};
 use crate::transport::{self, Emulators, Reconnecting};
 
 #[derive(Clone, Default)]
@@ -134,8 +135,8 @@ impl Devices {
 }
 
 fn driver_source(choice: &str) -> anyhow::Result<(String, Origin, Vec<u8>)> {
-    if let Some(bytes) = embedded::builtin_driver(choice) {
-        return Ok((choice.to_owned(), Origin::Embedded, bytes.to_vec()));
+    if let Some(model) = builtins::model(choice) {
+        return Ok((choice.to_owned(), Origin::Embedded, model.driver.to_vec()));
     }
     let path = std::path::Path::new(choice);
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("driver {choice}: {e}"))?;
@@ -155,8 +156,7 @@ fn describe_transport(config: &TransportConfig) -> String {
             unit,
             baud,
         } => {
-            let name = serde_json::to_value(emulator).unwrap_or_default();
-            let mut text = format!("in-process emulator {}", name.as_str().unwrap_or("?"));
+            let mut text = format!("in-process emulator {emulator}");
             if *unit != 0 {
                 text.push_str(&format!(" #{unit}"));
             }

@@ -9,7 +9,6 @@ pub mod cache;
 pub mod contract;
 mod driver;
 mod driver_imports;
-pub mod embedded;
 pub mod error;
 pub mod report;
 pub mod runtime;

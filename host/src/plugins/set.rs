@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::{LayoutPlugin, LoadReport, Origin, PluginError, PluginRuntime, TaxPlugin, embedded};
+use super::{LayoutPlugin, LoadReport, Origin, PluginError, PluginRuntime, TaxPlugin};
+use crate::builtins;
 
 #[derive(Clone)]
 pub struct Plugins {
@@ -49,7 +50,7 @@ impl Plugins {
 
 /// A built-in name, or a path to a `.wasm` file.
 pub fn source(choice: &str) -> Result<(String, Origin, Vec<u8>), PluginError> {
-    if let Some(bytes) = embedded::builtin(choice) {
+    if let Some(bytes) = builtins::plugin(choice) {
         return Ok((choice.to_owned(), Origin::Embedded, bytes.to_vec()));
     }
     let path = Path::new(choice);

@@ -1,99 +1,52 @@
-//! The in-process emulators: one running emulator per built-in kind and unit. An unpaced line is
-//! an inline link (the model runs on the device's own worker thread when the driver writes: the
-//! emulator answers at once); a line paced at a baud rate is a socket pair whose other end a pump
-//! thread serves, sleeping each byte's wire time. Unit 0 is the embedded default's (tests reach it through the
-//! public fields); further units are created on first use, each a device of its own.
+//! The in-process emulators: one running emulated device per built-in model and unit, made on
+//! first use from `builtins::MODELS`. An unpaced line is an inline link (the model runs on the
+//! device's own worker thread when the driver writes: the emulator answers at once); a line
+//! paced at a baud rate is a socket pair whose other end a pump thread serves, sleeping each
+//! byte's wire time. Unit 0 is the embedded default's; further units are devices of their own
+//! (the lanes of a load test). Tests reach a unit's typed emulator with [`Emulators::get`] to
+//! inject faults and read what it did.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use emulator_kit::Emulator;
-use escpos_emulator::EscPosDevice;
-use shtrih_m_emulator::ShtrihDevice;
-use zvt_emulator::ZvtDevice;
+use emulator_kit::{Device, Emulator};
 
-use super::{Line, PortError, StreamPort};
+use super::{Line, PortError};
+use crate::builtins::{self, Emulated};
 
-pub use crate::config::BuiltinEmulator;
+/// A running emulated device by (model name, unit).
+type Units = HashMap<(&'static str, u32), Arc<dyn Emulated>>;
 
-/// One emulator of any built-in kind.
-#[derive(Clone)]
-enum Unit {
-    ShtrihM(Emulator<ShtrihDevice>),
-    Escpos(Emulator<EscPosDevice>),
-    Zvt(Emulator<ZvtDevice>),
-}
-
-impl Unit {
-    fn new(which: BuiltinEmulator) -> Self {
-        match which {
-            BuiltinEmulator::ShtrihM => Unit::ShtrihM(shtrih_m_emulator::emulator()),
-            BuiltinEmulator::Escpos => Unit::Escpos(escpos_emulator::emulator()),
-            BuiltinEmulator::Zvt => Unit::Zvt(zvt_emulator::emulator()),
-        }
-    }
-
-    fn connect(&self, baud: Option<u32>) -> std::io::Result<Line> {
-        fn line<D: emulator_kit::Device>(
-            e: &Emulator<D>,
-            baud: Option<u32>,
-        ) -> std::io::Result<Line> {
-            Ok(match baud {
-                None => Box::new(e.connect_inline()),
-                Some(_) => Box::new(StreamPort(e.connect_at(baud)?)),
-            })
-        }
-        match self {
-            Unit::ShtrihM(e) => line(e, baud),
-            Unit::Escpos(e) => line(e, baud),
-            Unit::Zvt(e) => line(e, baud),
-        }
-    }
-}
-
-/// The emulators of unit 0 (tests inject faults into them and read what they did), and the
-/// further units of emulated lanes.
-#[derive(Clone)]
+/// The host's emulated devices.
+#[derive(Clone, Default)]
 pub struct Emulators {
-    pub shtrih_m: Emulator<ShtrihDevice>,
-    pub escpos: Emulator<EscPosDevice>,
-    pub zvt: Emulator<ZvtDevice>,
-    units: Arc<Mutex<HashMap<(BuiltinEmulator, u32), Unit>>>,
-}
-
-impl Default for Emulators {
-    fn default() -> Self {
-        Self {
-            shtrih_m: shtrih_m_emulator::emulator(),
-            escpos: escpos_emulator::emulator(),
-            zvt: zvt_emulator::emulator(),
-            units: Arc::default(),
-        }
-    }
+    units: Arc<Mutex<Units>>,
 }
 
 impl Emulators {
-    /// A fresh line to an emulator, paced at `baud` when given.
-    pub fn connect(
-        &self,
-        which: BuiltinEmulator,
-        unit: u32,
-        baud: Option<u32>,
-    ) -> Result<Line, PortError> {
-        let emulator = match (which, unit) {
-            (BuiltinEmulator::ShtrihM, 0) => Unit::ShtrihM(self.shtrih_m.clone()),
-            (BuiltinEmulator::Escpos, 0) => Unit::Escpos(self.escpos.clone()),
-            (BuiltinEmulator::Zvt, 0) => Unit::Zvt(self.zvt.clone()),
-            _ => self
-                .units
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry((which, unit))
-                .or_insert_with(|| Unit::new(which))
-                .clone(),
-        };
-        emulator
+    /// A fresh line to an emulated device, paced at `baud` when given.
+    pub fn connect(&self, model: &str, unit: u32, baud: Option<u32>) -> Result<Line, PortError> {
+        let device = self
+            .unit(model, unit)
+            .ok_or_else(|| PortError::Io(format!("no built-in emulator \"{model}\"")))?;
+        device
             .connect(baud)
             .map_err(|e| PortError::Io(format!("emulator link: {e}")))
+    }
+
+    /// A unit of a model, made on first use; `None` for a name that is not a built-in model.
+    pub fn unit(&self, model: &str, unit: u32) -> Option<Arc<dyn Emulated>> {
+        let model = builtins::model(model)?;
+        let mut units = self.units.lock().unwrap_or_else(|p| p.into_inner());
+        let device = units
+            .entry((model.name, unit))
+            .or_insert_with(|| Arc::from((model.emulator)()));
+        Some(device.clone())
+    }
+
+    /// A unit's typed emulator (`get::<ShtrihDevice>("shtrih-m", 0)`); `None` when the model
+    /// is unknown or of another device type.
+    pub fn get<D: Device>(&self, model: &str, unit: u32) -> Option<Emulator<D>> {
+        self.unit(model, unit)?.typed::<D>()
     }
 }

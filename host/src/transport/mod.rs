@@ -11,7 +11,7 @@ mod tcp;
 use std::time::Duration;
 
 pub use driver_kit::{Peer, Port, PortError, SendError, StreamPort};
-pub use emulated::{BuiltinEmulator, Emulators};
+pub use emulated::Emulators;
 pub use reconnect::Reconnecting;
 pub use serial::SerialLine;
 pub use tcp::TcpLine;
@@ -36,6 +36,6 @@ pub fn open(config: &TransportConfig, emulators: &Emulators) -> Result<Line, Por
             emulator,
             unit,
             baud,
-        } => emulators.connect(*emulator, *unit, *baud),
+        } => emulators.connect(emulator, *unit, *baud),
     }
 }

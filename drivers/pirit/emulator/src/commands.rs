@@ -129,12 +129,6 @@ impl PiritDevice {
         }
     }
 
-    fn shift_expired(&self) -> bool {
-        self.shift
-            .as_ref()
-            .is_some_and(|s| self.clock.now() - s.opened > chrono::TimeDelta::hours(24))
-    }
-
     /// Paper and cover, for a command that prints.
     fn printer_fault(&self, faults: &Faults) -> Option<u8> {
         if faults.cover_open() {
@@ -144,12 +138,6 @@ impl PiritDevice {
         } else {
             None
         }
-    }
-
-    fn shift_number(&self) -> u32 {
-        self.shift
-            .as_ref()
-            .map_or(self.last_shift_number, |s| s.number)
     }
 
     fn new_fiscal_document(&mut self, kind: DocumentKind, amount: Option<i64>) -> FiscalDocument {

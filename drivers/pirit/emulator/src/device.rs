@@ -211,6 +211,20 @@ impl PiritDevice {
         self.shift.is_some()
     }
 
+    /// The open shift's number, else the last closed one's (0 before the first shift).
+    pub fn shift_number(&self) -> u32 {
+        self.shift
+            .as_ref()
+            .map_or(self.last_shift_number, |s| s.number)
+    }
+
+    /// The open shift is over its 24 hours on the register's clock.
+    pub fn shift_expired(&self) -> bool {
+        self.shift
+            .as_ref()
+            .is_some_and(|s| self.clock.now() - s.opened > chrono::TimeDelta::hours(24))
+    }
+
     /// The open document's (type, state), if any.
     pub fn open_document(&self) -> Option<(u8, u8)> {
         self.document.as_ref().map(|d| (d.kind, d.state))

@@ -42,7 +42,7 @@ pub use journal::{
     Correction, DOC_CORRECTION_EXPENSE, DOC_CORRECTION_EXPENSE_RETURN, DOC_CORRECTION_SALE,
     DOC_CORRECTION_SALE_RETURN, DOC_EXPENSE, DOC_EXPENSE_RETURN, DOC_SALE, DOC_SALE_RETURN,
     DocumentKind, FiscalDocument, PAY_CASH, PAY_CASHLESS, PAY_COUNTER_PROVISION, PAY_CREDIT,
-    PAY_PREPAYMENT, ReceiptLine, RegisteredReceipt,
+    PAY_PREPAYMENT, ReceiptLine, RegisteredReceipt, tlv_type,
 };
 pub use marking::{MarkingAnswer, MarkingSystem};
 

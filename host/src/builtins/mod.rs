@@ -158,6 +158,8 @@ pub trait Emulated: Send + Sync {
     /// What the device itself says it did (registered, charged, printed), as JSON, taken
     /// under its lock so it never shows half an operation.
     fn records(&self) -> Value;
+    /// Bytes that crossed its lines so far: (from the host, to the host).
+    fn traffic(&self) -> (u64, u64);
     /// The typed emulator (`Emulator<ShtrihDevice>`, …) for tests and model-specific options.
     fn as_any(&self) -> &dyn Any;
 }
@@ -185,6 +187,10 @@ impl<D: Device> Emulated for Unit<D> {
 
     fn records(&self) -> Value {
         self.emulator.with_device(|d| (self.records)(d))
+    }
+
+    fn traffic(&self) -> (u64, u64) {
+        self.emulator.traffic()
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -76,8 +76,13 @@ fn the_built_in_driver_sells_corrects_and_closes_the_shift_over_tcp() {
     sell_correct_and_close("\"pirit\"", &transport, &register);
 }
 
-/// `driver` and `transport` are TOML values.
-fn sell_correct_and_close(driver: &str, transport: &str, register: &Emulator<PiritDevice>) {
+/// The real binary with a Pirit register `kkt` (`driver`, `transport` and `settings` as TOML
+/// values) and the in-process printer and terminal of its lane.
+fn host_with(
+    driver: &str,
+    transport: &str,
+    settings: &str,
+) -> (tempfile::TempDir, common::RunningHost) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("host.toml");
     std::fs::write(
@@ -89,6 +94,7 @@ id = "kkt"
 kind = "fiscal-register"
 driver = {driver}
 transport = {transport}
+settings = {{ {settings} }}
 
 [[devices]]
 id = "printer"
@@ -109,6 +115,11 @@ transport = {{ type = "emulator", emulator = "zvt" }}
         &dir.path().join("data"),
         &["--config", config.to_str().unwrap()],
     );
+    (dir, host)
+}
+
+fn sell_correct_and_close(driver: &str, transport: &str, register: &Emulator<PiritDevice>) {
+    let (_dir, host) = host_with(driver, transport, "");
     let base = &host.base_url;
 
     let devices = common::get_json(&format!("{base}/devices"));
@@ -254,31 +265,10 @@ fn every_fault_is_a_typed_error_or_settled_and_nothing_is_registered_twice() {
 
     let register = pirit_emulator::emulator();
     let (addr, _) = register.serve_tcp("127.0.0.1:0".parse().unwrap()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("host.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"
-[[devices]]
-id = "kkt"
-kind = "fiscal-register"
-driver = "pirit"
-transport = {{ type = "tcp", address = "{addr}" }}
-settings = {{ "timeout-ms" = 400 }}
-
-[[devices]]
-id = "printer"
-kind = "printer"
-driver = "escpos"
-transport = {{ type = "emulator", emulator = "escpos" }}
-"#
-        ),
-    )
-    .unwrap();
-    let host = common::start_host(
-        &dir.path().join("data"),
-        &["--config", config.to_str().unwrap()],
+    let (_dir, host) = host_with(
+        "\"pirit\"",
+        &format!("{{ type = \"tcp\", address = \"{addr}\" }}"),
+        "\"timeout-ms\" = 400",
     );
     let base = &host.base_url;
     let opened = post(

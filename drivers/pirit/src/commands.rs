@@ -735,6 +735,31 @@ mod tests {
         assert!(tax_number(&five).is_err(), "5% has no row");
     }
 
+    /// "Добавить товарную позицию (0x42)" as bytes: two litres of milk at
+    /// 89.90, 10 % VAT (table 40 row 1), method 4 (full payment), subject 1 (goods), packet id
+    /// `%` (25h). The name in CP866 (М 8Ch, о AEh, л ABh, к AAh), every field followed by FS
+    /// (1Ch) as the document's packet format shows, the empty ones too; the CRC is the XOR of
+    /// every byte after STX through ETX, 13h, as "13" (worked out by hand from those bytes).
+    #[test]
+    fn an_add_position_packet_byte_for_byte() {
+        let item = ReceiptItem {
+            name: "Молоко".into(),
+            price: 8990,
+            quantity: 2000,
+            amount: 17980,
+            vat: Vat::Rate(1000),
+            vat_code: Some(2),
+            tax: 1635,
+            subject: 1,
+            method: 4,
+            measure: 0,
+            marking: None,
+        };
+        let packet = add_position(&item).unwrap().encode(b"PIRI", 0x25);
+        let expected: &[u8] = b"\x02PIRI%42\x8c\xae\xab\xae\xaa\xae\x1c\x1c2.000\x1c89.90\x1c1\x1c\x1c\x1c\x1c0\x1c\x1c4\x1c1\x1c\x1c\x1c\x1c\x0313";
+        assert_eq!(packet, expected);
+    }
+
     #[test]
     fn a_correction_types_bits_follow_the_document() {
         let r = CorrectionReceipt {

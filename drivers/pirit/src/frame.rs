@@ -391,6 +391,29 @@ mod tests {
         );
     }
 
+    /// Byte examples written out from the vendor's document (`documentation_pirit_fm.md`,
+    /// "Формат пакета"/"Формат ответа" and "Проверка связи"): the link check is ENQ (05h)
+    /// answered by ACK (06h); "Запрос флагов статуса" (00h) with packet id `!` (21h) is
+    /// `STX "PIRI" "!" "00" ETX` and the XOR of P I R I ! 0 0 ETX, 20h, as "20"; its answer
+    /// with fatal status 0, the current flags 4 (bit 2: shift open) and the document status 0
+    /// is `STX "!" "00" "00" "0" FS "4" FS "0" FS ETX` and its XOR 0Ah as "0A".
+    #[test]
+    fn the_vendor_s_byte_examples() {
+        assert_eq!((ENQ, ACK, FS), (0x05, 0x06, 0x1C));
+        assert_eq!(
+            Request::new(0x00).encode(b"PIRI", 0x21),
+            b"\x02PIRI!00\x0320"
+        );
+        let answer = b"\x02!00000\x1c4\x1c0\x1c\x030A";
+        assert_eq!(packet_end(answer), Some(answer.len()));
+        let a = Answer::decode(answer).unwrap();
+        assert_eq!((a.id, a.command, a.error), (0x21, 0x00, 0));
+        assert_eq!(
+            (a.int(0).unwrap(), a.int(1).unwrap(), a.int(2).unwrap()),
+            (0, 4, 0)
+        );
+    }
+
     fn answer_bytes(id: u8, cmd: &str, err: &str, data: &[u8]) -> Vec<u8> {
         let mut body = vec![id];
         body.extend_from_slice(cmd.as_bytes());

@@ -56,8 +56,9 @@ impl Host {
             .layout
             .as_deref()
             .unwrap_or("receipt-default");
+        let runtime = Arc::new(runtime);
         let plugins = Plugins::load(
-            &runtime,
+            runtime.clone(),
             tax_choices.iter().map(String::as_str),
             layout_choice,
         )?;
@@ -135,7 +136,11 @@ pub fn preview(
         .or(config.plugins.layout.as_deref())
         .unwrap_or("receipt-default");
     let tax_choices = lanes::tax_choices(config);
-    let plugins = Plugins::load(&runtime, tax_choices.iter().map(String::as_str), layout)?;
+    let plugins = Plugins::load(
+        Arc::new(runtime),
+        tax_choices.iter().map(String::as_str),
+        layout,
+    )?;
     let lanes = Lanes::new(config, &plugins);
     let register = match device {
         Some(id) => id,
@@ -152,7 +157,7 @@ pub fn preview(
     let lane = lanes.of(register);
     let elements = tokio::runtime::Runtime::new()?.block_on(crate::core::preview::lay_out(
         lane,
-        &plugins.layout,
+        &plugins.layout(),
         doc,
         width,
     ))?;

@@ -341,7 +341,7 @@ impl Core {
         device: DeviceHandle,
         receipt: layout::Receipt,
     ) -> Result<String, (String, String)> {
-        let plugin = self.plugins.layout.clone();
+        let plugin = self.plugins.layout();
         let elements = match tokio::task::spawn_blocking(move || plugin.render(receipt, 42)).await {
             Ok(Ok(Ok(elements))) => elements,
             Ok(Ok(Err(e))) => return Err((String::new(), format!("layout: {e:?}"))),

@@ -317,7 +317,7 @@ pub(super) async fn tax_by(
             })
             .collect(),
     };
-    let plugin = lane.tax.clone();
+    let plugin = lane.tax.current();
     let result = tokio::task::spawn_blocking(move || plugin.calculate(&doc))
         .await
         .map_err(CoreError::internal)?

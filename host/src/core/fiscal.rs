@@ -239,7 +239,7 @@ impl Core {
             fiscal,
         };
         let receipt = layout_receipt(self.lanes.of(&doc.device), copy, paid);
-        let plugin = self.plugins.layout.clone();
+        let plugin = self.plugins.layout();
         // The width the printer said it prints; a printer that does not say gets the layout's
         // middle one (80 mm paper in a small font, 42).
         let width = printer.paper_width().await.ok().flatten().unwrap_or(42);

@@ -15,7 +15,7 @@ use crate::config::{
     Config, Country, DeviceConfig, DeviceKind, OrganisationConfig, Rate, TaxCodeConfig,
 };
 use crate::plugins::contract::tax;
-use crate::plugins::{Plugins, TaxPlugin};
+use crate::plugins::{Plugins, Slot, TaxPlugin};
 
 /// The faces, for what the core decides per face.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,8 @@ pub struct Lane {
     pub country: Country,
     /// What the tax plugin is told of the jurisdiction.
     pub jurisdiction: tax::Jurisdiction,
-    pub tax: TaxPlugin,
+    /// The lane's tax plugin, replaced in place by a reload.
+    pub tax: Slot<TaxPlugin>,
     /// ISO 4217, printed on the lane's copies.
     pub currency: &'static str,
     pub organisation: OrganisationConfig,

@@ -349,6 +349,16 @@ impl Core {
         reports
     }
 
+    /// The operator's reload: every plugin given by path is loaded again from its file, each
+    /// checked against its world before it replaces the one serving; tax and layout plugins
+    /// swap between two calls, a driver between two operations of its device's queue. Nothing
+    /// queued is dropped or run twice; a file that does not load leaves the old plugin serving.
+    pub async fn reload_plugins(&self) -> Vec<crate::plugins::Reload> {
+        let mut done = self.plugins.reload().await;
+        done.extend(self.devices.reload_drivers(self.plugins.runtime()).await);
+        done
+    }
+
     /// Every device as it was last seen, a register with its lane: what the faces show.
     pub fn device_status(&self) -> Vec<DeviceStatus> {
         self.devices

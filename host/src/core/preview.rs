@@ -89,6 +89,6 @@ impl Core {
         width: u32,
     ) -> Result<Vec<Element>, CoreError> {
         self.register(Some(device))?;
-        lay_out(self.lanes.of(device), &self.plugins.layout, doc, width).await
+        lay_out(self.lanes.of(device), &self.plugins.layout(), doc, width).await
     }
 }

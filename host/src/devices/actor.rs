@@ -20,7 +20,7 @@ use crate::plugins::contract::register::{
     Money, PrinterStatus, ShiftState,
 };
 use crate::plugins::contract::terminal::Transaction;
-use crate::plugins::{DriverFailure, DriverInstance, DriverResult, LoadReport};
+use crate::plugins::{DriverFailure, DriverInstance, DriverPlugin, DriverResult, LoadReport};
 
 /// What `/devices` shows of a device; kept current by the actor.
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +72,8 @@ pub struct DeviceHandle {
     jobs: mpsc::Sender<Job>,
     view: Arc<Mutex<DeviceView>>,
     timeout: Duration,
-    driver_report: Arc<LoadReport>,
+    /// The report of the driver serving now (a reload replaces it).
+    driver_report: Arc<Mutex<Arc<LoadReport>>>,
 }
 
 struct Worker {
@@ -92,8 +93,8 @@ impl DeviceHandle {
         connected: Arc<AtomicBool>,
         transport: String,
     ) -> std::io::Result<Self> {
-        let driver_report = Arc::new(driver.report().clone());
-        let driver_name = driver_report.name.clone();
+        let driver_report = Arc::new(Mutex::new(Arc::new(driver.report().clone())));
+        let driver_name = driver.report().name.clone();
         let view = Arc::new(Mutex::new(DeviceView {
             id: config.id.clone(),
             kind: config.kind,
@@ -150,8 +151,27 @@ impl DeviceHandle {
         self.kind
     }
 
-    pub fn driver_report(&self) -> &LoadReport {
-        &self.driver_report
+    pub fn driver_report(&self) -> Arc<LoadReport> {
+        self.driver_report
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Serves with another build of the driver, queued like an operation: the operations
+    /// queued before it run on the old build, and those after it on the new one. A receipt is
+    /// one operation, so a register mid-receipt finishes it first.
+    pub async fn swap_driver(&self, plugin: DriverPlugin) -> Result<(), DeviceError> {
+        let report = Arc::new(plugin.report().clone());
+        let shared = self.driver_report.clone();
+        self.run(move |worker| {
+            worker.driver.swap(plugin);
+            *shared.lock().unwrap_or_else(|p| p.into_inner()) = report.clone();
+            let mut view = worker.view.lock().unwrap_or_else(|p| p.into_inner());
+            view.driver = report.name.clone();
+            Ok(())
+        })
+        .await
     }
 
     pub fn view(&self) -> DeviceView {

@@ -7,7 +7,9 @@ use super::DeviceError;
 use super::actor::{DeviceHandle, DeviceView};
 use crate::builtins;
 use crate::config::{DeviceConfig, DeviceKind, TransportConfig};
-use crate::plugins::{DeviceLine, DriverRole, LoadReport, Origin, PluginRuntime};
+use crate::plugins::{
+    DeviceLine, DriverRole, LoadReport, Origin, PluginRuntime, Reload, ReloadOutcome,
+};
 use crate::transport::{self, Emulators, Reconnecting};
 
 #[derive(Clone, Default)]
@@ -36,12 +38,7 @@ impl Devices {
         let mut handles = Vec::with_capacity(configs.len());
         for config in configs {
             let (name, origin, bytes) = driver_source(&config.driver)?;
-            let role = match config.kind {
-                DeviceKind::FiscalRegister => DriverRole::Register,
-                DeviceKind::Printer => DriverRole::Printer,
-                DeviceKind::PaymentTerminal => DriverRole::Terminal,
-            };
-            let driver = runtime.load_driver(&name, origin, &bytes, role)?;
+            let driver = runtime.load_driver(&name, origin, &bytes, role_of(config.kind))?;
             let transport_config = config.transport.clone();
             let emulators = emulators.clone();
             let line = Reconnecting::new(move || transport::open(&transport_config, &emulators));
@@ -125,12 +122,53 @@ impl Devices {
     pub fn driver_reports(&self) -> Vec<LoadReport> {
         self.handles
             .iter()
-            .map(|h| h.driver_report().clone())
+            .map(|h| (*h.driver_report()).clone())
             .collect()
+    }
+
+    /// Loads each driver given by path again from its file, and swaps a changed one in between
+    /// two operations of its device's queue (`DeviceHandle::swap_driver`).
+    pub async fn reload_drivers(&self, runtime: &Arc<PluginRuntime>) -> Vec<Reload> {
+        let mut done = Vec::new();
+        for handle in &self.handles {
+            let current = handle.driver_report();
+            let Origin::File(path) = &current.origin else {
+                continue;
+            };
+            let (runtime, name, origin) = (
+                runtime.clone(),
+                current.name.clone(),
+                current.origin.clone(),
+            );
+            let role = role_of(handle.kind());
+            let (mut reload, new) = Reload::of(handle.id().to_owned(), &current, path, move |b| {
+                let driver = runtime.load_driver(&name, origin, b, role)?;
+                let sha = driver.report().sha256.clone();
+                Ok((driver, sha))
+            })
+            .await;
+            if let Some(new) = new
+                && let Err(e) = handle.swap_driver(new).await
+            {
+                reload.outcome = ReloadOutcome::Refused {
+                    reason: format!("the device's queue did not take the swap: {e}"),
+                };
+            }
+            done.push(reload);
+        }
+        done
     }
 
     pub fn views(&self) -> Vec<DeviceView> {
         self.handles.iter().map(DeviceHandle::view).collect()
+    }
+}
+
+fn role_of(kind: DeviceKind) -> DriverRole {
+    match kind {
+        DeviceKind::FiscalRegister => DriverRole::Register,
+        DeviceKind::Printer => DriverRole::Printer,
+        DeviceKind::PaymentTerminal => DriverRole::Terminal,
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use warp::Filter;
 
 use super::Faces;
+use crate::plugins::ReloadOutcome;
 
 const INDEX: &str = include_str!("admin/index.html");
 const SCRIPT: &str = include_str!("admin/admin.js");
@@ -54,4 +55,36 @@ pub fn route(
             "text/javascript; charset=utf-8",
         ))
         .or(file("/admin/style.css", STYLE, "text/css; charset=utf-8"))
+        .or(reload(host))
+}
+
+/// `POST /admin/plugins/reload`: every plugin given by path is loaded again from its file
+/// (`Core::reload_plugins`). 200 with `{"reloads": [{plugin, world, path, outcome, …}]}`
+/// (`reloaded` with the new sha256, `unchanged`, or `refused` with the reason); 422 with the
+/// same body when any file was refused, its old plugin serving on.
+fn reload(
+    host: Arc<Faces>,
+) -> impl Filter<Extract = (Box<dyn warp::Reply>,), Error = warp::Rejection> + Clone {
+    warp::path!("admin" / "plugins" / "reload")
+        .and(warp::post())
+        .and(super::caller(host.clone()))
+        .then(move |caller: super::Caller| {
+            let host = host.clone();
+            async move {
+                if let Some(refused) = super::refusal(caller.verdict) {
+                    return refused;
+                }
+                let reloads = host.core.reload_plugins().await;
+                let refused = reloads
+                    .iter()
+                    .any(|r| matches!(r.outcome, ReloadOutcome::Refused { .. }));
+                let status = if refused {
+                    warp::http::StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    warp::http::StatusCode::OK
+                };
+                let body = warp::reply::json(&serde_json::json!({ "reloads": reloads }));
+                Box::new(warp::reply::with_status(body, status)) as Box<dyn warp::Reply>
+            }
+        })
 }

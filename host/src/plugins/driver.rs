@@ -125,6 +125,14 @@ impl DriverInstance {
         }
     }
 
+    /// Serves with another build of the driver from the next call on: the live instance is
+    /// dropped (its cache with it: the new build asks the device afresh) and the line kept, so
+    /// the device keeps its connection.
+    pub fn swap(&mut self, plugin: DriverPlugin) {
+        self.retire();
+        self.plugin = plugin;
+    }
+
     /// Drops the live instance, keeping the line for the next one.
     fn retire(&mut self) {
         if let Some((mut store, _)) = self.live.take() {

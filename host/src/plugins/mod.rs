@@ -23,6 +23,6 @@ pub use error::PluginError;
 pub use report::{LoadReport, Origin, World};
 pub use runtime::{CheckReport, DriverRole, PluginRuntime, RuntimeConfig};
 pub use sandbox::{DeviceLine, Limits};
-pub use set::Plugins;
+pub use set::{Plugins, Reload, ReloadOutcome, Slot};
 pub use warm::{LayoutPlugin, TaxPlugin};
 pub use wit::{Identity, IdentityError, Version};

@@ -75,4 +75,6 @@ pub struct LoadReport {
     pub size_bytes: usize,
     pub compile: CompileOutcome,
     pub load_micros: u128,
+    /// When this component began to serve (at start, or at a reload).
+    pub loaded_at: chrono::DateTime<chrono::Utc>,
 }

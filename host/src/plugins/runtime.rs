@@ -174,6 +174,7 @@ impl PluginRuntime {
             size_bytes: bytes.len(),
             compile: compiled.compile,
             load_micros: compiled.took.as_micros(),
+            loaded_at: chrono::Utc::now(),
         };
         tracing::info!(
             plugin = name,

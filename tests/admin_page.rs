@@ -1,9 +1,10 @@
 //! The admin page in a real browser (issue 18): Debian's headless Chromium, driven through its
 //! chromedriver over WebDriver (`fantoccini`), against the real binary with the embedded
 //! default's emulated devices. It sees the three default devices online, opens a shift with the
-//! page's button, sees a sale made over the WebSocket by the test appear in the journal without
-//! reloading, previews a pasted document and finds its item and total in the SVG, and keeps a
-//! screenshot (`$CARGO_TARGET_TMPDIR/admin-page.png`). A browser that cannot start fails the
+//! page's button and sees the register's row follow with the shift's age, sees a sale made over
+//! the WebSocket by the test appear in the journal without reloading (server-sent events),
+//! previews a pasted document and finds its item and total in the SVG, asks for a plugin
+//! reload, and keeps a screenshot (`$CARGO_TARGET_TMPDIR/admin-page.png`). A browser that cannot start fails the
 //! test: `.ci/run` installs `chromium` and `chromium-driver`.
 
 mod common;
@@ -135,6 +136,14 @@ async fn the_admin_page_shows_devices_opens_a_shift_follows_the_journal_and_prev
         t.contains("готово")
     })
     .await;
+    // The register's row follows by itself (server-sent events): the shift, its age.
+    wait_text(
+        &client,
+        "#devices tbody tr:nth-child(1)",
+        "the open shift",
+        |t| t.contains("open №1, 0 ч"),
+    )
+    .await;
 
     // A sale over the WebSocket appears in the journal without reloading the page.
     let mut ws = WsClient::connect(&host.base_url).await;
@@ -184,6 +193,19 @@ async fn the_admin_page_shows_devices_opens_a_shift_follows_the_journal_and_prev
         .await
         .unwrap();
     assert!(svg.contains("Сыр") && svg.contains("700.00"), "{svg}");
+
+    // The embedded default has no plugin from a file: the reload says so.
+    client
+        .find(Locator::Css("#reload-plugins"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&client, "#reload-result", "the reload", |t| {
+        t.contains("плагинов из файлов нет")
+    })
+    .await;
 
     client
         .execute("window.scrollTo(0, 0)", vec![])

@@ -32,7 +32,13 @@ const FACE_ROUTES: &[&str] = &[
 ];
 
 /// Our routes beside seed 001's, answering plain JSON: documented in openapi.json too.
-const PLAIN_ROUTES: &[&str] = &["/health", "/devices", "/journal", "/preview", "/admin/plugins/reload"];
+const PLAIN_ROUTES: &[&str] = &[
+    "/health",
+    "/devices",
+    "/journal",
+    "/preview",
+    "/admin/plugins/reload",
+];
 
 /// The seed's reply fields, present in every reply.
 const SEED_FIELDS: &[&str] = &[

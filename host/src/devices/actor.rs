@@ -36,6 +36,10 @@ pub struct DeviceView {
     pub serial_number: Option<String>,
     pub shift: Option<&'static str>,
     pub shift_number: Option<u32>,
+    /// When the open shift was opened, on the register's clock (`YYYY-MM-DDTHH:MM:SS`, no
+    /// zone: the register keeps the shop's local time), as its last status said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_opened: Option<String>,
     pub paper_present: Option<bool>,
     pub cover_open: Option<bool>,
     /// Where a register fiscalizes, as its driver said when it described the device
@@ -106,6 +110,7 @@ impl DeviceHandle {
             serial_number: None,
             shift: None,
             shift_number: None,
+            shift_opened: None,
             paper_present: None,
             cover_open: None,
             jurisdictions: None,
@@ -253,12 +258,28 @@ impl DeviceHandle {
     }
 
     pub async fn open_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
-        self.op(move |d| d.open_shift(cashier)).await
+        self.shift_op(move |d| d.open_shift(cashier)).await
     }
 
     /// Z report: closes the shift.
     pub async fn close_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
-        self.op(move |d| d.close_shift(cashier)).await
+        self.shift_op(move |d| d.close_shift(cashier)).await
+    }
+
+    /// A shift's opening or closing, then the register's status at once (not at the next idle
+    /// refresh), so `/devices` and the admin page show the new shift and when it opened.
+    async fn shift_op(
+        &self,
+        op: impl FnOnce(&mut DriverInstance) -> DriverResult<FiscalResult> + Send + 'static,
+    ) -> Result<FiscalResult, DeviceError> {
+        self.run(move |worker| {
+            let result = worker.call(op);
+            if result.is_ok() {
+                worker.refresh(false);
+            }
+            result
+        })
+        .await
     }
 
     pub async fn register_receipt(
@@ -402,6 +423,15 @@ impl Worker {
                         ShiftState::Expired => "expired",
                     });
                     view.shift_number = Some(status.shift_number);
+                    view.shift_opened = status
+                        .shift_opened
+                        .filter(|_| status.shift != ShiftState::Closed)
+                        .map(|t| {
+                            format!(
+                                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                                t.date.year, t.date.month, t.date.day, t.hour, t.minute, t.second
+                            )
+                        });
                     view.paper_present = Some(status.paper_present);
                     view.cover_open = Some(status.cover_open);
                 }

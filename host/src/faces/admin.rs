@@ -55,7 +55,60 @@ pub fn route(
             "text/javascript; charset=utf-8",
         ))
         .or(file("/admin/style.css", STYLE, "text/css; charset=utf-8"))
-        .or(reload(host))
+        .or(reload(host.clone()))
+        .or(events(host))
+}
+
+/// How often a page's event stream looks for changes: a quarter of a second is "live" to a
+/// person, and costs one journal counter read and one devices snapshot per look.
+const EVENTS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// `GET /events`: server-sent events for the page, so it updates without asking. `devices`
+/// carries the devices as `GET /devices` shows them whenever any of them changed; `journal`
+/// (no data) says the journal was written, and the page asks for the page of it it shows.
+/// Credentials as the other routes (a browser sends its Basic credentials to the same origin).
+fn events(
+    host: Arc<Faces>,
+) -> impl Filter<Extract = (Box<dyn warp::Reply>,), Error = warp::Rejection> + Clone {
+    warp::path!("events")
+        .and(warp::get())
+        .and(super::caller(host.clone()))
+        .map(move |caller: super::Caller| {
+            if let Some(refused) = super::refusal(caller.verdict) {
+                return refused;
+            }
+            let changes = futures_util::stream::unfold(
+                (host.clone(), None::<u64>, None::<String>),
+                |(host, mut writes, mut devices)| async move {
+                    loop {
+                        let now_writes = host.core.journal_counters().0;
+                        let now_devices =
+                            serde_json::to_string(&host.core.device_status()).unwrap_or_default();
+                        let event = if devices.as_deref() != Some(now_devices.as_str()) {
+                            let event = warp::sse::Event::default()
+                                .event("devices")
+                                .data(now_devices.clone());
+                            devices = Some(now_devices);
+                            Some(event)
+                        } else if writes != Some(now_writes) {
+                            writes = Some(now_writes);
+                            Some(warp::sse::Event::default().event("journal").data(""))
+                        } else {
+                            None
+                        };
+                        if let Some(event) = event {
+                            return Some((
+                                Ok::<_, std::convert::Infallible>(event),
+                                (host, writes, devices),
+                            ));
+                        }
+                        tokio::time::sleep(EVENTS_EVERY).await;
+                    }
+                },
+            );
+            let stream = warp::sse::keep_alive().stream(changes);
+            Box::new(warp::sse::reply(stream)) as Box<dyn warp::Reply>
+        })
 }
 
 /// `POST /admin/plugins/reload`: every plugin given by path is loaded again from its file

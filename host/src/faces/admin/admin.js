@@ -40,12 +40,21 @@ async function postJson(path, body) {
   return r.json();
 }
 
+// How long a shift has been open, from the register's clock (local time, no zone) to this
+// browser's: a shop's register and screen keep the same time; past 24 hours it must be closed.
+function shiftAge(opened) {
+  if (!opened) return "";
+  const minutes = Math.max(0, Math.floor((Date.now() - new Date(opened).getTime()) / 60000));
+  return `, ${Math.floor(minutes / 60)} ч ${minutes % 60} мин`;
+}
+
 function showDevices(devices) {
   const body = $("#devices tbody");
   body.replaceChildren(...devices.map((d) => row([
     cell(d.id), cell(d.kind), cell(d.driver),
     cell(d.online ? "в сети" : "нет связи", d.online ? "online" : "offline"),
-    cell(d.shift == null ? "" : `${d.shift}${d.shift_number ? " №" + d.shift_number : ""}`),
+    cell(d.shift == null ? "" : `${d.shift}${d.shift_number ? " №" + d.shift_number : ""}${shiftAge(d.shift_opened)}`,
+      d.shift === "expired" ? "offline" : ""),
     cell(d.paper_present == null ? "" : d.paper_present ? "есть" : "НЕТ"),
     cell(d.cover_open == null ? "" : d.cover_open ? "ОТКРЫТА" : "закрыта"),
     cell(d.fiscal_drive ? String(d.fiscal_drive.unsent_documents) : ""),
@@ -71,7 +80,9 @@ function showJournal(page) {
 function showHealth(health) {
   $("#version").textContent = `версия ${health.version}`;
   $("#plugins tbody").replaceChildren(...health.plugins.map((p) => row([
-    cell(p.name), cell(p.world), cell(p.wit), cell(p.origin), cell(p.sha256.slice(0, 12)),
+    cell(p.name), cell(p.world), cell(p.wit),
+    cell(typeof p.origin === "string" ? p.origin : p.origin.file),
+    cell(p.sha256.slice(0, 12)), cell(p.loaded_at.replace("T", " ").slice(0, 19)),
   ])));
   $("#recovery").textContent = JSON.stringify(health.recovery, null, 1);
 }
@@ -85,15 +96,39 @@ function journalQuery() {
     : `/journal?fiscal_sign=${encodeURIComponent(search)}`;
 }
 
+function updated() {
+  $("#updated").textContent = `обновлено ${new Date().toLocaleTimeString()}`;
+}
+
 async function refresh() {
   try {
     const [devices, page] = await Promise.all([getJson("/devices"), getJson(journalQuery())]);
     showDevices(devices);
     showJournal(page);
-    $("#updated").textContent = `обновлено ${new Date().toLocaleTimeString()}`;
+    updated();
   } catch (e) {
     $("#updated").textContent = `нет ответа: ${e.message}`;
   }
+}
+
+async function refreshJournal() {
+  try {
+    showJournal(await getJson(journalQuery()));
+    updated();
+  } catch (e) {
+    $("#updated").textContent = `нет ответа: ${e.message}`;
+  }
+}
+
+async function reloadPlugins() {
+  const r = await fetch("/admin/plugins/reload", { method: "POST", credentials: "same-origin" });
+  const reply = await r.json();
+  const words = { reloaded: "заменён", unchanged: "без изменений", refused: "ОТКАЗ" };
+  const lines = (reply.reloads ?? []).map((p) =>
+    `${p.plugin}: ${words[p.outcome] ?? p.outcome}${p.reason ? " — " + p.reason : ""}`);
+  $("#reload-result").textContent = lines.length ? lines.join("\n") : "плагинов из файлов нет";
+  $("#reload-result").className = r.ok ? "" : "error";
+  getJson("/health").then(showHealth).catch(() => {});
 }
 
 function said(text, error) {
@@ -146,6 +181,7 @@ for (const button of document.querySelectorAll("[data-route]")) {
   button.addEventListener("click", () => action(button.dataset.route));
 }
 $("#copy-last").addEventListener("click", copyLast);
+$("#reload-plugins").addEventListener("click", reloadPlugins);
 $("#preview-form").addEventListener("submit", preview);
 $("#search").addEventListener("submit", (e) => {
   e.preventDefault();
@@ -160,6 +196,10 @@ $("#search-clear").addEventListener("click", () => {
 
 getJson("/health").then(showHealth).catch((e) => said(e.message, true));
 refresh();
-// Live: the devices and the journal again every two seconds, without reloading the page.
-setInterval(refresh, 2000);
+// Live: the host pushes the devices when they change and says when the journal was written
+// (server-sent events, GET /events); the browser reconnects a dropped stream by itself.
+const events = new EventSource("/events");
+events.addEventListener("devices", (e) => { showDevices(JSON.parse(e.data)); updated(); });
+events.addEventListener("journal", refreshJournal);
+events.addEventListener("error", () => { $("#updated").textContent = "нет связи с хостом"; });
 setInterval(() => getJson("/health").then(showHealth).catch(() => {}), 10000);

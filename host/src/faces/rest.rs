@@ -102,7 +102,9 @@ fn json_with_status(reply: &Value, status: StatusCode) -> Box<dyn warp::Reply> {
     }
 }
 
-/// A route of this face called with another method than `POST`: 405 in the seed's shape.
+/// A route of this face called with another method than `POST`: 405 in the seed's shape. Its
+/// body is not read, so the connection is closed after the answer (`connection: close`): a
+/// client that reused it would find it cut under its next request.
 fn wrong_method() -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     warp::method()
         .and(warp::path::param::<String>())
@@ -114,9 +116,13 @@ fn wrong_method() -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Re
             let f = failure(2, format!("Метод {method} не поддерживается: только POST"))
                 .with_status(StatusCode::METHOD_NOT_ALLOWED);
             Ok(warp::reply::with_header(
-                warp::reply::with_status(warp::reply::json(&error_reply(&f)), f.http),
-                "allow",
-                "POST",
+                warp::reply::with_header(
+                    warp::reply::with_status(warp::reply::json(&error_reply(&f)), f.http),
+                    "allow",
+                    "POST",
+                ),
+                "connection",
+                "close",
             ))
         })
 }

@@ -104,7 +104,8 @@ pub fn route(
         .or(wrong_method())
 }
 
-/// `/rpc` with another method than `POST`: 405 with a JSON-RPC error.
+/// `/rpc` with another method than `POST`: 405 with a JSON-RPC error, and the connection
+/// closed after it (its body is not read; see the REST face's `wrong_method`).
 fn wrong_method() -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     warp::path!("rpc")
         .and(warp::method())
@@ -114,12 +115,16 @@ fn wrong_method() -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Re
                 format!("method {method} is not allowed: JSON-RPC is sent with POST"),
             );
             warp::reply::with_header(
-                warp::reply::with_status(
-                    warp::reply::json(&error_reply(Value::Null, &e)),
-                    StatusCode::METHOD_NOT_ALLOWED,
+                warp::reply::with_header(
+                    warp::reply::with_status(
+                        warp::reply::json(&error_reply(Value::Null, &e)),
+                        StatusCode::METHOD_NOT_ALLOWED,
+                    ),
+                    "allow",
+                    "POST",
                 ),
-                "allow",
-                "POST",
+                "connection",
+                "close",
             )
         })
 }

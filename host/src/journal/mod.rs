@@ -7,12 +7,14 @@
 //! the source of truth for replies, reprints and recovery.
 
 mod group_commit;
+mod outbox;
 mod payments;
 mod states;
 
 use std::path::{Path, PathBuf};
 
 pub use group_commit::{JournalGuard, SharedJournal, SyncError};
+pub use outbox::{OutboxReader, OutboxRow};
 pub use payments::{NewOperation, PaymentRow, TransactionRecord};
 pub use states::{
     DocumentKind, DocumentState, IntentOperation, IntentState, PaymentState, ShiftEventKind,
@@ -260,7 +262,13 @@ fn json(text: Option<String>) -> Result<Option<Value>> {
 }
 
 impl Journal {
+    /// The journal of a host that ships nowhere (no outbox is written).
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, false)
+    }
+
+    /// The journal, writing the outbox when `fleet` (`journal/outbox.rs`).
+    pub fn open_with(path: &Path, fleet: bool) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // Durability comes from the group commit's fsync of the WAL, before anyone is answered.
@@ -275,6 +283,7 @@ impl Journal {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         payments::migrate(&conn)?;
+        outbox::migrate(&conn, fleet)?;
         Ok(Self {
             conn,
             path: path.to_owned(),

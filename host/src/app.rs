@@ -21,6 +21,8 @@ pub struct Host {
     pub auth: Auth,
     /// The in-process emulators (used by devices whose transport is `emulator`).
     pub emulators: Emulators,
+    /// The shipping of the journal to head office, when `[fleet]` is configured.
+    pub fleet: Option<crate::fleet::Fleet>,
 }
 
 impl Host {
@@ -71,7 +73,7 @@ impl Host {
         }
         let devices = Devices::start(&config.devices, &runtime, &emulators)?;
         let journal_path = data_dir.join("journal.sqlite");
-        let journal = Journal::open(&journal_path).map_err(|e| {
+        let journal = Journal::open_with(&journal_path, config.fleet.is_some()).map_err(|e| {
             anyhow::anyhow!("cannot open the journal {}: {e}", journal_path.display())
         })?;
         let core = Core::new(
@@ -82,6 +84,10 @@ impl Host {
             config.unique_receipt_codes,
         )
         .map_err(|e| anyhow::anyhow!("cannot start the journal's syncer: {e}"))?;
+        let fleet = match &config.fleet {
+            Some(fleet) => Some(crate::fleet::start(fleet, journal_path.clone())?),
+            None => None,
+        };
         let auth = Auth::from_config(&config.auth);
         Ok(Arc::new(Self {
             config,
@@ -90,6 +96,7 @@ impl Host {
             core,
             auth,
             emulators,
+            fleet,
         }))
     }
 }
@@ -108,6 +115,7 @@ pub async fn bind(
         core: host.core.clone(),
         auth: host.auth.clone(),
         max_body_bytes: host.config.max_body_bytes,
+        fleet: host.fleet.clone(),
     });
     let server = warp::serve(faces::routes(faces))
         .incoming(listener)

@@ -49,6 +49,52 @@ pub struct Config {
     /// What a sale does with a marking code the marking system does not confirm.
     #[serde(default)]
     pub marking: MarkingConfig,
+    /// Head office: where the journal's outbox is shipped (`fleet`); absent ships nowhere.
+    #[serde(default)]
+    pub fleet: Option<FleetConfig>,
+}
+
+/// `[fleet]`: this host's journal shipped to a chain's PostgreSQL (README, "Head office").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// `postgres://user@host:port/database`, without a password: a password in the URL is
+    /// refused, so it is never written in a file others read or in a log.
+    pub postgres: String,
+    /// This shop's name at head office: the key of every row it ships.
+    pub host_id: String,
+    /// The environment variable holding the password (default `FISCAL_HOST_FLEET_PASSWORD`).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// A file holding the password (its first line), instead of the environment.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+}
+
+impl FleetConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.host_id.trim().is_empty() || self.host_id.len() > 64 {
+            return Err("fleet.host_id must be 1 to 64 characters".into());
+        }
+        let rest = self
+            .postgres
+            .strip_prefix("postgres://")
+            .or_else(|| self.postgres.strip_prefix("postgresql://"))
+            .ok_or("fleet.postgres must be a postgres:// URL")?;
+        let authority = rest.split('/').next().unwrap_or_default();
+        if authority
+            .rsplit_once('@')
+            .is_some_and(|(user, _)| user.contains(':'))
+        {
+            return Err(
+                "fleet.postgres holds a password: give it in password_env or password_file".into(),
+            );
+        }
+        if self.password_env.is_some() && self.password_file.is_some() {
+            return Err("fleet: password_env or password_file, not both".into());
+        }
+        Ok(())
+    }
 }
 
 /// `[marking]`: the policy on marking-code checks (README, "Marking codes").
@@ -103,6 +149,7 @@ impl Default for Config {
             marking: MarkingConfig::default(),
             unique_receipt_codes: true,
             max_body_bytes: default_body_limit(),
+            fleet: None,
         }
     }
 }
@@ -158,6 +205,9 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(fleet) = &self.fleet {
+            fleet.validate().map_err(ConfigError::Invalid)?;
+        }
         let limits = &self.plugins.limits;
         if limits.memory_bytes < (1 << 20) {
             return Err(ConfigError::Invalid(format!(

@@ -8,6 +8,7 @@ pub mod config;
 pub mod core;
 pub mod devices;
 pub mod faces;
+pub mod fleet;
 pub mod journal;
 #[cfg(test)]
 mod layers;

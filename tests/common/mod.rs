@@ -4,6 +4,7 @@
 
 pub mod docs;
 pub mod emulated;
+pub mod postgres;
 pub mod receipts;
 pub mod seeds;
 pub mod shop;

@@ -21,6 +21,9 @@ struct Health {
     /// What recovery found at start; `unknown` lists what needs a person.
     recovery: RecoveryReport,
     journal: JournalCounters,
+    /// The shipping to head office (`[fleet]`): how far behind, and why when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fleet: Option<crate::fleet::FleetStatus>,
 }
 
 /// How well the group commit groups: journal writes against the fsyncs that made them durable.
@@ -157,5 +160,6 @@ fn health_of(host: &Faces) -> Health {
             let (writes, fsyncs) = host.core.journal_counters();
             JournalCounters { writes, fsyncs }
         },
+        fleet: host.fleet.as_ref().map(|f| f.status()),
     }
 }

@@ -80,6 +80,8 @@ pub struct Faces {
     pub core: Arc<Core>,
     pub auth: auth::Auth,
     pub max_body_bytes: u64,
+    /// The shipping to head office, when `[fleet]` is configured.
+    pub fleet: Option<crate::fleet::Fleet>,
 }
 
 /// Who is calling: the verdict on the request's `Authorization` header, from its address.

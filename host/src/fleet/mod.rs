@@ -1,0 +1,278 @@
+//! Shipping the journal's outbox to head office's PostgreSQL (`[fleet]`, issue 19).
+//!
+//! The host's SQLite journal stays its write-ahead record; the outbox (`journal/outbox.rs`)
+//! holds, in the same transaction as each change, what head office needs, numbered by a
+//! per-host `seq`. One task ships it: batches of rows, each batch one PostgreSQL transaction,
+//! inserted keyed by `(host_id, seq)` with `ON CONFLICT DO NOTHING`. Where to go on from is
+//! read back from PostgreSQL (the highest `seq` it holds for this host) at every connection,
+//! so a kill at any point — before, inside or after a batch's commit — neither loses nor
+//! duplicates a row: an unconfirmed batch is sent again and its rows already there are skipped.
+//! Nothing on the sale path waits for this: PostgreSQL down or slow, rows wait in the outbox
+//! (bounded by the disk; `/health` warns), and the task reconnects with backoff.
+
+mod schema;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::FleetConfig;
+use crate::journal::OutboxReader;
+
+/// Rows per PostgreSQL transaction: large enough that a busy host's commits are few, small
+/// enough that one batch is a small transaction.
+const BATCH: u32 = 1000;
+/// How long the task rests when the outbox has nothing new.
+const IDLE: Duration = Duration::from_millis(100);
+const BACKOFF_FIRST: Duration = Duration::from_millis(250);
+const BACKOFF_MOST: Duration = Duration::from_secs(30);
+/// `/health` warns past this many rows or this age.
+const WARN_ROWS: i64 = 100_000;
+const WARN_SECONDS: i64 = 300;
+
+/// What `/health` shows of the shipping.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FleetStatus {
+    pub host_id: String,
+    /// `host:port/database`: never the password.
+    pub target: String,
+    pub connected: bool,
+    /// The highest `seq` PostgreSQL is known to hold for this host.
+    pub shipped_seq: i64,
+    /// Outbox rows not shipped yet, and the age of the oldest of them.
+    pub pending_rows: i64,
+    pub lag_seconds: i64,
+    pub last_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// The shipping task's shared status.
+#[derive(Clone)]
+pub struct Fleet {
+    status: Arc<Mutex<FleetStatus>>,
+}
+
+impl Fleet {
+    pub fn status(&self) -> FleetStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut FleetStatus)) {
+        f(&mut self.status.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error("fleet: {0}")]
+    Config(String),
+    #[error("fleet: PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("fleet: the outbox: {0}")]
+    Outbox(#[from] rusqlite::Error),
+}
+
+/// The PostgreSQL connection settings, the password from the environment or a file.
+fn pg_config(config: &FleetConfig) -> Result<tokio_postgres::Config, FleetError> {
+    let mut pg: tokio_postgres::Config = config
+        .postgres
+        .parse()
+        .map_err(|e| FleetError::Config(format!("fleet.postgres: {e}")))?;
+    let password = match (&config.password_file, &config.password_env) {
+        (Some(file), _) => Some(
+            std::fs::read_to_string(file)
+                .map_err(|e| FleetError::Config(format!("{}: {e}", file.display())))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        (None, env) => std::env::var(env.as_deref().unwrap_or("FISCAL_HOST_FLEET_PASSWORD")).ok(),
+    };
+    if let Some(password) = password {
+        pg.password(password);
+    }
+    pg.application_name(format!("fiscal-host {}", config.host_id));
+    pg.connect_timeout(Duration::from_secs(5));
+    Ok(pg)
+}
+
+/// Where the connection goes, for the log and `/health`.
+fn target(pg: &tokio_postgres::Config) -> String {
+    let host = pg
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_default();
+    let port = pg.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}/{}", pg.get_dbname().unwrap_or_default())
+}
+
+/// Starts the shipping task of this host's journal on the current tokio runtime.
+pub fn start(config: &FleetConfig, journal: PathBuf) -> Result<Fleet, FleetError> {
+    let pg = pg_config(config)?;
+    let fleet = Fleet {
+        status: Arc::new(Mutex::new(FleetStatus {
+            host_id: config.host_id.clone(),
+            target: target(&pg),
+            ..FleetStatus::default()
+        })),
+    };
+    tracing::info!(host_id = %config.host_id, target = %target(&pg), "shipping the journal to head office");
+    let shipper = Shipper {
+        pg,
+        host_id: config.host_id.clone(),
+        journal,
+        fleet: fleet.clone(),
+    };
+    let runtime = tokio::runtime::Handle::try_current()
+        .map_err(|_| FleetError::Config("shipping needs the host's tokio runtime".into()))?;
+    runtime.spawn(shipper.run());
+    Ok(fleet)
+}
+
+struct Shipper {
+    pg: tokio_postgres::Config,
+    host_id: String,
+    journal: PathBuf,
+    fleet: Fleet,
+}
+
+impl Shipper {
+    async fn run(self) {
+        let reader = match OutboxReader::open(&self.journal) {
+            Ok(r) => Arc::new(Mutex::new(r)),
+            Err(e) => {
+                tracing::error!("fleet: cannot read the outbox: {e}; nothing is shipped");
+                self.fleet.update(|s| s.last_error = Some(e.to_string()));
+                return;
+            }
+        };
+        let mut backoff = BACKOFF_FIRST;
+        loop {
+            let started = Instant::now();
+            let Err(e) = self.session(&reader).await;
+            tracing::warn!("{e}; shipping again in {} ms", backoff.as_millis());
+            self.fleet.update(|s| {
+                s.connected = false;
+                s.last_error = Some(e.to_string());
+            });
+            self.note_lag(&reader).await;
+            // A session that ran a while was no fast failure: start the backoff afresh.
+            if started.elapsed() > BACKOFF_MOST {
+                backoff = BACKOFF_FIRST;
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(BACKOFF_MOST);
+        }
+    }
+
+    /// One connection's life: migrate, learn where to go on from, ship until it fails.
+    async fn session(
+        &self,
+        reader: &Arc<Mutex<OutboxReader>>,
+    ) -> Result<std::convert::Infallible, FleetError> {
+        let (mut client, connection) = self.pg.connect(tokio_postgres::NoTls).await?;
+        let connection = tokio::spawn(connection);
+        let shipped: Result<std::convert::Infallible, FleetError> = async {
+            schema::migrate(&mut client).await?;
+            let mut shipped: i64 = client
+                .query_one(
+                    "SELECT coalesce(max(seq), 0) FROM fleet_events WHERE host_id = $1",
+                    &[&self.host_id],
+                )
+                .await?
+                .get(0);
+            self.fleet.update(|s| {
+                s.connected = true;
+                s.last_error = None;
+                s.shipped_seq = shipped;
+            });
+            loop {
+                let rows = read(reader, shipped).await?;
+                let Some(last) = rows.last().map(|r| r.seq) else {
+                    self.note_lag(reader).await;
+                    tokio::time::sleep(IDLE).await;
+                    continue;
+                };
+                let tx = client.transaction().await?;
+                tx.execute(
+                    "INSERT INTO fleet_events (host_id, seq, kind, row_id, payload, at)
+                     SELECT $1, seq, kind, row_id, payload::jsonb, at::timestamptz
+                       FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+                            AS t(seq, kind, row_id, payload, at)
+                     ON CONFLICT (host_id, seq) DO NOTHING",
+                    &[
+                        &self.host_id,
+                        &rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+                        &rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(),
+                        &rows.iter().map(|r| r.row_id).collect::<Vec<_>>(),
+                        &rows.iter().map(|r| r.payload.as_str()).collect::<Vec<_>>(),
+                        &rows.iter().map(|r| r.at.as_str()).collect::<Vec<_>>(),
+                    ],
+                )
+                .await?;
+                tx.commit().await?;
+                shipped = last;
+                self.fleet.update(|s| s.shipped_seq = shipped);
+            }
+        }
+        .await;
+        connection.abort();
+        shipped
+    }
+
+    /// The rows and age of what waits, from the outbox itself.
+    async fn note_lag(&self, reader: &Arc<Mutex<OutboxReader>>) {
+        let shipped = self.fleet.status().shipped_seq;
+        let reader = reader.clone();
+        let lag = tokio::task::spawn_blocking(move || {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .lag(shipped)
+        })
+        .await;
+        let Ok(Ok((last, oldest))) = lag else { return };
+        let age = oldest
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .map_or(0, |at| {
+                (chrono::Utc::now() - at.to_utc()).num_seconds().max(0)
+            });
+        self.fleet.update(|s| {
+            s.pending_rows = (last - shipped).max(0);
+            s.lag_seconds = age;
+            s.warning = (s.pending_rows > WARN_ROWS || age > WARN_SECONDS).then(|| {
+                format!(
+                    "{} rows, {age} s not shipped to head office: they wait in the journal",
+                    s.pending_rows
+                )
+            });
+        });
+    }
+}
+
+async fn read(
+    reader: &Arc<Mutex<OutboxReader>>,
+    after: i64,
+) -> Result<Vec<crate::journal::OutboxRow>, FleetError> {
+    let reader = reader.clone();
+    tokio::task::spawn_blocking(move || {
+        reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .after(after, BATCH)
+    })
+    .await
+    .map_err(|e| FleetError::Config(format!("the outbox reader stopped: {e}")))?
+    .map_err(FleetError::from)
+}

@@ -1,0 +1,114 @@
+//! Head office's PostgreSQL schema, created and migrated by every host that ships to it.
+//!
+//! Versioned: `fleet_migrations` holds the versions applied; each migration runs in one
+//! transaction, all of them under an advisory lock, so hosts starting together apply each once. A migration is
+//! never edited once released; a change is a new one. The tables and views are documented in
+//! README.md ("Head office").
+
+use tokio_postgres::Client;
+
+/// Any number; the same in every host, so two of them never migrate at once.
+const LOCK: i64 = 0x6669_7363_616c; // "fiscal"
+
+/// (version, SQL), in order.
+const MIGRATIONS: &[(i32, &str)] = &[(
+    1,
+    "
+    -- Every outbox row of every host, exactly once: (host_id, seq) is the key a resend hits.
+    CREATE TABLE fleet_events (
+        host_id     text        NOT NULL,
+        seq         bigint      NOT NULL,
+        kind        text        NOT NULL,
+        row_id      bigint      NOT NULL,
+        payload     jsonb       NOT NULL,
+        at          timestamptz NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (host_id, seq)
+    );
+    CREATE INDEX fleet_events_by_row ON fleet_events (host_id, kind, row_id, seq);
+
+    -- Each document as created, with its latest state, fiscal record and tender.
+    CREATE VIEW fleet_documents AS
+    SELECT c.host_id,
+           c.row_id                              AS id,
+           c.payload->>'uuid'                    AS uuid,
+           c.payload->>'device'                  AS device,
+           c.payload->>'kind'                    AS kind,
+           c.payload->>'cashier'                 AS cashier,
+           (c.payload->>'total')::bigint         AS total,
+           c.payload->'body'                     AS body,
+           coalesce(l.payload->>'state', c.payload->>'state')  AS state,
+           coalesce(l.payload->'fiscal', c.payload->'fiscal')  AS fiscal,
+           coalesce(l.payload->'tender', c.payload->'tender')  AS tender,
+           (c.payload->>'created_at')::timestamptz AS created_at
+      FROM fleet_events c
+      LEFT JOIN LATERAL (
+           SELECT u.payload FROM fleet_events u
+            WHERE u.host_id = c.host_id AND u.kind = 'document_change' AND u.row_id = c.row_id
+            ORDER BY u.seq DESC LIMIT 1) l ON true
+     WHERE c.kind = 'document';
+
+    -- Each payment in its latest state.
+    CREATE VIEW fleet_payments AS
+    SELECT DISTINCT ON (host_id, row_id)
+           host_id, row_id AS id, (payload->>'document_id')::bigint AS document_id,
+           payload->>'terminal' AS terminal, (payload->>'amount')::bigint AS amount,
+           payload->>'state' AS state, payload->>'rrn' AS rrn, payload->>'op' AS op
+      FROM fleet_events WHERE kind = 'payment'
+     ORDER BY host_id, row_id, seq DESC;
+
+    -- Each shift opened or closed, with the register's answer.
+    CREATE VIEW fleet_shifts AS
+    SELECT host_id, row_id AS id, payload->>'device' AS device, payload->>'kind' AS kind,
+           payload->>'cashier' AS cashier, payload->'outcome' AS outcome,
+           (payload->>'at')::timestamptz AS at
+      FROM fleet_events WHERE kind = 'shift';
+    ",
+)];
+
+/// Applies what `fleet_migrations` lacks; returns the schema's version.
+pub async fn migrate(client: &mut Client) -> Result<i32, tokio_postgres::Error> {
+    // Held by the session from the first statement (two hosts creating `fleet_migrations` at
+    // once would collide) and let go at the end, or when a failed session closes.
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK])
+        .await?;
+    let migrated = apply(client).await;
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK])
+        .await?;
+    migrated
+}
+
+async fn apply(client: &mut Client) -> Result<i32, tokio_postgres::Error> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS fleet_migrations (
+                 version    integer     PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now())",
+        )
+        .await?;
+    let mut version = 0;
+    for (number, sql) in MIGRATIONS {
+        let tx = client.transaction().await?;
+        let applied = tx
+            .query_opt(
+                "SELECT 1 FROM fleet_migrations WHERE version = $1",
+                &[number],
+            )
+            .await?
+            .is_some();
+        if !applied {
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO fleet_migrations (version) VALUES ($1)",
+                &[number],
+            )
+            .await?;
+            tracing::info!(version = number, "fleet schema migrated");
+        }
+        tx.commit().await?;
+        version = *number;
+    }
+    Ok(version)
+}

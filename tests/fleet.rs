@@ -1,0 +1,182 @@
+//! Head office (issue 19): a host's journal shipped to a real PostgreSQL (a throwaway cluster,
+//! `common::postgres`) while it sells, through a SIGKILL of the host mid-shipping and a stop
+//! of PostgreSQL: at the end PostgreSQL holds every document of the journal exactly once, in
+//! its last state, and `/health` says nothing waits. The register and the terminal are
+//! emulators in this test process (`common::shop`), so they outlive the host.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::postgres::{PASSWORD, Postgres};
+use serde_json::{Value, json};
+
+const HOST_ID: &str = "shop-042";
+
+fn sale(n: usize) -> Value {
+    json!({
+        "docNumber": format!("F-{n}"), "employeeName": "Кассир", "amount": 1000 + n as i64,
+        "items": [{ "itemName": "Чай", "itemQty": 1000, "itemAmount": 1000 + n as i64,
+                    "itemTaxes": [{ "taxName": "НДС 22%", "taxPrc": 2200, "calcType": 1 }] }],
+        "payments": { "cashAmount": 1000 + n as i64 }
+    })
+}
+
+fn fleet_of(base: &str) -> Value {
+    common::get_json(&format!("{base}/health"))["fleet"].clone()
+}
+
+fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The journal's documents as `GET /journal` lists them: (id, total, state, fiscal sign).
+fn journal(base: &str) -> Vec<(i64, i64, String, String)> {
+    let page = common::get_json(&format!("{base}/journal?limit=500"));
+    let mut docs: Vec<_> = page["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_i64().unwrap(),
+                d["total"].as_i64().unwrap(),
+                d["state"].as_str().unwrap().to_owned(),
+                d["fiscal_sign"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    docs.sort();
+    docs
+}
+
+/// Head office's documents of this host, from its view.
+fn head_office(pg: &Postgres) -> Vec<(i64, i64, String, String)> {
+    let text = pg.query(&format!(
+        "SELECT id, total, state, coalesce(fiscal->>'fiscal_sign', '') FROM fleet_documents \
+         WHERE host_id = '{HOST_ID}' ORDER BY id"
+    ));
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('|').collect();
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].to_owned(),
+                f[3].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    let mut config = std::fs::read_to_string(&shop.config).unwrap();
+    config.push_str(&format!(
+        "\n[fleet]\npostgres = \"{}\"\nhost_id = \"{HOST_ID}\"\npassword_file = {:?}\n",
+        pg.url(),
+        pg.password_file.to_str().unwrap()
+    ));
+    std::fs::write(&shop.config, config).unwrap();
+    let args = ["--config", shop.config.to_str().unwrap()];
+    let data = dir.path().join("data");
+
+    let host = common::start_host(&data, &args);
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    let opened = common::post_json(
+        &format!("{base}/open_shift"),
+        &json!({ "employeeName": "Кассир" }),
+    );
+    assert_eq!(opened["status"], "success", "{opened}");
+    for n in 1..=10 {
+        let sold = common::post_json(&format!("{base}/sale"), &sale(n));
+        assert_eq!(sold["status"], "success", "{sold}");
+    }
+    wait_until("the first sales at head office", 30, || {
+        head_office(&pg) == journal(&base)
+    });
+    let status = fleet_of(&base);
+    assert_eq!(status["connected"], true, "{status}");
+    assert_eq!(status["host_id"], HOST_ID);
+    assert!(!status.to_string().contains(PASSWORD), "{status}");
+    let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
+    assert_eq!(migrations, "1");
+
+    // Killed while it sells and ships; the next start goes on from what PostgreSQL holds.
+    let url = format!("{base}/sale");
+    let selling = std::thread::spawn(move || {
+        for n in 11..=40 {
+            let Ok(mut r) = ureq::post(&url).send_json(sale(n)) else {
+                return n;
+            };
+            let _ = r.body_mut().read_to_string();
+        }
+        41
+    });
+    wait_until("sales after the first ten", 30, || {
+        journal(&base).len() >= 18
+    });
+    let mut host = host;
+    host.child.kill().unwrap(); // SIGKILL
+    host.child.wait().unwrap();
+    drop(host);
+    let stopped_at = selling.join().unwrap();
+    assert!(stopped_at <= 40, "the kill came while it sold");
+
+    let host = common::start_host(&data, &args);
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    for n in 100..105 {
+        let sold = common::post_json(&format!("{base}/sale"), &sale(n));
+        assert_eq!(sold["status"], "success", "{sold}");
+    }
+    wait_until("head office after the restart", 30, || {
+        head_office(&pg) == journal(&base)
+    });
+
+    // PostgreSQL goes away: sales go on, rows wait in the journal; back, they are shipped.
+    pg.stop();
+    for n in 200..205 {
+        let sold = common::post_json(&format!("{base}/sale"), &sale(n));
+        assert_eq!(
+            sold["status"], "success",
+            "sold while head office is down: {sold}"
+        );
+    }
+    wait_until("the outage seen", 30, || {
+        let s = fleet_of(&base);
+        s["connected"] == false && s["pending_rows"].as_i64().unwrap_or(0) > 0
+    });
+    let waiting = fleet_of(&base);
+    assert!(waiting["last_error"].is_string(), "{waiting}");
+    pg.restart();
+    wait_until("head office after the outage", 60, || {
+        head_office(&pg) == journal(&base)
+    });
+    wait_until("nothing pending", 30, || {
+        let s = fleet_of(&base);
+        s["connected"] == true && s["pending_rows"] == 0
+    });
+
+    // Exactly once: each document created once at head office, each outbox row once.
+    let created = pg.query(&format!(
+        "SELECT count(*), count(DISTINCT row_id) FROM fleet_events \
+         WHERE host_id = '{HOST_ID}' AND kind = 'document'"
+    ));
+    let (all, distinct) = created.split_once('|').unwrap();
+    assert_eq!(all, distinct, "a document created twice at head office");
+    assert_eq!(all.parse::<usize>().unwrap(), journal(&base).len());
+    let fiscalized = head_office(&pg).iter().filter(|d| !d.3.is_empty()).count();
+    let on_register = shop.register.with_device(|d| d.receipts().len());
+    assert_eq!(
+        fiscalized, on_register,
+        "every fiscalized receipt at head office"
+    );
+}

@@ -108,7 +108,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert_eq!(status["host_id"], HOST_ID);
     assert!(!status.to_string().contains(PASSWORD), "{status}");
     let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
-    assert_eq!(migrations, "1");
+    assert_eq!(migrations, "1,2");
 
     // Killed while it sells and ships; the next start goes on from what PostgreSQL holds.
     let url = format!("{base}/sale");

@@ -45,6 +45,11 @@ enum Command {
     HashSecret,
     /// Serve an emulated register, terminal or printer on TCP until killed.
     Emulate(emulate::Args),
+    /// Head office: what the shops shipped to PostgreSQL (`[fleet]`).
+    Fleet {
+        #[command(subcommand)]
+        command: FleetCommand,
+    },
     /// Show the copy a layout makes of a document (WebSocket create_doc data or a REST /sale
     /// body, JSON), taxed as the lane would tax it: no device, no journal.
     Preview {
@@ -62,6 +67,32 @@ enum Command {
         /// Also write the picture of the paper here.
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum FleetCommand {
+    /// Totals per shop and day, per register by VAT rate and by payment type, and the open
+    /// alerts. The password comes from FISCAL_HOST_FLEET_PASSWORD or --password-file.
+    Report {
+        /// postgres://user@host:port/database (no password in it).
+        #[arg(long)]
+        postgres: String,
+        /// The first day, YYYY-MM-DD (UTC days).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// One shop's host_id; default: every shop.
+        #[arg(long)]
+        shop: Option<String>,
+        /// A file holding the password (its first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// JSON instead of tables.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -131,6 +162,17 @@ fn main() -> ExitCode {
             device.as_deref(),
             svg.as_deref(),
         ),
+        Some(Command::Fleet {
+            command:
+                FleetCommand::Report {
+                    postgres,
+                    from,
+                    to,
+                    shop,
+                    password_file,
+                    json,
+                },
+        }) => fleet_report(&postgres, from, to, shop, password_file.as_deref(), json),
         Some(Command::Run) | None => run(&cli),
     };
     match result {
@@ -140,6 +182,26 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn fleet_report(
+    postgres: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    shop: Option<String>,
+    password_file: Option<&std::path::Path>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use fiscal_host::fleet::report;
+    let query = report::ReportQuery { from, to, shop };
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime.block_on(report::run(postgres, password_file, &query))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report::tables(&report));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {

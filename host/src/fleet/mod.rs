@@ -10,6 +10,7 @@
 //! Nothing on the sale path waits for this: PostgreSQL down or slow, rows wait in the outbox
 //! (bounded by the disk; `/health` warns), and the task reconnects with backoff.
 
+pub mod report;
 mod schema;
 
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ pub enum FleetError {
 }
 
 /// The PostgreSQL connection settings, the password from the environment or a file.
-fn pg_config(config: &FleetConfig) -> Result<tokio_postgres::Config, FleetError> {
+pub(crate) fn pg_config(config: &FleetConfig) -> Result<tokio_postgres::Config, FleetError> {
     let mut pg: tokio_postgres::Config = config
         .postgres
         .parse()

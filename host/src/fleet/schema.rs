@@ -7,13 +7,17 @@
 
 use tokio_postgres::Client;
 
+use crate::journal::{DocumentKind, DocumentState, IntentState};
+
 /// Any number; the same in every host, so two of them never migrate at once.
 const LOCK: i64 = 0x6669_7363_616c; // "fiscal"
 
-/// (version, SQL), in order.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "
+/// (version, SQL), in order. The journal's texts (kinds, states) come from its enums.
+fn migrations() -> [(i32, String); 2] {
+    [(1, FIRST.to_owned()), (2, reports())]
+}
+
+const FIRST: &str = "
     -- Every outbox row of every host, exactly once: (host_id, seq) is the key a resend hits.
     CREATE TABLE fleet_events (
         host_id     text        NOT NULL,
@@ -63,8 +67,70 @@ const MIGRATIONS: &[(i32, &str)] = &[(
            payload->>'cashier' AS cashier, payload->'outcome' AS outcome,
            (payload->>'at')::timestamptz AS at
       FROM fleet_events WHERE kind = 'shift';
-    ",
-)];
+    ";
+
+/// The head office's reports: receipts (registered documents, returns negative), totals per
+/// shop, day and register by VAT rate and by payment type, and the alerts.
+fn reports() -> String {
+    let ret = DocumentKind::Return.as_str();
+    let credit = DocumentKind::Credit.as_str();
+    let paid = DocumentState::Paid.as_str();
+    let unknown = IntentState::Unknown.as_str();
+    format!(
+        "
+    CREATE VIEW fleet_receipts AS
+    SELECT host_id, id, device, kind, cashier, total, body, tender, fiscal, created_at,
+           (created_at AT TIME ZONE 'UTC')::date AS day,
+           CASE kind WHEN '{ret}' THEN -1 ELSE 1 END AS sign
+      FROM fleet_documents
+     WHERE jsonb_typeof(fiscal) = 'object' AND kind <> '{credit}';
+
+    CREATE VIEW fleet_totals_by_vat AS
+    SELECT r.host_id, r.day, r.device,
+           CASE WHEN l->'vat' ? 'rate' THEN 'rate'
+                WHEN l->'vat' ? 'computed' THEN 'computed' ELSE 'none' END AS vat_kind,
+           coalesce(l->'vat'->>'rate', l->'vat'->>'computed', '0')::integer AS vat_rate,
+           sum(r.sign * (l->>'amount')::bigint) AS amount,
+           sum(r.sign * (l->>'tax')::bigint) AS tax
+      FROM fleet_receipts r, jsonb_array_elements(r.body->'lines') l
+     GROUP BY 1, 2, 3, 4, 5;
+
+    -- Cash is what the receipt was paid in cash: its total less the other tenders (the
+    -- tender's cash may include what was handed back as change).
+    CREATE VIEW fleet_totals_by_payment AS
+    SELECT host_id, day, device, count(*) AS receipts,
+           sum(sign * (total - t.cashless - t.prepayment - t.credit)) AS cash,
+           sum(sign * t.cashless) AS cashless,
+           sum(sign * t.prepayment) AS prepayment,
+           sum(sign * t.credit) AS credit,
+           sum(sign * total) AS total
+      FROM fleet_receipts,
+           LATERAL (SELECT coalesce((tender->>'cashless')::bigint, 0)
+                         + coalesce((tender->>'external_cashless')::bigint, 0) AS cashless,
+                           coalesce((tender->>'prepayment')::bigint, 0) AS prepayment,
+                           coalesce((tender->>'credit')::bigint, 0) AS credit) t
+     GROUP BY 1, 2, 3;
+
+    CREATE VIEW fleet_shop_days AS
+    SELECT host_id, day, count(*) AS receipts, sum(sign * total) AS total
+      FROM fleet_receipts GROUP BY 1, 2;
+
+    -- What needs a person: a register's answer nobody knows (recovery left it unknown), and
+    -- money taken with no receipt registered for five minutes.
+    CREATE VIEW fleet_alerts AS
+    SELECT host_id, 'unknown-outcome' AS alert, payload->>'device' AS device,
+           'intent ' || row_id AS subject, (payload->>'created_at')::timestamptz AS since
+      FROM (SELECT DISTINCT ON (host_id, row_id) host_id, row_id, payload
+              FROM fleet_events WHERE kind = 'intent'
+             ORDER BY host_id, row_id, seq DESC) i
+     WHERE payload->>'state' = '{unknown}'
+    UNION ALL
+    SELECT host_id, 'paid-not-registered', device, 'document ' || id, created_at
+      FROM fleet_documents
+     WHERE state = '{paid}' AND created_at < now() - interval '5 minutes';
+    "
+    )
+}
 
 /// Applies what `fleet_migrations` lacks; returns the schema's version.
 pub async fn migrate(client: &mut Client) -> Result<i32, tokio_postgres::Error> {
@@ -89,26 +155,26 @@ async fn apply(client: &mut Client) -> Result<i32, tokio_postgres::Error> {
         )
         .await?;
     let mut version = 0;
-    for (number, sql) in MIGRATIONS {
+    for (number, sql) in migrations() {
         let tx = client.transaction().await?;
         let applied = tx
             .query_opt(
                 "SELECT 1 FROM fleet_migrations WHERE version = $1",
-                &[number],
+                &[&number],
             )
             .await?
             .is_some();
         if !applied {
-            tx.batch_execute(sql).await?;
+            tx.batch_execute(&sql).await?;
             tx.execute(
                 "INSERT INTO fleet_migrations (version) VALUES ($1)",
-                &[number],
+                &[&number],
             )
             .await?;
             tracing::info!(version = number, "fleet schema migrated");
         }
         tx.commit().await?;
-        version = *number;
+        version = number;
     }
     Ok(version)
 }

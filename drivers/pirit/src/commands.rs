@@ -675,9 +675,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_position_has_the_ffd_1_2_fields_in_order() {
-        let item = ReceiptItem {
+    /// Two litres of milk at 89.90, 10 % VAT, full payment for goods.
+    fn milk() -> ReceiptItem {
+        ReceiptItem {
             name: "Молоко".into(),
             price: 8990,
             quantity: 2000,
@@ -689,7 +689,12 @@ mod tests {
             method: 4,
             measure: 0,
             marking: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_position_has_the_ffd_1_2_fields_in_order() {
+        let item = milk();
         let r = add_position(&item).unwrap();
         assert_eq!(r.command, 0x42);
         assert_eq!(
@@ -742,19 +747,7 @@ mod tests {
     /// every byte after STX through ETX, 13h, as "13" (worked out by hand from those bytes).
     #[test]
     fn an_add_position_packet_byte_for_byte() {
-        let item = ReceiptItem {
-            name: "Молоко".into(),
-            price: 8990,
-            quantity: 2000,
-            amount: 17980,
-            vat: Vat::Rate(1000),
-            vat_code: Some(2),
-            tax: 1635,
-            subject: 1,
-            method: 4,
-            measure: 0,
-            marking: None,
-        };
+        let item = milk();
         let packet = add_position(&item).unwrap().encode(b"PIRI", 0x25);
         let expected: &[u8] = b"\x02PIRI%42\x8c\xae\xab\xae\xaa\xae\x1c\x1c2.000\x1c89.90\x1c1\x1c\x1c\x1c\x1c0\x1c\x1c4\x1c1\x1c\x1c\x1c\x1c\x0313";
         assert_eq!(packet, expected);

@@ -108,7 +108,7 @@ fn reports() -> String {
            LATERAL (SELECT coalesce((tender->>'cashless')::bigint, 0)
                          + coalesce((tender->>'external_cashless')::bigint, 0) AS cashless,
                            coalesce((tender->>'prepayment')::bigint, 0) AS prepayment,
-                           coalesce((tender->>'credit')::bigint, 0) AS credit) t
+                           coalesce((tender #>> '{{credit}}')::bigint, 0) AS credit) t
      GROUP BY 1, 2, 3;
 
     CREATE VIEW fleet_shop_days AS

@@ -108,7 +108,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert_eq!(status["host_id"], HOST_ID);
     assert!(!status.to_string().contains(PASSWORD), "{status}");
     let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
-    assert_eq!(migrations, "1,2");
+    assert_eq!(migrations, "1,2,3");
 
     // Killed while it sells and ships; the next start goes on from what PostgreSQL holds.
     let url = format!("{base}/sale");
@@ -179,4 +179,105 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
         fiscalized, on_register,
         "every fiscalized receipt at head office"
     );
+
+    // The report's totals are the sums of the host's own journal.
+    let registered: Vec<_> = journal(&base)
+        .into_iter()
+        .filter(|d| !d.3.is_empty())
+        .collect();
+    let total: i64 = registered.iter().map(|d| d.1).sum();
+    let today = chrono::Utc::now().date_naive();
+    let report = |json: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fiscal-host"));
+        cmd.args([
+            "fleet",
+            "report",
+            "--postgres",
+            &pg.url(),
+            "--shop",
+            HOST_ID,
+        ])
+        .arg("--from")
+        .arg((today - chrono::Days::new(1)).to_string())
+        .arg("--to")
+        .arg((today + chrono::Days::new(1)).to_string())
+        .env("FISCAL_HOST_FLEET_PASSWORD", PASSWORD);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let figures: Value = serde_json::from_str(&report(true)).unwrap();
+    let sum = |section: &str, field: &str| -> i64 {
+        figures[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d[field].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(sum("shops", "total"), total, "{figures}");
+    assert_eq!(
+        sum("shops", "receipts") as usize,
+        registered.len(),
+        "{figures}"
+    );
+    assert_eq!(sum("by_vat", "amount"), total, "{figures}");
+    let vat = &figures["by_vat"][0];
+    assert_eq!(
+        (vat["vat_kind"].as_str(), vat["vat_rate"].as_i64()),
+        (Some("rate"), Some(2200)),
+        "{figures}"
+    );
+    assert_eq!(
+        sum("by_payment", "cash"),
+        total,
+        "every sale was paid in cash: {figures}"
+    );
+    assert_eq!(sum("by_payment", "cashless"), 0, "{figures}");
+    assert_eq!(figures["alerts"], json!([]), "{figures}");
+    let tables = report(false);
+    assert!(
+        tables.contains("Shops by day") && tables.contains(HOST_ID),
+        "{tables}"
+    );
+
+    // A new journal (another data directory) under the same host_id is refused: its seq
+    // counts from 1 again and would be taken for rows already shipped. Its rows wait.
+    let events = pg.query("SELECT count(*) FROM fleet_events");
+    let other = tempfile::tempdir().unwrap();
+    let other_config = other.path().join("host.toml");
+    std::fs::write(
+        &other_config,
+        format!(
+            "[fleet]\npostgres = \"{}\"\nhost_id = \"{HOST_ID}\"\npassword_file = {:?}\n",
+            pg.url(),
+            pg.password_file.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let impostor = common::start_host(
+        &other.path().join("data"),
+        &["--config", other_config.to_str().unwrap()],
+    );
+    let other_base = impostor.base_url.trim_end_matches('/').to_owned();
+    let opened = common::post_json(
+        &format!("{other_base}/open_shift"),
+        &json!({ "employeeName": "Кассир" }),
+    );
+    assert_eq!(opened["status"], "success", "{opened}");
+    wait_until("the other journal refused", 30, || {
+        let s = fleet_of(&other_base);
+        s["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("another journal"))
+            && s["pending_rows"].as_i64().unwrap_or(0) > 0
+    });
+    assert_eq!(pg.query("SELECT count(*) FROM fleet_events"), events);
 }

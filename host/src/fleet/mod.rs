@@ -77,6 +77,15 @@ pub enum FleetError {
     Postgres(#[from] tokio_postgres::Error),
     #[error("fleet: the outbox: {0}")]
     Outbox(#[from] rusqlite::Error),
+    #[error(
+        "fleet: head office knows host_id {host_id} from another journal ({theirs}; this one is {ours}): \
+         a new journal must ship under a host_id of its own, or its rows would be taken for ones already shipped"
+    )]
+    AnotherJournal {
+        host_id: String,
+        theirs: String,
+        ours: String,
+    },
 }
 
 /// The PostgreSQL connection settings, the password from the environment or a file.
@@ -186,6 +195,7 @@ impl Shipper {
         let connection = tokio::spawn(connection);
         let shipped: Result<std::convert::Infallible, FleetError> = async {
             schema::migrate(&mut client).await?;
+            self.claim(&client, reader).await?;
             let mut shipped: i64 = client
                 .query_one(
                     "SELECT coalesce(max(seq), 0) FROM fleet_events WHERE host_id = $1",
@@ -230,6 +240,46 @@ impl Shipper {
         .await;
         connection.abort();
         shipped
+    }
+
+    /// Ties `host_id` to this journal at head office the first time, and refuses to ship
+    /// when head office has it tied to another.
+    async fn claim(
+        &self,
+        client: &tokio_postgres::Client,
+        reader: &Arc<Mutex<OutboxReader>>,
+    ) -> Result<(), FleetError> {
+        let reader = reader.clone();
+        let ours = tokio::task::spawn_blocking(move || {
+            reader
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .journal_id()
+        })
+        .await
+        .map_err(|e| FleetError::Config(format!("the outbox reader stopped: {e}")))??;
+        client
+            .execute(
+                "INSERT INTO fleet_hosts (host_id, journal_id) VALUES ($1, $2) ON CONFLICT (host_id) DO NOTHING",
+                &[&self.host_id, &ours],
+            )
+            .await?;
+        let theirs: String = client
+            .query_one(
+                "SELECT journal_id FROM fleet_hosts WHERE host_id = $1",
+                &[&self.host_id],
+            )
+            .await?
+            .get(0);
+        if theirs == ours {
+            Ok(())
+        } else {
+            Err(FleetError::AnotherJournal {
+                host_id: self.host_id.clone(),
+                theirs,
+                ours,
+            })
+        }
     }
 
     /// The rows and age of what waits, from the outbox itself.

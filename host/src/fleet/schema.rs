@@ -13,9 +13,20 @@ use crate::journal::{DocumentKind, DocumentState, IntentState};
 const LOCK: i64 = 0x6669_7363_616c; // "fiscal"
 
 /// (version, SQL), in order. The journal's texts (kinds, states) come from its enums.
-fn migrations() -> [(i32, String); 2] {
-    [(1, FIRST.to_owned()), (2, reports())]
+fn migrations() -> [(i32, String); 3] {
+    [(1, FIRST.to_owned()), (2, reports()), (3, HOSTS.to_owned())]
 }
+
+/// Which journal each host ships from: a `seq` counts within one journal, so a host whose
+/// journal was replaced (a new data directory) must not go on under the same `host_id`, or its
+/// rows would be taken for ones already shipped.
+const HOSTS: &str = "
+    CREATE TABLE fleet_hosts (
+        host_id    text        PRIMARY KEY,
+        journal_id text        NOT NULL,
+        first_seen timestamptz NOT NULL DEFAULT now()
+    );
+";
 
 const FIRST: &str = "
     -- Every outbox row of every host, exactly once: (host_id, seq) is the key a resend hits.

@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     payload TEXT NOT NULL,
     at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
+CREATE TABLE IF NOT EXISTS journal_identity (
+    only       INTEGER PRIMARY KEY CHECK (only = 1),
+    journal_id TEXT NOT NULL
+);
 ";
 
 /// A document as created: every column head office reads.
@@ -92,6 +96,12 @@ const TRIGGERS: &[(&str, &str, &str, &str, &str)] = &[
 /// are new); drops the triggers when not.
 pub(super) fn migrate(conn: &Connection, on: bool) -> rusqlite::Result<()> {
     conn.execute_batch(TABLE)?;
+    // This journal's own name: a `seq` means something only within one journal, so head
+    // office keys a host to the journal it first shipped from (`fleet`).
+    conn.execute(
+        "INSERT OR IGNORE INTO journal_identity (only, journal_id) VALUES (1, ?1)",
+        [uuid::Uuid::new_v4().to_string()],
+    )?;
     let tx = conn.unchecked_transaction()?;
     let present: i64 = tx.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'",
@@ -178,6 +188,12 @@ impl OutboxReader {
                 })
             })?
             .collect()
+    }
+
+    /// This journal's identity (`journal_identity`).
+    pub fn journal_id(&self) -> rusqlite::Result<String> {
+        self.conn
+            .query_row("SELECT journal_id FROM journal_identity", [], |r| r.get(0))
     }
 
     /// The last row's seq (0 for none), and the time of the first row after `shipped`: how far

@@ -235,6 +235,8 @@ impl Shipper {
                 tx.commit().await?;
                 shipped = last;
                 self.fleet.update(|s| s.shipped_seq = shipped);
+                // What still waits, so `/health` tells the lag while the shipper is busy too.
+                self.note_lag(reader).await;
             }
         }
         .await;

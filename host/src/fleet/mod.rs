@@ -209,7 +209,7 @@ impl Shipper {
                 s.shipped_seq = shipped;
             });
             loop {
-                let rows = read(reader, shipped).await?;
+                let rows = on_outbox(reader, move |r| r.after(shipped, BATCH)).await?;
                 let Some(last) = rows.last().map(|r| r.seq) else {
                     self.note_lag(reader).await;
                     tokio::time::sleep(IDLE).await;
@@ -251,15 +251,7 @@ impl Shipper {
         client: &tokio_postgres::Client,
         reader: &Arc<Mutex<OutboxReader>>,
     ) -> Result<(), FleetError> {
-        let reader = reader.clone();
-        let ours = tokio::task::spawn_blocking(move || {
-            reader
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .journal_id()
-        })
-        .await
-        .map_err(|e| FleetError::Config(format!("the outbox reader stopped: {e}")))??;
+        let ours = on_outbox(reader, OutboxReader::journal_id).await?;
         client
             .execute(
                 "INSERT INTO fleet_hosts (host_id, journal_id) VALUES ($1, $2) ON CONFLICT (host_id) DO NOTHING",
@@ -287,15 +279,9 @@ impl Shipper {
     /// The rows and age of what waits, from the outbox itself.
     async fn note_lag(&self, reader: &Arc<Mutex<OutboxReader>>) {
         let shipped = self.fleet.status().shipped_seq;
-        let reader = reader.clone();
-        let lag = tokio::task::spawn_blocking(move || {
-            reader
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .lag(shipped)
-        })
-        .await;
-        let Ok(Ok((last, oldest))) = lag else { return };
+        let Ok((last, oldest)) = on_outbox(reader, move |r| r.lag(shipped)).await else {
+            return;
+        };
         let age = oldest
             .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
             .map_or(0, |at| {
@@ -314,18 +300,15 @@ impl Shipper {
     }
 }
 
-async fn read(
+/// Runs `read` on the outbox reader on a blocking thread: SQLite's calls block, and the
+/// shipper is a task on the host's async workers.
+async fn on_outbox<T: Send + 'static>(
     reader: &Arc<Mutex<OutboxReader>>,
-    after: i64,
-) -> Result<Vec<crate::journal::OutboxRow>, FleetError> {
+    read: impl FnOnce(&OutboxReader) -> rusqlite::Result<T> + Send + 'static,
+) -> Result<T, FleetError> {
     let reader = reader.clone();
-    tokio::task::spawn_blocking(move || {
-        reader
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .after(after, BATCH)
-    })
-    .await
-    .map_err(|e| FleetError::Config(format!("the outbox reader stopped: {e}")))?
-    .map_err(FleetError::from)
+    tokio::task::spawn_blocking(move || read(&reader.lock().unwrap_or_else(|p| p.into_inner())))
+        .await
+        .map_err(|e| FleetError::Config(format!("the outbox reader stopped: {e}")))?
+        .map_err(FleetError::from)
 }

@@ -69,7 +69,7 @@ pub enum ReloadOutcome {
 
 impl Reload {
     /// Loads what `path` holds now in place of `current` (off the caller's thread: compiling
-    /// takes a while) and says what became of it; `swap` receives a component that changed.
+    /// takes a while) and says what became of it, with the new component when it changed.
     pub async fn of<T: Send + 'static>(
         plugin: String,
         current: &LoadReport,
@@ -157,45 +157,49 @@ impl Plugins {
     pub async fn reload(&self) -> Vec<Reload> {
         let mut done = Vec::new();
         for (_, slot) in &self.taxes {
-            let current = slot.current().report().clone();
-            let Origin::File(path) = &current.origin else {
-                continue;
-            };
-            let (runtime, name, origin) = self.loader(&current);
-            let (reload, new) = Reload::of(current.name.clone(), &current, path, move |b| {
-                let tax = runtime.load_tax(&name, origin, b)?;
-                let sha = tax.report().sha256.clone();
-                Ok((tax, sha))
-            })
-            .await;
-            if let Some(new) = new {
-                slot.replace(new);
-            }
-            done.push(reload);
+            done.extend(
+                self.reload_slot(slot, TaxPlugin::report, PluginRuntime::load_tax)
+                    .await,
+            );
         }
-        let current = self.layout().report().clone();
-        if let Origin::File(path) = &current.origin {
-            let (runtime, name, origin) = self.loader(&current);
-            let (reload, new) = Reload::of(current.name.clone(), &current, path, move |b| {
-                let layout = runtime.load_layout(&name, origin, b)?;
-                let sha = layout.report().sha256.clone();
-                Ok((layout, sha))
-            })
-            .await;
-            if let Some(new) = new {
-                self.layout.replace(new);
-            }
-            done.push(reload);
-        }
+        done.extend(
+            self.reload_slot(
+                &self.layout,
+                LayoutPlugin::report,
+                PluginRuntime::load_layout,
+            )
+            .await,
+        );
         done
     }
 
-    fn loader(&self, current: &LoadReport) -> (Arc<PluginRuntime>, String, Origin) {
-        (
+    /// One slot's plugin loaded again from its file (none for a built-in), swapped in when
+    /// it changed.
+    async fn reload_slot<T: Clone + Send + 'static>(
+        &self,
+        slot: &Slot<T>,
+        report: fn(&T) -> &LoadReport,
+        load: fn(&PluginRuntime, &str, Origin, &[u8]) -> Result<T, PluginError>,
+    ) -> Option<Reload> {
+        let current = report(&slot.current()).clone();
+        let Origin::File(path) = &current.origin else {
+            return None;
+        };
+        let (runtime, name, origin) = (
             self.runtime.clone(),
             current.name.clone(),
             current.origin.clone(),
-        )
+        );
+        let (reload, new) = Reload::of(current.name.clone(), &current, path, move |b| {
+            let plugin = load(&runtime, &name, origin, b)?;
+            let sha = report(&plugin).sha256.clone();
+            Ok((plugin, sha))
+        })
+        .await;
+        if let Some(new) = new {
+            slot.replace(new);
+        }
+        Some(reload)
     }
 }
 

@@ -1,11 +1,14 @@
-//! Head office (issue 19): a host's journal shipped to a real PostgreSQL (a throwaway cluster,
-//! `common::postgres`) while it sells, through a SIGKILL of the host mid-shipping and a stop
-//! of PostgreSQL: at the end PostgreSQL holds every document of the journal exactly once, in
-//! its last state, and `/health` says nothing waits. The register and the terminal are
-//! emulators in this test process (`common::shop`), so they outlive the host.
+//! Head office (issue 19): hosts' journals shipped to a real PostgreSQL (a throwaway cluster,
+//! `common::postgres`) while they sell, through SIGKILLs of a host mid-shipping and stops of
+//! PostgreSQL: at the end PostgreSQL holds every document of each journal exactly once, in its
+//! last state, `/health` says nothing waits and `fleet report` adds up to the journals. One
+//! shop is driven request by request; three are driven by loadgen at once. Registers and
+//! terminals are emulators in this test process (`common::shop`), so they outlive the hosts.
 
 mod common;
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::postgres::{PASSWORD, Postgres};
@@ -22,6 +25,40 @@ fn sale(n: usize) -> Value {
     })
 }
 
+/// The `[fleet]` table shipping to this PostgreSQL as this host.
+fn fleet_table(pg: &Postgres, host_id: &str) -> String {
+    format!(
+        "\n[fleet]\npostgres = \"{}\"\nhost_id = \"{host_id}\"\npassword_file = {:?}\n",
+        pg.url(),
+        pg.password_file.to_str().unwrap()
+    )
+}
+
+/// `fiscal-host fleet report` over yesterday to tomorrow, of one shop or all.
+fn fleet_report(pg: &Postgres, shop: Option<&str>, json: bool) -> String {
+    let today = chrono::Utc::now().date_naive();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fiscal-host"));
+    cmd.args(["fleet", "report", "--postgres", &pg.url()])
+        .arg("--from")
+        .arg((today - chrono::Days::new(1)).to_string())
+        .arg("--to")
+        .arg((today + chrono::Days::new(1)).to_string())
+        .env("FISCAL_HOST_FLEET_PASSWORD", PASSWORD);
+    if let Some(shop) = shop {
+        cmd.args(["--shop", shop]);
+    }
+    if json {
+        cmd.arg("--json");
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn fleet_of(base: &str) -> Value {
     common::get_json(&format!("{base}/health"))["fleet"].clone()
 }
@@ -34,31 +71,35 @@ fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// The journal's documents as `GET /journal` lists them: (id, total, state, fiscal sign).
+/// The journal's documents as `GET /journal` lists them, every page: (id, total, state,
+/// fiscal sign).
 fn journal(base: &str) -> Vec<(i64, i64, String, String)> {
-    let page = common::get_json(&format!("{base}/journal?limit=500"));
-    let mut docs: Vec<_> = page["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
+    let mut docs = Vec::new();
+    let mut before = String::new();
+    loop {
+        let page = common::get_json(&format!("{base}/journal?limit=500{before}"));
+        docs.extend(page["documents"].as_array().unwrap().iter().map(|d| {
             (
                 d["id"].as_i64().unwrap(),
                 d["total"].as_i64().unwrap(),
                 d["state"].as_str().unwrap().to_owned(),
                 d["fiscal_sign"].as_str().unwrap_or_default().to_owned(),
             )
-        })
-        .collect();
+        }));
+        match page["next_before"].as_i64() {
+            Some(id) => before = format!("&before={id}"),
+            None => break,
+        }
+    }
     docs.sort();
     docs
 }
 
 /// Head office's documents of this host, from its view.
-fn head_office(pg: &Postgres) -> Vec<(i64, i64, String, String)> {
+fn head_office(pg: &Postgres, host_id: &str) -> Vec<(i64, i64, String, String)> {
     let text = pg.query(&format!(
         "SELECT id, total, state, coalesce(fiscal->>'fiscal_sign', '') FROM fleet_documents \
-         WHERE host_id = '{HOST_ID}' ORDER BY id"
+         WHERE host_id = '{host_id}' ORDER BY id"
     ));
     text.lines()
         .filter(|l| !l.is_empty())
@@ -80,11 +121,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     let dir = tempfile::tempdir().unwrap();
     let shop = common::shop::shop(dir.path());
     let mut config = std::fs::read_to_string(&shop.config).unwrap();
-    config.push_str(&format!(
-        "\n[fleet]\npostgres = \"{}\"\nhost_id = \"{HOST_ID}\"\npassword_file = {:?}\n",
-        pg.url(),
-        pg.password_file.to_str().unwrap()
-    ));
+    config.push_str(&fleet_table(&pg, HOST_ID));
     std::fs::write(&shop.config, config).unwrap();
     let args = ["--config", shop.config.to_str().unwrap()];
     let data = dir.path().join("data");
@@ -101,7 +138,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
         assert_eq!(sold["status"], "success", "{sold}");
     }
     wait_until("the first sales at head office", 30, || {
-        head_office(&pg) == journal(&base)
+        head_office(&pg, HOST_ID) == journal(&base)
     });
     let status = fleet_of(&base);
     assert_eq!(status["connected"], true, "{status}");
@@ -138,7 +175,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
         assert_eq!(sold["status"], "success", "{sold}");
     }
     wait_until("head office after the restart", 30, || {
-        head_office(&pg) == journal(&base)
+        head_office(&pg, HOST_ID) == journal(&base)
     });
 
     // PostgreSQL goes away: sales go on, rows wait in the journal; back, they are shipped.
@@ -158,7 +195,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert!(waiting["last_error"].is_string(), "{waiting}");
     pg.restart();
     wait_until("head office after the outage", 60, || {
-        head_office(&pg) == journal(&base)
+        head_office(&pg, HOST_ID) == journal(&base)
     });
     wait_until("nothing pending", 30, || {
         let s = fleet_of(&base);
@@ -173,7 +210,10 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     let (all, distinct) = created.split_once('|').unwrap();
     assert_eq!(all, distinct, "a document created twice at head office");
     assert_eq!(all.parse::<usize>().unwrap(), journal(&base).len());
-    let fiscalized = head_office(&pg).iter().filter(|d| !d.3.is_empty()).count();
+    let fiscalized = head_office(&pg, HOST_ID)
+        .iter()
+        .filter(|d| !d.3.is_empty())
+        .count();
     let on_register = shop.register.with_device(|d| d.receipts().len());
     assert_eq!(
         fiscalized, on_register,
@@ -186,33 +226,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
         .filter(|d| !d.3.is_empty())
         .collect();
     let total: i64 = registered.iter().map(|d| d.1).sum();
-    let today = chrono::Utc::now().date_naive();
-    let report = |json: bool| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fiscal-host"));
-        cmd.args([
-            "fleet",
-            "report",
-            "--postgres",
-            &pg.url(),
-            "--shop",
-            HOST_ID,
-        ])
-        .arg("--from")
-        .arg((today - chrono::Days::new(1)).to_string())
-        .arg("--to")
-        .arg((today + chrono::Days::new(1)).to_string())
-        .env("FISCAL_HOST_FLEET_PASSWORD", PASSWORD);
-        if json {
-            cmd.arg("--json");
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let report = |json: bool| fleet_report(&pg, Some(HOST_ID), json);
     let figures: Value = serde_json::from_str(&report(true)).unwrap();
     let sum = |section: &str, field: &str| -> i64 {
         figures[section]
@@ -253,15 +267,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     let events = pg.query("SELECT count(*) FROM fleet_events");
     let other = tempfile::tempdir().unwrap();
     let other_config = other.path().join("host.toml");
-    std::fs::write(
-        &other_config,
-        format!(
-            "[fleet]\npostgres = \"{}\"\nhost_id = \"{HOST_ID}\"\npassword_file = {:?}\n",
-            pg.url(),
-            pg.password_file.to_str().unwrap()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&other_config, fleet_table(&pg, HOST_ID)).unwrap();
     let impostor = common::start_host(
         &other.path().join("data"),
         &["--config", other_config.to_str().unwrap()],
@@ -280,4 +286,188 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
             && s["pending_rows"].as_i64().unwrap_or(0) > 0
     });
     assert_eq!(pg.query("SELECT count(*) FROM fleet_events"), events);
+}
+
+/// One shop of the chain: its emulated register and terminal in this process (they outlive the
+/// host), its own data directory, and the host now serving it.
+struct Branch {
+    host_id: String,
+    shop: common::shop::Shop,
+    config: String,
+    data: std::path::PathBuf,
+    host: Mutex<Option<common::RunningHost>>,
+    base: Mutex<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Branch {
+    fn open(pg: &Postgres, n: usize) -> Branch {
+        let dir = tempfile::tempdir().unwrap();
+        let host_id = format!("shop-{n:03}");
+        let shop = common::shop::shop(dir.path());
+        let mut config = std::fs::read_to_string(&shop.config).unwrap();
+        config.push_str(&fleet_table(pg, &host_id));
+        std::fs::write(&shop.config, config).unwrap();
+        let branch = Branch {
+            host_id,
+            config: shop.config_arg(),
+            shop,
+            data: dir.path().join("data"),
+            host: Mutex::new(None),
+            base: Mutex::new(String::new()),
+            _dir: dir,
+        };
+        branch.start();
+        branch
+    }
+
+    fn start(&self) {
+        let host = common::start_host(&self.data, &["--config", &self.config]);
+        *self.base.lock().unwrap() = host.base_url.trim_end_matches('/').to_owned();
+        *self.host.lock().unwrap() = Some(host);
+    }
+
+    /// SIGKILL, then a start on the same data directory.
+    fn kill_and_restart(&self) {
+        let mut host = self.host.lock().unwrap().take().unwrap();
+        host.child.kill().unwrap();
+        host.child.wait().unwrap();
+        drop(host);
+        self.start();
+    }
+
+    fn base(&self) -> String {
+        self.base.lock().unwrap().clone()
+    }
+
+    /// Sells with loadgen (REST, two clients, 30 receipts/s in all, three lines) in runs of a
+    /// second until `stop`, each run against the host serving now; (ok, errors) summed.
+    fn sell_until(&self, stop: &AtomicBool) -> (u64, u64) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (mut ok, mut errors) = (0, 0);
+        while !stop.load(Ordering::Relaxed) {
+            let mut options = loadgen::Options::new(self.base(), loadgen::Face::Rest);
+            options.clients = 2;
+            options.rate = Some(30.0);
+            options.duration = Some(Duration::from_secs(1));
+            options.lines = 3;
+            options.warmup = 0;
+            options.timeout = Duration::from_secs(5);
+            match runtime.block_on(loadgen::run(options)) {
+                Ok(report) => {
+                    ok += report.ok;
+                    errors += report.errors;
+                }
+                // The host was killed before the run began: the next run finds the new one.
+                Err(_) => {
+                    errors += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        (ok, errors)
+    }
+}
+
+/// The issue's test of the chain: three hosts, each with its own data directory, ship to one
+/// PostgreSQL while loadgen sells on each. One host is killed with SIGKILL twice (once while it
+/// ships, once just after PostgreSQL came back with its backlog waiting) and PostgreSQL is
+/// stopped for 10 s. At the end head office holds every document of every host exactly once, in
+/// its journal's state, and `fleet report`'s per-shop totals are the sums of each journal.
+#[test]
+fn three_shops_ship_to_one_head_office_through_two_kills_and_a_ten_second_outage() {
+    let pg = Postgres::start();
+    let branches: Vec<Branch> = (1..=3).map(|n| Branch::open(&pg, n)).collect();
+    let stop = AtomicBool::new(false);
+    let sold: Vec<(u64, u64)> = std::thread::scope(|scope| {
+        let selling: Vec<_> = branches
+            .iter()
+            .map(|b| scope.spawn(|| b.sell_until(&stop)))
+            .collect();
+        let killed = &branches[0];
+        wait_until("the first shipping", 30, || {
+            fleet_of(&killed.base())["shipped_seq"]
+                .as_i64()
+                .unwrap_or(0)
+                > 0
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        killed.kill_and_restart();
+
+        std::thread::sleep(Duration::from_secs(1));
+        pg.stop();
+        std::thread::sleep(Duration::from_secs(10));
+        wait_until("rows waiting on every host", 10, || {
+            branches
+                .iter()
+                .all(|b| fleet_of(&b.base())["pending_rows"].as_i64().unwrap_or(0) > 0)
+        });
+        pg.restart();
+        killed.kill_and_restart();
+
+        std::thread::sleep(Duration::from_secs(3));
+        stop.store(true, Ordering::Relaxed);
+        selling.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    for (branch, (ok, errors)) in branches.iter().zip(&sold) {
+        assert!(*ok > 100, "{}: {ok} receipts sold", branch.host_id);
+        if branch.host_id != branches[0].host_id {
+            assert_eq!(*errors, 0, "{}: sold through the outage", branch.host_id);
+        }
+    }
+
+    for branch in &branches {
+        let base = branch.base();
+        wait_until("head office up to date", 120, || {
+            head_office(&pg, &branch.host_id) == journal(&base)
+        });
+        let created = pg.query(&format!(
+            "SELECT count(*), count(DISTINCT row_id) FROM fleet_events \
+             WHERE host_id = '{}' AND kind = 'document'",
+            branch.host_id
+        ));
+        let (all, distinct) = created.split_once('|').unwrap();
+        assert_eq!(
+            all, distinct,
+            "{}: a document created twice",
+            branch.host_id
+        );
+        assert_eq!(all.parse::<usize>().unwrap(), journal(&base).len());
+        let fiscalized = head_office(&pg, &branch.host_id)
+            .iter()
+            .filter(|d| !d.3.is_empty())
+            .count();
+        let on_register = branch.shop.register.with_device(|d| d.receipts().len());
+        assert_eq!(fiscalized, on_register, "{}", branch.host_id);
+    }
+
+    let figures = fleet_report(&pg, None, true);
+    let figures: Value = serde_json::from_str(&figures).unwrap();
+    for branch in &branches {
+        let registered: Vec<_> = journal(&branch.base())
+            .into_iter()
+            .filter(|d| !d.3.is_empty())
+            .collect();
+        let of_shop = |field: &str| -> i64 {
+            figures["shops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["host_id"] == branch.host_id.as_str())
+                .map(|d| d[field].as_i64().unwrap())
+                .sum()
+        };
+        assert_eq!(
+            of_shop("total"),
+            registered.iter().map(|d| d.1).sum::<i64>(),
+            "{}: {figures}",
+            branch.host_id
+        );
+        assert_eq!(
+            of_shop("receipts") as usize,
+            registered.len(),
+            "{}",
+            branch.host_id
+        );
+    }
 }

@@ -2,12 +2,23 @@
 //! register enforces it and says so; the core turns that into `ShiftExpired`), and a force
 //! close that closes whatever state the register is in.
 
+use serde::Serialize;
 use serde_json::json;
 
-use super::{Core, CoreError};
+use super::{Core, CoreError, FiscalRecord};
 use crate::devices::{DeviceError, DeviceHandle};
 use crate::journal::ShiftEventKind;
-use crate::plugins::contract::register::{Cashier, ShiftState};
+use crate::plugins::contract::register::{Cashier, ShiftCounters, ShiftState};
+
+/// What the journal keeps of a Z report: the register's fiscal record and, from a 0.3.0
+/// register, the counters the report printed (head office checks them against the shift's
+/// receipts, `fleet_shift_checks`).
+#[derive(Serialize)]
+struct Closed {
+    #[serde(flatten)]
+    record: FiscalRecord,
+    counters: Option<ShiftCounters>,
+}
 
 fn cashier(name: &str) -> Cashier {
     Cashier {
@@ -43,7 +54,7 @@ impl Core {
             ShiftEventKind::Open,
             Some(cashier_name),
             request,
-            &result,
+            result.as_ref().map(super::fiscal::record),
         )
         .await;
         Ok(result?.shift_number)
@@ -89,7 +100,7 @@ impl Core {
             register.cancel_open_receipt().await?;
         }
         if status.shift == ShiftState::Closed {
-            self.record_shift::<()>(register, ShiftEventKind::ForceClose, None, request, &Ok(()))
+            self.record_shift::<()>(register, ShiftEventKind::ForceClose, None, request, Ok(()))
                 .await;
             return Ok(None);
         }
@@ -116,9 +127,13 @@ impl Core {
     ) -> Result<u32, CoreError> {
         let who = cashier(who);
         let result = register.close_shift(who).await;
-        self.record_shift(register, kind, cashier_name, request, &result)
+        let closed = result.as_ref().map(|z| Closed {
+            record: super::fiscal::record(&z.result),
+            counters: z.counters,
+        });
+        self.record_shift(register, kind, cashier_name, request, closed)
             .await;
-        Ok(result?.shift_number)
+        Ok(result?.result.shift_number)
     }
 
     /// The register lane's turn, once every receipt sent to the register is accounted for: a
@@ -148,17 +163,17 @@ impl Core {
 
     /// Journals what a shift operation did, and has the register's status (which `/devices`
     /// shows) read again at once rather than at its next idle refresh.
-    async fn record_shift<T: std::fmt::Debug>(
+    async fn record_shift<T: Serialize>(
         &self,
         register: &DeviceHandle,
         kind: ShiftEventKind,
         cashier: Option<&str>,
         request: &str,
-        result: &Result<T, DeviceError>,
+        result: Result<T, &DeviceError>,
     ) {
         let device = register.id();
         let outcome = match result {
-            Ok(v) => Some(json!({ "ok": format!("{v:?}") })),
+            Ok(v) => Some(json!({ "ok": v })),
             // The register said no: nothing happened there, so nothing is journaled (the log
             // has it). A lost answer is journaled: the register may have done it.
             Err(e) if super::answers::refused_by_device(e) => {

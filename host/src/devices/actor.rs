@@ -17,10 +17,18 @@ use crate::plugins::contract::layout::Element;
 use crate::plugins::contract::register::{
     Cashier, CorrectionReceipt, DeviceInfo, DeviceStatus, ErrorClass, FiscalDriveState,
     FiscalReceipt, FiscalResult, LastDocument, MarkingCheck, MarkingCheckResult, MarkingDecision,
-    Money, PrinterStatus, ShiftState,
+    Money, PrinterStatus, ShiftCounters, ShiftState,
 };
 use crate::plugins::contract::terminal::Transaction;
 use crate::plugins::{DriverFailure, DriverInstance, DriverPlugin, DriverResult, LoadReport};
+
+/// A Z report's answer: the register's fiscal result, and the shift's counters it printed when
+/// the register can tell them.
+#[derive(Debug, Clone)]
+pub struct ZReport {
+    pub result: FiscalResult,
+    pub counters: Option<ShiftCounters>,
+}
 
 /// What `/devices` shows of a device; kept current by the actor.
 #[derive(Debug, Clone, Serialize)]
@@ -261,17 +269,44 @@ impl DeviceHandle {
         self.shift_op(move |d| d.open_shift(cashier)).await
     }
 
-    /// Z report: closes the shift.
-    pub async fn close_shift(&self, cashier: Cashier) -> Result<FiscalResult, DeviceError> {
-        self.shift_op(move |d| d.close_shift(cashier)).await
+    /// Z report: the shift's counters, then the close, in one job so that nothing the host
+    /// sends comes between the counters read and the report that prints them. A register
+    /// that cannot tell its counters (a driver before 0.3.0) or fails to still closes its
+    /// shift: the counters are head office's check, the Z report is the law's.
+    pub async fn close_shift(&self, cashier: Cashier) -> Result<ZReport, DeviceError> {
+        let device = self.id.clone();
+        self.shift_op(move |d| {
+            let counters = match d.shift_totals() {
+                Ok(counters) => Some(counters),
+                Err(DriverFailure::Driver(e)) if e.class == ErrorClass::Unsupported => None,
+                Err(DriverFailure::Driver(e)) => {
+                    tracing::warn!(
+                        device = &*device,
+                        "the shift's counters before the Z report: {}",
+                        e.message
+                    );
+                    None
+                }
+                Err(DriverFailure::Plugin(e)) => {
+                    tracing::warn!(
+                        device = &*device,
+                        "the shift's counters before the Z report: {e}"
+                    );
+                    None
+                }
+            };
+            d.close_shift(cashier)
+                .map(|result| ZReport { result, counters })
+        })
+        .await
     }
 
     /// A shift's opening or closing, then the register's status at once (not at the next idle
     /// refresh), so `/devices` and the admin page show the new shift and when it opened.
-    async fn shift_op(
+    async fn shift_op<R: Send + 'static>(
         &self,
-        op: impl FnOnce(&mut DriverInstance) -> DriverResult<FiscalResult> + Send + 'static,
-    ) -> Result<FiscalResult, DeviceError> {
+        op: impl FnOnce(&mut DriverInstance) -> DriverResult<R> + Send + 'static,
+    ) -> Result<R, DeviceError> {
         self.run(move |worker| {
             let result = worker.call(op);
             if result.is_ok() {

@@ -5,7 +5,7 @@
 mod actor;
 mod registry;
 
-pub use actor::{DeviceHandle, DeviceView};
+pub use actor::{DeviceHandle, DeviceView, ZReport};
 pub use registry::Devices;
 
 use crate::plugins::PluginError;

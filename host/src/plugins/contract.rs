@@ -630,6 +630,23 @@ pub mod register {
         /// The register's clock when it answered; the deadlines run on it.
         pub now: super::types::DateTime,
     }
+
+    /// One kind of receipt in a shift's counters (0.3.0).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    pub struct OperationCounters {
+        pub receipts: u32,
+        pub total: Money,
+        pub cash: Money,
+        pub cashless: Money,
+    }
+
+    /// A shift's counters as the register keeps them, what its Z report prints (0.3.0).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    pub struct ShiftCounters {
+        pub shift_number: u32,
+        pub sales: OperationCounters,
+        pub returns: OperationCounters,
+    }
 }
 
 /// A card terminal's operations (`fiscal:host/terminal`).

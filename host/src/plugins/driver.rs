@@ -190,6 +190,14 @@ impl DriverInstance {
         }
     }
 
+    /// The shift's counters (0.3.0); an older register answers `unsupported`.
+    pub fn shift_totals(&mut self) -> DriverResult<register::ShiftCounters> {
+        match self.call(DriverCall::ShiftTotals)? {
+            DriverReply::ShiftTotals(totals) => Ok(totals),
+            other => mismatch(other),
+        }
+    }
+
     pub fn open_shift(
         &mut self,
         cashier: register::Cashier,

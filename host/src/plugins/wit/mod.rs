@@ -81,6 +81,7 @@ use driver_imports;
 
 pub(super) mod v0_1_0;
 pub(super) mod v0_2_0;
+pub(super) mod v0_3_0;
 
 /// A version of the `fiscal:host` package the host loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -89,17 +90,21 @@ pub enum Version {
     V0_1_0,
     #[serde(rename = "0.2.0")]
     V0_2_0,
+    #[serde(rename = "0.3.0")]
+    V0_3_0,
 }
 
 impl Version {
-    pub const ALL: [Version; 2] = [Version::V0_1_0, Version::V0_2_0];
-    /// What a new plugin is built against.
+    pub const ALL: [Version; 3] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0];
+    /// What a new plugin is built against. Still 0.2.0: 0.3.0 is loaded, but the SDK and the
+    /// built-ins move to it only with their `shift-totals` (wit/README.md).
     pub const LATEST: Version = Version::V0_2_0;
 
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V0_1_0 => "0.1.0",
             Version::V0_2_0 => "0.2.0",
+            Version::V0_3_0 => "0.3.0",
         }
     }
 
@@ -108,6 +113,7 @@ impl Version {
         match self {
             Version::V0_1_0 => v0_1_0::world_of(exports),
             Version::V0_2_0 => v0_2_0::world_of(exports),
+            Version::V0_3_0 => v0_3_0::world_of(exports),
         }
     }
 
@@ -118,6 +124,7 @@ impl Version {
         match self {
             Version::V0_1_0 => v0_1_0::grants(world),
             Version::V0_2_0 => v0_2_0::grants(world),
+            Version::V0_3_0 => v0_3_0::grants(world),
         }
     }
 }
@@ -238,6 +245,7 @@ impl Identity {
 pub(super) struct Linkers {
     v0_1_0: v0_1_0::Linkers,
     v0_2_0: v0_2_0::Linkers,
+    v0_3_0: v0_3_0::Linkers,
 }
 
 impl Linkers {
@@ -245,6 +253,7 @@ impl Linkers {
         Ok(Self {
             v0_1_0: v0_1_0::Linkers::new(engine)?,
             v0_2_0: v0_2_0::Linkers::new(engine)?,
+            v0_3_0: v0_3_0::Linkers::new(engine)?,
         })
     }
 }
@@ -264,11 +273,13 @@ pub(super) type Answer<T, E> = wasmtime::Result<Result<T, E>>;
 pub(super) enum TaxPre {
     V0_1_0(v0_1_0::TaxPre),
     V0_2_0(v0_2_0::TaxPre),
+    V0_3_0(v0_3_0::TaxPre),
 }
 
 pub(super) enum TaxInstance {
     V0_1_0(v0_1_0::TaxInstance),
     V0_2_0(v0_2_0::TaxInstance),
+    V0_3_0(v0_3_0::TaxInstance),
 }
 
 impl TaxPre {
@@ -276,6 +287,7 @@ impl TaxPre {
         match id.version {
             Version::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::TaxPre::new(&linkers.v0_1_0, c)?)),
             Version::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::TaxPre::new(&linkers.v0_2_0, c)?)),
+            Version::V0_3_0 => Ok(Self::V0_3_0(v0_3_0::TaxPre::new(&linkers.v0_3_0, c)?)),
         }
     }
 
@@ -283,6 +295,7 @@ impl TaxPre {
         match self {
             Self::V0_1_0(p) => p.engine(),
             Self::V0_2_0(p) => p.engine(),
+            Self::V0_3_0(p) => p.engine(),
         }
     }
 
@@ -290,6 +303,7 @@ impl TaxPre {
         match self {
             Self::V0_1_0(p) => p.instantiate(store).map(TaxInstance::V0_1_0),
             Self::V0_2_0(p) => p.instantiate(store).map(TaxInstance::V0_2_0),
+            Self::V0_3_0(p) => p.instantiate(store).map(TaxInstance::V0_3_0),
         }
     }
 }
@@ -303,6 +317,7 @@ impl TaxInstance {
         match self {
             Self::V0_1_0(i) => i.calculate(store, doc),
             Self::V0_2_0(i) => i.calculate(store, doc),
+            Self::V0_3_0(i) => i.calculate(store, doc),
         }
     }
 }
@@ -312,11 +327,13 @@ impl TaxInstance {
 pub(super) enum LayoutPre {
     V0_1_0(v0_1_0::LayoutPre),
     V0_2_0(v0_2_0::LayoutPre),
+    V0_3_0(v0_3_0::LayoutPre),
 }
 
 pub(super) enum LayoutInstance {
     V0_1_0(v0_1_0::LayoutInstance),
     V0_2_0(v0_2_0::LayoutInstance),
+    V0_3_0(v0_3_0::LayoutInstance),
 }
 
 impl LayoutPre {
@@ -324,6 +341,7 @@ impl LayoutPre {
         match id.version {
             Version::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::LayoutPre::new(&linkers.v0_1_0, c)?)),
             Version::V0_2_0 => Ok(Self::V0_2_0(v0_2_0::LayoutPre::new(&linkers.v0_2_0, c)?)),
+            Version::V0_3_0 => Ok(Self::V0_3_0(v0_3_0::LayoutPre::new(&linkers.v0_3_0, c)?)),
         }
     }
 
@@ -331,6 +349,7 @@ impl LayoutPre {
         match self {
             Self::V0_1_0(p) => p.engine(),
             Self::V0_2_0(p) => p.engine(),
+            Self::V0_3_0(p) => p.engine(),
         }
     }
 
@@ -338,6 +357,7 @@ impl LayoutPre {
         match self {
             Self::V0_1_0(p) => p.instantiate(store).map(LayoutInstance::V0_1_0),
             Self::V0_2_0(p) => p.instantiate(store).map(LayoutInstance::V0_2_0),
+            Self::V0_3_0(p) => p.instantiate(store).map(LayoutInstance::V0_3_0),
         }
     }
 }
@@ -352,6 +372,7 @@ impl LayoutInstance {
         match self {
             Self::V0_1_0(i) => i.render(store, receipt, width),
             Self::V0_2_0(i) => i.render(store, receipt, width),
+            Self::V0_3_0(i) => i.render(store, receipt, width),
         }
     }
 }
@@ -361,11 +382,13 @@ impl LayoutInstance {
 pub(super) enum DriverPre {
     V0_1_0(v0_1_0::DriverPre),
     V0_2_0(v0_2_0::DriverPre),
+    V0_3_0(v0_3_0::DriverPre),
 }
 
 pub(super) enum DriverInstance {
     V0_1_0(v0_1_0::DriverInstance),
     V0_2_0(v0_2_0::DriverInstance),
+    V0_3_0(v0_3_0::DriverInstance),
 }
 
 impl DriverPre {
@@ -381,6 +404,11 @@ impl DriverPre {
                 id.world,
                 c,
             )?)),
+            Version::V0_3_0 => Ok(Self::V0_3_0(v0_3_0::DriverPre::new(
+                &linkers.v0_3_0,
+                id.world,
+                c,
+            )?)),
         }
     }
 
@@ -388,6 +416,7 @@ impl DriverPre {
         match self {
             Self::V0_1_0(p) => p.engine(),
             Self::V0_2_0(p) => p.engine(),
+            Self::V0_3_0(p) => p.engine(),
         }
     }
 
@@ -395,6 +424,7 @@ impl DriverPre {
         match self {
             Self::V0_1_0(p) => p.instantiate(store).map(DriverInstance::V0_1_0),
             Self::V0_2_0(p) => p.instantiate(store).map(DriverInstance::V0_2_0),
+            Self::V0_3_0(p) => p.instantiate(store).map(DriverInstance::V0_3_0),
         }
     }
 }
@@ -418,6 +448,7 @@ pub(super) enum DriverCall {
     CheckMarkingCode(Box<register::MarkingCheck>),
     DecideMarkingCode(register::MarkingDecision),
     FiscalDriveStatus,
+    ShiftTotals,
     Pay(terminal::Money),
     Cancel(u32),
     Refund(String, terminal::Money),
@@ -432,6 +463,7 @@ pub(super) enum DriverReply {
     PrinterStatus(device::PrinterStatus),
     MarkingCheck(register::MarkingCheckResult),
     FiscalDrive(register::FiscalDriveState),
+    ShiftTotals(register::ShiftCounters),
     Fiscal(register::FiscalResult),
     Done,
     LastDocument(register::LastDocument),
@@ -448,6 +480,7 @@ impl DriverInstance {
         match self {
             Self::V0_1_0(i) => i.call(store, call),
             Self::V0_2_0(i) => i.call(store, call),
+            Self::V0_3_0(i) => i.call(store, call),
         }
     }
 }
@@ -471,6 +504,7 @@ pub(super) fn unsupported(world: World, call: &DriverCall) -> register::DriverEr
         DriverCall::CheckMarkingCode(_) => "check a marking code",
         DriverCall::DecideMarkingCode(_) => "accept or decline a marking code",
         DriverCall::FiscalDriveStatus => "tell its fiscal drive's status",
+        DriverCall::ShiftTotals => "tell its shift's counters",
         DriverCall::Pay(_) => "take a payment",
         DriverCall::Cancel(_) => "reverse a payment",
         DriverCall::Refund(..) => "refund",

@@ -146,6 +146,13 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert!(!status.to_string().contains(PASSWORD), "{status}");
     let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
     assert_eq!(migrations, "1,2,3");
+    // The shift's opening, with the register's fiscal record as structured JSON.
+    let shift = pg.query(&format!(
+        "SELECT outcome->'ok'->>'shift_number', outcome->'ok'->>'fiscal_sign' <> '' \
+         FROM fleet_shifts WHERE host_id = '{HOST_ID}' AND kind = 'open'"
+    ));
+    let on_register = shop.register.with_device(|d| d.shift_number());
+    assert_eq!(shift, format!("{on_register}|t"));
 
     // Killed while it sells and ships; the next start goes on from what PostgreSQL holds.
     let url = format!("{base}/sale");

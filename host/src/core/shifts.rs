@@ -11,8 +11,8 @@ use crate::journal::ShiftEventKind;
 use crate::plugins::contract::register::{Cashier, ShiftCounters, ShiftState};
 
 /// What the journal keeps of a Z report: the register's fiscal record and, from a 0.3.0
-/// register, the counters the report printed (head office checks them against the shift's
-/// receipts, `fleet_shift_checks`).
+/// register, the counters the report printed, which head office is to check against the
+/// shift's receipts.
 #[derive(Serialize)]
 struct Closed {
     #[serde(flatten)]

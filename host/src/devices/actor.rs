@@ -20,7 +20,7 @@ use crate::plugins::contract::register::{
     Money, PrinterStatus, ShiftCounters, ShiftState,
 };
 use crate::plugins::contract::terminal::Transaction;
-use crate::plugins::{DriverFailure, DriverInstance, DriverPlugin, DriverResult, LoadReport};
+use crate::plugins::{DriverInstance, DriverPlugin, DriverResult, LoadReport};
 
 /// A Z report's answer: the register's fiscal result, and the shift's counters it printed when
 /// the register can tell them.
@@ -276,25 +276,15 @@ impl DeviceHandle {
     pub async fn close_shift(&self, cashier: Cashier) -> Result<ZReport, DeviceError> {
         let device = self.id.clone();
         self.shift_op(move |d| {
-            let counters = match d.shift_totals() {
-                Ok(counters) => Some(counters),
-                Err(DriverFailure::Driver(e)) if e.class == ErrorClass::Unsupported => None,
-                Err(DriverFailure::Driver(e)) => {
-                    tracing::warn!(
-                        device = &*device,
-                        "the shift's counters before the Z report: {}",
-                        e.message
-                    );
-                    None
-                }
-                Err(DriverFailure::Plugin(e)) => {
-                    tracing::warn!(
-                        device = &*device,
-                        "the shift's counters before the Z report: {e}"
-                    );
-                    None
-                }
-            };
+            let counters = d
+                .shift_totals()
+                .map_err(|failure| DeviceError::from_failure(&device, failure))
+                .inspect_err(|e| {
+                    if e.class() != Some(ErrorClass::Unsupported) {
+                        tracing::warn!("the shift's counters before the Z report: {e}");
+                    }
+                })
+                .ok();
             d.close_shift(cashier)
                 .map(|result| ZReport { result, counters })
         })
@@ -404,13 +394,8 @@ impl Worker {
         &mut self,
         call: impl FnOnce(&mut DriverInstance) -> DriverResult<R>,
     ) -> Result<R, DeviceError> {
-        let result = call(&mut self.driver).map_err(|failure| {
-            let device = self.id.to_string();
-            match failure {
-                DriverFailure::Driver(e) => DeviceError::from_driver(&device, e),
-                DriverFailure::Plugin(source) => DeviceError::Plugin { device, source },
-            }
-        });
+        let result =
+            call(&mut self.driver).map_err(|failure| DeviceError::from_failure(&self.id, failure));
         self.note(&result);
         result
     }

@@ -8,8 +8,8 @@ mod registry;
 pub use actor::{DeviceHandle, DeviceView, ZReport};
 pub use registry::Devices;
 
-use crate::plugins::PluginError;
 use crate::plugins::contract::device::{DriverError, ErrorClass};
+use crate::plugins::{DriverFailure, PluginError};
 
 /// Why an operation on a device failed, as one typed enum the core and faces map.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,17 @@ impl DeviceError {
             class: e.class,
             vendor_code: e.vendor_code,
             message: e.message,
+        }
+    }
+
+    /// A driver call's failure, in this device's name.
+    pub(crate) fn from_failure(device: &str, failure: DriverFailure) -> Self {
+        match failure {
+            DriverFailure::Driver(e) => DeviceError::from_driver(device, e),
+            DriverFailure::Plugin(source) => DeviceError::Plugin {
+                device: device.to_owned(),
+                source,
+            },
         }
     }
 

@@ -35,6 +35,7 @@ fn main() {
         "wit",
         "plugins",
         "drivers",
+        "sdk",
         "tests/guests",
         "Cargo.lock",
         "Cargo.toml",

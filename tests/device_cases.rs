@@ -1,6 +1,7 @@
-// The device tests, written once and included by `devices.rs` (the built-in drivers, WIT 0.2.0)
-// and `devices_wit_0_1_0.rs` (the same drivers as built against 0.1.0, loaded from the .wasm
-// files kept in tests/fixtures/wit-0.1.0): a driver a vendor shipped keeps working.
+// The device tests, written once and included by `devices.rs` (the built-in drivers, WIT 0.3.0),
+// `devices_wit_0_2_0.rs` (the registers as built against 0.2.0) and `devices_wit_0_1_0.rs` (every
+// driver as built against 0.1.0), the older builds loaded from the .wasm files kept in
+// tests/fixtures/: a driver a vendor shipped keeps working.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use fiscal_host::config::{DeviceConfig, DeviceKind, SerialConfig, TransportConfi
 use fiscal_host::devices::{DeviceError, DeviceHandle, Devices};
 use fiscal_host::plugins::Limits;
 use fiscal_host::plugins::contract::layout::{Align, Element, Text, TextSize};
-use fiscal_host::plugins::contract::register::{ErrorClass, ShiftState};
+use fiscal_host::plugins::contract::register::{ErrorClass, OperationCounters, ShiftState};
 use fiscal_host::plugins::contract::terminal::Outcome;
 use fiscal_host::transport::Emulators;
 use zvt_emulator::ZvtDevice;
@@ -79,7 +80,8 @@ fn start(configs: &[DeviceConfig], emulators: &Emulators) -> Devices {
     let devices = Devices::start(configs, &runtime, emulators).unwrap();
     // The run drives the builds it says it does.
     for report in devices.driver_reports() {
-        assert_eq!(report.wit, DRIVERS.version(), "{} is of another WIT", report.name);
+        let wit = DRIVERS.version(report.world);
+        assert_eq!(report.wit, wit, "{} is of another WIT", report.name);
     }
     devices
 }
@@ -114,8 +116,19 @@ async fn shtrih_shift_and_sale(way: Way) {
     assert!(!result.fiscal_sign.is_empty());
     let closed = kkt.close_shift(cashier()).await.unwrap();
     assert_eq!(closed.result.shift_number, shift);
-    // A 0.1.0 or 0.2.0 register has no `shift-totals`: the shift closes, with no counters.
-    assert_eq!(closed.counters, None);
+    // The Z report's counters: the one sale, 395.35 cash and 1000.00 by card. A 0.1.0 or
+    // 0.2.0 register has no `shift-totals`: its shift closes as before, with no counters.
+    let counters = closed.counters.map(|c| (c.shift_number, c.sales, c.returns));
+    let sold = OperationCounters {
+        receipts: 1,
+        total: 139535,
+        cash: 39535,
+        cashless: 100000,
+    };
+    let expected = DRIVERS
+        .counts_shifts()
+        .then_some((shift, sold, OperationCounters::default()));
+    assert_eq!(counters, expected, "{way:?}");
     let status = kkt.status().await.unwrap();
     assert_eq!(status.shift, ShiftState::Closed);
 
@@ -517,22 +530,38 @@ async fn a_device_that_is_not_there_is_offline_until_it_appears() {
 enum Drivers {
     /// The built-in drivers, embedded in the host.
     BuiltIn,
+    /// The 0.2.0 builds of the registers kept as fixtures, loaded by path; the printer and the
+    /// terminal are the built-ins (0.3.0 changed the register's world only).
+    Wit0_2_0,
     /// The 0.1.0 builds kept as fixtures, loaded by path.
     Wit0_1_0,
 }
 
 impl Drivers {
-    fn version(&self) -> fiscal_host::plugins::Version {
+    /// The WIT version a run's driver of the given world is built against.
+    fn version(&self, world: fiscal_host::plugins::World) -> fiscal_host::plugins::Version {
+        use fiscal_host::plugins::{Version, World};
         match self {
-            Drivers::BuiltIn => fiscal_host::plugins::Version::LATEST,
-            Drivers::Wit0_1_0 => fiscal_host::plugins::Version::V0_1_0,
+            Drivers::BuiltIn => Version::LATEST,
+            Drivers::Wit0_2_0 if world == World::FiscalRegister => Version::V0_2_0,
+            Drivers::Wit0_2_0 => Version::LATEST,
+            Drivers::Wit0_1_0 => Version::V0_1_0,
         }
+    }
+
+    /// Whether the run's registers tell a shift's counters (`shift-totals`, 0.3.0).
+    fn counts_shifts(&self) -> bool {
+        matches!(self, Drivers::BuiltIn)
     }
 
     /// What a device's `driver` says for a built-in driver's name.
     fn source(&self, name: &str) -> String {
         match self {
             Drivers::BuiltIn => name.to_owned(),
+            Drivers::Wit0_2_0 => match name {
+                "shtrih-m" => fixture("wit-0.2.0", "shtrih_m.wasm"),
+                other => other.to_owned(),
+            },
             Drivers::Wit0_1_0 => {
                 let file = match name {
                     "shtrih-m" => "shtrih_m.wasm",
@@ -540,12 +569,18 @@ impl Drivers {
                     "zvt" => "zvt_driver.wasm",
                     other => panic!("no 0.1.0 fixture of {other}"),
                 };
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../tests/fixtures/wit-0.1.0")
-                    .join(file);
-                assert!(path.exists(), "{} is missing", path.display());
-                path.to_string_lossy().into_owned()
+                fixture("wit-0.1.0", file)
             }
         }
     }
+}
+
+/// The path of a driver build kept in `tests/fixtures/<folder>/`.
+fn fixture(folder: &str, file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(folder)
+        .join(file);
+    assert!(path.exists(), "{} is missing", path.display());
+    path.to_string_lossy().into_owned()
 }

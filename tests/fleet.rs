@@ -145,7 +145,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert_eq!(status["host_id"], HOST_ID);
     assert!(!status.to_string().contains(PASSWORD), "{status}");
     let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
-    assert_eq!(migrations, "1,2,3");
+    assert_eq!(migrations, "1,2,3,4");
     // The shift's opening, with the register's fiscal record as structured JSON.
     let shift = pg.query(&format!(
         "SELECT outcome->'ok'->>'shift_number', outcome->'ok'->>'fiscal_sign' <> '' \
@@ -293,6 +293,127 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
             && s["pending_rows"].as_i64().unwrap_or(0) > 0
     });
     assert_eq!(pg.query("SELECT count(*) FROM fleet_events"), events);
+}
+
+/// Head office's check of each Z report (WIT 0.3.0's `shift-totals`), on each vendor's
+/// register: a shift whose register counted what the host sent closes clean; one with a sale
+/// rung up on the register's own keyboard closes with a `z-report-mismatch` alert, in
+/// `fleet_alerts` and in `fleet report`.
+#[test]
+fn a_shtrih_m_z_report_is_checked_against_the_receipts_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    z_reports_checked(
+        &shop,
+        dir.path(),
+        |d| d.shift_number(),
+        |d| {
+            d.keyboard_sale(50000, false);
+        },
+    );
+}
+
+#[test]
+fn a_pirit_z_report_is_checked_against_the_receipts_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::pirit_shop(dir.path());
+    z_reports_checked(
+        &shop,
+        dir.path(),
+        |d| d.shift_number(),
+        |d| {
+            d.keyboard_sale(50000, false);
+        },
+    );
+}
+
+fn z_reports_checked<D: emulator_kit::Device>(
+    shop: &common::shop::Shop<D>,
+    dir: &std::path::Path,
+    shift_number: impl Fn(&mut D) -> u32,
+    keyboard_sale: impl Fn(&mut D),
+) {
+    const SHOP: &str = "shop-z";
+    let pg = Postgres::start();
+    let mut config = std::fs::read_to_string(&shop.config).unwrap();
+    config.push_str(&fleet_table(&pg, SHOP));
+    std::fs::write(&shop.config, config).unwrap();
+    let host = common::start_host(
+        &dir.join("data"),
+        &["--config", shop.config.to_str().unwrap()],
+    );
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    // Connected, so the host has migrated head office's schema.
+    wait_until("the host connected to head office", 30, || {
+        fleet_of(&base)["connected"] == true
+    });
+    let post = |path: &str, body: Value| {
+        let answer = common::post_json(&format!("{base}{path}"), &body);
+        assert_eq!(answer["status"], "success", "{path}: {answer}");
+        answer
+    };
+    let cashier = json!({ "employeeName": "Кассир" });
+    let checks = |shift: u32| {
+        pg.query(&format!(
+            "SELECT kind, z_receipts, z_total, z_cash, z_cashless, receipts, total, cash, cashless, matches \
+             FROM fleet_shift_checks WHERE host_id = '{SHOP}' AND shift_number = {shift} ORDER BY kind"
+        ))
+    };
+
+    // A shift of two cash sales and one by card, one of the cash sales returned.
+    post("/open_shift", cashier.clone());
+    let first = shop.register.with_device(&shift_number);
+    let cash = post("/sale", sale(1));
+    post("/sale", sale(2));
+    let mut by_card = sale(3);
+    by_card["payments"] = json!({ "cashlessAmount": 1003 });
+    post("/sale", by_card);
+    post("/refund", json!({ "fiscalID": cash["fiscalID"] }));
+    post("/close_shift", cashier.clone());
+    wait_until("the first Z report at head office", 30, || {
+        !checks(first).is_empty()
+    });
+    assert_eq!(
+        checks(first),
+        "return|1|1001|1001|0|1|1001|1001|0|t\nsale|3|3006|2003|1003|3|3006|2003|1003|t",
+    );
+
+    // One sale through the host, one on the register's keyboard that the host never saw.
+    post("/open_shift", cashier.clone());
+    let second = shop.register.with_device(&shift_number);
+    post("/sale", sale(4));
+    shop.register.with_device(&keyboard_sale);
+    post("/close_shift", cashier);
+    wait_until("the second Z report at head office", 30, || {
+        !checks(second).is_empty()
+    });
+    assert_eq!(
+        checks(second),
+        "return|0|0|0|0|0|0|0|0|t\nsale|2|51004|51004|0|1|1004|1004|0|f",
+    );
+    let alerts = pg.query(&format!(
+        "SELECT alert, device, subject FROM fleet_alerts WHERE host_id = '{SHOP}'"
+    ));
+    assert_eq!(
+        alerts,
+        format!(
+            "z-report-mismatch|kkt|shift {second} sale: Z report 2 receipts 510.04, sent 1 receipts 10.04"
+        )
+    );
+    let report: Value = serde_json::from_str(&fleet_report(&pg, Some(SHOP), true)).unwrap();
+    assert_eq!(report["alerts"].as_array().unwrap().len(), 1, "{report}");
+    let z = report["z_reports"].as_array().unwrap();
+    assert_eq!(z.len(), 4, "{report}");
+    assert!(
+        z.iter()
+            .any(|c| c["shift_number"] == second && c["kind"] == "sale" && c["matches"] == false),
+        "{report}"
+    );
+    let tables = fleet_report(&pg, Some(SHOP), false);
+    assert!(
+        tables.contains("Z reports") && tables.contains("MISMATCH"),
+        "{tables}"
+    );
 }
 
 /// One shop of the chain: its emulated register and terminal in this process (they outlive the

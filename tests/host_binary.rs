@@ -55,7 +55,7 @@ fn health_lists_the_embedded_plugins() {
         ]
     );
     assert_eq!(plugins[0]["origin"], "embedded");
-    assert_eq!(plugins[0]["wit"], "0.2.0");
+    assert_eq!(plugins[0]["wit"], "0.3.0");
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn plugin_check_names_the_version_and_world_of_a_component() {
 
     let (ok, out) = check(&builtins::guest_path("zvt_driver.wasm"), &[]);
     assert!(ok, "{out}");
-    assert!(out.contains("wit: fiscal:host@0.2.0"), "{out}");
+    assert!(out.contains("wit: fiscal:host@0.3.0"), "{out}");
     assert!(out.contains("world: payment-terminal"), "{out}");
 
     // A driver built against 0.1.0 before the built-ins moved on is still one the host loads.

@@ -64,7 +64,7 @@ fn plugin_new_makes_a_driver_the_host_loads() {
 
     let wasm = target.join("wasm32-wasip2/release/acme.wasm");
     let checked = run(host().args(["plugin", "check"]).arg(&wasm));
-    assert!(checked.contains("wit: fiscal:host@0.2.0"), "{checked}");
+    assert!(checked.contains("wit: fiscal:host@0.3.0"), "{checked}");
     assert!(checked.contains("world: receipt-printer"), "{checked}");
     assert!(checked.contains("the host loads it"), "{checked}");
 
@@ -91,5 +91,5 @@ fn plugin_new_makes_a_driver_the_host_loads() {
     let report = devices.get("acme").unwrap().driver_report().clone();
     assert_eq!(report.name, "acme");
     assert_eq!(report.world, World::ReceiptPrinter);
-    assert_eq!(report.wit, Version::V0_2_0);
+    assert_eq!(report.wit, Version::V0_3_0);
 }

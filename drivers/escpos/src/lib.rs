@@ -1,4 +1,4 @@
-//! ESC/POS receipt printer as a `receipt-printer` component of `fiscal:host@0.2.0`: prints
+//! ESC/POS receipt printer as a `receipt-printer` component of `fiscal:host@0.3.0`: prints
 //! print elements (text in CP866, separators, QR codes, barcodes, feeds, cuts) and reports
 //! readiness, paper and cover from real-time status. It has no fiscal operations.
 //!

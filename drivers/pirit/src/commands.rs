@@ -130,9 +130,95 @@ pub fn status_flags() -> Request {
     Request::new(STATUS_FLAGS)
 }
 
-/// 0x01 request `number`: 1 the current shift's number.
+/// 0x01 request `number` ("Запрос сменных счетчиков и регистров"): see [`counter`].
 pub fn counters(number: u8) -> Request {
     Request::new(COUNTERS).int(number)
+}
+
+/// The request numbers of 0x01 the driver asks. Every answer repeats the number as field 0,
+/// the values follow (`docs/register-shift-counters.md` §2).
+pub mod counter {
+    /// The current shift's number (the last closed one's when none is open).
+    pub const SHIFT_NUMBER: u8 = 1;
+    /// Sales (приход) in the shift by payment type: 16 sums, type 0 first.
+    pub const SALES_BY_PAYMENT: u8 = 3;
+    /// Sale returns (возврат прихода) in the shift by payment type: 16 sums.
+    pub const RETURNS_BY_PAYMENT: u8 = 5;
+    /// Receipts in the shift: sales, returns, annulled, deferred, cash-in, cash-out.
+    pub const RECEIPT_COUNTS: u8 = 7;
+}
+
+/// The payment types of 0x01/3 and 0x01/5, the 16 of table 32 (0..15).
+pub const PAYMENT_TYPES: usize = 16;
+
+/// Field 0 of a 0x01 answer: the request number asked, repeated. Another number is not the
+/// answer to this request.
+fn check_request_echo(a: &Answer, request: u8) -> Result<(), FrameError> {
+    if a.int(0)? == u64::from(request) {
+        Ok(())
+    } else {
+        Err(FrameError::Field {
+            index: 0,
+            what: "the request number asked",
+        })
+    }
+}
+
+/// 0x01/3 or 0x01/5: the shift's sums by payment type, kopecks, in table 32's order (0 cash,
+/// 1 electronic, 2..12 the user's types, 13 prepayment, 14 credit, 15 other form). Each is a
+/// "Дробное число" in rubles; an empty or missing field is 0, as the vendor says of numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaymentSums(pub [Money; PAYMENT_TYPES]);
+
+impl PaymentSums {
+    pub fn decode(a: &Answer, request: u8) -> Result<Self, FrameError> {
+        check_request_echo(a, request)?;
+        let mut sums = [0; PAYMENT_TYPES];
+        for (i, sum) in sums.iter_mut().enumerate() {
+            *sum = a.money(1 + i)?;
+            if *sum < 0 {
+                return Err(FrameError::Field {
+                    index: 1 + i,
+                    what: "a sum of 0 or more",
+                });
+            }
+        }
+        Ok(Self(sums))
+    }
+
+    /// Type 0, НАЛИЧНЫМИ.
+    pub fn cash(&self) -> Money {
+        self.0[usize::from(payment_type::CASH)]
+    }
+
+    /// Types 1..12: electronic (1, what the driver pays cashless with) and the user's
+    /// programmable types. Prepayment, credit and counter-provision (13..15) are no cashless
+    /// payment of the shift (tags 1215–1217, not 1081) and stay out.
+    pub fn cashless(&self) -> Money {
+        let types = usize::from(payment_type::CASHLESS)..usize::from(payment_type::PREPAYMENT);
+        // Saturating: a confused register cannot make the driver panic.
+        self.0[types]
+            .iter()
+            .fold(0, |acc, &s| acc.saturating_add(s))
+    }
+}
+
+/// 0x01/7: the shift's sale and sale-return receipts (fields 1 and 2; annulled, deferred,
+/// cash-in and cash-out documents follow, unread).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiptCounts {
+    pub sales: u32,
+    pub returns: u32,
+}
+
+impl ReceiptCounts {
+    pub fn decode(a: &Answer) -> Result<Self, FrameError> {
+        check_request_echo(a, counter::RECEIPT_COUNTS)?;
+        Ok(Self {
+            sales: a.u32(1)?,
+            returns: a.u32(2)?,
+        })
+    }
 }
 
 /// 0x02 request `number` ("Запрос сведений о ККТ"): 1 factory number, 2 firmware, 3 INN,
@@ -806,6 +892,107 @@ mod tests {
         assert_eq!(tlv_total(&tlv), None);
         assert_eq!(unhex("0A1b").unwrap(), [0x0A, 0x1B]);
         assert_eq!(unhex("ABC"), None);
+    }
+
+    fn answer(fields: &[&str]) -> Answer {
+        Answer {
+            id: 0x20,
+            command: COUNTERS,
+            error: 0,
+            fields: fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn shift_counter_requests_carry_their_number() {
+        for n in [
+            counter::SHIFT_NUMBER,
+            counter::SALES_BY_PAYMENT,
+            counter::RETURNS_BY_PAYMENT,
+            counter::RECEIPT_COUNTS,
+        ] {
+            let r = counters(n);
+            assert_eq!(r.command, 0x01);
+            assert_eq!(fields(&r), [n.to_string()]);
+        }
+        assert_eq!(
+            counters(counter::SALES_BY_PAYMENT).encode(b"PIRI", 0x20),
+            [
+                &b"\x02PIRI 013\x1c\x03"[..],
+                format!("{:02X}", frame::crc(b"PIRI 013\x1c\x03")).as_bytes()
+            ]
+            .concat()
+        );
+    }
+
+    #[test]
+    fn payment_sums_are_rubles_text_in_kopecks_by_type() {
+        // 0x01/3: cash 1234.50, electronic 99.99, type 2 0.01, prepayment (13) 500.00, the
+        // rest empty or "0.00"; the last fields may be left out.
+        let mut f = vec!["3", "1234.50", "99.99", "0.01", "", "0.00"];
+        f.extend(["0"; 8]);
+        f.push("500.00");
+        let sums = PaymentSums::decode(&answer(&f), counter::SALES_BY_PAYMENT).unwrap();
+        assert_eq!(sums.0[0], 123_450);
+        assert_eq!(sums.0[13], 50_000);
+        assert_eq!(sums.0[15], 0, "missing is 0");
+        assert_eq!(sums.cash(), 123_450);
+        assert_eq!(
+            sums.cashless(),
+            9_999 + 1,
+            "types 1..12; 13..15 are not cashless"
+        );
+        let whole = PaymentSums::decode(&answer(&["5", "7", "12.3"]), 5).unwrap();
+        assert_eq!((whole.cash(), whole.cashless()), (700, 1_230));
+        assert_eq!(
+            PaymentSums::decode(&answer(&["5"]), 5).unwrap(),
+            PaymentSums([0; PAYMENT_TYPES]),
+            "an empty shift"
+        );
+        assert!(matches!(
+            PaymentSums::decode(&answer(&["3", "1.00"]), 5),
+            Err(FrameError::Field { index: 0, .. })
+        ));
+        assert!(matches!(
+            PaymentSums::decode(&answer(&["3", "1,00"]), 3),
+            Err(FrameError::Field { index: 1, .. })
+        ));
+        assert!(matches!(
+            PaymentSums::decode(&answer(&["3", "0", "-1.00"]), 3),
+            Err(FrameError::Field { index: 2, .. })
+        ));
+        let huge = ["3", "0"]
+            .into_iter()
+            .chain(["90000000000000000.00"; 12])
+            .collect::<Vec<_>>();
+        let sums = PaymentSums::decode(&answer(&huge), 3).unwrap();
+        assert_eq!(
+            sums.cashless(),
+            Money::MAX,
+            "saturates rather than overflows"
+        );
+    }
+
+    #[test]
+    fn receipt_counts_are_fields_one_and_two_of_request_7() {
+        let c = ReceiptCounts::decode(&answer(&["7", "12", "3", "1", "0", "2", "1"])).unwrap();
+        assert_eq!(
+            c,
+            ReceiptCounts {
+                sales: 12,
+                returns: 3
+            }
+        );
+        let empty = ReceiptCounts::decode(&answer(&["7", "", ""])).unwrap();
+        assert_eq!(
+            empty,
+            ReceiptCounts {
+                sales: 0,
+                returns: 0
+            }
+        );
+        assert!(ReceiptCounts::decode(&answer(&["3", "1", "1"])).is_err());
+        assert!(ReceiptCounts::decode(&answer(&["7", "x"])).is_err());
     }
 
     #[test]

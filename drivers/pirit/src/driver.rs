@@ -27,7 +27,7 @@ fn shift_expired(flags: &commands::StatusFlags) -> DriverError {
     )
 }
 
-fn shift_closed(flags: &commands::StatusFlags) -> DriverError {
+pub(crate) fn shift_closed(flags: &commands::StatusFlags) -> DriverError {
     DriverError::new(ErrorClass::ShiftClosed, flags.flags, "no shift is open")
 }
 
@@ -159,7 +159,7 @@ impl<P: Port> Pirit<P> {
         }
     }
 
-    fn query(&mut self, request: &Request) -> Result<Answer, DriverError> {
+    pub(crate) fn query(&mut self, request: &Request) -> Result<Answer, DriverError> {
         let timeout = self.settings.timeout;
         self.exchange(request, Resend::Safe, timeout)
     }
@@ -169,7 +169,10 @@ impl<P: Port> Pirit<P> {
         self.exchange(request, Resend::Never, timeout)
     }
 
-    fn decode<T>(command: u8, r: Result<T, crate::frame::FrameError>) -> Result<T, DriverError> {
+    pub(crate) fn decode<T>(
+        command: u8,
+        r: Result<T, crate::frame::FrameError>,
+    ) -> Result<T, DriverError> {
         r.map_err(|e| DriverError::communication(format!("command {command:02X}h: {e}")))
     }
 
@@ -210,7 +213,7 @@ impl<P: Port> Pirit<P> {
     /// "The command must be given before work with the register begins, also after power-up"
     /// (section 0x10): sent once per driver, and again whenever the status flags say the
     /// register has not had it (flag bit 0) — after a power cycle.
-    fn ensure_started(&mut self) -> Result<commands::StatusFlags, DriverError> {
+    pub(crate) fn ensure_started(&mut self) -> Result<commands::StatusFlags, DriverError> {
         let flags = self.status_flags()?;
         if !flags.not_started() && self.started {
             return Ok(flags);
@@ -254,8 +257,8 @@ impl<P: Port> Pirit<P> {
         Ok(n)
     }
 
-    fn shift_number(&mut self) -> Result<u32, DriverError> {
-        let a = self.query(&commands::counters(1))?;
+    pub(crate) fn shift_number(&mut self) -> Result<u32, DriverError> {
+        let a = self.query(&commands::counters(commands::counter::SHIFT_NUMBER))?;
         Self::decode(commands::COUNTERS, a.u32(1))
     }
 

@@ -1,5 +1,5 @@
 //! Pirit 2F / Viki Print (Dreamkas) fiscal register driver (Russian KKT with a fiscal drive,
-//! 54-FZ, FFD 1.2) as a `fiscal-register` component of `fiscal:host@0.2.0`, built on the
+//! 54-FZ, FFD 1.2) as a `fiscal-register` component of `fiscal:host@0.3.0`, built on the
 //! `fiscal-host-guest` SDK against the vendor's protocol document
 //! (`documentation_pirit_fm.md`, "Инструкция по программированию ККТ Пирит 2Ф ФФД 1.2").
 //!
@@ -23,6 +23,7 @@ pub mod frame;
 mod guest;
 pub mod link;
 pub mod settings;
+pub mod shift_totals;
 pub mod text;
 
 pub use driver::{Identity, Pirit};
@@ -32,8 +33,8 @@ pub use settings::Settings;
 pub mod types {
     pub use fiscal_host_guest::register::{
         CorrectionReceipt, FiscalDriveState, FiscalReceipt, FractionalQuantity, Marking,
-        MarkingCheck, MarkingCheckResult, MarkingDecision, MarkingVerdict, PlannedStatus,
-        PrinterStatus, ReceiptItem, ReceiptPayments,
+        MarkingCheck, MarkingCheckResult, MarkingDecision, MarkingVerdict, OperationCounters,
+        PlannedStatus, PrinterStatus, ReceiptItem, ReceiptPayments, ShiftCounters,
     };
     pub use fiscal_host_guest::types::{
         Align, Barcode, BarcodeKind, Cashier, Correction, CorrectionBasis, Date, DateTime,

@@ -15,6 +15,8 @@ pub const SHORT_STATUS: Code = Code(0x10);
 pub const FULL_STATUS: Code = Code(0x11);
 pub const PRINT_BOLD: Code = Code(0x12);
 pub const PRINT_STRING: Code = Code(0x17);
+pub const READ_MONEY_REGISTER: Code = Code(0x1A);
+pub const READ_OPERATION_REGISTER: Code = Code(0x1B);
 pub const WRITE_TABLE: Code = Code(0x1E);
 pub const CUT: Code = Code(0x25);
 pub const FONT_METRICS: Code = Code(0x26);
@@ -145,6 +147,46 @@ pub fn feed(password: u32, stations: u8, lines: u8) -> Request {
 /// 25h: cut the receipt; 0 full, 1 partial.
 pub fn cut(password: u32, partial: bool) -> Request {
     Request::new(CUT, password).byte(partial as u8)
+}
+
+/// Operation register (1Bh) of the shift's receipts: `+ type` (the open-check type of
+/// [`CheckType`]), so 144 sale receipts, 146 sale-return receipts in the shift (javapos
+/// `OperationRegister.java`: "Количество чеков продаж в смене"; its X report,
+/// `TextDocumentFilter.readXReport`, reads `144 + i` the same way).
+pub const SHIFT_RECEIPTS_REGISTER: u8 = 144;
+/// Money register (1Ah) of the shift's payments: `+ type + 4 × (payment type − 1)` for the
+/// payment types 1–4, so 193 sales in cash, 195 sale returns in cash, 197/199 payment type 2,
+/// 201/203 type 3, 205/207 type 4 (javapos `CashRegister.java`: "Накопление оплат продаж
+/// наличными в смене"; `SMFiscalPrinterImpl.readDayPayments` reads `193 + type + 4·i`).
+pub const SHIFT_PAYMENTS_REGISTER: u8 = 193;
+/// The payment types the one-byte registers of [`SHIFT_PAYMENTS_REGISTER`] cover: 1 cash,
+/// 2–4 cashless; types 5–16 sit in two-byte registers from 4144.
+pub const SHIFT_PAYMENT_TYPES: std::ops::RangeInclusive<u8> = 1..=4;
+
+/// The operation register counting the shift's receipts of `kind`.
+pub fn shift_receipts_register(kind: CheckType) -> u8 {
+    SHIFT_RECEIPTS_REGISTER + kind as u8
+}
+
+/// The money register of the shift's payments of `payment_type` (1–4) on receipts of `kind`.
+pub fn shift_payments_register(kind: CheckType, payment_type: u8) -> u8 {
+    debug_assert!(SHIFT_PAYMENT_TYPES.contains(&payment_type));
+    SHIFT_PAYMENTS_REGISTER + kind as u8 + 4 * (payment_type - 1)
+}
+
+/// 1Ah: read money register `number` (javapos `ReadCashRegister.java`): one byte for 0–255,
+/// two (little-endian) for the higher "К-registers", which not every model has.
+pub fn read_money_register(password: u32, number: u16) -> Request {
+    let req = Request::new(READ_MONEY_REGISTER, password);
+    match u8::try_from(number) {
+        Ok(n) => req.byte(n),
+        Err(_) => req.uint(number as u64, 2),
+    }
+}
+
+/// 1Bh: read operation register `number` (javapos `ReadOperationRegister.java`), one byte.
+pub fn read_operation_register(password: u32, number: u8) -> Request {
+    Request::new(READ_OPERATION_REGISTER, password).byte(number)
 }
 
 /// 1Eh: write a table field (table 1 byte, row 2 bytes, field 1 byte, value).
@@ -532,6 +574,22 @@ pub fn decode_device_type(data: &[u8]) -> Result<DeviceType, DecodeError> {
         language: r.u8()?,
         name: text::decode(r.rest()).trim().to_string(),
     })
+}
+
+/// Answer of 1Ah: the operator (1), then the register's value, 6 bytes unsigned, in kopecks
+/// (javapos `ReadCashRegister.decode`: `readByte(); readLong(6)`).
+pub fn decode_money_register(data: &[u8]) -> Result<u64, DecodeError> {
+    let mut r = Reader::new(READ_MONEY_REGISTER, data);
+    let _operator = r.u8()?;
+    r.uint(6)
+}
+
+/// Answer of 1Bh: the operator (1), then the register's count, 2 bytes
+/// (javapos `ReadOperationRegister.decode`).
+pub fn decode_operation_register(data: &[u8]) -> Result<u16, DecodeError> {
+    let mut r = Reader::new(READ_OPERATION_REGISTER, data);
+    let _operator = r.u8()?;
+    r.u16()
 }
 
 /// Answer of 26h.
@@ -1050,6 +1108,64 @@ mod tests {
             (closed.change, closed.document_number, closed.date_time),
             (16, 7, None)
         );
+    }
+
+    #[test]
+    fn register_reads_as_pyshtrih_and_javapos_send_them() {
+        // pyshtrih `request_monetary_register(193)`: 1Ah, password, one byte.
+        assert_eq!(
+            frame(read_money_register(30, 193)),
+            [
+                0x02,
+                0x06,
+                0x1A,
+                0x1E,
+                0,
+                0,
+                0,
+                0xC1,
+                0x06 ^ 0x1A ^ 0x1E ^ 0xC1
+            ]
+        );
+        // javapos `ReadCashRegister`: a number over 255 goes as two bytes, little-endian.
+        let f = frame(read_money_register(30, 4144));
+        assert_eq!(&f[1..9], [0x07, 0x1A, 0x1E, 0, 0, 0, 0x30, 0x10]);
+        assert!(lrc_ok(&f));
+        // pyshtrih `request_operational_register(146)`: 1Bh, password, one byte.
+        assert_eq!(
+            frame(read_operation_register(1, 146)),
+            [
+                0x02,
+                0x06,
+                0x1B,
+                0x01,
+                0,
+                0,
+                0,
+                0x92,
+                0x06 ^ 0x1B ^ 0x01 ^ 0x92
+            ]
+        );
+        // The registers of the shift's receipts and payments, by receipt type.
+        assert_eq!(shift_receipts_register(CheckType::Sale), 144);
+        assert_eq!(shift_receipts_register(CheckType::SaleReturn), 146);
+        let sale: Vec<u8> = SHIFT_PAYMENT_TYPES
+            .map(|t| shift_payments_register(CheckType::Sale, t))
+            .collect();
+        assert_eq!(sale, [193, 197, 201, 205]);
+        let returns: Vec<u8> = SHIFT_PAYMENT_TYPES
+            .map(|t| shift_payments_register(CheckType::SaleReturn, t))
+            .collect();
+        assert_eq!(returns, [195, 199, 203, 207]);
+        // Operator 30, then 6 bytes of kopecks; operator 30, then 2 bytes of count.
+        assert_eq!(
+            decode_money_register(&[30, 0x40, 0xE2, 0x01, 0, 0, 0x01]).unwrap(),
+            0x0100_0001_E240
+        );
+        assert_eq!(decode_operation_register(&[30, 0x07, 0x01]).unwrap(), 263);
+        let err = decode_money_register(&[30, 1, 2]).unwrap_err();
+        assert!(err.0.contains("1Ah"), "{err}");
+        assert!(decode_operation_register(&[30]).is_err());
     }
 
     #[test]

@@ -85,6 +85,9 @@ impl register::Guest for Component {
     fn fiscal_drive_status() -> Result<FiscalDriveState, DriverError> {
         with_driver(|d| d.fiscal_drive_status())
     }
+    fn shift_totals() -> Result<ShiftCounters, DriverError> {
+        with_driver(|d| d.shift_totals())
+    }
 }
 
 impl PrinterGuest for Component {

@@ -1,5 +1,5 @@
 //! Shtrih-M fiscal register driver (Russian KKT with a fiscal drive, 54-FZ) as a
-//! `fiscal-register` component of `fiscal:host@0.2.0`, built on the `fiscal-host-guest` SDK.
+//! `fiscal-register` component of `fiscal:host@0.3.0`, built on the `fiscal-host-guest` SDK.
 //!
 //! The protocol lives in plain modules over `driver_kit::Port`, so native tests drive it
 //! against the emulator (`shtrih-m-emulator`) and the Wasm guest only adapts the WIT:
@@ -29,6 +29,7 @@ pub mod marking;
 mod printing;
 mod receipt;
 pub mod settings;
+pub mod shift_totals;
 pub mod text;
 
 pub use driver::{LogLevel, Shtrih};
@@ -38,8 +39,8 @@ pub use settings::Settings;
 pub mod types {
     pub use fiscal_host_guest::register::{
         CorrectionReceipt, FiscalDriveState, FiscalReceipt, FractionalQuantity, Marking,
-        MarkingCheck, MarkingCheckResult, MarkingDecision, MarkingVerdict, PlannedStatus,
-        PrinterStatus, ReceiptItem, ReceiptPayments,
+        MarkingCheck, MarkingCheckResult, MarkingDecision, MarkingVerdict, OperationCounters,
+        PlannedStatus, PrinterStatus, ReceiptItem, ReceiptPayments, ShiftCounters,
     };
     pub use fiscal_host_guest::types::{
         Align, Barcode, BarcodeKind, Cashier, Correction, CorrectionBasis, Date, DateTime,

@@ -1,4 +1,4 @@
-//! ZVT payment terminal driver: a `payment-terminal` component of `fiscal:host@0.2.0` speaking
+//! ZVT payment terminal driver: a `payment-terminal` component of `fiscal:host@0.3.0` speaking
 //! the German card terminal protocol (ZVT, "Zahlungsverkehrsterminal") to a terminal over
 //! TCP/IP or RS-232.
 //!

@@ -1,6 +1,7 @@
 //! `fiscal-host fleet report`: head office's figures from the views `schema.rs` creates —
-//! per shop and day, per register by VAT rate and by payment type, and the open alerts — as
-//! tables or JSON. Money stays integer minor units; the tables print them as `rubles.kopecks`.
+//! per shop and day, per register by VAT rate and by payment type, each Z report against the
+//! receipts sent of its shift, and the open alerts — as tables or JSON. Money stays integer
+//! minor units; the tables print them as `rubles.kopecks`.
 
 use serde::Serialize;
 use tokio_postgres::Client;
@@ -21,6 +22,7 @@ pub struct Report {
     pub shops: Vec<ShopDay>,
     pub by_vat: Vec<VatTotal>,
     pub by_payment: Vec<PaymentTotal>,
+    pub z_reports: Vec<ZCheck>,
     pub alerts: Vec<Alert>,
 }
 
@@ -56,6 +58,28 @@ pub struct PaymentTotal {
     pub prepayment: i64,
     pub credit: i64,
     pub total: i64,
+}
+
+/// One kind (sales, returns) of a Z report's counters beside what the host sent of that
+/// register's shift (`fleet_shift_checks`). Registers before WIT 0.3.0 tell no counters and
+/// have no rows here.
+#[derive(Debug, Serialize)]
+pub struct ZCheck {
+    pub host_id: String,
+    pub day: chrono::NaiveDate,
+    pub device: String,
+    pub shift_number: i64,
+    /// `sale` or `return`.
+    pub kind: String,
+    pub z_receipts: i64,
+    pub z_total: i64,
+    pub z_cash: i64,
+    pub z_cashless: i64,
+    pub receipts: i64,
+    pub total: i64,
+    pub cash: i64,
+    pub cashless: i64,
+    pub matches: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -121,6 +145,30 @@ pub async fn report(client: &Client, q: &ReportQuery) -> Result<Report, FleetErr
             total: r.get(8),
         })
         .collect();
+    let z_reports = client
+        .query(
+            &format!("SELECT host_id, day, device, shift_number, kind, z_receipts, z_total, z_cash, z_cashless, receipts, total, cash, cashless, matches FROM fleet_shift_checks WHERE {bounds} ORDER BY host_id, device, shift_number, kind"),
+            &params,
+        )
+        .await?
+        .iter()
+        .map(|r| ZCheck {
+            host_id: r.get(0),
+            day: r.get(1),
+            device: r.get(2),
+            shift_number: r.get(3),
+            kind: r.get(4),
+            z_receipts: r.get(5),
+            z_total: r.get(6),
+            z_cash: r.get(7),
+            z_cashless: r.get(8),
+            receipts: r.get(9),
+            total: r.get(10),
+            cash: r.get(11),
+            cashless: r.get(12),
+            matches: r.get(13),
+        })
+        .collect();
     let alerts = client
         .query(
             "SELECT host_id, alert, device, subject, since::text FROM fleet_alerts
@@ -143,6 +191,7 @@ pub async fn report(client: &Client, q: &ReportQuery) -> Result<Report, FleetErr
         shops,
         by_vat,
         by_payment,
+        z_reports,
         alerts,
     })
 }
@@ -201,6 +250,22 @@ pub fn tables(r: &Report) -> String {
             money(p.cashless),
             money(p.prepayment),
             money(p.credit)
+        ));
+    }
+    out.push_str("\nZ reports against the receipts sent\nshop             day          register     shift kind    Z receipts        Z total   receipts          total\n");
+    for z in &r.z_reports {
+        out.push_str(&format!(
+            "{:<16} {} {:<12} {:>5} {:<7} {:>10} {:>14} {:>10} {:>14}  {}\n",
+            z.host_id,
+            z.day,
+            z.device,
+            z.shift_number,
+            z.kind,
+            z.z_receipts,
+            money(z.z_total),
+            z.receipts,
+            money(z.total),
+            if z.matches { "ok" } else { "MISMATCH" }
         ));
     }
     out.push_str("\nAlerts\n");

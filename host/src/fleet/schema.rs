@@ -13,8 +13,13 @@ use crate::journal::{DocumentKind, DocumentState, IntentState};
 const LOCK: i64 = 0x6669_7363_616c; // "fiscal"
 
 /// (version, SQL), in order. The journal's texts (kinds, states) come from its enums.
-fn migrations() -> [(i32, String); 3] {
-    [(1, FIRST.to_owned()), (2, reports()), (3, HOSTS.to_owned())]
+fn migrations() -> [(i32, String); 4] {
+    [
+        (1, FIRST.to_owned()),
+        (2, reports()),
+        (3, HOSTS.to_owned()),
+        (4, shift_checks()),
+    ]
 }
 
 /// Which journal each host ships from: a `seq` counts within one journal, so a host whose
@@ -139,6 +144,70 @@ fn reports() -> String {
     SELECT host_id, 'paid-not-registered', device, 'document ' || id, created_at
       FROM fleet_documents
      WHERE state = '{paid}' AND created_at < now() - interval '5 minutes';
+    "
+    )
+}
+
+/// Z reports against the receipts (WIT 0.3.0's `register.shift-totals`): each shift a register
+/// closed with its counters, per kind (sales, returns), beside what the host sent of that
+/// register's shift — its registered receipts of that kind whose fiscal record carries the
+/// shift's number. A difference is an alert: a sale rung up on the register's own keyboard, a
+/// receipt the journal lost, a register whose counters are not the host's. The alerts of
+/// migration 2 go on under `fleet_journal_alerts`, these are `fleet_shift_alerts`, and
+/// `fleet_alerts` is the union of each kind's view (a later kind adds its view to it).
+fn shift_checks() -> String {
+    let sale = DocumentKind::Sale.as_str();
+    let ret = DocumentKind::Return.as_str();
+    format!(
+        "
+    CREATE VIEW fleet_shift_checks AS
+    WITH closed AS (
+        SELECT host_id, device, at AS closed_at, outcome->'ok'->'counters' AS z
+          FROM fleet_shifts
+         WHERE jsonb_typeof(outcome->'ok'->'counters') = 'object'),
+    z AS (
+        SELECT host_id, device, closed_at, (z->>'shift_number')::bigint AS shift_number,
+               k.kind, z->k.field AS c
+          FROM closed, (VALUES ('{sale}', 'sales'), ('{ret}', 'returns')) k(kind, field)),
+    sent AS (
+        SELECT host_id, device, (fiscal->>'shift_number')::bigint AS shift_number, kind,
+               count(*) AS receipts,
+               sum(total - t.cashless - t.prepayment - t.credit) AS cash,
+               sum(t.cashless) AS cashless
+          FROM fleet_receipts,
+               LATERAL (SELECT coalesce((tender->>'cashless')::bigint, 0)
+                             + coalesce((tender->>'external_cashless')::bigint, 0) AS cashless,
+                               coalesce((tender->>'prepayment')::bigint, 0) AS prepayment,
+                               coalesce((tender #>> '{{credit}}')::bigint, 0) AS credit) t
+         WHERE kind IN ('{sale}', '{ret}')
+         GROUP BY 1, 2, 3, 4)
+    SELECT z.host_id, z.device, z.shift_number, z.closed_at,
+           (z.closed_at AT TIME ZONE 'UTC')::date AS day, z.kind,
+           (z.c->>'receipts')::bigint AS z_receipts, (z.c->>'total')::bigint AS z_total,
+           (z.c->>'cash')::bigint AS z_cash, (z.c->>'cashless')::bigint AS z_cashless,
+           coalesce(s.receipts, 0) AS receipts,
+           coalesce(s.cash + s.cashless, 0)::bigint AS total,
+           coalesce(s.cash, 0)::bigint AS cash, coalesce(s.cashless, 0)::bigint AS cashless,
+           (z.c->>'receipts')::bigint = coalesce(s.receipts, 0)
+             AND (z.c->>'cash')::bigint = coalesce(s.cash, 0)
+             AND (z.c->>'cashless')::bigint = coalesce(s.cashless, 0) AS matches
+      FROM z LEFT JOIN sent s
+        ON s.host_id = z.host_id AND s.device = z.device
+       AND s.shift_number = z.shift_number AND s.kind = z.kind;
+
+    CREATE VIEW fleet_shift_alerts AS
+    SELECT host_id, 'z-report-mismatch' AS alert, device,
+           'shift ' || shift_number || ' ' || kind || ': Z report ' || z_receipts || ' receipts '
+             || to_char(z_total / 100.0, 'FM999999999990.00') || ', sent ' || receipts
+             || ' receipts ' || to_char(total / 100.0, 'FM999999999990.00') AS subject,
+           closed_at AS since
+      FROM fleet_shift_checks WHERE NOT matches;
+
+    ALTER VIEW fleet_alerts RENAME TO fleet_journal_alerts;
+    CREATE VIEW fleet_alerts AS
+    SELECT host_id, alert, device, subject, since FROM fleet_journal_alerts
+    UNION ALL
+    SELECT host_id, alert, device, subject, since FROM fleet_shift_alerts;
     "
     )
 }

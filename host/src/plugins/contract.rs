@@ -632,7 +632,7 @@ pub mod register {
     }
 
     /// One kind of receipt in a shift's counters (0.3.0).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
     pub struct OperationCounters {
         pub receipts: u32,
         pub total: Money,

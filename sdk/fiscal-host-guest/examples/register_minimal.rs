@@ -12,7 +12,7 @@ use fiscal_host_guest::log;
 use fiscal_host_guest::port::HostPort;
 use fiscal_host_guest::register::{
     self, CorrectionReceipt, FiscalDriveState, FiscalReceipt, MarkingCheck, MarkingCheckResult,
-    MarkingDecision, PrinterStatus,
+    MarkingDecision, PrinterStatus, ShiftCounters,
 };
 use fiscal_host_guest::settings::Settings;
 use fiscal_host_guest::types::*;
@@ -111,6 +111,9 @@ impl register::Guest for Demo {
     }
     fn fiscal_drive_status() -> Result<FiscalDriveState, DriverError> {
         no("fiscal-drive-status")
+    }
+    fn shift_totals() -> Result<ShiftCounters, DriverError> {
+        no("shift-totals")
     }
 }
 

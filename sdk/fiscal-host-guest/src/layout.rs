@@ -10,11 +10,11 @@
 //! ```
 
 wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.2.0",
+    path: "../../wit/fiscal-host-0.3.0",
     world: "receipt-layout",
     with: {
-        "fiscal:host/types@0.2.0": crate::wit::types,
-        "fiscal:host/print@0.2.0": crate::wit::print,
+        "fiscal:host/types@0.3.0": crate::wit::types,
+        "fiscal:host/print@0.3.0": crate::wit::print,
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,

@@ -1,4 +1,4 @@
-//! The guest side of the Fiscal Host plugin contract `fiscal:host@0.2.0`, for vendors and for
+//! The guest side of the Fiscal Host plugin contract `fiscal:host@0.3.0`, for vendors and for
 //! our built-in plugins and drivers.
 //!
 //! One module per world, each owning its `wit_bindgen::generate!` and an `export!` macro:

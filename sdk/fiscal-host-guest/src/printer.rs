@@ -8,15 +8,15 @@
 //! ```
 
 wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.2.0",
+    path: "../../wit/fiscal-host-0.3.0",
     world: "receipt-printer",
     with: {
-        "fiscal:host/types@0.2.0": crate::wit::types,
-        "fiscal:host/driver-types@0.2.0": crate::wit::driver_types,
-        "fiscal:host/print@0.2.0": crate::wit::print,
-        "fiscal:host/transport@0.2.0": crate::wit::transport,
-        "fiscal:host/settings@0.2.0": crate::wit::settings,
-        "fiscal:host/log@0.2.0": crate::wit::log,
+        "fiscal:host/types@0.3.0": crate::wit::types,
+        "fiscal:host/driver-types@0.3.0": crate::wit::driver_types,
+        "fiscal:host/print@0.3.0": crate::wit::print,
+        "fiscal:host/transport@0.3.0": crate::wit::transport,
+        "fiscal:host/settings@0.3.0": crate::wit::settings,
+        "fiscal:host/log@0.3.0": crate::wit::log,
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,

@@ -19,23 +19,23 @@
 //! exactly the `fiscal-register` world's imports and exports.
 
 wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.2.0",
+    path: "../../wit/fiscal-host-0.3.0",
     inline: "
         package local:fiscal-host-guest-register;
         world register-half {
-            import fiscal:host/transport@0.2.0;
-            import fiscal:host/settings@0.2.0;
-            import fiscal:host/log@0.2.0;
-            export fiscal:host/register@0.2.0;
+            import fiscal:host/transport@0.3.0;
+            import fiscal:host/settings@0.3.0;
+            import fiscal:host/log@0.3.0;
+            export fiscal:host/register@0.3.0;
         }
     ",
     world: "local:fiscal-host-guest-register/register-half",
     with: {
-        "fiscal:host/types@0.2.0": crate::wit::types,
-        "fiscal:host/driver-types@0.2.0": crate::wit::driver_types,
-        "fiscal:host/transport@0.2.0": crate::wit::transport,
-        "fiscal:host/settings@0.2.0": crate::wit::settings,
-        "fiscal:host/log@0.2.0": crate::wit::log,
+        "fiscal:host/types@0.3.0": crate::wit::types,
+        "fiscal:host/driver-types@0.3.0": crate::wit::driver_types,
+        "fiscal:host/transport@0.3.0": crate::wit::transport,
+        "fiscal:host/settings@0.3.0": crate::wit::settings,
+        "fiscal:host/log@0.3.0": crate::wit::log,
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,

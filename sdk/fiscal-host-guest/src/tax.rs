@@ -46,10 +46,10 @@
 #[doc(hidden)]
 pub mod wire {
     wit_bindgen::generate!({
-        path: "../../wit/fiscal-host-0.2.0",
+        path: "../../wit/fiscal-host-0.3.0",
         world: "tax-calculator",
         with: {
-            "fiscal:host/types@0.2.0": crate::wit::types,
+            "fiscal:host/types@0.3.0": crate::wit::types,
         },
         additional_derives: [PartialEq, Eq],
         pub_export_macro: true,

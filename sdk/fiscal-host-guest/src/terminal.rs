@@ -8,14 +8,14 @@
 //! ```
 
 wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.2.0",
+    path: "../../wit/fiscal-host-0.3.0",
     world: "payment-terminal",
     with: {
-        "fiscal:host/types@0.2.0": crate::wit::types,
-        "fiscal:host/driver-types@0.2.0": crate::wit::driver_types,
-        "fiscal:host/transport@0.2.0": crate::wit::transport,
-        "fiscal:host/settings@0.2.0": crate::wit::settings,
-        "fiscal:host/log@0.2.0": crate::wit::log,
+        "fiscal:host/types@0.3.0": crate::wit::types,
+        "fiscal:host/driver-types@0.3.0": crate::wit::driver_types,
+        "fiscal:host/transport@0.3.0": crate::wit::transport,
+        "fiscal:host/settings@0.3.0": crate::wit::settings,
+        "fiscal:host/log@0.3.0": crate::wit::log,
     },
     additional_derives: [PartialEq, Eq],
     pub_export_macro: true,

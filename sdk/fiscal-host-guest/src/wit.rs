@@ -10,16 +10,16 @@
 //! never reach them.
 
 wit_bindgen::generate!({
-    path: "../../wit/fiscal-host-0.2.0",
+    path: "../../wit/fiscal-host-0.3.0",
     inline: "
         package local:fiscal-host-guest-shared;
         world shared {
-            import fiscal:host/types@0.2.0;
-            import fiscal:host/driver-types@0.2.0;
-            import fiscal:host/print@0.2.0;
-            import fiscal:host/transport@0.2.0;
-            import fiscal:host/settings@0.2.0;
-            import fiscal:host/log@0.2.0;
+            import fiscal:host/types@0.3.0;
+            import fiscal:host/driver-types@0.3.0;
+            import fiscal:host/print@0.3.0;
+            import fiscal:host/transport@0.3.0;
+            import fiscal:host/settings@0.3.0;
+            import fiscal:host/log@0.3.0;
         }
     ",
     world: "local:fiscal-host-guest-shared/shared",

@@ -7,6 +7,7 @@
 use emulator_kit::Faults;
 
 use crate::clock::DateTime;
+use crate::counters::{OperationTotals, ShiftTotals};
 use crate::device::{LastClosed, OpenDocument, PiritDevice, Reply, Shift};
 use crate::journal::{
     self, Correction, DocumentKind, FiscalDocument, ReceiptLine, RegisteredReceipt,
@@ -175,14 +176,7 @@ impl PiritDevice {
         }
         match p.command {
             STATUS_FLAGS => self.status_flags(),
-            COUNTERS => match int(p, 0) {
-                Some(1) => ok(vec![text("1"), text(self.shift_number().to_string())]),
-                Some(2) => {
-                    let next = self.shift.as_ref().map_or(1, |s| s.receipts + 1);
-                    ok(vec![text("2"), text(next.to_string())])
-                }
-                _ => self.fail(err::PARAMETER, 66),
-            },
+            COUNTERS => self.counters(p),
             DEVICE_INFO => self.device_info(p),
             RECEIPT_DATA => self.receipt_data(p),
             PRINTER_STATUS => {
@@ -239,6 +233,9 @@ impl PiritDevice {
                             total: d.lines.iter().map(|l| l.amount).sum(),
                             fiscal_sign: String::new(),
                         });
+                        if let Some(shift) = self.shift.as_mut() {
+                            shift.totals.annulled += 1;
+                        }
                     }
                     self.document = None;
                     self.marking.accepted.clear();
@@ -283,6 +280,37 @@ impl PiritDevice {
             MARKING => self.marking(p),
             _ => self.fail(err::FUNCTION, 0),
         }
+    }
+
+    /// 0x01: the shift's counters. 1 its number (the last one's when none is open), 2 the
+    /// next receipt's number, 3 and 5 sales and returns by the 16 payment types in rubles,
+    /// 7 the receipts: sales, returns, annulled, deferred (none here), cash-in, cash-out.
+    /// Every answer repeats the request number first; with no shift open 3, 5 and 7 read 0.
+    fn counters(&mut self, p: &wire::Packet) -> Reply {
+        let n = int(p, 0);
+        let totals = self.shift_totals();
+        let sums = |t: OperationTotals| t.by_payment.map(|s| text(wire::decimal(s, 2)));
+        let count = |c: u32| text(c.to_string());
+        let mut fields = vec![text(n.unwrap_or(0).to_string())];
+        match n {
+            Some(1) => fields.push(count(self.shift_number())),
+            Some(2) => fields.push(count(self.shift.as_ref().map_or(1, |s| s.receipts + 1))),
+            Some(3) => fields.extend(sums(totals.sales)),
+            Some(5) => fields.extend(sums(totals.returns)),
+            Some(7) => fields.extend(
+                [
+                    totals.sales.receipts,
+                    totals.returns.receipts,
+                    totals.annulled,
+                    0,
+                    totals.cash_ins,
+                    totals.cash_outs,
+                ]
+                .map(count),
+            ),
+            _ => return self.fail(err::PARAMETER, 66),
+        }
+        ok(fields)
     }
 
     fn status_flags(&self) -> Reply {
@@ -415,6 +443,8 @@ impl PiritDevice {
             number,
             opened: self.clock.now(),
             receipts: 0,
+            // The Z report cleared the last shift's counters: this one starts at zero.
+            totals: ShiftTotals::default(),
         });
         self.last_shift_number = number;
         ok(vec![])
@@ -436,7 +466,7 @@ impl PiritDevice {
     }
 
     /// What a document needs before it opens: none open, and for fiscal ones a young shift.
-    fn may_open(&mut self, kind: u8) -> Result<(), Reply> {
+    pub(crate) fn may_open(&mut self, kind: u8) -> Result<(), Reply> {
         if self.document.is_some() {
             return Err(self.fail(err::STATE, ext::PREVIOUS_OPEN));
         }
@@ -676,9 +706,20 @@ impl PiritDevice {
             if let Some(e) = self.printer_fault(faults) {
                 return self.fail(e, 0);
             }
+            let shift = self.shift.as_mut();
             match d.kind {
-                4 => self.drawer += d.cash_sum,
-                5 => self.drawer -= d.cash_sum,
+                4 => {
+                    self.drawer += d.cash_sum;
+                    if let Some(s) = shift {
+                        s.totals.cash_ins += 1;
+                    }
+                }
+                5 => {
+                    self.drawer -= d.cash_sum;
+                    if let Some(s) = shift {
+                        s.totals.cash_outs += 1;
+                    }
+                }
                 _ => {}
             }
             self.document = None;
@@ -695,58 +736,7 @@ impl PiritDevice {
                 if d.lines.is_empty() {
                     return self.fail(err::STATE, 26);
                 }
-                let paid: i64 = d.payments.iter().map(|(_, s)| s).sum();
-                let change = paid - total;
-                let kind = if d.correction.is_some() {
-                    DocumentKind::Correction
-                } else {
-                    DocumentKind::Receipt
-                };
-                let doc = self.new_fiscal_document(kind, Some(total));
-                let shift = self
-                    .shift
-                    .as_mut()
-                    .expect("a receipt opens only in a shift");
-                shift.receipts += 1;
-                let contact = field(p, 1);
-                let r = RegisteredReceipt {
-                    document_number: doc.number,
-                    fiscal_sign: doc.fiscal_sign,
-                    kind: d.kind,
-                    shift: shift.number,
-                    number_in_shift: shift.receipts,
-                    cashier: d.cashier.clone(),
-                    items: d.lines.clone(),
-                    payments: d.payments.clone(),
-                    total,
-                    change,
-                    customer_contact: (!contact.is_empty()).then_some(contact),
-                    correction: d.correction.clone(),
-                    taxation: d.taxation,
-                    date_time: doc.date_time,
-                };
-                let cash: i64 = d
-                    .payments
-                    .iter()
-                    .filter(|(k, _)| *k == journal::PAY_CASH)
-                    .map(|(_, s)| s)
-                    .sum();
-                let incoming = matches!(d.kind, 2 | 7 | 9 | 12);
-                self.drawer += if incoming {
-                    cash - change
-                } else {
-                    -(cash - change)
-                };
-                emulator_kit::remember(&mut self.receipts, r.clone());
-                self.last_receipt = Some(LastClosed {
-                    kind: d.kind,
-                    number_in_shift: r.number_in_shift,
-                    fd: r.document_number,
-                    total: r.total,
-                    fiscal_sign: r.fiscal_sign.clone(),
-                });
-                self.marking.accepted.clear();
-                r
+                self.register(&d, field(p, 1))
             }
         };
         if let Some(e) = self.printer_fault(faults) {
@@ -772,6 +762,69 @@ impl PiritDevice {
             date(&t),
             time(&t),
         ])
+    }
+
+    /// A paid receipt (or correction) `d` goes into the fiscal drive: its fiscal document,
+    /// the shift's receipt number and counters, the drawer, the journal, the last closed
+    /// receipt of 0x03/2. What 0x31 does before it prints, and a keyboard sale too.
+    pub(crate) fn register(&mut self, d: &OpenDocument, contact: String) -> RegisteredReceipt {
+        let total: i64 = d.lines.iter().map(|l| l.amount).sum();
+        let paid: i64 = d.payments.iter().map(|(_, s)| s).sum();
+        let change = paid - total;
+        let kind = if d.correction.is_some() {
+            DocumentKind::Correction
+        } else {
+            DocumentKind::Receipt
+        };
+        let doc = self.new_fiscal_document(kind, Some(total));
+        let shift = self
+            .shift
+            .as_mut()
+            .expect("a receipt opens only in a shift");
+        shift.receipts += 1;
+        // A correction settles an earlier shift's figures: it stays out of this shift's sales
+        // and returns (request 18 counts it apart); the drawer moves all the same.
+        shift
+            .totals
+            .receipt_closed(d.kind, d.correction.is_some(), &d.payments, change);
+        let r = RegisteredReceipt {
+            document_number: doc.number,
+            fiscal_sign: doc.fiscal_sign,
+            kind: d.kind,
+            shift: shift.number,
+            number_in_shift: shift.receipts,
+            cashier: d.cashier.clone(),
+            items: d.lines.clone(),
+            payments: d.payments.clone(),
+            total,
+            change,
+            customer_contact: (!contact.is_empty()).then_some(contact),
+            correction: d.correction.clone(),
+            taxation: d.taxation,
+            date_time: doc.date_time,
+        };
+        let cash: i64 = d
+            .payments
+            .iter()
+            .filter(|(k, _)| *k == journal::PAY_CASH)
+            .map(|(_, s)| s)
+            .sum();
+        let incoming = matches!(d.kind, 2 | 7 | 9 | 12);
+        self.drawer += if incoming {
+            cash - change
+        } else {
+            -(cash - change)
+        };
+        emulator_kit::remember(&mut self.receipts, r.clone());
+        self.last_receipt = Some(LastClosed {
+            kind: d.kind,
+            number_in_shift: r.number_in_shift,
+            fd: r.document_number,
+            total: r.total,
+            fiscal_sign: r.fiscal_sign.clone(),
+        });
+        self.marking.accepted.clear();
+        r
     }
 
     fn fn_exchange(&mut self, p: &wire::Packet) -> Reply {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use emulator_kit::{Device, Fault, Faults, Reactions};
 
 use crate::clock::{Clock, DateTime};
+use crate::counters::ShiftTotals;
 use crate::journal::{Correction, FiscalDocument, ReceiptLine, RegisteredReceipt};
 use crate::marking::{MarkingAnswer, MarkingSystem};
 use crate::wire::{self, ACK, ENQ, ETX, STX};
@@ -67,6 +68,8 @@ pub(crate) struct Shift {
     pub number: u32,
     pub opened: DateTime,
     pub receipts: u32,
+    /// What 0x01/3, /5 and /7 answer; the Z report takes them with the shift.
+    pub totals: ShiftTotals,
 }
 
 /// The document being formed (0x30 / 0x58 → 0x31).
@@ -223,6 +226,77 @@ impl PiritDevice {
         self.shift
             .as_ref()
             .is_some_and(|s| self.clock.now() - s.opened > chrono::TimeDelta::hours(24))
+    }
+
+    /// The open shift's counters as 0x01/3, /5 and /7 answer them; zero with none open (the
+    /// Z report cleared them).
+    pub fn shift_totals(&self) -> ShiftTotals {
+        self.shift.as_ref().map(|s| s.totals).unwrap_or_default()
+    }
+
+    /// A sale the cashier rang up on the register's own keyboard, which the host never sent:
+    /// one free-price item of `total` kopecks (department 1, without VAT, quantity 1), paid all
+    /// in cash (payment type 0, into the drawer) or, with `cashless`, all electronically
+    /// (type 1), by the register's own cashier. It goes into the fiscal drive like any sale
+    /// the register closes: a fiscal document (the new last one of 0x78/3 and 0x03/2), a
+    /// receipt in `receipts()`, the shift's receipt number and its counters (0x01/3, /7), the
+    /// OFD queue. No command reaches `command_log()`. Returns the new fiscal document's
+    /// number.
+    ///
+    /// It exists to make a shift whose register counters (`shift-totals`) and Z report
+    /// differ from the receipts the host registered — what head office's alert is for — and
+    /// for load tests to fill a shift without a host.
+    ///
+    /// # Panics
+    ///
+    /// When the register itself would refuse the sale: no shift open or one over 24 hours,
+    /// a document open (the keyboard cannot ring up over the host's), a marking check
+    /// pending, `total` not positive. Paper and cover faults do not apply (they live with
+    /// the line).
+    pub fn keyboard_sale(&mut self, total: i64, cashless: bool) -> u32 {
+        if self.document.is_some() {
+            panic!("keyboard_sale: a document is open on the register");
+        }
+        if let Err(refused) = self.may_open(crate::journal::DOC_SALE) {
+            panic!(
+                "keyboard_sale needs an open shift under 24 hours (the register answers {:02X}h)",
+                refused.error
+            );
+        }
+        assert!(total > 0, "keyboard_sale: total {total} is not positive");
+        let line = ReceiptLine {
+            name: "ОТДЕЛ 1".into(),
+            quantity: 1000,
+            fraction: None,
+            price: total,
+            amount: total,
+            // Table 40 row 3: without VAT.
+            tax_number: 3,
+            measure: 0,
+            method: 4,
+            subject: 1,
+            marking: None,
+        };
+        let payment = if cashless {
+            crate::journal::PAY_CASHLESS
+        } else {
+            crate::journal::PAY_CASH
+        };
+        let sale = OpenDocument {
+            kind: crate::journal::DOC_SALE,
+            state: 4,
+            cashier: "КАССИР 1".into(),
+            taxation: None,
+            lines: vec![line],
+            payments: vec![(payment, total)],
+            bound_marking: None,
+            correction: None,
+            cash_sum: 0,
+            registered: None,
+        };
+        // The register's own document counter moves as for a receipt the host closes.
+        self.document_counter += 1;
+        self.register(&sale, String::new()).document_number
     }
 
     /// The open document's (type, state), if any.

@@ -9,9 +9,10 @@
 //! its 24-hour limit on its clock (the system's local time, or a fixed start with
 //! `emulator_at`; either moves on with `PiritDevice::advance_clock`), the document state
 //! machine (open → positions → subtotal → payment → close, state 8 "closed in the fiscal
-//! drive, not printed" when the paper runs out at the close), counters, a fiscal sign per
-//! document, the fiscal drive's archive (last document's requisites, each document's TLV for
-//! 0x78/15–16), cash in the drawer, a
+//! drive, not printed" when the paper runs out at the close), counters (the shift's sales
+//! and returns by payment type for 0x01/3, /5, /7; `PiritDevice::keyboard_sale` rings up a
+//! sale the host never sent), a fiscal sign per document, the fiscal drive's archive (last
+//! document's requisites, each document's TLV for 0x78/15–16), cash in the drawer, a
 //! journal of registered receipts (`PiritDevice::receipts`) and of commands received
 //! (`PiritDevice::command_log`), an OFD queue every fiscal document joins until
 //! `PiritDevice::drain_ofd_queue`, and a marking system whose answer to 0x79/1 a test sets
@@ -30,6 +31,7 @@
 
 mod clock;
 mod commands;
+mod counters;
 mod device;
 mod journal;
 mod marking;
@@ -37,6 +39,7 @@ mod wire;
 
 pub use clock::{Clock, DateTime, start};
 pub use commands::{code, err};
+pub use counters::{OperationTotals, PAYMENT_TYPES, ShiftTotals};
 pub use device::{Identity, PiritDevice, ReceivedCommand};
 pub use journal::{
     Correction, DOC_CORRECTION_EXPENSE, DOC_CORRECTION_EXPENSE_RETURN, DOC_CORRECTION_SALE,

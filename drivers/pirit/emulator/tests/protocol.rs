@@ -276,3 +276,109 @@ fn the_ofd_queue_grows_per_fiscal_document_and_drains() {
     emulator.with_device(|d| d.drain_ofd_queue());
     assert_eq!(c.ok(0x78, &["7"])[2], "0");
 }
+
+/// One receipt of document type `kind` for `price` rubles, paid `payments` (type, rubles).
+fn rubles_receipt(
+    c: &mut Client<impl Read + Write>,
+    kind: &str,
+    price: &str,
+    payments: &[(&str, &str)],
+) {
+    c.ok(0x30, &[kind, "1", "Кассир", "", ""]);
+    c.ok(0x42, &["Хлеб", "", "1", price, "3"]);
+    c.ok(0x44, &[]);
+    for (t, sum) in payments {
+        c.ok(0x47, &[t, sum, ""]);
+    }
+    c.ok(0x31, &["0"]);
+}
+
+#[test]
+fn the_shift_counters_answer_by_payment_type_and_clear_at_the_z_report() {
+    let (emulator, mut c) = started();
+    c.ok(0x23, &["Кассир"]);
+    // A sale of 60.00 paid 50.00 by card and 20.00 in cash (10.00 change), a cash sale of
+    // 5.50, a card return of 12.00, a cancelled sale and a correction.
+    rubles_receipt(&mut c, "2", "60.00", &[("1", "50.00"), ("0", "20.00")]);
+    rubles_receipt(&mut c, "2", "5.50", &[("0", "5.50")]);
+    rubles_receipt(&mut c, "3", "12.00", &[("1", "12.00")]);
+    c.ok(0x30, &["2", "1", "Кассир", "", ""]);
+    c.ok(0x32, &[]);
+    c.ok(0x58, &["Кассир", "", "", "", "", "", "0", "270226", ""]);
+    c.ok(0x42, &["Хлеб", "", "1", "99.00", "3"]);
+    c.ok(0x44, &[]);
+    c.ok(0x47, &["0", "99.00", ""]);
+    c.ok(0x31, &["0"]);
+    assert_eq!(emulator.with_device(|d| d.receipts().len()), 4);
+
+    let zeros = |n: usize| vec!["0.00".to_string(); n];
+    let sales = c.ok(0x01, &["3"]);
+    let mut expected = vec!["3".to_string(), "15.50".into(), "50.00".into()];
+    expected.extend(zeros(14));
+    assert_eq!(
+        sales, expected,
+        "16 sums, cash net of change, the correction left out"
+    );
+    let returns = c.ok(0x01, &["5"]);
+    let mut expected = vec!["5".to_string(), "0.00".into(), "12.00".into()];
+    expected.extend(zeros(14));
+    assert_eq!(returns, expected);
+    assert_eq!(
+        c.ok(0x01, &["7"]),
+        ["7", "2", "1", "1", "0", "0", "0"],
+        "sales, returns, annulled, deferred, cash-in, cash-out"
+    );
+    assert_eq!(c.ok(0x01, &["1"]), ["1", "1"]);
+    assert_eq!(c.ask(0x01, &["99"]).0, 0x03);
+
+    c.ok(0x21, &["Кассир", ""]);
+    let mut expected = vec!["3".to_string()];
+    expected.extend(zeros(16));
+    assert_eq!(c.ok(0x01, &["3"]), expected, "the Z report cleared them");
+    assert_eq!(c.ok(0x01, &["7"]), ["7", "0", "0", "0", "0", "0", "0"]);
+    c.ok(0x23, &["Кассир"]);
+    assert_eq!(
+        c.ok(0x01, &["7"])[1..3],
+        ["0", "0"],
+        "a new shift starts at zero"
+    );
+}
+
+#[test]
+fn a_keyboard_sale_is_a_sale_the_host_never_sent() {
+    let (emulator, mut c) = started();
+    c.ok(0x23, &["Кассир"]);
+    let (cash, card) = emulator.with_device(|d| {
+        d.clear_command_log();
+        (d.keyboard_sale(15_050, false), d.keyboard_sale(2_500, true))
+    });
+    // Registration 1, the shift's report 2.
+    assert_eq!((cash, card), (3, 4));
+    emulator.with_device(|d| {
+        assert!(d.command_log().is_empty());
+        let r = d.receipts()[0].clone();
+        assert_eq!(
+            (r.document_number, r.number_in_shift, r.total),
+            (3, 1, 15_050)
+        );
+        assert_eq!(r.payments, [(pirit_emulator::PAY_CASH, 15_050)]);
+        assert_eq!(
+            d.receipts()[1].payments,
+            [(pirit_emulator::PAY_CASHLESS, 2_500)]
+        );
+        assert_eq!(d.drawer(), 15_050);
+        let t = d.shift_totals();
+        assert_eq!(t.sales.receipts, 2);
+        assert_eq!(t.sales.by_payment[..2], [15_050, 2_500]);
+        assert_eq!(d.fiscal_documents().last().unwrap().amount, Some(2_500));
+    });
+    assert_eq!(c.ok(0x01, &["3"])[1..3], ["150.50", "25.00"]);
+    assert_eq!(c.ok(0x03, &["2"])[9], "4", "the last closed receipt");
+    assert_eq!(c.ok(0x01, &["2"]), ["2", "3"], "the next receipt's number");
+}
+
+#[test]
+#[should_panic(expected = "open shift")]
+fn a_keyboard_sale_needs_an_open_shift() {
+    PiritDevice::default().keyboard_sale(100, false);
+}

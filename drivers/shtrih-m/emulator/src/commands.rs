@@ -231,7 +231,7 @@ impl ShtrihDevice {
     }
 
     /// A shift in which one may sell: open and younger than 24 hours.
-    fn selling_shift(&self) -> Result<(), u8> {
+    pub(crate) fn selling_shift(&self) -> Result<(), u8> {
         match &self.shift {
             None => Err(SHIFT_NOT_OPEN),
             Some(_) if self.shift_expired() => Err(SHIFT_OVER_24H),
@@ -335,7 +335,12 @@ impl ShtrihDevice {
 
     fn read_operation_register(&mut self, args: &mut Args) -> Outcome {
         let operator = args.operator()?;
-        let number = args.u8()?;
+        // One byte: every number 0..=255 is a register (the vendor's JavaPOS models read
+        // 0..=255); another length is a bad parameter, as for 1Ah.
+        let number = match args.rest() {
+            [n] => *n,
+            _ => return Err(BAD_PARAMETERS),
+        };
         let mut out = vec![operator];
         out.extend(le(self.operation_register(number) as u64, 2));
         Ok(out)
@@ -749,7 +754,7 @@ impl ShtrihDevice {
 
     /// Adds a line to the open receipt of `check_type`, opening one when none is open.
     /// A refused line leaves no receipt behind that it would have opened.
-    fn add_line(&mut self, check_type: u8, line: ReceiptLine) -> Result<(), u8> {
+    pub(crate) fn add_line(&mut self, check_type: u8, line: ReceiptLine) -> Result<(), u8> {
         let total: u64 = match &self.receipt {
             Some(r) if r.check_type != check_type => return Err(WRONG_RECEIPT_TYPE),
             Some(r) => r.lines.iter().map(|l| l.amount).sum(),
@@ -830,7 +835,7 @@ impl ShtrihDevice {
     /// Closes the open receipt into the fiscal drive: the checks and the steps both closes
     /// (FF45h, 85h) share. `taxes` as the host gave them, or `None` for the register to
     /// compute them from the lines.
-    fn close_receipt(
+    pub(crate) fn close_receipt(
         &mut self,
         operator: u8,
         payments: [u64; 16],
@@ -928,8 +933,14 @@ impl ShtrihDevice {
             date_time,
             correction,
         };
-        self.registers
-            .receipt_closed(check_type, &registered, self.cash);
+        // A correction settles an earlier shift's figures: the registers of this shift's
+        // sales and returns (and so its Z report's counters) leave it out; the drawer moved.
+        if registered.correction.is_some() {
+            self.registers.correction_closed(self.cash);
+        } else {
+            self.registers
+                .receipt_closed(check_type, &registered, self.cash);
+        }
         emulator_kit::remember(&mut self.receipts, registered);
         Ok(Closed {
             change,
@@ -975,9 +986,9 @@ fn correction_basis(mut value: &[u8]) -> Result<(u32, Option<String>), u8> {
 }
 
 /// A receipt just written to the fiscal drive.
-struct Closed {
+pub(crate) struct Closed {
     change: u64,
-    number: u32,
+    pub(crate) number: u32,
     fiscal_sign: u32,
     date_time: crate::clock::DateTime,
 }
@@ -1539,6 +1550,95 @@ mod tests {
         assert_eq!(d.unsent_documents(), 2);
         assert_eq!(d.drain_ofd_queue(), 2);
         assert_eq!(d.unsent_documents(), 0);
+    }
+
+    #[test]
+    fn a_keyboard_sale_is_a_sale_the_host_never_sent() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        d.clear_command_log();
+        let number = d.keyboard_sale(15_050, false);
+        assert_eq!(number, 3); // registration 1, shift open 2
+        assert_eq!(d.keyboard_sale(2_500, true), 4);
+        assert!(d.command_log().is_empty());
+        let doc = d.last_document().clone();
+        assert_eq!(
+            (doc.number, doc.kind, doc.operation, doc.amount),
+            (4, DOC_RECEIPT, Some(1), Some(2_500))
+        );
+        let r = d.receipts()[0].clone();
+        assert_eq!(
+            (
+                r.document_number,
+                r.receipt_number,
+                r.total,
+                r.cash(),
+                r.cashless()
+            ),
+            (3, 1, 15_050, 15_050, 0)
+        );
+        assert_eq!(r.cashier, "КАССИР 1");
+        assert_eq!(d.receipts()[1].cashless(), 2_500);
+        assert_eq!(d.cash_in_drawer(), 15_050);
+        assert_eq!(operation_register(&mut d, &f, 144), 2);
+        assert_eq!(money(&mut d, &f, 193), 15_050);
+        assert_eq!(money(&mut d, &f, 197), 2_500);
+        // FF40h: two receipts in the shift.
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0xFF, 0x40], 30, &[])),
+            [0xFF, 0x40, 0, 1, 1, 0, 2, 0]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "open shift")]
+    fn a_keyboard_sale_needs_an_open_shift() {
+        ShtrihDevice::default().keyboard_sale(100, false);
+    }
+
+    #[test]
+    fn corrections_stay_out_of_the_shift_registers() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        run(&mut d, &f, &with_password(&[0xE0], 30, &[]));
+        run(&mut d, &f, &with_password(&[0x8D], 1, &[0x80]));
+        run(
+            &mut d,
+            &f,
+            &with_password(&[0xFF, 0x0C], 1, &[0x95, 0x04, 1, 0, 0]),
+        );
+        let mut tlv = vec![0x96, 0x04, 8, 0, 0x9A, 0x04, 4, 0];
+        tlv.extend(1_772_150_400u32.to_le_bytes());
+        run(&mut d, &f, &with_password(&[0xFF, 0x0C], 1, &tlv));
+        let op = fn_line(1_000_000, 5_000, 1, "Хлеб");
+        run(&mut d, &f, &with_password(&[0xFF, 0x46], 1, &op));
+        let close = with_password(&[0xFF, 0x45], 1, &close_cash(5_000));
+        assert_eq!(run(&mut d, &f, &close)[2], 0);
+        assert_eq!(d.last_document().kind, DOC_CORRECTION);
+        assert_eq!(d.cash_in_drawer(), 5_000);
+        assert_eq!(operation_register(&mut d, &f, 144), 0);
+        assert_eq!(money(&mut d, &f, 193), 0);
+        assert_eq!(money(&mut d, &f, 121), 0);
+        assert_eq!(money(&mut d, &f, 241), 5_000);
+    }
+
+    #[test]
+    fn an_operation_register_is_read_by_one_byte() {
+        let mut d = ShtrihDevice::default();
+        let f = Faults::default();
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x1B], 1, &[255])),
+            [0x1B, 0, 1, 0, 0]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x1B], 1, &[144, 0])),
+            [0x1B, BAD_PARAMETERS]
+        );
+        assert_eq!(
+            run(&mut d, &f, &with_password(&[0x1B], 1, &[])),
+            [0x1B, BAD_PARAMETERS]
+        );
     }
 
     #[test]

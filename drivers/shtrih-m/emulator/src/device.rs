@@ -316,6 +316,70 @@ impl ShtrihDevice {
         self.pending.is_some()
     }
 
+    /// A sale the cashier rang up on the register's own keyboard, which the host never sent:
+    /// one free-price item of `total` kopecks (department 1, without VAT, quantity 1), paid all
+    /// in cash (payment type 1, into the drawer) or, with `cashless`, all by card (type 2), by
+    /// operator 1. It goes through the register's close like any sale: a fiscal document
+    /// (the new "last fiscal document" of FF01h/FF0Ah), a receipt in `receipts()`, the
+    /// shift's receipt number and its money and operation registers (144, 193/197), the tape.
+    /// No command reaches `command_log()`. Returns the new fiscal document's number.
+    ///
+    /// It exists to make a shift whose register counters (`shift-totals`) and Z report
+    /// differ from the receipts the host registered — what head office's alert is for — and
+    /// for load tests to fill a shift without a host.
+    ///
+    /// # Panics
+    ///
+    /// When the register itself would refuse the sale: no shift open or one over 24 hours,
+    /// a receipt open (the keyboard cannot ring up over the host's receipt), `total` 0 or
+    /// over 5 bytes. Paper and cover faults do not apply (they live with the line).
+    pub fn keyboard_sale(&mut self, total: u64, cashless: bool) -> u32 {
+        const CASHIER: u8 = 1;
+        if let Err(code) = self.selling_shift() {
+            panic!(
+                "keyboard_sale needs an open shift under 24 hours (the register answers {code:02X}h)"
+            );
+        }
+        assert!(
+            self.receipt.is_none(),
+            "keyboard_sale: a receipt is open on the register"
+        );
+        assert!(
+            (1..=0xFF_FFFF_FFFF).contains(&total),
+            "keyboard_sale: total {total} is not 1..=2^40-1 kopecks"
+        );
+        let line = crate::journal::ReceiptLine {
+            name: "ОТДЕЛ 1".into(),
+            quantity: 1_000_000,
+            price: total,
+            amount: total,
+            tax: None,
+            tax_rate: 0x08,
+            department: 1,
+            method: 4,
+            subject: 1,
+            marking_code: None,
+            measure: 0,
+        };
+        let mut payments = [0u64; 16];
+        payments[if cashless {
+            crate::journal::PAY_CASHLESS
+        } else {
+            crate::journal::PAY_CASH
+        }] = total;
+        let faults = Faults::default();
+        let closed = self
+            .add_line(0, line)
+            .and_then(|()| self.close_receipt(CASHIER, payments, None, 0, &[], &faults));
+        match closed {
+            Ok(closed) => closed.number,
+            Err(code) => {
+                self.receipt = None;
+                panic!("keyboard_sale: the register refused the sale ({code:02X}h)")
+            }
+        }
+    }
+
     /// Adds a fiscal document stamped `at` and returns its number and fiscal sign.
     pub(crate) fn add_document(
         &mut self,

@@ -136,6 +136,13 @@ impl Registers {
         self.cash_at_last_receipt = cash;
     }
 
+    /// A correction receipt went into the fiscal drive: it counts in no shift register of
+    /// sales or returns (FFD 1.2's shift report counts corrections apart, tag 1133); only the
+    /// drawer after it is kept. (Inferred, not seen on a device: to confirm on one.)
+    pub fn correction_closed(&mut self, cash: u64) {
+        self.cash_at_last_receipt = cash;
+    }
+
     /// An open receipt was cancelled (88h).
     pub fn receipt_cancelled(&mut self, receipt: &OpenReceipt) {
         let t = kind(receipt.check_type);

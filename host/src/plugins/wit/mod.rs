@@ -96,9 +96,8 @@ pub enum Version {
 
 impl Version {
     pub const ALL: [Version; 3] = [Version::V0_1_0, Version::V0_2_0, Version::V0_3_0];
-    /// What a new plugin is built against. Still 0.2.0: 0.3.0 is loaded, but the SDK and the
-    /// built-ins move to it only with their `shift-totals` (wit/README.md).
-    pub const LATEST: Version = Version::V0_2_0;
+    /// What a new plugin is built against: the SDK's and the built-ins' version.
+    pub const LATEST: Version = Version::V0_3_0;
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -63,6 +63,22 @@ fn fleet_of(base: &str) -> Value {
     common::get_json(&format!("{base}/health"))["fleet"].clone()
 }
 
+/// Waits until `now()` reads `want`; fails with what it read last.
+fn wait_for(what: &str, seconds: u64, want: &str, mut now: impl FnMut() -> String) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let read = now();
+        if read == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {read}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn wait_until(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     while !done() {
@@ -145,7 +161,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert_eq!(status["host_id"], HOST_ID);
     assert!(!status.to_string().contains(PASSWORD), "{status}");
     let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
-    assert_eq!(migrations, "1,2,3,4");
+    assert_eq!(migrations, "1,2,3,4,5");
     // The shift's opening, with the register's fiscal record as structured JSON.
     let shift = pg.query(&format!(
         "SELECT outcome->'ok'->>'shift_number', outcome->'ok'->>'fiscal_sign' <> '' \
@@ -414,6 +430,109 @@ fn z_reports_checked<D: emulator_kit::Device>(
         tables.contains("Z reports") && tables.contains("MISMATCH"),
         "{tables}"
     );
+}
+
+/// Each device's health reaches head office as it changes (`fleet_devices`), and what needs a
+/// person is an alert: a printer that does not answer until it is plugged in, and a
+/// register whose oldest document the OFD has not confirmed for two days.
+#[test]
+fn devices_going_offline_and_unsent_documents_are_alerts_at_head_office() {
+    const SHOP: &str = "shop-d";
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    // A second printer on a port where nothing listens yet, asked every 300 ms.
+    let spare = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let spare_addr = spare.local_addr().unwrap();
+    drop(spare);
+    let mut config = std::fs::read_to_string(&shop.config).unwrap();
+    config.push_str(&format!(
+        "\n[[devices]]\nid = \"printer-2\"\nkind = \"printer\"\ndriver = \"escpos\"\n\
+         transport = {{ type = \"tcp\", address = \"{spare_addr}\", connect_timeout_ms = 200 }}\n\
+         status_interval_ms = 300\n"
+    ));
+    config.push_str(&fleet_table(&pg, SHOP));
+    std::fs::write(&shop.config, config).unwrap();
+    let host = common::start_host(
+        &dir.path().join("data"),
+        &["--config", shop.config.to_str().unwrap()],
+    );
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    wait_until("the host connected to head office", 30, || {
+        fleet_of(&base)["connected"] == true
+    });
+    let devices = || {
+        pg.query(&format!(
+            "SELECT device, online FROM fleet_devices WHERE host_id = '{SHOP}' ORDER BY device"
+        ))
+    };
+    let alerts = || {
+        pg.query(&format!(
+            "SELECT alert, device, subject FROM fleet_alerts WHERE host_id = '{SHOP}' ORDER BY alert"
+        ))
+    };
+    wait_for(
+        "every device's health at head office",
+        30,
+        "kkt|t\nprinter|t\nprinter-2|f\nterminal|t",
+        devices,
+    );
+    let offline = alerts();
+    assert!(
+        offline.starts_with("device-offline|printer-2|"),
+        "{offline}"
+    );
+    assert_eq!(offline.lines().count(), 1, "{offline}");
+
+    // Plugged in: its next status answers, and the alert goes.
+    let printer = escpos_emulator::emulator();
+    printer.serve_tcp(spare_addr).unwrap();
+    wait_for(
+        "printer-2 online at head office",
+        30,
+        "kkt|t\nprinter|t\nprinter-2|t\nterminal|t",
+        devices,
+    );
+    assert_eq!(alerts(), "");
+
+    // The OFD link is down and the register's clock says two days ago: the shift's opening
+    // report waits unconfirmed, and head office judges it old.
+    let two_days_ago = chrono::Local::now().naive_local() - chrono::Days::new(2);
+    shop.register.with_device(|d| {
+        use chrono::{Datelike, Timelike};
+        d.set_ofd_online(false);
+        d.set_clock(shtrih_m_emulator::Clock::fixed(
+            shtrih_m_emulator::DateTime {
+                year: two_days_ago.year() as u16,
+                month: two_days_ago.month() as u8,
+                day: two_days_ago.day() as u8,
+                hour: two_days_ago.hour() as u8,
+                minute: two_days_ago.minute() as u8,
+                second: two_days_ago.second() as u8,
+            },
+        ));
+    });
+    let opened = common::post_json(
+        &format!("{base}/open_shift"),
+        &json!({ "employeeName": "Кассир" }),
+    );
+    assert_eq!(opened["status"], "success", "{opened}");
+    let status = common::post_json(&format!("{base}/fn_status"), &json!({}));
+    let first = status["firstUnsentNumber"].as_u64().unwrap();
+    wait_for(
+        "the unsent document's alert",
+        30,
+        &format!("ofd-unsent|kkt|document {first} not confirmed by the OFD"),
+        alerts,
+    );
+    let report: Value = serde_json::from_str(&fleet_report(&pg, Some(SHOP), true)).unwrap();
+    assert_eq!(report["alerts"][0]["alert"], "ofd-unsent", "{report}");
+
+    // The OFD is back and confirms it: the alert goes.
+    shop.register.with_device(|d| d.set_ofd_online(true));
+    let status = common::post_json(&format!("{base}/fn_status"), &json!({}));
+    assert_eq!(status["unsentDocuments"], 0, "{status}");
+    wait_for("the unsent document's alert gone", 30, "", alerts);
 }
 
 /// One shop of the chain: its emulated register and terminal in this process (they outlive the

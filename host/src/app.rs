@@ -107,6 +107,7 @@ pub async fn bind(
     host: Arc<Host>,
 ) -> anyhow::Result<(SocketAddr, impl std::future::Future<Output = ()>)> {
     host.core.recover().await;
+    tokio::spawn(host.core.clone().watch_devices());
     let listener = tokio::net::TcpListener::bind(host.config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", host.config.listen))?;

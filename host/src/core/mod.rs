@@ -10,6 +10,7 @@ pub mod credit;
 mod document;
 mod fiscal;
 pub mod fiscal_drive;
+pub mod health;
 pub mod journal_view;
 pub mod lanes;
 pub mod marking;

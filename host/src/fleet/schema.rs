@@ -13,12 +13,13 @@ use crate::journal::{DocumentKind, DocumentState, IntentState};
 const LOCK: i64 = 0x6669_7363_616c; // "fiscal"
 
 /// (version, SQL), in order. The journal's texts (kinds, states) come from its enums.
-fn migrations() -> [(i32, String); 4] {
+fn migrations() -> [(i32, String); 5] {
     [
         (1, FIRST.to_owned()),
         (2, reports()),
         (3, HOSTS.to_owned()),
         (4, shift_checks()),
+        (5, DEVICES.to_owned()),
     ]
 }
 
@@ -211,6 +212,43 @@ fn shift_checks() -> String {
     "
     )
 }
+
+/// Devices (the hosts' `device` rows, `core::health`): each device's last health, and its
+/// alerts — it does not answer; a register's oldest document unconfirmed by the OFD for over
+/// a day (54-FZ blocks the register at 30 days; a day means its OFD link is down); a fiscal
+/// drive within 30 days of its last day. `fleet_alerts` adds them to migration 4's union.
+const DEVICES: &str = "
+    CREATE VIEW fleet_devices AS
+    SELECT DISTINCT ON (host_id, payload->>'device')
+           host_id, payload->>'device' AS device, (payload->>'online')::boolean AS online,
+           payload->'health'->>'error' AS error,
+           (payload->'health'->>'unsent_number')::bigint AS unsent_number,
+           (payload->'health'->>'unsent_since')::timestamptz AS unsent_since,
+           (payload->'health'->>'fn_valid_until')::date AS fn_valid_until,
+           (payload->>'at')::timestamptz AS since
+      FROM fleet_events WHERE kind = 'device'
+     ORDER BY host_id, payload->>'device', seq DESC;
+
+    CREATE VIEW fleet_device_alerts AS
+    SELECT host_id, 'device-offline' AS alert, device,
+           coalesce(error, 'the device does not answer') AS subject, since
+      FROM fleet_devices WHERE NOT online
+    UNION ALL
+    SELECT host_id, 'ofd-unsent', device,
+           'document ' || unsent_number || ' not confirmed by the OFD', unsent_since
+      FROM fleet_devices WHERE unsent_since < now() - interval '1 day'
+    UNION ALL
+    SELECT host_id, 'fn-expiring', device,
+           'the fiscal drive registers documents until ' || fn_valid_until, since
+      FROM fleet_devices WHERE fn_valid_until < current_date + 30;
+
+    CREATE OR REPLACE VIEW fleet_alerts AS
+    SELECT host_id, alert, device, subject, since FROM fleet_journal_alerts
+    UNION ALL
+    SELECT host_id, alert, device, subject, since FROM fleet_shift_alerts
+    UNION ALL
+    SELECT host_id, alert, device, subject, since FROM fleet_device_alerts;
+";
 
 /// Applies what `fleet_migrations` lacks; returns the schema's version.
 pub async fn migrate(client: &mut Client) -> Result<i32, tokio_postgres::Error> {

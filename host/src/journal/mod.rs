@@ -119,6 +119,13 @@ CREATE TABLE IF NOT EXISTS printouts (
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 CREATE INDEX IF NOT EXISTS printouts_by_document ON printouts(document_id);
+CREATE TABLE IF NOT EXISTS device_health (
+    id          INTEGER PRIMARY KEY,
+    device      TEXT NOT NULL,
+    online      INTEGER NOT NULL,
+    health      TEXT NOT NULL,
+    at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
 ";
 
 /// A client's key to a document, as the journal keeps it: a request the client may send again
@@ -551,6 +558,37 @@ impl Journal {
             ],
         )?;
         Ok(())
+    }
+
+    /// A device's health as it changed (`core::health`): online or not, and what else head
+    /// office alerts on.
+    pub fn record_device_health(
+        &mut self,
+        device: &str,
+        online: bool,
+        health: &Value,
+    ) -> Result<()> {
+        exec(
+            &self.conn,
+            "INSERT INTO device_health (device, online, health) VALUES (?1, ?2, ?3)",
+            params![device, online, serde_json::to_string(health)?],
+        )?;
+        Ok(())
+    }
+
+    /// Each device's last journaled health.
+    pub fn last_device_health(&self) -> Result<Vec<(String, Value)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT device, health FROM device_health WHERE id IN \
+             (SELECT max(id) FROM device_health GROUP BY device)",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut last = Vec::new();
+        for row in rows {
+            let (device, health) = row?;
+            last.push((device, serde_json::from_str(&health)?));
+        }
+        Ok(last)
     }
 
     /// A reply already given to a request with this key, and the document it was about.

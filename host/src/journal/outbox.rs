@@ -3,7 +3,8 @@
 //! SQLite triggers write it, so a change and its outbox row are one transaction by
 //! construction, whatever code path made the change: a document (all of it when it is
 //! created, its state, fiscal record and tender when they change), a payment (created or
-//! changed), a shift opened or closed, and an intent's resolution (what recovery found). `seq`
+//! changed), a shift opened or closed, a device's health as it changed, and an intent's
+//! resolution (what recovery found). `seq`
 //! is `AUTOINCREMENT`: per host, monotonic, never reused, so `(host_id, seq)` keys a row
 //! exactly once at head office however often it is sent.
 //!
@@ -42,6 +43,8 @@ const PAYMENT: &str = "json_object('id', R.id, 'document_id', R.document_id, \
     'tx_at', R.tx_at, 'created_at', R.created_at, 'updated_at', R.updated_at)";
 const SHIFT: &str = "json_object('id', R.id, 'device', R.device, 'kind', R.kind, \
     'cashier', R.cashier, 'outcome', json(R.outcome), 'at', R.at)";
+const DEVICE: &str = "json_object('id', R.id, 'device', R.device, \
+    'online', json(iif(R.online, 'true', 'false')), 'health', json(R.health), 'at', R.at)";
 const INTENT: &str = "json_object('id', R.id, 'document_id', R.document_id, \
     'device', R.device, 'operation', R.operation, 'state', R.state, \
     'outcome', json(R.outcome), 'created_at', R.created_at, 'resolved_at', R.resolved_at)";
@@ -84,6 +87,13 @@ const TRIGGERS: &[(&str, &str, &str, &str, &str)] = &[
         SHIFT,
     ),
     (
+        "outbox_device_health",
+        "AFTER INSERT",
+        "device_health",
+        "device",
+        DEVICE,
+    ),
+    (
         "outbox_intent_resolved",
         "AFTER UPDATE OF state",
         "intents",
@@ -124,6 +134,7 @@ pub(super) fn migrate(conn: &Connection, on: bool) -> rusqlite::Result<()> {
             ("documents", "document", DOCUMENT),
             ("payments", "payment", PAYMENT),
             ("shift_events", "shift", SHIFT),
+            ("device_health", "device", DEVICE),
         ] {
             let payload = payload.replace("R.", "");
             tx.execute(

@@ -122,8 +122,13 @@ fn day(d: Date) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
 }
 
-fn date(d: Date) -> String {
+pub(super) fn date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+}
+
+/// A register's date and time as a moment; none for one that is not.
+pub(super) fn naive_date_time(t: DateTime) -> Option<chrono::NaiveDateTime> {
+    day(t.date)?.and_hms_opt(t.hour.into(), t.minute.into(), t.second.into())
 }
 
 fn date_time(t: DateTime) -> String {

@@ -16,7 +16,7 @@ use chrono::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use super::Core;
-use super::fiscal_drive::FnStatus;
+use super::fiscal_drive;
 use crate::devices::DeviceView;
 
 /// How often the views are compared with the journal.
@@ -43,17 +43,16 @@ impl DeviceHealth {
         if !view.online && view.last_error.is_none() {
             return None;
         }
-        let drive = view.fiscal_drive.as_ref().map(FnStatus::of);
-        let unsent_since = drive
-            .as_ref()
-            .and_then(|d| d.first_unsent_date_time.as_deref())
-            .and_then(utc_of_local);
+        let drive = view.fiscal_drive.as_ref();
         Some(Self {
             online: view.online,
             error: (!view.online).then(|| view.last_error.clone()).flatten(),
-            unsent_number: drive.as_ref().and_then(|d| d.first_unsent_number),
-            unsent_since,
-            fn_valid_until: drive.map(|d| d.valid_until),
+            unsent_number: drive.and_then(|d| d.first_unsent_number),
+            unsent_since: drive
+                .and_then(|d| d.first_unsent_date_time)
+                .and_then(fiscal_drive::naive_date_time)
+                .and_then(utc_of_local),
+            fn_valid_until: drive.map(|d| fiscal_drive::date(d.valid_until)),
         })
     }
 
@@ -68,10 +67,9 @@ impl DeviceHealth {
     }
 }
 
-/// A register's local `YYYY-MM-DDTHH:MM:SS` as UTC (RFC 3339), read in the host's time zone.
-fn utc_of_local(local: &str) -> Option<String> {
-    let naive = chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M:%S").ok()?;
-    let at = chrono::Local.from_local_datetime(&naive).earliest()?;
+/// A register's local time as UTC (RFC 3339), read in the host's time zone.
+fn utc_of_local(local: chrono::NaiveDateTime) -> Option<String> {
+    let at = chrono::Local.from_local_datetime(&local).earliest()?;
     Some(
         at.with_timezone(&chrono::Utc)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -106,7 +104,7 @@ impl Core {
                     .map_err(|e| e.to_string())
                     .and_then(|v| {
                         self.journal()
-                            .record_device_health(&view.id, health.online, &v)
+                            .record_device_health(&view.id, &v)
                             .map_err(|e| e.to_string())
                     });
                 match recorded {

@@ -220,7 +220,8 @@ fn shift_checks() -> String {
 const DEVICES: &str = "
     CREATE VIEW fleet_devices AS
     SELECT DISTINCT ON (host_id, payload->>'device')
-           host_id, payload->>'device' AS device, (payload->>'online')::boolean AS online,
+           host_id, payload->>'device' AS device,
+           (payload->'health'->>'online')::boolean AS online,
            payload->'health'->>'error' AS error,
            (payload->'health'->>'unsent_number')::bigint AS unsent_number,
            (payload->'health'->>'unsent_since')::timestamptz AS unsent_since,

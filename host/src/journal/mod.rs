@@ -122,7 +122,6 @@ CREATE INDEX IF NOT EXISTS printouts_by_document ON printouts(document_id);
 CREATE TABLE IF NOT EXISTS device_health (
     id          INTEGER PRIMARY KEY,
     device      TEXT NOT NULL,
-    online      INTEGER NOT NULL,
     health      TEXT NOT NULL,
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
@@ -562,16 +561,11 @@ impl Journal {
 
     /// A device's health as it changed (`core::health`): online or not, and what else head
     /// office alerts on.
-    pub fn record_device_health(
-        &mut self,
-        device: &str,
-        online: bool,
-        health: &Value,
-    ) -> Result<()> {
+    pub fn record_device_health(&mut self, device: &str, health: &Value) -> Result<()> {
         exec(
             &self.conn,
-            "INSERT INTO device_health (device, online, health) VALUES (?1, ?2, ?3)",
-            params![device, online, serde_json::to_string(health)?],
+            "INSERT INTO device_health (device, health) VALUES (?1, ?2)",
+            params![device, serde_json::to_string(health)?],
         )?;
         Ok(())
     }

@@ -43,8 +43,8 @@ const PAYMENT: &str = "json_object('id', R.id, 'document_id', R.document_id, \
     'tx_at', R.tx_at, 'created_at', R.created_at, 'updated_at', R.updated_at)";
 const SHIFT: &str = "json_object('id', R.id, 'device', R.device, 'kind', R.kind, \
     'cashier', R.cashier, 'outcome', json(R.outcome), 'at', R.at)";
-const DEVICE: &str = "json_object('id', R.id, 'device', R.device, \
-    'online', json(iif(R.online, 'true', 'false')), 'health', json(R.health), 'at', R.at)";
+const DEVICE: &str =
+    "json_object('id', R.id, 'device', R.device, 'health', json(R.health), 'at', R.at)";
 const INTENT: &str = "json_object('id', R.id, 'document_id', R.document_id, \
     'device', R.device, 'operation', R.operation, 'state', R.state, \
     'outcome', json(R.outcome), 'created_at', R.created_at, 'resolved_at', R.resolved_at)";

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod clients;
 pub mod connection;
+pub mod cpu;
 pub mod devices;
 pub mod drive;
 pub mod options;
@@ -68,8 +69,9 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
             })??;
     }
 
+    // The run itself waits at the barrier too, to read the host's CPU as measuring starts.
     let start = Arc::new(Start {
-        barrier: Barrier::new(opts.clients as usize),
+        barrier: Barrier::new(opts.clients as usize + 1),
         at: OnceLock::new(),
     });
     let tasks: Vec<_> = (0..opts.clients)
@@ -95,6 +97,15 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         })
         .collect();
 
+    let cpu_sample =
+        |pid| -> anyhow::Result<_> { Ok((cpu::Sample::of(pid)?, cpu::Sample::own()?)) };
+    let cpu_start = opts.host_pid.map(cpu_sample).transpose()?;
+    start.barrier.wait().await;
+    let cpu_start = match (opts.host_pid, cpu_start) {
+        // Read again once every client is warm: the first reading only proved the pid.
+        (Some(pid), Some(_)) => Some(cpu_sample(pid)?),
+        _ => None,
+    };
     let mut tally = Tally::new();
     let mut missed = 0;
     let mut window = None;
@@ -107,6 +118,15 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         *end = (*end).max(outcome.finished);
     }
     let elapsed = window.map(|(t0, end)| end - t0).unwrap_or_default();
+    let host_cpu = match (opts.host_pid, cpu_start) {
+        (Some(pid), Some(begin)) => Some(cpu::HostCpu::between(
+            pid,
+            &begin,
+            &cpu_sample(pid)?,
+            tally.ok,
+        )),
+        _ => None,
+    };
     let setup = Setup {
         face: opts.face,
         url: opts.url,
@@ -117,7 +137,9 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         request_ids: opts.request_ids,
         warmup: opts.warmup,
     };
-    Ok(Report::new(setup, tally, elapsed, missed))
+    let mut report = Report::new(setup, tally, elapsed, missed);
+    report.host_cpu = host_cpu;
+    Ok(report)
 }
 
 /// Writes the report where the options ask: the text on stdout, and with `--json PATH` the

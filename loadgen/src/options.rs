@@ -98,6 +98,11 @@ pub struct Options {
     /// The default; accepted so scripts can say it explicitly.
     #[arg(long = "request-ids", hide = true, conflicts_with = "request_ids")]
     pub request_ids_on: bool,
+
+    /// The host's process id: its CPU per receipt is reported, per kind of thread, from
+    /// `/proc/<pid>/task` at the start and the end of the measured part.
+    #[arg(long)]
+    pub host_pid: Option<u32>,
 }
 
 impl Options {
@@ -118,6 +123,7 @@ impl Options {
             timeout: Duration::from_secs(30),
             request_ids: true,
             request_ids_on: false,
+            host_pid: None,
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::cpu::HostCpu;
 use crate::options::Face;
 use crate::tally::Tally;
 
@@ -38,6 +39,9 @@ pub struct Report {
     pub throughput: f64,
     /// Per successful receipt (WS: `create_doc` and `pay` together); `None` when none succeeded.
     pub latency_ms: Option<Latency>,
+    /// With `--host-pid`: the host's CPU per successful receipt, by kind of thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_cpu: Option<HostCpu>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -126,6 +130,7 @@ impl Report {
             elapsed_s,
             throughput,
             latency_ms,
+            host_cpu: None,
         }
     }
 
@@ -204,6 +209,24 @@ impl Report {
                 None => "— (no receipt succeeded)".to_owned(),
             },
         );
+        if let Some(cpu) = &self.host_cpu {
+            line(
+                "host cpu",
+                format!(
+                    "{:.1} µs/receipt (pid {}); loadgen itself {:.1} µs/receipt",
+                    cpu.host_micros_per_receipt, cpu.pid, cpu.loadgen_micros_per_receipt
+                ),
+            );
+            for g in &cpu.groups {
+                line(
+                    "",
+                    format!(
+                        "  {:>8.1} µs  {} ×{}",
+                        g.micros_per_receipt, g.threads, g.count
+                    ),
+                );
+            }
+        }
         for e in &self.errors_by_reason {
             line(
                 "error",

@@ -138,6 +138,8 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     let shop = common::shop::shop(dir.path());
     let mut config = std::fs::read_to_string(&shop.config).unwrap();
     config.push_str(&fleet_table(&pg, HOST_ID));
+    // Rows head office holds leave the journal's outbox at the shipper's next prune.
+    config.push_str("keep_shipped_days = 0\n");
     std::fs::write(&shop.config, config).unwrap();
     let args = ["--config", shop.config.to_str().unwrap()];
     let data = dir.path().join("data");
@@ -190,6 +192,12 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     drop(host);
     let stopped_at = selling.join().unwrap();
     assert!(stopped_at <= 40, "the kill came while it sold");
+    let held: i64 = pg
+        .query(&format!(
+            "SELECT max(seq) FROM fleet_events WHERE host_id = '{HOST_ID}'"
+        ))
+        .parse()
+        .unwrap();
 
     let host = common::start_host(&data, &args);
     let base = host.base_url.trim_end_matches('/').to_owned();
@@ -199,6 +207,17 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     }
     wait_until("head office after the restart", 30, || {
         head_office(&pg, HOST_ID) == journal(&base)
+    });
+    // What head office held at the restart leaves the journal's outbox (keep_shipped_days = 0).
+    let outbox = rusqlite::Connection::open(data.join("journal.sqlite")).unwrap();
+    assert!(held > 0);
+    wait_until("the rows head office held pruned", 30, || {
+        outbox
+            .query_row("SELECT count(*) FROM outbox WHERE seq <= ?1", [held], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+            == 0
     });
 
     // PostgreSQL goes away: sales go on, rows wait in the journal; back, they are shipped.

@@ -85,7 +85,11 @@ impl Host {
         )
         .map_err(|e| anyhow::anyhow!("cannot start the journal's syncer: {e}"))?;
         let fleet = match &config.fleet {
-            Some(fleet) => Some(crate::fleet::start(fleet, journal_path.clone())?),
+            Some(fleet) => Some(crate::fleet::start(
+                fleet,
+                journal_path.clone(),
+                core.clone(),
+            )?),
             None => None,
         };
         let auth = Auth::from_config(&config.auth);

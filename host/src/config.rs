@@ -69,9 +69,18 @@ pub struct FleetConfig {
     /// A file holding the password (its first line), instead of the environment.
     #[serde(default)]
     pub password_file: Option<PathBuf>,
+    /// Days a row head office holds stays in the journal's outbox (default 7; 0 prunes it
+    /// once shipped): a head-office database restored from a backup at most this old is
+    /// filled again from the shops.
+    #[serde(default = "FleetConfig::default_keep_shipped_days")]
+    pub keep_shipped_days: u32,
 }
 
 impl FleetConfig {
+    fn default_keep_shipped_days() -> u32 {
+        7
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.host_id.trim().is_empty() || self.host_id.len() > 64 {
             return Err("fleet.host_id must be 1 to 64 characters".into());

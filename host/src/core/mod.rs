@@ -333,6 +333,14 @@ impl Core {
         Ok(self.journal.durable().await?)
     }
 
+    /// Deletes up to `limit` outbox rows head office holds (`seq <= shipped`) written before
+    /// `before`, inside the group commit's transaction: the journal has one writer, and a
+    /// second connection would wait on its lock. Nobody waits for this write to be synced; a
+    /// prune a crash undoes is done again.
+    pub fn prune_outbox(&self, shipped: i64, before: &str, limit: u32) -> Result<usize, CoreError> {
+        Ok(self.journal().prune_outbox(shipped, before, limit)?)
+    }
+
     /// (journal writes, fsyncs) since start: how well the group commit groups.
     pub fn journal_counters(&self) -> (u64, u64) {
         (self.journal.writes(), self.journal.fsyncs())

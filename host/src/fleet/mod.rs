@@ -8,7 +8,8 @@
 //! so a kill at any point — before, inside or after a batch's commit — neither loses nor
 //! duplicates a row: an unconfirmed batch is sent again and its rows already there are skipped.
 //! Nothing on the sale path waits for this: PostgreSQL down or slow, rows wait in the outbox
-//! (bounded by the disk; `/health` warns), and the task reconnects with backoff.
+//! (bounded by the disk; `/health` warns), and the task reconnects with backoff. Rows head
+//! office holds are pruned from the outbox once `keep_shipped_days` old (`Pruner`).
 
 pub mod report;
 mod schema;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::config::FleetConfig;
+use crate::core::Core;
 use crate::journal::OutboxReader;
 
 /// Rows per PostgreSQL transaction: large enough that a busy host's commits are few, small
@@ -29,6 +31,10 @@ const BATCH: u32 = 1000;
 const IDLE: Duration = Duration::from_millis(100);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MOST: Duration = Duration::from_secs(30);
+/// How often shipped rows are pruned, and how many one journal write deletes: a chunk holds
+/// the journal (and so the sales) a few milliseconds at most.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+const PRUNE_CHUNK: u32 = 2000;
 /// `/health` warns past this many rows or this age.
 const WARN_ROWS: i64 = 100_000;
 const WARN_SECONDS: i64 = 300;
@@ -128,7 +134,7 @@ fn target(pg: &tokio_postgres::Config) -> String {
 }
 
 /// Starts the shipping task of this host's journal on the current tokio runtime.
-pub fn start(config: &FleetConfig, journal: PathBuf) -> Result<Fleet, FleetError> {
+pub fn start(config: &FleetConfig, journal: PathBuf, core: Arc<Core>) -> Result<Fleet, FleetError> {
     let pg = pg_config(config)?;
     let fleet = Fleet {
         status: Arc::new(Mutex::new(FleetStatus {
@@ -143,6 +149,11 @@ pub fn start(config: &FleetConfig, journal: PathBuf) -> Result<Fleet, FleetError
         host_id: config.host_id.clone(),
         journal,
         fleet: fleet.clone(),
+        pruner: Pruner {
+            core,
+            keep: chrono::Duration::days(config.keep_shipped_days.into()),
+            last: None,
+        },
     };
     let runtime = tokio::runtime::Handle::try_current()
         .map_err(|_| FleetError::Config("shipping needs the host's tokio runtime".into()))?;
@@ -155,10 +166,11 @@ struct Shipper {
     host_id: String,
     journal: PathBuf,
     fleet: Fleet,
+    pruner: Pruner,
 }
 
 impl Shipper {
-    async fn run(self) {
+    async fn run(mut self) {
         let reader = match OutboxReader::open(&self.journal) {
             Ok(r) => Arc::new(Mutex::new(r)),
             Err(e) => {
@@ -188,7 +200,7 @@ impl Shipper {
 
     /// One connection's life: migrate, learn where to go on from, ship until it fails.
     async fn session(
-        &self,
+        &mut self,
         reader: &Arc<Mutex<OutboxReader>>,
     ) -> Result<std::convert::Infallible, FleetError> {
         let (mut client, connection) = self.pg.connect(tokio_postgres::NoTls).await?;
@@ -211,6 +223,7 @@ impl Shipper {
             loop {
                 let rows = on_outbox(reader, move |r| r.after(shipped, BATCH)).await?;
                 let Some(last) = rows.last().map(|r| r.seq) else {
+                    self.pruner.maybe(shipped).await;
                     self.note_lag(reader).await;
                     tokio::time::sleep(IDLE).await;
                     continue;
@@ -235,6 +248,7 @@ impl Shipper {
                 tx.commit().await?;
                 shipped = last;
                 self.fleet.update(|s| s.shipped_seq = shipped);
+                self.pruner.maybe(shipped).await;
                 // What still waits, so `/health` tells the lag while the shipper is busy too.
                 self.note_lag(reader).await;
             }
@@ -297,6 +311,59 @@ impl Shipper {
                 )
             });
         });
+    }
+}
+
+/// Deletes outbox rows head office holds once they are `keep` old, every `PRUNE_EVERY`.
+struct Pruner {
+    core: Arc<Core>,
+    keep: chrono::Duration,
+    last: Option<Instant>,
+}
+
+impl Pruner {
+    /// Prunes what PostgreSQL has confirmed up to `shipped` (the highest `seq` it holds, read
+    /// back or committed on this connection), one chunk per journal write.
+    async fn maybe(&mut self, shipped: i64) {
+        if self.last.is_some_and(|at| at.elapsed() < PRUNE_EVERY) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let before = (chrono::Utc::now() - self.keep)
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        let mut pruned = 0;
+        loop {
+            let core = self.core.clone();
+            let before = before.clone();
+            let chunk = tokio::task::spawn_blocking(move || {
+                core.prune_outbox(shipped, &before, PRUNE_CHUNK)
+            })
+            .await;
+            match chunk {
+                Ok(Ok(n)) => {
+                    pruned += n;
+                    if n < PRUNE_CHUNK as usize {
+                        break;
+                    }
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!("fleet: pruning the shipped outbox rows: {e}");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!("fleet: the outbox pruner stopped: {e}");
+                    break;
+                }
+            }
+        }
+        if pruned > 0 {
+            tracing::info!(
+                rows = pruned,
+                upto = shipped,
+                "fleet: pruned shipped outbox rows"
+            );
+        }
     }
 }
 

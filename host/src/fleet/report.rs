@@ -297,6 +297,7 @@ pub async fn run(
         host_id: "report".into(),
         password_env: None,
         password_file: password_file.map(std::path::Path::to_owned),
+        keep_shipped_days: 0,
     };
     let pg = super::pg_config(&config)?;
     let (client, connection) = pg.connect(tokio_postgres::NoTls).await?;

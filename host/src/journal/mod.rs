@@ -296,6 +296,12 @@ impl Journal {
         })
     }
 
+    /// Deletes up to `limit` outbox rows head office holds (`seq <= shipped`) written before
+    /// `before`; returns how many went (`journal/outbox.rs`, `prune`).
+    pub fn prune_outbox(&mut self, shipped: i64, before: &str, limit: u32) -> Result<usize> {
+        Ok(outbox::prune(&self.conn, shipped, before, limit)?)
+    }
+
     /// The write-ahead log beside the database (it exists once the database is open in WAL mode).
     fn wal_path(&self) -> PathBuf {
         let mut name = self.path.clone().into_os_string();

@@ -8,12 +8,24 @@
 //! is `AUTOINCREMENT`: per host, monotonic, never reused, so `(host_id, seq)` keys a row
 //! exactly once at head office however often it is sent.
 //!
-//! The triggers exist only while `[fleet]` is configured: a host that ships nowhere writes no
-//! outbox. When shipping is turned on, the journal's history up to then is written to the
-//! outbox once (in the same transaction that creates the triggers), so head office gets the
-//! whole journal, not only what came after.
+//! One row per state a change reaches, not per column it touches: a document's tender alone
+//! (journaled just before its payment moves) writes no row, the state it then reaches carries
+//! it; and a receipt intent that ends `done` on the way it was meant to writes none, the
+//! document's `fiscalized` row carries the same answer. What needs a person or tells what
+//! recovery found — an intent `failed` or `unknown`, or one resolved after it had been so —
+//! is shipped.
+//!
+//! The triggers exist once `[fleet]` has been configured: a host that never shipped writes no
+//! outbox. When shipping is first turned on, the journal's history up to then is written to
+//! the outbox once (in the same transaction that creates the triggers), so head office gets the
+//! whole journal, not only what came after. From then on the journal keeps writing its outbox
+//! even when `[fleet]` is taken out of the configuration, so that shipping turned on again
+//! sends what changed meanwhile; history is never written twice (it would count twice at head
+//! office). Rows head office holds are pruned after `[fleet] keep_shipped_days` (`prune`).
 
 use rusqlite::{Connection, params};
+
+use super::IntentState;
 
 const TABLE: &str = "
 CREATE TABLE IF NOT EXISTS outbox (
@@ -26,6 +38,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE IF NOT EXISTS journal_identity (
     only       INTEGER PRIMARY KEY CHECK (only = 1),
     journal_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox_history (
+    only       INTEGER PRIMARY KEY CHECK (only = 1),
+    written_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 ";
 
@@ -49,61 +65,80 @@ const INTENT: &str = "json_object('id', R.id, 'document_id', R.document_id, \
     'device', R.device, 'operation', R.operation, 'state', R.state, \
     'outcome', json(R.outcome), 'created_at', R.created_at, 'resolved_at', R.resolved_at)";
 
-/// (trigger, when, table, outbox kind, payload): each change head office needs.
-const TRIGGERS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "outbox_document_created",
-        "AFTER INSERT",
-        "documents",
-        "document",
-        DOCUMENT,
-    ),
-    (
-        "outbox_document_changed",
-        "AFTER UPDATE OF state, fiscal, tender",
-        "documents",
-        "document_change",
-        DOCUMENT_CHANGE,
-    ),
-    (
-        "outbox_payment_created",
-        "AFTER INSERT",
-        "payments",
-        "payment",
-        PAYMENT,
-    ),
-    (
-        "outbox_payment_changed",
-        "AFTER UPDATE OF state, rrn, auth_id, refunded",
-        "payments",
-        "payment",
-        PAYMENT,
-    ),
-    (
-        "outbox_shift",
-        "AFTER INSERT",
-        "shift_events",
-        "shift",
-        SHIFT,
-    ),
-    (
-        "outbox_device_health",
-        "AFTER INSERT",
-        "device_health",
-        "device",
-        DEVICE,
-    ),
-    (
-        "outbox_intent_resolved",
-        "AFTER UPDATE OF state",
-        "intents",
-        "intent",
-        INTENT,
-    ),
-];
+/// (trigger, when, table, outbox kind, payload, condition): each change head office needs.
+fn triggers() -> [(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    String,
+); 7] {
+    let pending = IntentState::Pending.as_str();
+    let done = IntentState::Done.as_str();
+    let always = || "1".to_owned();
+    [
+        (
+            "outbox_document_created",
+            "AFTER INSERT",
+            "documents",
+            "document",
+            DOCUMENT,
+            always(),
+        ),
+        (
+            "outbox_document_changed",
+            "AFTER UPDATE OF state, fiscal",
+            "documents",
+            "document_change",
+            DOCUMENT_CHANGE,
+            always(),
+        ),
+        (
+            "outbox_payment_created",
+            "AFTER INSERT",
+            "payments",
+            "payment",
+            PAYMENT,
+            always(),
+        ),
+        (
+            "outbox_payment_changed",
+            "AFTER UPDATE OF state, rrn, auth_id, refunded",
+            "payments",
+            "payment",
+            PAYMENT,
+            always(),
+        ),
+        (
+            "outbox_shift",
+            "AFTER INSERT",
+            "shift_events",
+            "shift",
+            SHIFT,
+            always(),
+        ),
+        (
+            "outbox_device_health",
+            "AFTER INSERT",
+            "device_health",
+            "device",
+            DEVICE,
+            always(),
+        ),
+        (
+            "outbox_intent_resolved",
+            "AFTER UPDATE OF state",
+            "intents",
+            "intent",
+            INTENT,
+            format!("NOT (OLD.state = '{pending}' AND NEW.state = '{done}')"),
+        ),
+    ]
+}
 
-/// Creates the outbox table, and its triggers when `on` (writing the history once when they
-/// are new); drops the triggers when not.
+/// Creates the outbox table, and its triggers when `on` or when this journal has had them
+/// (writing the history the first time only).
 pub(super) fn migrate(conn: &Connection, on: bool) -> rusqlite::Result<()> {
     conn.execute_batch(TABLE)?;
     // This journal's own name: a `seq` means something only within one journal, so head
@@ -113,23 +148,24 @@ pub(super) fn migrate(conn: &Connection, on: bool) -> rusqlite::Result<()> {
         [uuid::Uuid::new_v4().to_string()],
     )?;
     let tx = conn.unchecked_transaction()?;
-    let present: i64 = tx.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'",
+    // A journal from before `outbox_history` that has triggers has had its history written.
+    let written: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox_history) OR EXISTS (SELECT 1 FROM sqlite_master \
+         WHERE type = 'trigger' AND name LIKE 'outbox_%')",
         [],
         |r| r.get(0),
     )?;
-    if !on {
-        for (name, ..) in TRIGGERS {
-            tx.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}"))?;
-        }
+    if !on && !written {
         return tx.commit();
     }
-    if present as usize == TRIGGERS.len() {
-        return Ok(());
+    if !on {
+        tracing::warn!(
+            "this journal has shipped to head office: its outbox goes on being written, so \
+             shipping turned on again misses nothing (README, \"Head office\")"
+        );
     }
-    let empty: bool = tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM outbox)", [], |r| r.get(0))?;
-    if empty {
-        // The history, in the order it happened: documents, then payments, shifts, intents.
+    if !written {
+        // The history, in the order it happened: documents, then payments, shifts, devices.
         for (table, kind, payload) in [
             ("documents", "document", DOCUMENT),
             ("payments", "payment", PAYMENT),
@@ -146,15 +182,35 @@ pub(super) fn migrate(conn: &Connection, on: bool) -> rusqlite::Result<()> {
             )?;
         }
     }
-    for (name, when, table, kind, payload) in TRIGGERS {
+    tx.execute("INSERT OR IGNORE INTO outbox_history (only) VALUES (1)", [])?;
+    // Created afresh at every start, so a journal gets this build's definitions.
+    for (name, when, table, kind, payload, condition) in triggers() {
         let payload = payload.replace("R.", "NEW.");
         tx.execute_batch(&format!(
-            "CREATE TRIGGER IF NOT EXISTS {name} {when} ON {table} BEGIN \
+            "DROP TRIGGER IF EXISTS {name}; \
+             CREATE TRIGGER {name} {when} ON {table} WHEN {condition} BEGIN \
              INSERT INTO outbox (kind, row_id, payload) VALUES ('{kind}', NEW.id, {payload}); \
              END;"
         ))?;
     }
     tx.commit()
+}
+
+/// Deletes up to `limit` rows head office holds (`seq <= shipped`) written before `before`
+/// (`%Y-%m-%dT%H:%M:%fZ`, as `at`); returns how many went. They are kept a while after
+/// shipping so that a head-office database restored from a backup younger than that is filled
+/// again from here: the shipper goes on from the highest `seq` PostgreSQL holds.
+pub(super) fn prune(
+    conn: &Connection,
+    shipped: i64,
+    before: &str,
+    limit: u32,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "DELETE FROM outbox WHERE seq IN \
+         (SELECT seq FROM outbox WHERE seq <= ?1 AND at < ?2 ORDER BY seq LIMIT ?3)",
+    )?
+    .execute(params![shipped, before, limit])
 }
 
 /// One outbox row.
@@ -280,5 +336,126 @@ mod tests {
         assert_eq!(reader.after(0, 10).unwrap().len(), 3);
         assert_eq!(reader.lag(1).unwrap().0, 3);
         assert!(reader.lag(3).unwrap().1.is_none());
+        {
+            // Shipping taken out of the configuration: the journal goes on writing its outbox
+            // (shipping turned on again misses nothing), and no history a second time.
+            let mut j = journal(dir.path(), false);
+            j.insert_document(&doc).unwrap();
+        }
+        journal(dir.path(), true);
+        let kinds: Vec<String> = reader
+            .after(3, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(kinds, ["document"]);
+    }
+
+    #[test]
+    fn a_row_per_state_reached_not_per_column_touched() {
+        use super::super::{DocumentState, IntentOperation, IntentState, NewDocument};
+        let dir = tempfile::tempdir().unwrap();
+        let body = serde_json::json!({ "lines": [] });
+        let mut j = journal(dir.path(), true);
+        let id = j
+            .insert_document(&NewDocument {
+                device: "kkt",
+                kind: super::super::DocumentKind::Sale,
+                cashier: "Кассир",
+                total: 1000,
+                body: &body,
+                request: "{}",
+                refers_to: None,
+            })
+            .unwrap();
+        let reader = OutboxReader::open(&dir.path().join("j.sqlite")).unwrap();
+        let start = reader.lag(0).unwrap().0;
+        // The tender alone: no row; the state it then reaches carries it.
+        j.set_document_tender(id, &serde_json::json!({ "cash": 1000 }))
+            .unwrap();
+        assert_eq!(reader.lag(0).unwrap().0, start);
+        j.set_document_state(id, DocumentState::Paid, None).unwrap();
+        let rows = reader.after(start, 10).unwrap();
+        assert_eq!(rows.len(), 1);
+        let change: serde_json::Value = serde_json::from_str(&rows[0].payload).unwrap();
+        assert_eq!(change["tender"]["cash"], 1000);
+        // An intent done as meant: no row. One unknown, and then resolved: a row each.
+        let detail = serde_json::json!({});
+        let done = j
+            .begin_intent(Some(id), "kkt", IntentOperation::RegisterReceipt, &detail)
+            .unwrap();
+        j.finish_intent(done, IntentState::Done, &detail).unwrap();
+        let unsure = j
+            .begin_intent(Some(id), "kkt", IntentOperation::RegisterReceipt, &detail)
+            .unwrap();
+        j.finish_intent(unsure, IntentState::Unknown, &detail)
+            .unwrap();
+        j.finish_intent(unsure, IntentState::Done, &detail).unwrap();
+        let intents: Vec<(String, i64, String)> = reader
+            .after(start + 1, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                let p: serde_json::Value = serde_json::from_str(&r.payload).unwrap();
+                (r.kind, r.row_id, p["state"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        let unknown = IntentState::Unknown.as_str().to_owned();
+        let resolved = IntentState::Done.as_str().to_owned();
+        let kind = || "intent".to_owned();
+        assert_eq!(
+            intents,
+            [(kind(), unsure, unknown), (kind(), unsure, resolved)]
+        );
+    }
+
+    #[test]
+    fn pruning_takes_only_rows_head_office_holds_and_old_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = journal(dir.path(), true);
+        for (kind, at) in [
+            ("a", "2026-01-01T00:00:00.000Z"),
+            ("b", "2026-01-02T00:00:00.000Z"),
+            ("c", "2026-01-01T00:00:00.000Z"),
+        ] {
+            j.conn
+                .execute(
+                    "INSERT INTO outbox (kind, row_id, payload, at) VALUES (?1, 1, '{}', ?2)",
+                    params![kind, at],
+                )
+                .unwrap();
+        }
+        let reader = OutboxReader::open(&dir.path().join("j.sqlite")).unwrap();
+        let seqs: Vec<i64> = reader.after(0, 10).unwrap().iter().map(|r| r.seq).collect();
+        // Shipped up to the second row; the cut-off between the first and second day.
+        assert_eq!(
+            prune(&j.conn, seqs[1], "2026-01-01T12:00:00.000Z", 10).unwrap(),
+            1
+        );
+        let left: Vec<String> = reader
+            .after(0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect();
+        // "b" is too young, "c" not shipped.
+        assert_eq!(left, ["b", "c"]);
+        // The chunk's limit holds; a pruned seq is never given again.
+        assert_eq!(
+            prune(&j.conn, seqs[2], "2027-01-01T00:00:00.000Z", 1).unwrap(),
+            1
+        );
+        assert_eq!(
+            prune(&j.conn, seqs[2], "2027-01-01T00:00:00.000Z", 10).unwrap(),
+            1
+        );
+        j.conn
+            .execute(
+                "INSERT INTO outbox (kind, row_id, payload) VALUES ('d', 1, '{}')",
+                [],
+            )
+            .unwrap();
+        assert!(reader.after(0, 10).unwrap()[0].seq > seqs[2]);
     }
 }

@@ -27,7 +27,10 @@ use crate::journal::OutboxReader;
 /// Rows per PostgreSQL transaction: large enough that a busy host's commits are few, small
 /// enough that one batch is a small transaction.
 const BATCH: u32 = 1000;
-/// How long the task rests when the outbox has nothing new.
+/// How long the task rests when the outbox has nothing new, or less than a batch: rows are
+/// gathered for this long rather than shipped as each arrives, so a busy host sends a few
+/// large transactions a second, not hundreds of small ones (each costs both sides a commit
+/// and a thread hand-off). Head office is behind by at most this much more.
 const IDLE: Duration = Duration::from_millis(100);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MOST: Duration = Duration::from_secs(30);
@@ -251,6 +254,9 @@ impl Shipper {
                 self.pruner.maybe(shipped).await;
                 // What still waits, so `/health` tells the lag while the shipper is busy too.
                 self.note_lag(reader).await;
+                if rows.len() < BATCH as usize {
+                    tokio::time::sleep(IDLE).await;
+                }
             }
         }
         .await;

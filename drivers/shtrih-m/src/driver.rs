@@ -38,6 +38,12 @@ pub(crate) struct Cache {
     /// (shift number, opened at).
     shift_opened: Option<(u32, DateTime)>,
     paper_width: Option<u32>,
+    /// The fiscal drive's last document as this driver last read it or made it, with the
+    /// drive's number: `last-fiscal-document` asks the drive its last number (FF01h) every
+    /// time, and reads the document (FF0Ah) only when that number is not this one's. A
+    /// document made any other way (on the register's keyboard, by another program, a new
+    /// drive) has another number, so it is read; nothing this remembers can hide it.
+    last_document: Option<(String, LastDocument)>,
 }
 
 /// A Shtrih-M register on a line.
@@ -505,13 +511,26 @@ impl<P: Port> Shtrih<P> {
                 "the fiscal drive holds no documents yet",
             ));
         }
+        if let Some((drive, known)) = &self.cache.last_document
+            && *drive == fns.fn_number
+            && known.document_number == fns.last_document
+        {
+            return Ok(known.clone());
+        }
         let doc = self.find_document(fns.last_document)?;
-        Ok(LastDocument {
+        let last = LastDocument {
             document_number: doc.number,
             fiscal_sign: doc.fiscal_sign.to_string(),
             date_time: doc.date_time,
             amount: doc.amount.map(|a| a as Money),
-        })
+        };
+        self.remember_last_document(fns.fn_number, last.clone());
+        Ok(last)
+    }
+
+    /// What `last-fiscal-document` answers while the drive's last number is this one's.
+    pub(crate) fn remember_last_document(&mut self, drive: String, last: LastDocument) {
+        self.cache.last_document = Some((drive, last));
     }
 }
 

@@ -300,7 +300,19 @@ impl<P: Port> Shtrih<P> {
     ) -> Result<FiscalResult, DriverError> {
         let plan = plan(&receipt)?;
         let open = commands::open_check(self.password(), plan.check);
-        self.register_planned(&receipt, &plan, open, &[])
+        let result = self.register_planned(&receipt, &plan, open, &[])?;
+        // The drive's last document is now this receipt, as FF0Ah would tell it (its total
+        // is tag 1020, the receipt's sum): the next `last-fiscal-document` needs only FF01h.
+        self.remember_last_document(
+            result.fn_number.clone(),
+            LastDocument {
+                document_number: result.document_number,
+                fiscal_sign: result.fiscal_sign.clone(),
+                date_time: result.date_time,
+                amount: Some(receipt.total),
+            },
+        );
+        Ok(result)
     }
 
     /// Opens a receipt with `open`, sends `tags` (FF0Ch) into it, fills and closes it.

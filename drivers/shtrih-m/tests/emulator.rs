@@ -453,6 +453,33 @@ fn after_a_drop_during_close_the_last_document_tells_what_happened() {
     assert_eq!(receipts(&emulator), 2);
 }
 
+#[test]
+fn the_last_document_is_asked_by_number_and_read_only_when_it_is_new() {
+    let (emulator, mut driver) = open();
+    let made = driver
+        .register_receipt(receipt(DocumentKind::Sale, three_lines(), 49_000, 0))
+        .unwrap();
+    // Right after its own receipt: the drive's last number alone, and the same answer a
+    // fresh driver reads from the archive.
+    emulator.with_device(|d| d.clear_command_log());
+    let warm = driver.last_fiscal_document().unwrap();
+    assert_eq!(emulator.with_device(|d| d.command_codes()), [0xFF01]);
+    assert_eq!(warm.document_number, made.document_number);
+    assert_eq!(warm, connect(&emulator).last_fiscal_document().unwrap());
+
+    // A sale rung up on the register's keyboard: the number moved, so the document is read.
+    let keyed = emulator.with_device(|d| d.keyboard_sale(2_500, false));
+    emulator.with_device(|d| d.clear_command_log());
+    let last = driver.last_fiscal_document().unwrap();
+    assert_eq!(
+        emulator.with_device(|d| d.command_codes()),
+        [0xFF01, 0xFF0A]
+    );
+    assert_eq!(last.document_number, keyed);
+    assert_eq!(last.amount, Some(2_500));
+    assert_eq!(last, connect(&emulator).last_fiscal_document().unwrap());
+}
+
 fn frame_code(bytes: &[u8]) -> Option<u16> {
     match bytes {
         [0x02, _, 0xFF, second, ..] => Some(0xFF00 | *second as u16),

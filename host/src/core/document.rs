@@ -243,7 +243,7 @@ impl Core {
             .transpose()?;
         let customer_contact = customer_contact.map(checked_contact).transpose()?.flatten();
         self.require_fiscal_lane(device).await?;
-        self.require_open_shift(device).await?;
+        self.require_open_shift_seen(device).await?;
         let mut body = self.tax(device, kind, lines).await?;
         body.correction = correction;
         body.customer_contact = customer_contact;

@@ -161,6 +161,17 @@ impl Core {
         }
     }
 
+    /// At `create_doc`: a register whose last word said its shift is open is taken at it,
+    /// with no round trip; one closed, expired or not heard from yet is asked. Nothing is at
+    /// stake yet: `pay` asks the register itself before any money moves, so a shift closed
+    /// on the register's keyboard meanwhile still refuses the sale there.
+    pub async fn require_open_shift_seen(&self, device: &str) -> Result<(), CoreError> {
+        if self.register(Some(device))?.shift_seen() == Some(ShiftState::Open) {
+            return Ok(());
+        }
+        self.require_open_shift(device).await
+    }
+
     /// Journals what a shift operation did, and has the register's status (which `/devices`
     /// shows) read again at once rather than at its next idle refresh.
     async fn record_shift<T: Serialize>(

@@ -62,6 +62,11 @@ pub struct DeviceView {
     /// Characters per line at normal size, as the device said when it described itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paper_width: Option<u32>,
+    /// A register's shift as its last word told it: its last status, a receipt it registered
+    /// (its shift was open), a receipt it refused for its shift. What `create_doc` checks
+    /// without a round trip (`Core::require_open_shift_seen`).
+    #[serde(skip)]
+    pub shift_seen: Option<ShiftState>,
 }
 
 impl DeviceView {
@@ -124,6 +129,7 @@ impl DeviceHandle {
             jurisdictions: None,
             fiscal_drive: None,
             paper_width: None,
+            shift_seen: None,
         }));
         let (jobs, queue) = mpsc::channel::<Job>();
         let mut worker = Worker {
@@ -231,7 +237,22 @@ impl DeviceHandle {
     }
 
     pub async fn status(&self) -> Result<DeviceStatus, DeviceError> {
-        self.op(|d| d.status()).await
+        self.run(|worker| {
+            let status = worker.call(|d| d.status());
+            if let Ok(status) = &status {
+                worker.saw_shift(status.shift);
+            }
+            status
+        })
+        .await
+    }
+
+    /// The register's shift as its last word told it (`DeviceView::shift_seen`).
+    pub fn shift_seen(&self) -> Option<ShiftState> {
+        self.view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .shift_seen
     }
 
     pub async fn printer_status(&self) -> Result<PrinterStatus, DeviceError> {
@@ -311,7 +332,22 @@ impl DeviceHandle {
         &self,
         receipt: FiscalReceipt,
     ) -> Result<FiscalResult, DeviceError> {
-        self.op(move |d| d.register_receipt(receipt)).await
+        // Noted on the device's thread, in the order the register answered.
+        self.run(move |worker| {
+            let answer = worker.call(move |d| d.register_receipt(receipt));
+            match &answer {
+                Ok(_) => worker.saw_shift(ShiftState::Open),
+                Err(e) if e.class() == Some(ErrorClass::ShiftClosed) => {
+                    worker.saw_shift(ShiftState::Closed)
+                }
+                Err(e) if e.class() == Some(ErrorClass::ShiftExpired) => {
+                    worker.saw_shift(ShiftState::Expired)
+                }
+                Err(_) => {}
+            }
+            answer
+        })
+        .await
     }
 
     pub async fn print(&self, elements: Vec<Element>) -> Result<(), DeviceError> {
@@ -412,6 +448,13 @@ impl Worker {
         view.last_error = result.as_ref().err().map(|e| e.to_string());
     }
 
+    fn saw_shift(&self, shift: ShiftState) {
+        self.view
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .shift_seen = Some(shift);
+    }
+
     /// Asks the device who and how it is: at start and whenever the queue is idle.
     fn refresh(&mut self, describe: bool) {
         let unknown = self.view.lock().map(|v| v.model.is_none()).unwrap_or(true);
@@ -442,6 +485,7 @@ impl Worker {
                         ShiftState::Open => "open",
                         ShiftState::Expired => "expired",
                     });
+                    view.shift_seen = Some(status.shift);
                     view.shift_number = Some(status.shift_number);
                     view.shift_opened = status
                         .shift_opened

@@ -136,7 +136,7 @@ fn target(pg: &tokio_postgres::Config) -> String {
     format!("{host}:{port}/{}", pg.get_dbname().unwrap_or_default())
 }
 
-/// Starts the shipping task of this host's journal on the current tokio runtime.
+/// Starts the shipping of this host's journal, on a thread of its own.
 pub fn start(config: &FleetConfig, journal: PathBuf, core: Arc<Core>) -> Result<Fleet, FleetError> {
     let pg = pg_config(config)?;
     let fleet = Fleet {
@@ -158,9 +158,18 @@ pub fn start(config: &FleetConfig, journal: PathBuf, core: Arc<Core>) -> Result<
             last: None,
         },
     };
-    let runtime = tokio::runtime::Handle::try_current()
-        .map_err(|_| FleetError::Config("shipping needs the host's tokio runtime".into()))?;
-    runtime.spawn(shipper.run());
+    // A thread of its own with a runtime of its own, not a task on the host's workers: the
+    // outbox reads, the prunes and the encoding of each batch block or take CPU, and none of
+    // it should stand in a sale's way or hide in the workers' figures (loadgen `--host-pid`
+    // shows this thread apart). SQLite's calls block this thread alone.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| FleetError::Config(format!("the shipper's runtime: {e}")))?;
+    std::thread::Builder::new()
+        .name("fleet-shipper".into())
+        .spawn(move || runtime.block_on(shipper.run()))
+        .map_err(|e| FleetError::Config(format!("the shipper's thread: {e}")))?;
     Ok(fleet)
 }
 
@@ -175,7 +184,7 @@ struct Shipper {
 impl Shipper {
     async fn run(mut self) {
         let reader = match OutboxReader::open(&self.journal) {
-            Ok(r) => Arc::new(Mutex::new(r)),
+            Ok(r) => r,
             Err(e) => {
                 tracing::error!("fleet: cannot read the outbox: {e}; nothing is shipped");
                 self.fleet.update(|s| s.last_error = Some(e.to_string()));
@@ -191,7 +200,7 @@ impl Shipper {
                 s.connected = false;
                 s.last_error = Some(e.to_string());
             });
-            self.note_lag(&reader).await;
+            self.note_lag(&reader);
             // A session that ran a while was no fast failure: start the backoff afresh.
             if started.elapsed() > BACKOFF_MOST {
                 backoff = BACKOFF_FIRST;
@@ -204,7 +213,7 @@ impl Shipper {
     /// One connection's life: migrate, learn where to go on from, ship until it fails.
     async fn session(
         &mut self,
-        reader: &Arc<Mutex<OutboxReader>>,
+        reader: &OutboxReader,
     ) -> Result<std::convert::Infallible, FleetError> {
         let (mut client, connection) = self.pg.connect(tokio_postgres::NoTls).await?;
         let connection = tokio::spawn(connection);
@@ -224,10 +233,10 @@ impl Shipper {
                 s.shipped_seq = shipped;
             });
             loop {
-                let rows = on_outbox(reader, move |r| r.after(shipped, BATCH)).await?;
+                let rows = reader.after(shipped, BATCH)?;
                 let Some(last) = rows.last().map(|r| r.seq) else {
-                    self.pruner.maybe(shipped).await;
-                    self.note_lag(reader).await;
+                    self.pruner.maybe(shipped);
+                    self.note_lag(reader);
                     tokio::time::sleep(IDLE).await;
                     continue;
                 };
@@ -251,9 +260,9 @@ impl Shipper {
                 tx.commit().await?;
                 shipped = last;
                 self.fleet.update(|s| s.shipped_seq = shipped);
-                self.pruner.maybe(shipped).await;
+                self.pruner.maybe(shipped);
                 // What still waits, so `/health` tells the lag while the shipper is busy too.
-                self.note_lag(reader).await;
+                self.note_lag(reader);
                 if rows.len() < BATCH as usize {
                     tokio::time::sleep(IDLE).await;
                 }
@@ -269,9 +278,9 @@ impl Shipper {
     async fn claim(
         &self,
         client: &tokio_postgres::Client,
-        reader: &Arc<Mutex<OutboxReader>>,
+        reader: &OutboxReader,
     ) -> Result<(), FleetError> {
-        let ours = on_outbox(reader, OutboxReader::journal_id).await?;
+        let ours = reader.journal_id()?;
         client
             .execute(
                 "INSERT INTO fleet_hosts (host_id, journal_id) VALUES ($1, $2) ON CONFLICT (host_id) DO NOTHING",
@@ -297,9 +306,9 @@ impl Shipper {
     }
 
     /// The rows and age of what waits, from the outbox itself.
-    async fn note_lag(&self, reader: &Arc<Mutex<OutboxReader>>) {
+    fn note_lag(&self, reader: &OutboxReader) {
         let shipped = self.fleet.status().shipped_seq;
-        let Ok((last, oldest)) = on_outbox(reader, move |r| r.lag(shipped)).await else {
+        let Ok((last, oldest)) = reader.lag(shipped) else {
             return;
         };
         let age = oldest
@@ -330,7 +339,7 @@ struct Pruner {
 impl Pruner {
     /// Prunes what PostgreSQL has confirmed up to `shipped` (the highest `seq` it holds, read
     /// back or committed on this connection), one chunk per journal write.
-    async fn maybe(&mut self, shipped: i64) {
+    fn maybe(&mut self, shipped: i64) {
         if self.last.is_some_and(|at| at.elapsed() < PRUNE_EVERY) {
             return;
         }
@@ -340,25 +349,15 @@ impl Pruner {
             .to_string();
         let mut pruned = 0;
         loop {
-            let core = self.core.clone();
-            let before = before.clone();
-            let chunk = tokio::task::spawn_blocking(move || {
-                core.prune_outbox(shipped, &before, PRUNE_CHUNK)
-            })
-            .await;
-            match chunk {
-                Ok(Ok(n)) => {
+            match self.core.prune_outbox(shipped, &before, PRUNE_CHUNK) {
+                Ok(n) => {
                     pruned += n;
                     if n < PRUNE_CHUNK as usize {
                         break;
                     }
                 }
-                Ok(Err(e)) => {
-                    tracing::warn!("fleet: pruning the shipped outbox rows: {e}");
-                    break;
-                }
                 Err(e) => {
-                    tracing::warn!("fleet: the outbox pruner stopped: {e}");
+                    tracing::warn!("fleet: pruning the shipped outbox rows: {e}");
                     break;
                 }
             }
@@ -371,17 +370,4 @@ impl Pruner {
             );
         }
     }
-}
-
-/// Runs `read` on the outbox reader on a blocking thread: SQLite's calls block, and the
-/// shipper is a task on the host's async workers.
-async fn on_outbox<T: Send + 'static>(
-    reader: &Arc<Mutex<OutboxReader>>,
-    read: impl FnOnce(&OutboxReader) -> rusqlite::Result<T> + Send + 'static,
-) -> Result<T, FleetError> {
-    let reader = reader.clone();
-    tokio::task::spawn_blocking(move || read(&reader.lock().unwrap_or_else(|p| p.into_inner())))
-        .await
-        .map_err(|e| FleetError::Config(format!("the outbox reader stopped: {e}")))?
-        .map_err(FleetError::from)
 }

@@ -44,13 +44,39 @@ pub(crate) struct Cache {
     /// document made any other way (on the register's keyboard, by another program, a new
     /// drive) has another number, so it is read; nothing this remembers can hide it.
     last_document: Option<(String, LastDocument)>,
+    /// The register's mode as its last full status (11h) told it, kept while only queries
+    /// followed (`is_query`): a receipt right after a status needs no second 11h. Should the
+    /// keyboard have changed the mode meanwhile, the open (8Dh) refuses with a typed error and
+    /// the receipt goes the long way (`Shtrih::register_planned`).
+    pub(crate) mode_seen: Option<u8>,
+    /// The last receipt this driver closed: (fiscal drive, document number, shift, receipt
+    /// number in the shift). A receipt whose document number is the next one follows it with
+    /// nothing between, so its number in the shift is the next one too (no FF40h).
+    pub(crate) last_receipt: Option<(String, u32, u32, u32)>,
+}
+
+/// Commands that only read: they leave the register's mode as it was (`Cache::mode_seen`).
+fn is_query(code: frame::Code) -> bool {
+    [
+        SHORT_STATUS,
+        FULL_STATUS,
+        FONT_METRICS,
+        DEVICE_TYPE,
+        FN_STATUS,
+        FN_VALIDITY,
+        FN_FISCALIZATION,
+        FN_FIND_DOCUMENT,
+        FN_EXCHANGE_STATUS,
+        FN_SHIFT_PARAMS,
+    ]
+    .contains(&code)
 }
 
 /// A Shtrih-M register on a line.
 pub struct Shtrih<P> {
     port: P,
     settings: Settings,
-    cache: Cache,
+    pub(crate) cache: Cache,
 }
 
 impl<P: Port> Shtrih<P> {
@@ -80,6 +106,8 @@ impl<P: Port> Shtrih<P> {
 
     /// Puts the register on a new line (a reconnection) and returns the old one.
     pub fn replace_port(&mut self, port: P) -> P {
+        // What was on the old line may have been cut short: the mode is asked afresh.
+        self.cache.mode_seen = None;
         std::mem::replace(&mut self.port, port)
     }
 
@@ -107,6 +135,9 @@ impl<P: Port> Shtrih<P> {
         req: &Request,
         timeout: std::time::Duration,
     ) -> Result<Answer, DriverError> {
+        if !is_query(req.code) {
+            self.cache.mode_seen = None;
+        }
         let frame = req.frame().map_err(|e| {
             errors::refused(
                 ErrorClass::Unsupported,
@@ -156,7 +187,9 @@ impl<P: Port> Shtrih<P> {
 
     pub(crate) fn full_status(&mut self) -> Result<FullStatus, DriverError> {
         let data = self.call(&commands::full_status(self.password()))?;
-        decode_full_status(&data).map_err(errors::garbage)
+        let status = decode_full_status(&data).map_err(errors::garbage)?;
+        self.cache.mode_seen = Some(status.mode);
+        Ok(status)
     }
 
     pub(crate) fn fn_status(&mut self) -> Result<FnStatus, DriverError> {

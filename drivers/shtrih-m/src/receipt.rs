@@ -3,7 +3,8 @@
 //! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → customer contact (FF0Ch, tag 1008) →
 //! per item: its marking code bound (FF67h, marked items only), operation v2 (FF46h), its
 //! measure (FF4Dh, tag 2108, for items that are not pieces) → footer lines (17h) → close check
-//! v2 (FF45h) → shift parameters (FF40h) for the receipt's number. Everything that can be
+//! v2 (FF45h) → shift parameters (FF40h) for the receipt's number, unless it follows the
+//! driver's previous receipt with no document between. Everything that can be
 //! checked without the register is checked first, so a refused receipt never leaves one
 //! half-made on the device.
 
@@ -323,25 +324,28 @@ impl<P: Port> Shtrih<P> {
         open: Request,
         tags: &[(u16, Vec<u8>)],
     ) -> Result<FiscalResult, DriverError> {
-        let st = self.full_status()?;
-        match mode_number(st.mode) {
-            MODE_SHIFT_CLOSED => {
-                return Err(errors::refused(
-                    ErrorClass::ShiftClosed,
-                    "Смена не открыта (the shift is not open)",
-                ));
-            }
-            MODE_SHIFT_EXPIRED => {
-                return Err(errors::refused(
-                    ErrorClass::ShiftExpired,
-                    "Смена превысила 24 часа, закройте её (the shift is over 24 hours; close it)",
-                ));
-            }
-            MODE_RECEIPT_OPEN => self.cancel_leftover()?,
-            _ => {}
+        // A status just read (the host's check of the shift before the money) tells the
+        // mode; else it is asked now.
+        let seen_open = self
+            .cache
+            .mode_seen
+            .is_some_and(|mode| mode_number(mode) == MODE_SHIFT_OPEN);
+        if !seen_open {
+            self.ready_for_receipt()?;
         }
         self.set_cashier(&receipt.cashier)?;
-        self.call(&open)?;
+        match self.call(&open) {
+            // The mode moved since that status (a receipt opened on the keyboard): the long
+            // way, as if it had not been seen. A closed or expired shift is refused by the open
+            // itself, with the same error class the status would have given.
+            Err(e) if seen_open && e.class == ErrorClass::WrongState => {
+                self.ready_for_receipt()?;
+                self.call(&open)?;
+            }
+            opened => {
+                opened?;
+            }
+        }
         let closed = match self.fill_and_close(receipt, plan, tags) {
             Ok(closed) => closed,
             Err(e) => {
@@ -359,20 +363,58 @@ impl<P: Port> Shtrih<P> {
                 return Err(e);
             }
         };
-        let params = self.shift_params()?;
+        let fn_number = self.fn_number()?;
+        let (shift_number, receipt_number) = match &self.cache.last_receipt {
+            // The fiscal drive numbers every document it makes, one after another: the
+            // previous receipt's number plus one means no document (a shift report, a sale
+            // on the keyboard) came between, so this is the same shift's next receipt.
+            Some((drive, number, shift, previous))
+                if *drive == fn_number && closed.document_number == number.wrapping_add(1) =>
+            {
+                (*shift, previous + 1)
+            }
+            _ => {
+                let params = self.shift_params()?;
+                (params.shift_number as u32, params.receipt_number as u32)
+            }
+        };
+        self.cache.last_receipt = Some((
+            fn_number.clone(),
+            closed.document_number,
+            shift_number,
+            receipt_number,
+        ));
         let date_time = match closed.date_time {
             Some(at) => at,
             None => self.find_document(closed.document_number)?.date_time,
         };
         Ok(FiscalResult {
-            shift_number: params.shift_number as u32,
-            receipt_number: params.receipt_number as u32,
+            shift_number,
+            receipt_number,
             document_number: closed.document_number,
             fiscal_sign: closed.fiscal_sign.to_string(),
-            fn_number: self.fn_number()?,
+            fn_number,
             registration_number: self.registration_number()?,
             date_time,
         })
+    }
+
+    /// The register's mode asked (11h) before a receipt: a closed or expired shift is refused
+    /// with its own error, a receipt a crash left open is cancelled.
+    fn ready_for_receipt(&mut self) -> Result<(), DriverError> {
+        let st = self.full_status()?;
+        match mode_number(st.mode) {
+            MODE_SHIFT_CLOSED => Err(errors::refused(
+                ErrorClass::ShiftClosed,
+                "Смена не открыта (the shift is not open)",
+            )),
+            MODE_SHIFT_EXPIRED => Err(errors::refused(
+                ErrorClass::ShiftExpired,
+                "Смена превысила 24 часа, закройте её (the shift is over 24 hours; close it)",
+            )),
+            MODE_RECEIPT_OPEN => self.cancel_leftover(),
+            _ => Ok(()),
+        }
     }
 
     fn fill_and_close(

@@ -4,6 +4,8 @@
 //! `--tcp 127.0.0.1:7778` prints the bound address, `--pty` the `/dev/pts/N` path to open
 //! as a serial port; either as one line on stdout. The register's clock follows the system's
 //! local time; `--clock 2026-03-01T12:00:00` starts it there instead and keeps it still.
+//! `--reply-delay-ms 20` answers every command that much later, as a slow register does
+//! (BENCHMARKS.md's register-time figures).
 
 use std::net::SocketAddr;
 
@@ -23,6 +25,9 @@ struct Args {
     /// system's.
     #[arg(long, value_name = "TIME", value_parser = fixed_start)]
     clock: Option<shtrih_m_emulator::DateTime>,
+    /// Answer every command this many milliseconds late.
+    #[arg(long, value_name = "MS")]
+    reply_delay_ms: Option<u64>,
 }
 
 fn fixed_start(text: &str) -> Result<shtrih_m_emulator::DateTime, String> {
@@ -41,6 +46,11 @@ fn main() -> std::io::Result<()> {
         Some(start) => shtrih_m_emulator::emulator_at(start),
         None => shtrih_m_emulator::emulator(),
     };
+    if let Some(ms) = args.reply_delay_ms {
+        emulator.faults().inject(emulator_kit::Fault::SlowReply(
+            std::time::Duration::from_millis(ms),
+        ));
+    }
     let handle = if let Some(addr) = args.tcp {
         let (bound, handle) = emulator.serve_tcp(addr)?;
         println!("{bound}");

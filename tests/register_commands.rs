@@ -47,9 +47,9 @@ fn a_three_line_receipt_costs_the_register_seven_commands_and_a_keyboard_sale_tw
         assert_eq!(sold["status"], "success", "{sold}");
         named(&shop.register.with_device(|d| d.command_codes()))
     };
-    // The steady state: the shift asked before the money (11h, which also tells the driver the
-    // register's mode), the drive's last document by number alone (FF01h: the driver made
-    // it), open, three lines, close. The receipt's number in the shift follows the last one's.
+    // The steady state: the shift asked before the money (11h), the drive's last document by
+    // number alone (FF01h: the driver made it), open (which tells the mode), three lines,
+    // close. The receipt's number in the shift follows the last one's.
     let steady = ["11h", "FF01h", "8Dh", "FF46h", "FF46h", "FF46h", "FF45h"];
     assert_eq!(receipt(2), steady);
     assert_eq!(receipt(3), steady);

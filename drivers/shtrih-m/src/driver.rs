@@ -4,7 +4,10 @@
 //!
 //! Each operation asks the register for its state before it acts where the state decides
 //! the outcome (a shift already open, a receipt left open by a crash), so the host gets a
-//! typed error instead of a mode error, and leftovers are cleaned up.
+//! typed error instead of a mode error, and leftovers are cleaned up. A receipt asks only
+//! when its open is refused: the open is the question, and a receipt costs one command less.
+//! What the driver remembers (`Cache`) spares other questions only where a document made
+//! elsewhere would show: by the fiscal drive's document numbers.
 
 use driver_kit::Port;
 
@@ -44,32 +47,10 @@ pub(crate) struct Cache {
     /// document made any other way (on the register's keyboard, by another program, a new
     /// drive) has another number, so it is read; nothing this remembers can hide it.
     last_document: Option<(String, LastDocument)>,
-    /// The register's mode as its last full status (11h) told it, kept while only queries
-    /// followed (`is_query`): a receipt right after a status needs no second 11h. Should the
-    /// keyboard have changed the mode meanwhile, the open (8Dh) refuses with a typed error and
-    /// the receipt goes the long way (`Shtrih::register_planned`).
-    pub(crate) mode_seen: Option<u8>,
     /// The last receipt this driver closed: (fiscal drive, document number, shift, receipt
     /// number in the shift). A receipt whose document number is the next one follows it with
     /// nothing between, so its number in the shift is the next one too (no FF40h).
     pub(crate) last_receipt: Option<(String, u32, u32, u32)>,
-}
-
-/// Commands that only read: they leave the register's mode as it was (`Cache::mode_seen`).
-fn is_query(code: frame::Code) -> bool {
-    [
-        SHORT_STATUS,
-        FULL_STATUS,
-        FONT_METRICS,
-        DEVICE_TYPE,
-        FN_STATUS,
-        FN_VALIDITY,
-        FN_FISCALIZATION,
-        FN_FIND_DOCUMENT,
-        FN_EXCHANGE_STATUS,
-        FN_SHIFT_PARAMS,
-    ]
-    .contains(&code)
 }
 
 /// A Shtrih-M register on a line.
@@ -106,8 +87,6 @@ impl<P: Port> Shtrih<P> {
 
     /// Puts the register on a new line (a reconnection) and returns the old one.
     pub fn replace_port(&mut self, port: P) -> P {
-        // What was on the old line may have been cut short: the mode is asked afresh.
-        self.cache.mode_seen = None;
         std::mem::replace(&mut self.port, port)
     }
 
@@ -135,9 +114,6 @@ impl<P: Port> Shtrih<P> {
         req: &Request,
         timeout: std::time::Duration,
     ) -> Result<Answer, DriverError> {
-        if !is_query(req.code) {
-            self.cache.mode_seen = None;
-        }
         let frame = req.frame().map_err(|e| {
             errors::refused(
                 ErrorClass::Unsupported,
@@ -187,9 +163,7 @@ impl<P: Port> Shtrih<P> {
 
     pub(crate) fn full_status(&mut self) -> Result<FullStatus, DriverError> {
         let data = self.call(&commands::full_status(self.password()))?;
-        let status = decode_full_status(&data).map_err(errors::garbage)?;
-        self.cache.mode_seen = Some(status.mode);
-        Ok(status)
+        decode_full_status(&data).map_err(errors::garbage)
     }
 
     pub(crate) fn fn_status(&mut self) -> Result<FnStatus, DriverError> {

@@ -1,6 +1,7 @@
 //! Registering a receipt: the WIT `fiscal-receipt` as register commands.
 //!
-//! Open check (8Dh) → cashier INN (FF0Ch, tag 1203) → customer contact (FF0Ch, tag 1008) →
+//! Open check (8Dh; when refused for the register's mode: status 11h, a leftover cancelled,
+//! 8Dh again) → cashier INN (FF0Ch, tag 1203) → customer contact (FF0Ch, tag 1008) →
 //! per item: its marking code bound (FF67h, marked items only), operation v2 (FF46h), its
 //! measure (FF4Dh, tag 2108, for items that are not pieces) → footer lines (17h) → close check
 //! v2 (FF45h) → shift parameters (FF40h) for the receipt's number, unless it follows the
@@ -324,27 +325,21 @@ impl<P: Port> Shtrih<P> {
         open: Request,
         tags: &[(u16, Vec<u8>)],
     ) -> Result<FiscalResult, DriverError> {
-        // A status just read (the host's check of the shift before the money) tells the
-        // mode; else it is asked now.
-        let seen_open = self
-            .cache
-            .mode_seen
-            .is_some_and(|mode| mode_number(mode) == MODE_SHIFT_OPEN);
-        if !seen_open {
-            self.ready_for_receipt()?;
-        }
-        self.set_cashier(&receipt.cashier)?;
-        match self.call(&open) {
-            // The mode moved since that status (a receipt opened on the keyboard): the long
-            // way, as if it had not been seen. A closed or expired shift is refused by the open
-            // itself, with the same error class the status would have given.
-            Err(e) if seen_open && e.class == ErrorClass::WrongState => {
+        // The open itself tells whether the register can take a receipt: a closed or expired
+        // shift is refused with its own error; anything else the mode forbids (a receipt left
+        // open by a crash, by another program) sends the receipt the long way: the mode asked
+        // (11h), the leftover cancelled, the open sent again. No status is asked before a
+        // receipt that can be opened.
+        let opened = self
+            .set_cashier(&receipt.cashier)
+            .and_then(|()| self.call(&open).map(drop));
+        match opened {
+            Err(e) if e.class == ErrorClass::WrongState => {
                 self.ready_for_receipt()?;
+                self.set_cashier(&receipt.cashier)?;
                 self.call(&open)?;
             }
-            opened => {
-                opened?;
-            }
+            opened => opened?,
         }
         let closed = match self.fill_and_close(receipt, plan, tags) {
             Ok(closed) => closed,

@@ -481,12 +481,11 @@ fn the_last_document_is_asked_by_number_and_read_only_when_it_is_new() {
 }
 
 #[test]
-fn a_receipt_right_after_a_status_asks_the_mode_once_and_its_number_follows_the_last() {
+fn a_receipt_is_opened_without_asking_the_mode_and_its_number_follows_the_last() {
     let (emulator, mut driver) = open();
     let first = driver.register_receipt(small_sale()).unwrap();
-    // The host's check of the shift (11h) just before: the receipt takes its word for the
-    // mode, and needs no FF40h for its number (the document follows the driver's last).
-    driver.status().unwrap();
+    // No status first (the open tells), and no FF40h for its number: the document follows
+    // the driver's last.
     emulator.with_device(|d| d.clear_command_log());
     let second = driver.register_receipt(small_sale()).unwrap();
     let codes = emulator.with_device(|d| d.command_codes());
@@ -494,10 +493,7 @@ fn a_receipt_right_after_a_status_asks_the_mode_once_and_its_number_follows_the_
     assert_eq!(codes, [0x8D, 0xFF0C, 0xFF46, 0x17, 0xFF45], "{codes:X?}");
     assert_eq!(second.document_number, first.document_number + 1);
     assert_eq!((second.shift_number, second.receipt_number), (1, 2));
-    // Without that status, the mode is asked.
-    emulator.with_device(|d| d.clear_command_log());
     driver.register_receipt(small_sale()).unwrap();
-    assert_eq!(emulator.with_device(|d| d.command_codes())[0], 0x11);
 
     // A sale on the keyboard between two: the drive's numbers are not consecutive, so the
     // number in the shift is asked (FF40h), and is the register's.
@@ -513,21 +509,22 @@ fn a_receipt_right_after_a_status_asks_the_mode_once_and_its_number_follows_the_
 }
 
 #[test]
-fn the_mode_changed_after_the_status_is_told_by_the_open() {
+fn a_shift_closed_or_a_receipt_left_open_elsewhere_is_told_by_the_open() {
     let (emulator, mut driver) = open();
     let frame = commands::open_check(30, commands::CheckType::Sale)
         .frame()
         .unwrap();
     let mut line = StreamPort(emulator.connect().unwrap());
-    // A receipt opened by another program after the driver's status: the open is refused,
-    // the leftover cancelled, the receipt registered.
-    driver.status().unwrap();
+    // A receipt opened by another program: the open is refused, the mode asked, the
+    // leftover cancelled, the receipt registered.
     link::transact(&mut line, &frame, Duration::from_secs(1)).unwrap();
+    emulator.with_device(|d| d.clear_command_log());
     driver.register_receipt(small_sale()).unwrap();
+    let codes = emulator.with_device(|d| d.command_codes());
+    assert_eq!(codes[..4], [0x8D, 0x11, 0x88, 0x8D], "{codes:X?}");
     assert_eq!(receipts(&emulator), 1);
     assert!(!emulator.with_device(|d| d.receipt_open()));
-    // The shift closed elsewhere after the status: refused as a closed shift, nothing made.
-    driver.status().unwrap();
+    // The shift closed by another program: refused as a closed shift, nothing made.
     connect(&emulator).close_shift(cashier()).unwrap();
     let e = driver.register_receipt(small_sale()).unwrap_err();
     assert_eq!(e.class, ErrorClass::ShiftClosed, "{e:?}");

@@ -300,20 +300,25 @@ mod tests {
         super::super::Journal::open_with(&dir.join("j.sqlite"), fleet).unwrap()
     }
 
+    /// A sale of 10.00 with this body.
+    fn sale(body: &serde_json::Value) -> super::super::NewDocument<'_, serde_json::Value> {
+        super::super::NewDocument {
+            device: "kkt",
+            kind: super::super::DocumentKind::Sale,
+            cashier: "Кассир",
+            total: 1000,
+            body,
+            request: "{}",
+            refers_to: None,
+        }
+    }
+
     #[test]
     fn a_change_and_its_outbox_row_are_one_write_and_history_is_written_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.sqlite");
         let body = serde_json::json!({ "lines": [] });
-        let doc = super::super::NewDocument {
-            device: "kkt",
-            kind: super::super::DocumentKind::Sale,
-            cashier: "Кассир",
-            total: 1000,
-            body: &body,
-            request: "{}",
-            refers_to: None,
-        };
+        let doc = sale(&body);
         {
             // Shipping off: no outbox rows.
             let mut j = journal(dir.path(), false);
@@ -370,21 +375,11 @@ mod tests {
 
     #[test]
     fn a_row_per_state_reached_not_per_column_touched() {
-        use super::super::{DocumentState, IntentOperation, IntentState, NewDocument};
+        use super::super::{DocumentState, IntentOperation, IntentState};
         let dir = tempfile::tempdir().unwrap();
         let body = serde_json::json!({ "lines": [] });
         let mut j = journal(dir.path(), true);
-        let id = j
-            .insert_document(&NewDocument {
-                device: "kkt",
-                kind: super::super::DocumentKind::Sale,
-                cashier: "Кассир",
-                total: 1000,
-                body: &body,
-                request: "{}",
-                refers_to: None,
-            })
-            .unwrap();
+        let id = j.insert_document(&sale(&body)).unwrap();
         let reader = OutboxReader::open(&dir.path().join("j.sqlite")).unwrap();
         let start = reader.lag(0).unwrap().0;
         // The tender alone: no row; the state it then reaches carries it.

@@ -163,7 +163,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     assert_eq!(status["host_id"], HOST_ID);
     assert!(!status.to_string().contains(PASSWORD), "{status}");
     let migrations = pg.query("SELECT string_agg(version::text, ',') FROM fleet_migrations");
-    assert_eq!(migrations, "1,2,3,4,5");
+    assert_eq!(migrations, "1,2,3,4,5,6");
     // The shift's opening, with the register's fiscal record as structured JSON.
     let shift = pg.query(&format!(
         "SELECT outcome->'ok'->>'shift_number', outcome->'ok'->>'fiscal_sign' <> '' \
@@ -473,11 +473,14 @@ fn devices_going_offline_and_unsent_documents_are_alerts_at_head_office() {
          status_interval_ms = 300\n"
     ));
     config.push_str(&fleet_table(&pg, SHOP));
-    std::fs::write(&shop.config, config).unwrap();
-    let host = common::start_host(
-        &dir.path().join("data"),
-        &["--config", shop.config.to_str().unwrap()],
-    );
+    std::fs::write(&shop.config, &config).unwrap();
+    let start = || {
+        common::start_host(
+            &dir.path().join("data"),
+            &["--config", shop.config.to_str().unwrap()],
+        )
+    };
+    let host = start();
     let base = host.base_url.trim_end_matches('/').to_owned();
     wait_until("the host connected to head office", 30, || {
         fleet_of(&base)["connected"] == true
@@ -504,6 +507,35 @@ fn devices_going_offline_and_unsent_documents_are_alerts_at_head_office() {
         "{offline}"
     );
     assert_eq!(offline.lines().count(), 1, "{offline}");
+
+    // Taken out of the configuration while offline: head office forgets it and its alert;
+    // configured again, it is back.
+    drop(host);
+    let without: String = config
+        .split("\n[[devices]]\nid = \"printer-2\"")
+        .next()
+        .unwrap()
+        .to_owned()
+        + &fleet_table(&pg, SHOP);
+    std::fs::write(&shop.config, &without).unwrap();
+    let host = start();
+    wait_for(
+        "printer-2 gone from head office",
+        30,
+        "kkt|t\nprinter|t\nterminal|t",
+        devices,
+    );
+    assert_eq!(alerts(), "");
+    drop(host);
+    std::fs::write(&shop.config, &config).unwrap();
+    let host = start();
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    wait_for(
+        "printer-2 back at head office",
+        30,
+        "kkt|t\nprinter|t\nprinter-2|f\nterminal|t",
+        devices,
+    );
 
     // Plugged in: its next status answers, and the alert goes.
     let printer = escpos_emulator::emulator();

@@ -35,6 +35,10 @@ pub struct DeviceHealth {
     pub unsent_since: Option<String>,
     /// A register's fiscal drive's last day of registering documents (`YYYY-MM-DD`).
     pub fn_valid_until: Option<String>,
+    /// The device was taken out of the host's configuration: head office forgets it (and
+    /// its alerts) until it is configured again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 impl DeviceHealth {
@@ -53,7 +57,20 @@ impl DeviceHealth {
                 .and_then(fiscal_drive::naive_date_time)
                 .and_then(utc_of_local),
             fn_valid_until: drive.map(|d| fiscal_drive::date(d.valid_until)),
+            removed: false,
         })
+    }
+
+    /// What is journaled of a device the configuration no longer has.
+    fn removed() -> Self {
+        Self {
+            online: false,
+            error: None,
+            unsent_number: None,
+            unsent_since: None,
+            fn_valid_until: None,
+            removed: true,
+        }
     }
 
     /// Whether `self` says something new of the device. The error's text is not: a device
@@ -77,6 +94,13 @@ fn utc_of_local(local: chrono::NaiveDateTime) -> Option<String> {
 }
 
 impl Core {
+    fn journal_health(&self, device: &str, health: &DeviceHealth) -> Result<(), String> {
+        let value = serde_json::to_value(health).map_err(|e| e.to_string())?;
+        self.journal()
+            .record_device_health(device, &value)
+            .map_err(|e| e.to_string())
+    }
+
     /// Journals each device's health when it changes, for as long as the host runs.
     pub async fn watch_devices(self: Arc<Self>) {
         let mut last: HashMap<String, DeviceHealth> = match self.journal().last_device_health() {
@@ -89,6 +113,28 @@ impl Core {
                 HashMap::new()
             }
         };
+        // Devices journaled before and configured no more: said once, so that head office
+        // does not show a printer taken away as offline for ever.
+        let configured: Vec<String> = self.devices.views().into_iter().map(|v| v.id).collect();
+        let gone: Vec<String> = last
+            .iter()
+            .filter(|(device, health)| !health.removed && !configured.contains(device))
+            .map(|(device, _)| device.clone())
+            .collect();
+        for device in &gone {
+            match self.journal_health(device, &DeviceHealth::removed()) {
+                Ok(()) => {
+                    tracing::info!(device = %device, "a device no longer configured: head office forgets it");
+                    last.insert(device.clone(), DeviceHealth::removed());
+                }
+                Err(e) => tracing::error!("journal: device health not recorded: {e}"),
+            }
+        }
+        if !gone.is_empty()
+            && let Err(e) = self.durable().await
+        {
+            tracing::error!("journal: device health not synced: {e}");
+        }
         let mut tick = tokio::time::interval(WATCH);
         loop {
             tick.tick().await;
@@ -100,14 +146,7 @@ impl Core {
                 if last.get(&view.id).is_some_and(|l| !health.differs_from(l)) {
                     continue;
                 }
-                let recorded = serde_json::to_value(&health)
-                    .map_err(|e| e.to_string())
-                    .and_then(|v| {
-                        self.journal()
-                            .record_device_health(&view.id, &v)
-                            .map_err(|e| e.to_string())
-                    });
-                match recorded {
+                match self.journal_health(&view.id, &health) {
                     Ok(()) => {
                         tracing::info!(device = %view.id, online = health.online, "device health changed");
                         last.insert(view.id, health);

@@ -13,15 +13,35 @@ use crate::journal::{DocumentKind, DocumentState, IntentState};
 const LOCK: i64 = 0x6669_7363_616c; // "fiscal"
 
 /// (version, SQL), in order. The journal's texts (kinds, states) come from its enums.
-fn migrations() -> [(i32, String); 5] {
+fn migrations() -> [(i32, String); 6] {
     [
         (1, FIRST.to_owned()),
         (2, reports()),
         (3, HOSTS.to_owned()),
         (4, shift_checks()),
         (5, DEVICES.to_owned()),
+        (6, REMOVED_DEVICES.to_owned()),
     ]
 }
+
+/// A device taken out of a host's configuration (its last health says `removed`) leaves
+/// `fleet_devices`, and so its alerts; configured again, its next health brings it back.
+const REMOVED_DEVICES: &str = "
+    CREATE OR REPLACE VIEW fleet_devices AS
+    SELECT host_id, device, online, error, unsent_number, unsent_since, fn_valid_until, since
+      FROM (SELECT DISTINCT ON (host_id, payload->>'device')
+                   host_id, payload->>'device' AS device,
+                   (payload->'health'->>'online')::boolean AS online,
+                   payload->'health'->>'error' AS error,
+                   (payload->'health'->>'unsent_number')::bigint AS unsent_number,
+                   (payload->'health'->>'unsent_since')::timestamptz AS unsent_since,
+                   (payload->'health'->>'fn_valid_until')::date AS fn_valid_until,
+                   (payload->>'at')::timestamptz AS since,
+                   coalesce((payload->'health'->>'removed')::boolean, false) AS removed
+              FROM fleet_events WHERE kind = 'device'
+             ORDER BY host_id, payload->>'device', seq DESC) d
+     WHERE NOT removed;
+";
 
 /// Which journal each host ships from: a `seq` counts within one journal, so a host whose
 /// journal was replaced (a new data directory) must not go on under the same `host_id`, or its

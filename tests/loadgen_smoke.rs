@@ -1,6 +1,7 @@
 //! The load tool against the real binary, small and short, so neither rots: two emulated lanes,
 //! four clients, forty receipts on each face. Proves the receipts were fiscalized on both
-//! registers and that the journal's group commit made them durable with fewer fsyncs than writes.
+//! registers and that the journal's group commit made them durable with fewer fsyncs than writes,
+//! and that `--host-pid` reads the host's CPU and memory.
 
 mod common;
 
@@ -25,6 +26,7 @@ fn every_face_carries_a_small_load_over_two_lanes_without_an_error() {
         options.clients = 4;
         options.count = Some(RECEIPTS);
         options.lines = 10;
+        options.host_pid = Some(host.child.id());
         let report = runtime
             .block_on(loadgen::run(options))
             .unwrap_or_else(|e| panic!("{face:?}: {e:#}"));
@@ -38,8 +40,22 @@ fn every_face_carries_a_small_load_over_two_lanes_without_an_error() {
             0.0 < latency.p50 && latency.p50 <= latency.p99 && latency.p99 <= latency.max,
             "{face:?}:\n{text}"
         );
+        // `--host-pid`: the host's own threads worked for the receipts, and its memory was read.
+        let cpu = report.host_cpu.as_ref().expect("the host's CPU with --host-pid");
+        assert!(cpu.host_micros_per_receipt > 0.0, "{face:?}:\n{text}");
+        assert!(
+            cpu.groups.iter().any(|g| g.threads == "journal-sync"),
+            "{face:?}:\n{text}"
+        );
+        let memory = report.host_memory.as_ref().expect("the host's memory with --host-pid");
+        assert!(
+            memory.start_kib > 0 && memory.end_kib > 0 && memory.peak_kib >= memory.end_kib,
+            "{face:?}:\n{text}"
+        );
+        assert!(text.contains("host memory"), "{face:?}:\n{text}");
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["ok"], RECEIPTS, "{face:?}: {json}");
+        assert!(json["host_memory"]["end_kib"].as_u64().unwrap() > 0, "{face:?}: {json}");
     }
 
     // Both registers fiscalized receipts: each lane's last document is a fiscalized sale.

@@ -9,6 +9,7 @@ pub mod connection;
 pub mod cpu;
 pub mod devices;
 pub mod drive;
+pub mod memory;
 pub mod options;
 pub mod receipt;
 pub mod report;
@@ -106,6 +107,7 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         (Some(pid), Some(_)) => Some(cpu_sample(pid)?),
         _ => None,
     };
+    let sampler = opts.host_pid.map(memory_sampler);
     let mut tally = Tally::new();
     let mut missed = 0;
     let mut window = None;
@@ -127,6 +129,20 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
         )),
         _ => None,
     };
+    let host_memory = match (opts.host_pid, sampler) {
+        (Some(pid), Some((stop, readings))) => {
+            let _ = stop.send(());
+            let mut points = readings.await.context("the memory sampler failed")?;
+            let (rss_kib, peak_kib) = memory::read(pid)?;
+            let at_s = points
+                .last()
+                .map_or(0.0, |p| p.at_s)
+                .max(elapsed.as_secs_f64());
+            points.push(memory::Point { at_s, rss_kib });
+            memory::HostMemory::of(points, peak_kib, tally.ok)
+        }
+        _ => None,
+    };
     let setup = Setup {
         face: opts.face,
         url: opts.url,
@@ -139,7 +155,37 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
     };
     let mut report = Report::new(setup, tally, elapsed, missed);
     report.host_cpu = host_cpu;
+    report.host_memory = host_memory;
     Ok(report)
+}
+
+/// Reads the host's resident memory every `memory::EVERY` from now until told to stop; the
+/// readings come back from the task.
+fn memory_sampler(
+    pid: u32,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Vec<memory::Point>>,
+) {
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let t0 = std::time::Instant::now();
+    let readings = tokio::spawn(async move {
+        let mut points = Vec::new();
+        let mut tick = tokio::time::interval(memory::EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    // A host that ended mid-run shows in the CPU reading's error at the end.
+                    if let Ok((rss_kib, _)) = memory::read(pid) {
+                        points.push(memory::Point { at_s: t0.elapsed().as_secs_f64(), rss_kib });
+                    }
+                }
+                _ = &mut stopped => break,
+            }
+        }
+        points
+    });
+    (stop, readings)
 }
 
 /// Writes the report where the options ask: the text on stdout, and with `--json PATH` the

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cpu::HostCpu;
+use crate::memory::HostMemory;
 use crate::options::Face;
 use crate::tally::Tally;
 
@@ -42,6 +43,9 @@ pub struct Report {
     /// With `--host-pid`: the host's CPU per successful receipt, by kind of thread.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_cpu: Option<HostCpu>,
+    /// With `--host-pid`: the host's resident memory over the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_memory: Option<HostMemory>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -131,6 +135,7 @@ impl Report {
             throughput,
             latency_ms,
             host_cpu: None,
+            host_memory: None,
         }
     }
 
@@ -226,6 +231,25 @@ impl Report {
                     ),
                 );
             }
+        }
+        if let Some(m) = &self.host_memory {
+            let mib = |kib: u64| kib as f64 / 1024.0;
+            line(
+                "host memory",
+                format!(
+                    "resident {:.1} → {:.1} MiB (peak {:.1}); second half {:+.0} bytes/receipt",
+                    mib(m.start_kib),
+                    mib(m.end_kib),
+                    mib(m.peak_kib),
+                    m.second_half_bytes_per_receipt
+                ),
+            );
+            let over_time: Vec<String> = m
+                .points
+                .iter()
+                .map(|p| format!("{:.0}s {:.1}", p.at_s, mib(p.rss_kib)))
+                .collect();
+            line("", format!("  MiB at: {}", over_time.join(", ")));
         }
         for e in &self.errors_by_reason {
             line(

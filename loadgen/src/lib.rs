@@ -139,7 +139,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Report> {
                 .map_or(0.0, |p| p.at_s)
                 .max(elapsed.as_secs_f64());
             points.push(memory::Point { at_s, rss_kib });
-            memory::HostMemory::of(points, peak_kib, tally.ok)
+            memory::HostMemory::of(points, peak_kib, tally.ok).map(|mut m| {
+                m.proportional = memory::proportional(pid);
+                m
+            })
         }
         _ => None,
     };

@@ -32,6 +32,36 @@ pub struct HostMemory {
     pub second_half_bytes_per_receipt: f64,
     /// A reading at each tenth of the run (the text report prints them).
     pub points: Vec<Point>,
+    /// The proportional set size at the end (`Pss` of `smaps_rollup`), where the kernel has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proportional: Option<Proportional>,
+}
+
+/// Memory as it is shared: a page mapped N times counts 1/N. `VmRSS` counts a file page once per
+/// mapping, and every warm Wasm instance maps its component's code and memory image from the
+/// same compiled file, so with 192 device drivers `VmRSS` counts those pages ~64 times each;
+/// `Pss` is what the host takes from the machine (alone on it, nothing is shared with others).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Proportional {
+    pub pss_kib: u64,
+    pub anon_kib: u64,
+    pub file_kib: u64,
+}
+
+/// `Pss`, `Pss_Anon` and `Pss_File` of `/proc/<pid>/smaps_rollup` (Linux 5.0+), in KiB.
+pub fn proportional(pid: u32) -> Option<Proportional> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    let field = |name: &str| {
+        rollup
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some(Proportional {
+        pss_kib: field("Pss:")?,
+        anon_kib: field("Pss_Anon:")?,
+        file_kib: field("Pss_File:")?,
+    })
 }
 
 /// How often the sampler reads `status` (one small file read; nothing measurable beside a run).
@@ -82,6 +112,7 @@ impl HostMemory {
             peak_kib: peak_kib.max(last.rss_kib),
             second_half_bytes_per_receipt: (grown * 1024.0 / half_receipts * 10.0).round() / 10.0,
             points: tenths,
+            proportional: None,
         })
     }
 }
@@ -129,5 +160,7 @@ mod tests {
         let (after, _) = read(std::process::id()).unwrap();
         assert!(after >= rss + 30_000, "{rss} → {after} KiB");
         drop(block);
+        let shared = proportional(std::process::id()).expect("smaps_rollup on Linux 5.0+");
+        assert!(shared.pss_kib > 0 && shared.anon_kib + shared.file_kib <= shared.pss_kib + 4);
     }
 }

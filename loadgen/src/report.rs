@@ -250,6 +250,17 @@ impl Report {
                 .map(|p| format!("{:.0}s {:.1}", p.at_s, mib(p.rss_kib)))
                 .collect();
             line("", format!("  MiB at: {}", over_time.join(", ")));
+            if let Some(p) = &m.proportional {
+                line(
+                    "",
+                    format!(
+                        "  proportional (Pss) at the end {:.1} MiB: anonymous {:.1}, files {:.1}",
+                        mib(p.pss_kib),
+                        mib(p.anon_kib),
+                        mib(p.file_kib)
+                    ),
+                );
+            }
         }
         for e in &self.errors_by_reason {
             line(

@@ -98,7 +98,7 @@ impl Tender {
 pub(super) fn tender_of(doc: &DocumentRow) -> Option<Tender> {
     doc.tender
         .as_ref()
-        .and_then(|t| serde_json::from_value(t.clone()).ok())
+        .and_then(|t| serde::Deserialize::deserialize(t).ok())
 }
 
 /// The card part of a payment; `fresh` is a transaction just received, which says more than

@@ -41,13 +41,19 @@ fn every_face_carries_a_small_load_over_two_lanes_without_an_error() {
             "{face:?}:\n{text}"
         );
         // `--host-pid`: the host's own threads worked for the receipts, and its memory was read.
-        let cpu = report.host_cpu.as_ref().expect("the host's CPU with --host-pid");
+        let cpu = report
+            .host_cpu
+            .as_ref()
+            .expect("the host's CPU with --host-pid");
         assert!(cpu.host_micros_per_receipt > 0.0, "{face:?}:\n{text}");
         assert!(
             cpu.groups.iter().any(|g| g.threads == "journal-sync"),
             "{face:?}:\n{text}"
         );
-        let memory = report.host_memory.as_ref().expect("the host's memory with --host-pid");
+        let memory = report
+            .host_memory
+            .as_ref()
+            .expect("the host's memory with --host-pid");
         assert!(
             memory.start_kib > 0 && memory.end_kib > 0 && memory.peak_kib >= memory.end_kib,
             "{face:?}:\n{text}"
@@ -55,7 +61,10 @@ fn every_face_carries_a_small_load_over_two_lanes_without_an_error() {
         assert!(text.contains("host memory"), "{face:?}:\n{text}");
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["ok"], RECEIPTS, "{face:?}: {json}");
-        assert!(json["host_memory"]["end_kib"].as_u64().unwrap() > 0, "{face:?}: {json}");
+        assert!(
+            json["host_memory"]["end_kib"].as_u64().unwrap() > 0,
+            "{face:?}: {json}"
+        );
     }
 
     // Both registers fiscalized receipts: each lane's last document is a fiscalized sale.

@@ -9,6 +9,11 @@ use serde_json::{Value, json};
 
 /// A cash sale of three lines (bread, milk, tea at 22%).
 fn sale(n: usize) -> Value {
+    sale_paid(n, json!({ "cashAmount": 12_000 }))
+}
+
+/// The same three lines paid as `payments` says.
+fn sale_paid(n: usize, payments: Value) -> Value {
     let line = |name: &str, amount: i64| {
         json!({ "itemName": name, "itemQty": 1000, "itemAmount": amount,
                 "itemTaxes": [{ "taxName": "НДС 22%", "taxPrc": 2200, "calcType": 1 }] })
@@ -16,7 +21,7 @@ fn sale(n: usize) -> Value {
     json!({
         "docNumber": format!("C-{n}"), "employeeName": "Кассир", "amount": 12_000,
         "items": [line("Хлеб", 5_000), line("Молоко", 4_000), line("Чай", 3_000)],
-        "payments": { "cashAmount": 12_000 }
+        "payments": payments
     })
 }
 
@@ -26,7 +31,7 @@ fn named(codes: &[u16]) -> Vec<String> {
 }
 
 #[test]
-fn a_three_line_receipt_costs_the_register_seven_commands_and_a_keyboard_sale_two_more() {
+fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_more() {
     let dir = tempfile::tempdir().unwrap();
     let shop = common::shop::shop(dir.path());
     let host = common::start_host(&dir.path().join("data"), &["--config", &shop.config_arg()]);
@@ -47,10 +52,11 @@ fn a_three_line_receipt_costs_the_register_seven_commands_and_a_keyboard_sale_tw
         assert_eq!(sold["status"], "success", "{sold}");
         named(&shop.register.with_device(|d| d.command_codes()))
     };
-    // The steady state: the shift asked before the money (11h), the drive's last document by
-    // number alone (FF01h: the driver made it), open (which tells the mode), three lines,
-    // close. The receipt's number in the shift follows the last one's.
-    let steady = ["11h", "FF01h", "8Dh", "FF46h", "FF46h", "FF46h", "FF45h"];
+    // The steady state, N + 3: the drive's last document by number alone (FF01h: the driver
+    // made it), open (which tells the mode), three lines, close. The shift is the register's
+    // last word (its last receipt), not asked: no money moves through the host for cash. The
+    // receipt's number in the shift follows the last one's.
+    let steady = ["FF01h", "8Dh", "FF46h", "FF46h", "FF46h", "FF45h"];
     assert_eq!(receipt(2), steady);
     assert_eq!(receipt(3), steady);
 
@@ -61,7 +67,7 @@ fn a_three_line_receipt_costs_the_register_seven_commands_and_a_keyboard_sale_tw
     // Its number in the shift is asked too (FF40h): the drive's documents are not
     // consecutive any more.
     let mut with_archive = steady.to_vec();
-    with_archive.insert(2, "FF0Ah");
+    with_archive.insert(1, "FF0Ah");
     with_archive.push("FF40h");
     assert_eq!(receipt(4), with_archive);
     let registered = shop.register.with_device(|d| d.receipts().len());
@@ -77,4 +83,66 @@ fn a_three_line_receipt_costs_the_register_seven_commands_and_a_keyboard_sale_tw
         keyed + 1,
         "the host's receipt came after the keyboard's"
     );
+
+    // Before a card is charged the register itself is asked for its shift (11h): no money
+    // moves for a receipt it could not take.
+    shop.register.with_device(|d| d.clear_command_log());
+    let by_card = common::post_json(
+        &format!("{base}/sale"),
+        &sale_paid(5, json!({ "cashlessAmount": 12_000 })),
+    );
+    assert_eq!(by_card["status"], "success", "{by_card}");
+    let mut card_steady = vec!["11h"];
+    card_steady.extend(steady);
+    assert_eq!(
+        named(&shop.register.with_device(|d| d.command_codes())),
+        card_steady
+    );
+}
+
+#[test]
+fn a_cash_sale_on_a_shift_past_its_24_hours_is_refused_as_if_the_shift_had_been_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = common::shop::shop(dir.path());
+    let host = common::start_host(&dir.path().join("data"), &["--config", &shop.config_arg()]);
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    let cashier = json!({ "employeeName": "Кассир" });
+    let opened = common::post_json(&format!("{base}/open_shift"), &cashier);
+    assert_eq!(opened["status"], "success", "{opened}");
+    let sold = common::post_json(&format!("{base}/sale"), &sale(1));
+    assert_eq!(sold["status"], "success", "{sold}");
+
+    // The host's last word from the register is "open"; the register's clock then passes the
+    // shift's 24 hours without the host hearing of it.
+    shop.register.with_device(|d| {
+        d.advance_clock(std::time::Duration::from_secs(25 * 3600));
+        d.clear_command_log();
+    });
+    let refused = common::post_json(&format!("{base}/sale"), &sale(2));
+    assert_eq!(refused["status"], "error", "{refused}");
+    assert_eq!(refused["code"], 6, "the shift's own error: {refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("24 часа"),
+        "{refused}"
+    );
+    // The open told it; nothing was registered, nothing is left open on the register.
+    assert_eq!(
+        named(&shop.register.with_device(|d| d.command_codes())),
+        ["FF01h", "8Dh"]
+    );
+    assert_eq!(shop.register.with_device(|d| d.receipts().len()), 1);
+    assert!(!shop.register.with_device(|d| d.receipt_open()));
+    // Nothing moved: the sale's document is cancelled as when the shift is asked first (not
+    // left paid waiting for a receipt, which would keep the sale's request key taken).
+    let page = common::get_json(&format!("{base}/journal?limit=1"));
+    assert_eq!(page["documents"][0]["state"], "cancelled", "{page}");
+
+    // After a new shift the same sale goes through, once.
+    let closed = common::post_json(&format!("{base}/close_shift"), &cashier);
+    assert_eq!(closed["status"], "success", "{closed}");
+    let opened = common::post_json(&format!("{base}/open_shift"), &cashier);
+    assert_eq!(opened["status"], "success", "{opened}");
+    let sold = common::post_json(&format!("{base}/sale"), &sale(2));
+    assert_eq!(sold["status"], "success", "{sold}");
+    assert_eq!(shop.register.with_device(|d| d.receipts().len()), 2);
 }

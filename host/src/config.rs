@@ -1282,4 +1282,24 @@ mod tests {
         let date = code.valid_from.as_ref().unwrap().date.unwrap();
         assert_eq!((date.year, date.month, date.day), (2025, 1, 1));
     }
+
+    /// Every configuration under `configs/` is one a benchmark's documented command runs: none
+    /// may stop loading unnoticed when the configuration's format moves on.
+    #[test]
+    fn every_configuration_under_configs_loads() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+        let mut loaded = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                Config::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                loaded += 1;
+            }
+        }
+        assert!(
+            loaded >= 4,
+            "{loaded} configurations under {}",
+            dir.display()
+        );
+    }
 }

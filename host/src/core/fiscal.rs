@@ -13,7 +13,8 @@ use super::{Core, CoreError, FiscalRecord, Lane};
 use crate::journal::{DocumentRow, DocumentState, IntentOperation, IntentState};
 use crate::plugins::contract::layout;
 use crate::plugins::contract::register::{
-    Cashier, CorrectionReceipt, FiscalReceipt, FiscalResult, ReceiptItem, ReceiptPayments,
+    Cashier, CorrectionReceipt, ErrorClass, FiscalReceipt, FiscalResult, ReceiptItem,
+    ReceiptPayments,
 };
 use crate::plugins::contract::types::DateTime;
 
@@ -21,10 +22,24 @@ use crate::plugins::contract::types::DateTime;
 pub(super) enum NotFiscalized {
     /// The register refused the receipt (its own error): nothing was registered.
     Refused(String),
+    /// The register refused the receipt because its shift is not open (closed, or open for 24
+    /// hours): nothing was registered. `CoreError::ShiftClosed` or `ShiftExpired`, as a check
+    /// of the shift before the receipt would have said.
+    ShiftNotOpen(CoreError),
     /// The register's answer was lost and asking it afterwards did not settle the question.
     Unknown(String),
     /// The core could not even start (journal or configuration).
     Failed(CoreError),
+}
+
+impl NotFiscalized {
+    /// What the register or the core said, as text.
+    pub fn reason(&self) -> String {
+        match self {
+            NotFiscalized::Refused(why) | NotFiscalized::Unknown(why) => why.clone(),
+            NotFiscalized::ShiftNotOpen(e) | NotFiscalized::Failed(e) => e.to_string(),
+        }
+    }
 }
 
 pub(super) fn record(result: &FiscalResult) -> FiscalRecord {
@@ -192,7 +207,12 @@ impl Core {
                     IntentState::Failed,
                     &json!({ "refused": e.to_string() }),
                 );
-                Err(NotFiscalized::Refused(e.to_string()))
+                Err(match e.class() {
+                    Some(ErrorClass::ShiftClosed | ErrorClass::ShiftExpired) => {
+                        NotFiscalized::ShiftNotOpen(e.into())
+                    }
+                    _ => NotFiscalized::Refused(e.to_string()),
+                })
             }
             // The answer was lost: ask the register what it registered, do not guess.
             Err(e) => match self

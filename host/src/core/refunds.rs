@@ -188,14 +188,13 @@ impl Core {
                 let _ = self.print_copy(&doc, &fiscal, printed(body.total)).await;
                 Ok(fiscal)
             }
+            Err(NotFiscalized::Failed(e)) => Err(e),
             // The money went back but the return receipt did not register: say so loudly; the
             // journal keeps the return document in `created` for a retry.
-            Err(NotFiscalized::Refused(why)) | Err(NotFiscalized::Unknown(why)) => {
-                Err(CoreError::OutcomeUnknown(format!(
-                    "the money was returned, the return receipt (document {id}) is not registered: {why}"
-                )))
-            }
-            Err(NotFiscalized::Failed(e)) => Err(e),
+            Err(not) => Err(CoreError::OutcomeUnknown(format!(
+                "the money was returned, the return receipt (document {id}) is not registered: {}",
+                not.reason()
+            ))),
         }
     }
 }

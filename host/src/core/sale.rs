@@ -94,6 +94,17 @@ impl Tender {
     }
 }
 
+/// A document's tender as `pay` goes to the register with it.
+#[derive(Debug, Clone, Copy)]
+struct Tendered {
+    tender: Tender,
+    /// What `Tender::change_for` returned.
+    change: i64,
+    /// The document can wait for its payment again: this request journaled it paid and
+    /// charged nothing.
+    reopenable: bool,
+}
+
 /// The tender a document was journaled with once a payment was asked for.
 pub(super) fn tender_of(doc: &DocumentRow) -> Option<Tender> {
     doc.tender
@@ -185,8 +196,16 @@ impl Core {
                 None
             }
             None => {
-                // No money moves for a receipt the register could not take.
-                self.require_open_shift(&doc.device).await?;
+                // No money moves for a receipt the register could not take: a card is charged
+                // only after the register itself said its shift is open. A cash sale moves no
+                // money through the host, so the register's last word will do; a shift closed
+                // on its keyboard since then refuses the receipt, and the document goes back to
+                // waiting as if the register had been asked here (`fiscalize_paid`).
+                if tender.cashless > 0 {
+                    self.require_open_shift(&doc.device).await?;
+                } else {
+                    self.require_open_shift_seen(&doc.device).await?;
+                }
                 // Nor for a marked item the marking system does not confirm.
                 self.check_marking(&doc, false).await?;
                 let value = serde_json::to_value(tender).map_err(CoreError::internal)?;
@@ -200,7 +219,14 @@ impl Core {
                 }
             }
         };
-        self.fiscalize_paid(&lane, &doc, tender, change, payment.as_ref())
+        let paid_now = Tendered {
+            tender,
+            change,
+            // This request journaled the document paid and charged nothing: that can be taken
+            // back if the register turns out to have no shift open.
+            reopenable: payment.is_none() && doc.state != DocumentState::Paid,
+        };
+        self.fiscalize_paid(&lane, &doc, paid_now, payment.as_ref())
             .await
     }
 
@@ -263,10 +289,10 @@ impl Core {
         &self,
         lane: &Turn,
         doc: &DocumentRow,
-        tender: Tender,
-        change: i64,
+        paid_now: Tendered,
         payment: Option<&PaymentRow>,
     ) -> Result<Paid, CoreError> {
+        let Tendered { tender, change, .. } = paid_now;
         match self
             .fiscalize(lane, doc, tender.register_payments(change))
             .await
@@ -291,20 +317,38 @@ impl Core {
                     print_error,
                 })
             }
-            Err(NotFiscalized::Refused(reason)) => {
-                let card = match payment {
-                    Some(p) if self.reverse(p).await => Reversal::Reversed,
-                    Some(_) => Reversal::NotReversed,
-                    None => Reversal::NothingPaid,
-                };
-                let _ = self
-                    .journal()
-                    .set_document_state(doc.id, DocumentState::Cancelled, None);
-                Err(CoreError::ReceiptRefused { reason, card })
+            Err(NotFiscalized::ShiftNotOpen(shift)) if paid_now.reopenable => {
+                // Nothing moved and nothing was registered: the document waits for its payment
+                // again, as when `pay` finds the shift not open before the receipt.
+                self.journal()
+                    .set_document_state(doc.id, DocumentState::Created, None)?;
+                Err(shift)
             }
+            Err(NotFiscalized::ShiftNotOpen(shift)) => {
+                self.refused(doc, payment, shift.to_string()).await
+            }
+            Err(NotFiscalized::Refused(reason)) => self.refused(doc, payment, reason).await,
             Err(NotFiscalized::Unknown(why)) => Err(CoreError::OutcomeUnknown(why)),
             Err(NotFiscalized::Failed(e)) => Err(e),
         }
+    }
+
+    /// The register refused the receipt: the card payment goes back, the document is cancelled.
+    async fn refused(
+        &self,
+        doc: &DocumentRow,
+        payment: Option<&PaymentRow>,
+        reason: String,
+    ) -> Result<Paid, CoreError> {
+        let card = match payment {
+            Some(p) if self.reverse(p).await => Reversal::Reversed,
+            Some(_) => Reversal::NotReversed,
+            None => Reversal::NothingPaid,
+        };
+        let _ = self
+            .journal()
+            .set_document_state(doc.id, DocumentState::Cancelled, None);
+        Err(CoreError::ReceiptRefused { reason, card })
     }
 
     /// Gives the money back for a payment whose receipt was refused; true when it went back.

@@ -139,11 +139,11 @@ impl Core {
     /// Pays the document as tendered and fiscalizes it; idempotent per document. The tender must
     /// cover the document's total; cash above it is change.
     pub async fn pay(&self, document_id: i64, tender: Tender) -> Result<Paid, CoreError> {
+        // The lane only: the document itself is read once it is this request's turn.
         let device = self
             .journal()
-            .document(document_id)?
-            .ok_or(CoreError::NoOpenDocument)?
-            .device;
+            .document_device(document_id)?
+            .ok_or(CoreError::NoOpenDocument)?;
         // One sale at a time per register lane: the register takes one document at a time
         // anyway, and recovery can only tell a receipt by "the register's last document", which
         // a second receipt in flight would hide (two sales noting one "last before" and both

@@ -275,6 +275,8 @@ impl Journal {
 
     /// The journal, writing the outbox when `fleet` (`journal/outbox.rs`).
     pub fn open_with(path: &Path, fleet: bool) -> Result<Self> {
+        /// Prepared statements kept: room for every statement the journal runs.
+        const STATEMENTS: usize = 128;
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // Durability comes from the group commit's fsync of the WAL, before anyone is answered.
@@ -287,6 +289,12 @@ impl Journal {
         // are copied into the database once per checkpoint, not ten times as often.
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every statement is prepared once and kept (`prepare_cached`). A receipt's path alone
+        // runs more distinct statements than rusqlite's default cache of 16 holds: past it, the
+        // least recent is dropped and parsed again at its next use. One statement more than
+        // fits put a fifth of the host's instructions into SQLite's parser (issue 20,
+        // BENCHMARKS.md); the journal has fewer than 100 statements in all.
+        conn.set_prepared_statement_cache_capacity(STATEMENTS);
         conn.execute_batch(SCHEMA)?;
         payments::migrate(&conn)?;
         outbox::migrate(&conn, fleet)?;
@@ -339,6 +347,17 @@ impl Journal {
 
     pub fn document(&self, id: i64) -> Result<Option<DocumentRow>> {
         self.document_where("id = ?1", [id])
+    }
+
+    /// The register a document is for, without reading (and parsing) its body.
+    pub fn document_device(&self, id: i64) -> Result<Option<String>> {
+        Ok(one(
+            &self.conn,
+            "SELECT device FROM documents WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
     }
 
     /// The document a register's fiscal sign belongs to.

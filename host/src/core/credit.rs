@@ -432,7 +432,7 @@ impl Core {
             state: doc.state,
             cashier: doc.cashier,
             total: doc.total,
-            body: doc.body,
+            body: serde_json::from_str(&doc.body_json).map_err(CoreError::internal)?,
             fiscal: doc.fiscal,
             printout,
         }))

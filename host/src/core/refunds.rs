@@ -183,9 +183,11 @@ impl Core {
         })?;
         let doc = self.journal().document(id)?.expect("just written");
         let lane = self.turn(&sale.device).await;
-        match self.fiscalize(&lane, &doc, payments).await {
+        match self.fiscalize(&lane, &doc, &body, payments).await {
             Ok(fiscal) => {
-                let _ = self.print_copy(&doc, &fiscal, printed(body.total)).await;
+                let _ = self
+                    .print_copy(&doc, &body, &fiscal, printed(body.total))
+                    .await;
                 Ok(fiscal)
             }
             Err(NotFiscalized::Failed(e)) => Err(e),

@@ -171,7 +171,12 @@ impl Core {
                 cash
             }
         };
-        Ok(self.print_copy(&doc, &fiscal, printed).await)
+        // A body that does not read is a copy that cannot print, as any other print error.
+        let body = match super::fiscal::body(&doc) {
+            Ok(body) => body,
+            Err(e) => return Ok(Some(e.to_string())),
+        };
+        Ok(self.print_copy(&doc, &body, &fiscal, printed).await)
     }
 
     /// Refunds a fiscalized sale found by its fiscal sign: all that is left of it when `amount`

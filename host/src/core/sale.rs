@@ -163,6 +163,8 @@ impl Core {
             DocumentState::Cancelled => return Err(CoreError::NoOpenDocument),
             _ => {}
         }
+        // Read once for the marking checks, the register and the copy.
+        let body = body(&doc)?;
         let existing = match existing {
             // Sent and never answered: the terminal says what became of it, or nothing moves.
             Some(p) if p.state == PaymentState::Sent => Some(self.settle_operation(&p).await?),
@@ -188,11 +190,11 @@ impl Core {
             // The money moved on an earlier attempt: the codes are accepted again whatever the
             // marking system says now (the first attempt's verdict let the money move).
             Some(p) => {
-                self.check_marking(&doc, true).await?;
+                self.check_marking(&doc, &body, true).await?;
                 Some(p)
             }
             None if doc.state == DocumentState::Paid => {
-                self.check_marking(&doc, true).await?;
+                self.check_marking(&doc, &body, true).await?;
                 None
             }
             None => {
@@ -207,7 +209,7 @@ impl Core {
                     self.require_open_shift_seen(&doc.device).await?;
                 }
                 // Nor for a marked item the marking system does not confirm.
-                self.check_marking(&doc, false).await?;
+                self.check_marking(&doc, &body, false).await?;
                 let value = serde_json::to_value(tender).map_err(CoreError::internal)?;
                 self.journal().set_document_tender(doc.id, &value)?;
                 if tender.cashless > 0 {
@@ -226,7 +228,7 @@ impl Core {
             // back if the register turns out to have no shift open.
             reopenable: payment.is_none() && doc.state != DocumentState::Paid,
         };
-        self.fiscalize_paid(&lane, &doc, paid_now, payment.as_ref())
+        self.fiscalize_paid(&lane, &doc, &body, paid_now, payment.as_ref())
             .await
     }
 
@@ -289,12 +291,13 @@ impl Core {
         &self,
         lane: &Turn,
         doc: &DocumentRow,
+        body: &DocumentBody,
         paid_now: Tendered,
         payment: Option<&PaymentRow>,
     ) -> Result<Paid, CoreError> {
         let Tendered { tender, change, .. } = paid_now;
         match self
-            .fiscalize(lane, doc, tender.register_payments(change))
+            .fiscalize(lane, doc, body, tender.register_payments(change))
             .await
         {
             Ok(fiscal) => {
@@ -308,7 +311,7 @@ impl Core {
                 // client's own terminal's) as recorded.
                 let rrn = card.as_ref().map_or("", |c| c.rrn.as_str());
                 let printed = PaidBy::tendered(&tender, change, rrn);
-                let print_error = self.print_copy(doc, &fiscal, printed).await;
+                let print_error = self.print_copy(doc, body, &fiscal, printed).await;
                 Ok(Paid {
                     document_id: doc.id,
                     card,
@@ -461,12 +464,14 @@ impl Core {
     pub(super) async fn check_marking(
         &self,
         doc: &DocumentRow,
+        body: &DocumentBody,
         force: bool,
     ) -> Result<(), CoreError> {
-        let mut body: DocumentBody = body(doc)?;
         if body.lines.iter().all(|l| l.marking.is_none()) {
             return Ok(());
         }
+        // The verdicts are journaled with the body; the register is given the codes alone.
+        let mut body = body.clone();
         let register = self.register(Some(&doc.device))?;
         let accept_on_bad = force || self.lanes.of(&doc.device).accept_on_bad_marking;
         let mut refused = None;

@@ -160,7 +160,9 @@ pub struct DocumentRow {
     pub cashier: String,
     pub state: DocumentState,
     pub total: i64,
-    pub body: Value,
+    /// The body as journaled, JSON text: whoever needs it parses it into the type it needs
+    /// (the core's typed body, straight from the text), not into a `Value` first.
+    pub body_json: String,
     pub refers_to: Option<i64>,
     pub fiscal: Option<Value>,
     /// How the document is to be paid, once a payment was asked for.
@@ -253,7 +255,9 @@ fn document_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
         cashier: r.get(4)?,
         state: r.get(5)?,
         total: r.get(6)?,
-        body: json_column(r, 7)?.unwrap_or(Value::Null),
+        body_json: r
+            .get::<_, Option<String>>(7)?
+            .unwrap_or_else(|| "null".into()),
         refers_to: r.get(8)?,
         fiscal: json_column(r, 9)?,
         tender: json_column(r, 10)?,
@@ -870,7 +874,8 @@ mod tests {
             (row.state, row.total, row.cashier.as_str()),
             (DocumentState::Paid, 4990, "Сидр Петров")
         );
-        assert_eq!(row.body["lines"][0]["name"], "Хлеб");
+        let body: Value = serde_json::from_str(&row.body_json).unwrap();
+        assert_eq!(body["lines"][0]["name"], "Хлеб");
         let p = j.payment_by_auth_id("terminal", 7).unwrap().unwrap();
         assert_eq!(
             (p.id, p.state, p.rrn.as_deref()),

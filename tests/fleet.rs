@@ -172,16 +172,19 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     let on_register = shop.register.with_device(|d| d.shift_number());
     assert_eq!(shift, format!("{on_register}|t"));
 
-    // Killed while it sells and ships; the next start goes on from what PostgreSQL holds.
+    // Killed while it sells and ships; the next start goes on from what PostgreSQL holds. The
+    // seller goes on until the kill stops it (a cash sale takes a few milliseconds: thirty of
+    // them could all be done before the kill).
+    const UNTIL_KILLED: usize = 10_000;
     let url = format!("{base}/sale");
     let selling = std::thread::spawn(move || {
-        for n in 11..=40 {
+        for n in 11..=UNTIL_KILLED {
             let Ok(mut r) = ureq::post(&url).send_json(sale(n)) else {
                 return n;
             };
             let _ = r.body_mut().read_to_string();
         }
-        41
+        UNTIL_KILLED + 1
     });
     wait_until("sales after the first ten", 30, || {
         journal(&base).len() >= 18
@@ -191,7 +194,7 @@ fn the_journal_reaches_head_office_once_through_a_kill_and_a_database_outage() {
     host.child.wait().unwrap();
     drop(host);
     let stopped_at = selling.join().unwrap();
-    assert!(stopped_at <= 40, "the kill came while it sold");
+    assert!(stopped_at <= UNTIL_KILLED, "the kill came while it sold");
     let held: i64 = pg
         .query(&format!(
             "SELECT max(seq) FROM fleet_events WHERE host_id = '{HOST_ID}'"

@@ -124,7 +124,12 @@ pub fn row(left: &str, right: &str, width: usize) -> Vec<String> {
 /// `left`, spaces, `right`: exactly `width` columns when the two fit.
 fn justify(left: &str, right: &str, width: usize) -> String {
     let gap = width.saturating_sub(width_of(left) + width_of(right));
-    format!("{left}{}{right}", " ".repeat(gap))
+    // One allocation of the row's size: every row of a receipt goes through here.
+    let mut line = String::with_capacity(left.len() + gap + right.len());
+    line.push_str(left);
+    line.extend(std::iter::repeat_n(' ', gap));
+    line.push_str(right);
+    line
 }
 
 fn byte_index_of_char(text: &str, chars: usize) -> usize {

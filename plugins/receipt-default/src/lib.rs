@@ -320,10 +320,15 @@ impl Paper {
     fn text(&mut self, content: String, align: Align, bold: bool, size: TextSize) {
         // A control character (ESC above all) reaching a printer driver as text
         // could act as a printer command; a space keeps the column count unchanged.
-        let content = content
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        // Text without one (nearly all) is kept as it is, not copied.
+        let content = if content.chars().any(char::is_control) {
+            content
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect()
+        } else {
+            content
+        };
         self.push(Element::Text(Text {
             content,
             align,

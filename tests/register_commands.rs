@@ -30,8 +30,18 @@ fn named(codes: &[u16]) -> Vec<String> {
     codes.iter().map(|c| format!("{c:X}h")).collect()
 }
 
-#[test]
-fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_more() {
+/// The real binary on a fresh shop with its shift open and one cash sale made: the first
+/// receipt meets a driver that knows nothing yet (the drive's number, the cashier's name) and
+/// asks them once, so the receipts after it are the steady state.
+struct Open {
+    // Dropped in this order: the host stops before its devices, the directory goes last.
+    _host: common::RunningHost,
+    shop: common::shop::Shop,
+    _dir: tempfile::TempDir,
+    base: String,
+}
+
+fn open_shop() -> Open {
     let dir = tempfile::tempdir().unwrap();
     let shop = common::shop::shop(dir.path());
     let host = common::start_host(&dir.path().join("data"), &["--config", &shop.config_arg()]);
@@ -41,10 +51,19 @@ fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_
         &json!({ "employeeName": "Кассир" }),
     );
     assert_eq!(opened["status"], "success", "{opened}");
-    // The first receipt meets a driver that knows nothing yet (the drive's number, the
-    // cashier's name): it asks them once.
     let sold = common::post_json(&format!("{base}/sale"), &sale(1));
     assert_eq!(sold["status"], "success", "{sold}");
+    Open {
+        _host: host,
+        shop,
+        _dir: dir,
+        base,
+    }
+}
+
+#[test]
+fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_more() {
+    let Open { shop, base, .. } = &open_shop();
 
     let receipt = |n: usize| {
         shop.register.with_device(|d| d.clear_command_log());
@@ -102,15 +121,8 @@ fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_
 
 #[test]
 fn a_cash_sale_on_a_shift_past_its_24_hours_is_refused_as_if_the_shift_had_been_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    let shop = common::shop::shop(dir.path());
-    let host = common::start_host(&dir.path().join("data"), &["--config", &shop.config_arg()]);
-    let base = host.base_url.trim_end_matches('/').to_owned();
+    let Open { shop, base, .. } = &open_shop();
     let cashier = json!({ "employeeName": "Кассир" });
-    let opened = common::post_json(&format!("{base}/open_shift"), &cashier);
-    assert_eq!(opened["status"], "success", "{opened}");
-    let sold = common::post_json(&format!("{base}/sale"), &sale(1));
-    assert_eq!(sold["status"], "success", "{sold}");
 
     // The host's last word from the register is "open"; the register's clock then passes the
     // shift's 24 hours without the host hearing of it.

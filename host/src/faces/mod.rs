@@ -8,6 +8,7 @@ pub mod preview;
 pub mod rest;
 pub mod rpc;
 pub mod ws;
+mod ws_upgrade;
 
 use std::sync::Arc;
 

@@ -10,12 +10,14 @@ use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Map, Value, json};
+use tungstenite::Message;
+use tungstenite::protocol::CloseFrame;
 use warp::Filter;
-use warp::ws::{Message, WebSocket};
 
 use super::Faces;
 use super::auth::Verdict;
 use super::decimal;
+use super::ws_upgrade::{self, Socket, Upgrade};
 use crate::core::TaxSpec;
 use crate::core::preview::PreviewDocument;
 use crate::core::{CoreError, DocKind, Face, Recall, RequestKey, SaleLine};
@@ -26,11 +28,13 @@ pub fn route(
     host: Arc<Faces>,
 ) -> impl Filter<Extract = (impl warp::Reply,), Error = warp::Rejection> + Clone {
     warp::path!("ws")
+        // Taken before `ws()`, which checks the handshake's headers and removes it.
+        .and(warp::ext::optional::<warp::hyper::upgrade::OnUpgrade>())
         .and(warp::ws())
         .and(warp::query::<HashMap<String, String>>())
         .and(warp::addr::remote())
         .and(warp::header::headers_cloned())
-        .and_then(move |ws: warp::ws::Ws, query: HashMap<String, String>, remote: Option<std::net::SocketAddr>, headers: warp::http::HeaderMap| {
+        .and_then(move |on_upgrade, _: warp::ws::Ws, query: HashMap<String, String>, remote: Option<std::net::SocketAddr>, headers: warp::http::HeaderMap| {
             let host = host.clone();
             async move {
                 // A token on the upgrade: `?token=` (browsers cannot set headers) or the header.
@@ -60,8 +64,17 @@ pub fn route(
                 // limit gets its error reply and an orderly close; beyond, it refuses the frame
                 // from its header without buffering it.
                 let cap = usize::try_from(host.max_body_bytes.saturating_mul(4)).unwrap_or(usize::MAX);
-                let ws = ws.max_message_size(cap).max_frame_size(cap);
-                Ok(Box::new(ws.on_upgrade(move |socket| serve(socket, host, device))) as Box<dyn warp::Reply>)
+                let key = headers
+                    .get(warp::http::header::SEC_WEBSOCKET_KEY)
+                    .and_then(|k| k.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                Ok(Box::new(Upgrade {
+                    on_upgrade,
+                    key,
+                    config: ws_upgrade::config(cap),
+                    serve: move |socket| serve(socket, host, device),
+                }) as Box<dyn warp::Reply>)
             }
         })
 }
@@ -101,7 +114,7 @@ struct Session {
     open_document: Option<i64>,
 }
 
-async fn serve(socket: WebSocket, host: Arc<Faces>, device: String) {
+async fn serve(socket: Socket, host: Arc<Faces>, device: String) {
     let (mut tx, mut rx) = socket.split();
     let limit = host.max_body_bytes;
     let mut session = Session {
@@ -126,7 +139,7 @@ async fn serve(socket: WebSocket, host: Arc<Faces>, device: String) {
         if message.is_close() {
             break;
         }
-        if message.as_bytes().len() as u64 > limit {
+        if message.len() as u64 > limit {
             // Read whole but never parsed. The closing handshake is waited for (briefly): a
             // socket dropped before the client's close frame arrives answers it with a reset,
             // which can wipe our reply and close from the client's buffer before it reads them.
@@ -141,11 +154,11 @@ async fn serve(socket: WebSocket, host: Arc<Faces>, device: String) {
             let _ = tokio::time::timeout(CLOSE_HANDSHAKE, handshake).await;
             break;
         }
-        let text = if message.is_text() || message.is_binary() {
+        let text = match &message {
+            Message::Text(text) => Ok(text.as_str()),
             // A binary frame is answered like a text one: a client library may send JSON either way.
-            std::str::from_utf8(message.as_bytes())
-        } else {
-            continue; // ping and pong: the library answers pings itself
+            Message::Binary(bytes) => std::str::from_utf8(bytes),
+            _ => continue, // ping and pong: the library answers pings itself
         };
         let mut reply = match text {
             Ok(text) => session.handle(text).await,
@@ -172,22 +185,23 @@ const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Error 18, then close 1009: a message over the face's limit ends the connection.
-async fn too_big(tx: &mut futures_util::stream::SplitSink<WebSocket, Message>, limit: u64) {
+async fn too_big(tx: &mut futures_util::stream::SplitSink<Socket, Message>, limit: u64) {
     let reply = error_reply(
         "error",
         &failure(18, format!("Сообщение больше {limit} байт")),
     );
     let _ = tx.send(Message::text(reply.to_string())).await;
     let _ = tx
-        .send(Message::close_with(CLOSE_TOO_BIG, "message too big"))
+        .send(Message::Close(Some(CloseFrame {
+            code: CLOSE_TOO_BIG.into(),
+            reason: "message too big".into(),
+        })))
         .await;
 }
 
 /// Whether the library refused a message or frame longer than the face's limit.
-fn too_long(e: &warp::Error) -> bool {
-    std::error::Error::source(e)
-        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|inner| matches!(inner, tungstenite::Error::Capacity(_)))
+fn too_long(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Capacity(_))
 }
 
 /// A face-level failure: the seed's error code and a Russian text.

@@ -252,3 +252,77 @@ transport = {{ type = "tcp", address = "{paper}" }}
     assert_eq!(sold["status"], "success", "{sold}");
     wait_until("the copy after the refusal", || copies().1 == template + 1);
 }
+
+/// Two registers naming one driver file share one load of it (its compiled code mapped once),
+/// and a reload after the file changed loads it once for both: both report the same load, both
+/// serve with the new build.
+#[test]
+fn registers_naming_one_driver_file_share_its_load_and_its_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let driver = dir.path().join("register.wasm");
+    copy(&builtins::guest_path("shtrih_m.wasm"), &driver);
+    let config = dir.path().join("host.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[devices]]
+id = "kkt-a"
+kind = "fiscal-register"
+driver = {driver:?}
+transport = {{ type = "emulator", emulator = "shtrih-m" }}
+
+[[devices]]
+id = "kkt-b"
+kind = "fiscal-register"
+driver = {driver:?}
+transport = {{ type = "emulator", emulator = "shtrih-m", unit = 1 }}
+"#
+        ),
+    )
+    .unwrap();
+    let host = common::start_host(
+        &dir.path().join("data"),
+        &["--config", config.to_str().unwrap()],
+    );
+    let base = host.base_url.trim_end_matches('/').to_owned();
+    let drivers = || {
+        let health = common::get_json(&format!("{base}/health"));
+        let reports: Vec<Value> = health["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == "register")
+            .cloned()
+            .collect();
+        assert_eq!(reports.len(), 2, "{health}");
+        reports
+    };
+    let loaded = drivers();
+    assert_eq!(loaded[0], loaded[1], "one load for both registers");
+
+    let old_build =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wit-0.1.0/shtrih_m.wasm");
+    copy(&old_build, &driver);
+    let (status, swapped) = reload(&base);
+    assert_eq!(status, 200, "{swapped}");
+    for kkt in ["kkt-a", "kkt-b"] {
+        assert_eq!(outcome(&swapped, kkt)["outcome"], "reloaded", "{swapped}");
+    }
+    assert_eq!(
+        outcome(&swapped, "kkt-a")["sha256"],
+        outcome(&swapped, "kkt-b")["sha256"]
+    );
+    let reloaded = drivers();
+    assert_eq!(reloaded[0], reloaded[1], "one reload for both registers");
+    assert_eq!(reloaded[0]["wit"], "0.1.0", "{reloaded:?}");
+    assert_ne!(reloaded[0]["loaded_at"], loaded[0]["loaded_at"]);
+    // Each register serves on the build loaded again.
+    for kkt in ["kkt-a", "kkt-b"] {
+        let opened = common::post_json(
+            &format!("{base}/open_shift?device={kkt}"),
+            &json!({ "employeeName": "Кассир" }),
+        );
+        assert_eq!(opened["status"], "success", "{kkt}: {opened}");
+    }
+}

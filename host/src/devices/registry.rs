@@ -8,7 +8,7 @@ use super::actor::{DeviceHandle, DeviceView};
 use crate::builtins;
 use crate::config::{DeviceConfig, DeviceKind, TransportConfig};
 use crate::plugins::{
-    DeviceLine, DriverRole, LoadReport, Origin, PluginRuntime, Reload, ReloadOutcome,
+    DeviceLine, DriverPlugin, DriverRole, LoadReport, Origin, PluginRuntime, Reload, ReloadOutcome,
 };
 use crate::transport::{self, Emulators, Reconnecting};
 
@@ -36,9 +36,21 @@ impl Devices {
         emulators: &Emulators,
     ) -> anyhow::Result<Self> {
         let mut handles = Vec::with_capacity(configs.len());
+        // One driver per source and role, instantiated by every device that names it: its
+        // compiled code is mapped once, not once per device (64 lanes were 192 mappings of
+        // three drivers' code, each page counted again in the host's resident memory).
+        let mut loaded: HashMap<(&str, DriverRole), DriverPlugin> = HashMap::new();
         for config in configs {
-            let (name, origin, bytes) = driver_source(&config.driver)?;
-            let driver = runtime.load_driver(&name, origin, &bytes, role_of(config.kind))?;
+            let role = role_of(config.kind);
+            let driver = match loaded.get(&(config.driver.as_str(), role)) {
+                Some(driver) => driver.clone(),
+                None => {
+                    let (name, origin, bytes) = driver_source(&config.driver)?;
+                    let driver = runtime.load_driver(&name, origin, &bytes, role)?;
+                    loaded.insert((config.driver.as_str(), role), driver.clone());
+                    driver
+                }
+            };
             let transport_config = config.transport.clone();
             let emulators = emulators.clone();
             let line = Reconnecting::new(move || transport::open(&transport_config, &emulators));
@@ -130,23 +142,43 @@ impl Devices {
     /// two operations of its device's queue (`DeviceHandle::swap_driver`).
     pub async fn reload_drivers(&self, runtime: &Arc<PluginRuntime>) -> Vec<Reload> {
         let mut done = Vec::new();
+        // Devices that shared a driver share the one loaded again (as at start): its file is
+        // read and compiled once per reload, not once per device.
+        let mut loaded: HashMap<
+            (std::path::PathBuf, DriverRole, String),
+            (Reload, Option<DriverPlugin>),
+        > = HashMap::new();
         for handle in &self.handles {
             let current = handle.driver_report();
             let Origin::File(path) = &current.origin else {
                 continue;
             };
-            let (runtime, name, origin) = (
-                runtime.clone(),
-                current.name.clone(),
-                current.origin.clone(),
-            );
             let role = role_of(handle.kind());
-            let (mut reload, new) = Reload::of(handle.id().to_owned(), &current, path, move |b| {
-                let driver = runtime.load_driver(&name, origin, b, role)?;
-                let sha = driver.report().sha256.clone();
-                Ok((driver, sha))
-            })
-            .await;
+            let key = (path.clone(), role, current.sha256.clone());
+            let (mut reload, new) = match loaded.get(&key) {
+                Some((reload, new)) => (
+                    Reload {
+                        plugin: handle.id().to_owned(),
+                        ..reload.clone()
+                    },
+                    new.clone(),
+                ),
+                None => {
+                    let (runtime, name, origin) = (
+                        runtime.clone(),
+                        current.name.clone(),
+                        current.origin.clone(),
+                    );
+                    let loaded_now = Reload::of(handle.id().to_owned(), &current, path, move |b| {
+                        let driver = runtime.load_driver(&name, origin, b, role)?;
+                        let sha = driver.report().sha256.clone();
+                        Ok((driver, sha))
+                    })
+                    .await;
+                    loaded.insert(key, loaded_now.clone());
+                    loaded_now
+                }
+            };
             if let Some(new) = new
                 && let Err(e) = handle.swap_driver(new).await
             {

@@ -21,7 +21,7 @@ use super::warm::{LayoutPlugin, TaxPlugin};
 use super::wit::{self, DriverPre, Identity, LayoutPre, Linkers, TaxPre};
 
 /// What a configured device needs its driver to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DriverRole {
     Register,
     Printer,

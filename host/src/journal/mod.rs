@@ -69,13 +69,23 @@ CREATE TABLE IF NOT EXISTS payments (
     updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
 CREATE INDEX IF NOT EXISTS documents_by_device ON documents(device);
-CREATE INDEX IF NOT EXISTS documents_by_refers_to ON documents(refers_to);
-CREATE INDEX IF NOT EXISTS documents_by_fiscal_sign ON documents(json_extract(fiscal, '$.fiscal_sign'));
-CREATE INDEX IF NOT EXISTS payments_by_auth ON payments(terminal, auth_id);
-CREATE INDEX IF NOT EXISTS payments_by_rrn ON payments(rrn);
-CREATE INDEX IF NOT EXISTS payments_by_auth_id ON payments(auth_id);
+-- The indexes of a column most rows leave empty (a sale refers to nothing, a receipt gets its
+-- fiscal sign, a payment its RRN and authorisation number, only once answered) hold the rows
+-- that have it: a row written without it touches no page of theirs. With every row in them, a
+-- receipt's four commits each rewrote a page of each (the empty keys side by side), and the
+-- answer's update two (its empty key's page and its new key's): issue 20, WAL frames per
+-- receipt. `x = ?` is a condition SQLite sees implies `x IS NOT NULL`; the expression's
+-- look-up names `fiscal IS NOT NULL` itself (`document_by_fiscal_sign`).
+DROP INDEX IF EXISTS documents_by_refers_to;
+DROP INDEX IF EXISTS documents_by_fiscal_sign;
+DROP INDEX IF EXISTS payments_by_auth;
+DROP INDEX IF EXISTS payments_by_rrn;
+CREATE INDEX IF NOT EXISTS documents_refers_to ON documents(refers_to) WHERE refers_to IS NOT NULL;
+CREATE INDEX IF NOT EXISTS documents_fiscal_sign ON documents(json_extract(fiscal, '$.fiscal_sign'))
+    WHERE fiscal IS NOT NULL;
+CREATE INDEX IF NOT EXISTS payments_auth ON payments(terminal, auth_id) WHERE auth_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS payments_rrn ON payments(rrn) WHERE rrn IS NOT NULL;
 CREATE INDEX IF NOT EXISTS payments_by_document ON payments(document_id);
-CREATE INDEX IF NOT EXISTS payments_by_state ON payments(terminal, state);
 CREATE TABLE IF NOT EXISTS intents (
     id          INTEGER PRIMARY KEY,
     document_id INTEGER REFERENCES documents(id),
@@ -87,7 +97,6 @@ CREATE TABLE IF NOT EXISTS intents (
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     resolved_at TEXT
 );
-CREATE INDEX IF NOT EXISTS intents_by_state ON intents(state);
 CREATE TABLE IF NOT EXISTS shift_events (
     id          INTEGER PRIMARY KEY,
     device      TEXT NOT NULL,
@@ -300,6 +309,7 @@ impl Journal {
         // BENCHMARKS.md); the journal has fewer than 100 statements in all.
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(states::by_state::INDEXES)?;
         payments::migrate(&conn)?;
         outbox::migrate(&conn, fleet)?;
         Ok(Self {
@@ -366,7 +376,10 @@ impl Journal {
 
     /// The document a register's fiscal sign belongs to.
     pub fn document_by_fiscal_sign(&self, fiscal_sign: &str) -> Result<Option<DocumentRow>> {
-        self.document_where("json_extract(fiscal, '$.fiscal_sign') = ?1", [fiscal_sign])
+        self.document_where(
+            "fiscal IS NOT NULL AND json_extract(fiscal, '$.fiscal_sign') = ?1",
+            [fiscal_sign],
+        )
     }
 
     /// A page of documents, newest first: those below `before` (an id) that match every bound
@@ -460,13 +473,22 @@ impl Journal {
         state: DocumentState,
         fiscal: Option<&Value>,
     ) -> Result<()> {
-        let fiscal = fiscal.map(serde_json::to_string).transpose()?;
-        exec(
-            &self.conn,
-            "UPDATE documents SET state = ?2, fiscal = COALESCE(?3, fiscal),
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
-            params![id, state, fiscal],
-        )?;
+        // `fiscal` is set only when there is one: an UPDATE naming a column rewrites every
+        // index on it, even to the same value (`documents_fiscal_sign`).
+        match fiscal {
+            Some(fiscal) => exec(
+                &self.conn,
+                "UPDATE documents SET state = ?2, fiscal = ?3,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                params![id, state, serde_json::to_string(fiscal)?],
+            )?,
+            None => exec(
+                &self.conn,
+                "UPDATE documents SET state = ?2,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+                params![id, state],
+            )?,
+        };
         Ok(())
     }
 
@@ -503,15 +525,15 @@ impl Journal {
 
     /// Intents written before a crash whose outcome never was.
     pub fn pending_intents(&self) -> Result<Vec<IntentRow>> {
-        self.intents_where("state = ?1", [IntentState::Pending])
+        self.intents_where(states::by_state::PENDING, [])
     }
 
     /// The pending intents of one device, oldest first (asked before every receipt: a look-up
     /// among the few pending intents, usually finding none).
     pub fn pending_intents_on(&self, device: &str) -> Result<Vec<IntentRow>> {
         self.intents_where(
-            "state = ?1 AND device = ?2",
-            params![IntentState::Pending, device],
+            &format!("{} AND device = ?1", states::by_state::PENDING),
+            [device],
         )
     }
 
@@ -560,8 +582,11 @@ impl Journal {
     pub fn unknown_intents(&self) -> Result<i64> {
         Ok(one(
             &self.conn,
-            "SELECT COUNT(*) FROM intents WHERE state = ?1",
-            [IntentState::Unknown],
+            &format!(
+                "SELECT COUNT(*) FROM intents WHERE {}",
+                states::by_state::UNKNOWN
+            ),
+            [],
             |r| r.get(0),
         )?)
     }
@@ -815,6 +840,55 @@ mod tests {
             "NORMAL: the group commit's fsync makes commits durable"
         );
         assert!(journal.wal_path().exists());
+    }
+
+    /// A journal made before the partial indexes (issue 20) gets them at its next open, and
+    /// loses the indexes of every row that they replace.
+    #[test]
+    fn an_older_journal_gets_the_partial_indexes_at_open() {
+        let (dir, j) = journal();
+        let path = dir.path().join("journal.sqlite");
+        let old = "CREATE INDEX documents_by_refers_to ON documents(refers_to);
+             CREATE INDEX documents_by_fiscal_sign ON documents(json_extract(fiscal, '$.fiscal_sign'));
+             CREATE INDEX payments_by_auth ON payments(terminal, auth_id);
+             CREATE INDEX payments_by_rrn ON payments(rrn);
+             CREATE INDEX payments_by_auth_id ON payments(auth_id);
+             CREATE INDEX payments_by_state ON payments(terminal, state);
+             CREATE INDEX intents_by_state ON intents(state);";
+        j.conn
+            .execute_batch(
+                "DROP INDEX documents_refers_to; DROP INDEX documents_fiscal_sign;
+                 DROP INDEX payments_auth; DROP INDEX payments_rrn; DROP INDEX payments_unsettled;
+                 DROP INDEX intents_pending; DROP INDEX intents_unknown;",
+            )
+            .unwrap();
+        j.conn.execute_batch(old).unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap();
+        let mut indexes: Vec<String> = j
+            .conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        indexes.retain(|n| !n.starts_with("outbox"));
+        assert_eq!(
+            indexes,
+            [
+                "documents_by_device",
+                "documents_fiscal_sign",
+                "documents_refers_to",
+                "intents_pending",
+                "intents_unknown",
+                "payments_auth",
+                "payments_by_document",
+                "payments_rrn",
+                "payments_unsettled",
+                "printouts_by_document",
+            ]
+        );
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct TransactionRecord<'a> {
     pub details: &'a Value,
 }
 
+use super::states::by_state::UNSETTLED;
+
 const COLUMNS: &str = "id, document_id, terminal, op, original, amount, state, rrn, auth_id, tx_at, refunded, details";
 
 fn payment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PaymentRow, Option<String>)> {
@@ -248,19 +250,12 @@ impl Journal {
 
     /// Operations sent whose answer was never seen, on every terminal (a crash, a lost line).
     pub fn unsettled_operations(&self) -> Result<Vec<PaymentRow>> {
-        self.payments_where("state IN (?1, ?2)", PaymentState::SENT_TEXTS)
+        self.payments_where(UNSETTLED, [])
     }
 
     /// Operations sent whose answer was never seen, on one terminal.
     pub fn unsettled_on(&self, terminal: &str) -> Result<Vec<PaymentRow>> {
-        self.payments_where(
-            "terminal = ?1 AND state IN (?2, ?3)",
-            params![
-                terminal,
-                PaymentState::SENT_TEXTS[0],
-                PaymentState::SENT_TEXTS[1]
-            ],
-        )
+        self.payments_where(&format!("terminal = ?1 AND {UNSETTLED}"), [terminal])
     }
 
     /// The operation, other than `except`, that already holds the terminal's transaction with
@@ -288,6 +283,58 @@ mod tests {
     use super::*;
     use crate::journal::{DocumentKind, NewDocument};
     use serde_json::json;
+
+    /// The plan SQLite makes for `sql`, as `EXPLAIN QUERY PLAN` words it.
+    fn plan(j: &Journal, sql: &str) -> String {
+        let mut stmt = j
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+    }
+
+    /// Each look-up by a state, and by a column most rows leave empty, is served by its partial
+    /// index: SQLite takes one only for a `WHERE` that implies its condition.
+    #[test]
+    fn look_ups_by_state_and_by_columns_most_rows_leave_empty_use_their_partial_indexes() {
+        use crate::journal::states::by_state::{PENDING, UNKNOWN};
+        let (_dir, j, _) = journal_with_sale();
+        for (sql, index) in [
+            (
+                format!("SELECT id FROM payments WHERE terminal = 'zvt' AND {UNSETTLED}"),
+                "payments_unsettled",
+            ),
+            (
+                format!("SELECT id FROM intents WHERE {PENDING} AND device = 'kkt'"),
+                "intents_pending",
+            ),
+            (
+                format!("SELECT COUNT(*) FROM intents WHERE {UNKNOWN}"),
+                "intents_unknown",
+            ),
+            (
+                "SELECT id FROM payments WHERE rrn = 'x'".into(),
+                "payments_rrn",
+            ),
+            (
+                "SELECT id FROM payments WHERE terminal = 'zvt' AND auth_id = 7".into(),
+                "payments_auth",
+            ),
+            (
+                "SELECT id FROM documents WHERE refers_to = 1".into(),
+                "documents_refers_to",
+            ),
+            (
+                "SELECT id FROM documents \
+                 WHERE fiscal IS NOT NULL AND json_extract(fiscal, '$.fiscal_sign') = '1'"
+                    .into(),
+                "documents_fiscal_sign",
+            ),
+        ] {
+            assert!(plan(&j, &sql).contains(index), "{sql}: {}", plan(&j, &sql));
+        }
+    }
 
     fn journal_with_sale() -> (tempfile::TempDir, Journal, i64) {
         let dir = tempfile::tempdir().unwrap();

@@ -310,6 +310,33 @@ journaled_text!(
     ShiftEventKind: "shift event kind",
 );
 
+/// The states a look-up finds among few rows, spelled as SQL text: SQLite uses a partial index
+/// only for a `WHERE` that contains the index's own condition, and a bound parameter is not
+/// that (issue 20). Indexes of every row's state put a page of their own into each receipt's
+/// commit (the rows' states are spread over the whole table); these hold the few rows still
+/// open, on one page that a group commit writes once for all its receipts.
+pub mod by_state {
+    /// An operation sent whose answer was never seen (`PaymentState::SENT_TEXTS`).
+    pub const UNSETTLED: &str = "state IN ('sent', 'authorizing')";
+    /// An intent whose outcome was never journaled (`IntentState::Pending`).
+    pub const PENDING: &str = "state = 'pending'";
+    /// An intent recovery could not settle (`IntentState::Unknown`).
+    pub const UNKNOWN: &str = "state = 'unknown'";
+
+    /// The partial indexes of those conditions. They replace `payments_by_state` (every
+    /// payment's terminal and state), `payments_by_auth_id` (which `payments_by_auth` covers)
+    /// and `intents_by_state` (every intent's state): an existing journal loses those at open.
+    pub const INDEXES: &str = "
+DROP INDEX IF EXISTS payments_by_state;
+DROP INDEX IF EXISTS payments_by_auth_id;
+DROP INDEX IF EXISTS intents_by_state;
+CREATE INDEX IF NOT EXISTS payments_unsettled ON payments(terminal)
+    WHERE state IN ('sent', 'authorizing');
+CREATE INDEX IF NOT EXISTS intents_pending ON intents(device) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS intents_unknown ON intents(state) WHERE state = 'unknown';
+";
+}
+
 impl ToSql for TerminalOp {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(self.as_str().into())
@@ -341,6 +368,29 @@ impl FromSql for PaymentState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sql_conditions_spell_the_states_they_stand_for() {
+        let [sent, authorizing] = PaymentState::SENT_TEXTS;
+        assert_eq!(
+            by_state::UNSETTLED,
+            format!("state IN ('{sent}', '{authorizing}')")
+        );
+        assert_eq!(
+            by_state::PENDING,
+            format!("state = '{}'", IntentState::Pending.as_str())
+        );
+        assert_eq!(
+            by_state::UNKNOWN,
+            format!("state = '{}'", IntentState::Unknown.as_str())
+        );
+        for condition in [by_state::UNSETTLED, by_state::PENDING, by_state::UNKNOWN] {
+            assert!(
+                by_state::INDEXES.contains(&format!("WHERE {condition}")),
+                "{condition}"
+            );
+        }
+    }
 
     /// Every text of every enumeration, with the parse of it.
     fn texts() -> Vec<(&'static str, bool)> {

@@ -390,3 +390,57 @@ fn seed_002_example_passes_on_the_embedded_default() {
         "{message}"
     );
 }
+
+/// The voluntary context switches of the host's thread named `name` (`/proc/PID/task`).
+fn switches_of(pid: u32, name: &str) -> u64 {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    let mut found = None;
+    for task in tasks {
+        let dir = task.unwrap().path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            let status = std::fs::read_to_string(dir.join("status")).unwrap();
+            let line = status
+                .lines()
+                .find(|l| l.starts_with("voluntary_ctxt_switches"))
+                .unwrap();
+            found = Some(line.split_whitespace().nth(1).unwrap().parse().unwrap());
+        }
+    }
+    found.unwrap_or_else(|| panic!("no thread {name} in the host"))
+}
+
+/// With no plugin call running, the epoch ticker sleeps (it ticked a thousand times a second
+/// before, idle or not); a call wakes it, so a sale still goes through and the CPU limit still
+/// has its clock (the runaway plugins of `plugin_sandbox.rs` are stopped by it).
+#[test]
+fn an_idle_hosts_epoch_ticker_sleeps_and_a_sale_wakes_it() {
+    let data = tempfile::tempdir().unwrap();
+    let host = common::start_host(data.path(), &[]);
+    let pid = host.child.id();
+    let base = &host.base_url;
+    let opened = common::post_json(
+        &format!("{base}/open_shift"),
+        &serde_json::json!({ "employeeName": "Кассир" }),
+    );
+    assert_eq!(opened["status"], "success", "{opened}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = switches_of(pid, "plugin-epoch");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let idle = switches_of(pid, "plugin-epoch") - before;
+    // A device's status refresh may run a driver call meanwhile: a few ticks, not a thousand.
+    assert!(
+        idle < 100,
+        "{idle} wake-ups of the ticker in an idle second"
+    );
+    let sold = common::post_json(
+        &format!("{base}/sale"),
+        &serde_json::json!({
+            "docNumber": "T-1", "employeeName": "Кассир", "amount": 1000,
+            "items": [{ "itemName": "Чай", "itemQty": 1000, "itemAmount": 1000,
+                        "itemTaxes": [{ "taxName": "НДС 22%", "taxPrc": 2200, "calcType": 1 }] }],
+            "payments": { "cashAmount": 1000 }
+        }),
+    );
+    assert_eq!(sold["status"], "success", "{sold}");
+}

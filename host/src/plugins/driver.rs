@@ -108,7 +108,7 @@ impl DriverInstance {
             device.line.begin_exchange();
         }
         let answer = instance.call(store, call);
-        sandbox::drain_output(name, store);
+        sandbox::end_call(name, store);
         match answer {
             Ok(answer) => {
                 if !sandbox::reusable(store, limits) {

@@ -8,6 +8,8 @@
 //! instance costs its instantiation and, worse, the first write to every page of its memory is a
 //! copy-on-write fault with a TLB shoot-down on every core (measured in BENCHMARKS.md).
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -26,15 +28,75 @@ pub fn epoch_tick(limits: Limits) -> Duration {
     (limits.cpu() / 20).max(Duration::from_millis(1))
 }
 
-/// Starts the thread that advances the engine's epoch every tick, for as long as the engine
-/// lives (it holds it weakly and ends within a tick of the engine being dropped).
+/// Plugin calls running now, in every engine of the process: from a call's arming
+/// (`arm_clock`) to its end (`end_call`, or its store dropped). The epoch only has to advance
+/// while one runs; an idle host's ticker sleeps instead of waking a thousand times a second.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// The ticker threads to wake when a call begins with none running.
+static TICKERS: Mutex<Vec<std::thread::Thread>> = Mutex::new(Vec::new());
+
+/// How long a sleeping ticker waits before it looks whether its engine is still alive.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// Ticks with no call running before the ticker goes to sleep.
+const IDLE_TICKS: u32 = 10;
+
+/// One running call, counted in `IN_FLIGHT` for as long as it is held.
+pub(super) struct InFlight(());
+
+impl InFlight {
+    fn begin() -> Self {
+        // Counted before the ticker is woken, and the ticker looks at the count after it
+        // wakes: a wake-up that comes before its `park` is kept for it (`Thread::unpark`).
+        if IN_FLIGHT.fetch_add(1, Ordering::SeqCst) == 0 {
+            for ticker in TICKERS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+                ticker.unpark();
+            }
+        }
+        InFlight(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Starts the thread that advances the engine's epoch every tick while a plugin call runs, for
+/// as long as the engine lives (it holds it weakly and ends within a tick of the engine being
+/// dropped, or within `IDLE_CHECK` when no call runs).
 pub fn start_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()> {
     let engine = engine.weak();
     std::thread::Builder::new()
         .name("plugin-epoch".into())
         .spawn(move || {
+            let me = std::thread::current();
+            TICKERS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(me.clone());
             let mut next = Instant::now();
+            let mut idle_ticks = 0;
             loop {
+                // Asleep only after a while with no call: under load the calls leave gaps of
+                // microseconds between them, and a ticker put to sleep and woken in each would
+                // cost more than it ticking on.
+                idle_ticks = match IN_FLIGHT.load(Ordering::SeqCst) {
+                    0 => idle_ticks + 1,
+                    _ => 0,
+                };
+                if idle_ticks > IDLE_TICKS {
+                    std::thread::park_timeout(IDLE_CHECK);
+                    // A fresh schedule: the first tick comes a whole tick after the wake-up.
+                    next = Instant::now();
+                    idle_ticks = 0;
+                    if engine.upgrade().is_none() {
+                        break;
+                    }
+                    continue;
+                }
                 // An absolute schedule, so sleeps that overshoot do not add up into slower
                 // ticks; after a long stall (a suspended machine) it starts over from now
                 // instead of ticking a burst.
@@ -46,9 +108,13 @@ pub fn start_epoch_ticker(engine: &Engine, tick: Duration) -> std::io::Result<()
                 }
                 match engine.upgrade() {
                     Some(engine) => engine.increment_epoch(),
-                    None => return,
+                    None => break,
                 }
             }
+            TICKERS
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|t| t.id() != me.id());
         })
         .map(drop)
 }
@@ -151,6 +217,8 @@ pub struct PluginState {
     /// How much of stdout and stderr earlier calls already handed to tracing.
     drained: [usize; 2],
     pub(super) device: Option<DeviceLine>,
+    /// The call now running, if one is (for the epoch ticker).
+    in_flight: Option<InFlight>,
 }
 
 impl WasiView for PluginState {
@@ -266,6 +334,7 @@ pub fn new_store(
         stderr,
         drained: [0, 0],
         device,
+        in_flight: None,
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
@@ -286,6 +355,7 @@ pub fn new_store(
 /// on its device, so its clock is read at once; see `CallClock`).
 fn arm_clock(store: &mut Store<PluginState>, limits: Limits) {
     let state = store.data_mut();
+    state.in_flight = Some(InFlight::begin());
     state.clock = CallClock::start(state.device.is_some(), epoch_tick(limits));
     let first = state.clock.first_deadline(limits.cpu());
     store.set_epoch_deadline(first);
@@ -308,9 +378,11 @@ pub fn reusable(store: &Store<PluginState>, limits: Limits) -> bool {
         && state.limiter.memory_granted <= limits.memory_bytes / 2
 }
 
-/// Hands what the plugin printed during this call to tracing, line by line.
-pub fn drain_output(plugin: &str, store: &mut Store<PluginState>) {
+/// Ends a call: it no longer runs (`InFlight`), and what the plugin printed during it goes to
+/// tracing, line by line.
+pub fn end_call(plugin: &str, store: &mut Store<PluginState>) {
     let state = store.data_mut();
+    state.in_flight = None;
     for (i, (stream, pipe)) in [("stdout", &state.stdout), ("stderr", &state.stderr)]
         .into_iter()
         .enumerate()

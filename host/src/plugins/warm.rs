@@ -72,7 +72,7 @@ impl<I> Pool<I> {
             Ok(instance) => (invoke(&instance, &mut store), Some(instance)),
             Err(e) => (Err(e), None),
         };
-        sandbox::drain_output(name, &mut store);
+        sandbox::end_call(name, &mut store);
         match result {
             Ok(value) => {
                 if let Some(instance) = instance

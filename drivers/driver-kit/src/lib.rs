@@ -124,6 +124,67 @@ pub trait Port {
     }
 }
 
+/// A port that reads ahead: one read of the line takes whatever it holds (up to `CHUNK`
+/// bytes) and later reads are served from it, so a protocol that reads an answer byte by byte
+/// (an ACK, then STX, length and body) asks the line once. Inside Wasm each read of the line is
+/// a call to the host with its arguments lifted and its bytes lowered (~1.7 K instructions
+/// beyond the read itself; issue 20, BENCHMARKS.md). It changes nothing a protocol can see:
+/// bytes come in the order they arrived, a read still waits for its first byte only when none
+/// is held, and `discard_input` drops what is held with what the line holds.
+pub struct ReadAhead<P> {
+    port: P,
+    held: std::collections::VecDeque<u8>,
+}
+
+impl<P> ReadAhead<P> {
+    /// What one read of the line takes at most: more than a register's longest answer frame
+    /// (a Shtrih-M frame is at most 258 bytes).
+    pub const CHUNK: usize = 512;
+
+    pub fn new(port: P) -> Self {
+        Self {
+            port,
+            held: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn take(&mut self, max: usize) -> Vec<u8> {
+        let n = max.min(self.held.len());
+        self.held.drain(..n).collect()
+    }
+}
+
+impl<P: Port> Port for ReadAhead<P> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), PortError> {
+        self.port.write(bytes)
+    }
+
+    fn read(&mut self, max: usize, timeout: Duration) -> Result<Vec<u8>, PortError> {
+        if self.held.is_empty() {
+            let chunk = self.port.read(max.max(Self::CHUNK), timeout)?;
+            self.held.extend(chunk);
+        }
+        Ok(self.take(max))
+    }
+
+    fn discard_input(&mut self) {
+        self.held.clear();
+        self.port.discard_input();
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> Result<(), SendError> {
+        self.port.send(bytes)
+    }
+
+    fn peer(&mut self) -> Peer {
+        self.port.peer()
+    }
+
+    fn begin_exchange(&mut self) {
+        self.port.begin_exchange()
+    }
+}
+
 /// A port over a native socket, for driver tests against an emulator.
 #[cfg(not(target_arch = "wasm32"))]
 pub struct StreamPort<S>(pub S);
@@ -185,3 +246,73 @@ mod native {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use native::TimedStream;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A line that holds the bytes the device sent, in the pieces it sent them, and counts
+    /// the reads asked of it.
+    #[derive(Default)]
+    struct Line {
+        pieces: VecDeque<Vec<u8>>,
+        reads: usize,
+        discarded: usize,
+    }
+
+    impl Port for Line {
+        fn write(&mut self, _: &[u8]) -> Result<(), PortError> {
+            Ok(())
+        }
+        fn read(&mut self, max: usize, _: Duration) -> Result<Vec<u8>, PortError> {
+            self.reads += 1;
+            let piece = self.pieces.front_mut().ok_or(PortError::Timeout)?;
+            let n = max.min(piece.len());
+            let bytes: Vec<u8> = piece.drain(..n).collect();
+            if piece.is_empty() {
+                self.pieces.pop_front();
+            }
+            Ok(bytes)
+        }
+        fn discard_input(&mut self) {
+            self.discarded += 1;
+            self.pieces.clear();
+        }
+    }
+
+    const T: Duration = Duration::from_millis(10);
+
+    #[test]
+    fn an_answer_read_byte_by_byte_is_one_read_of_the_line_in_the_order_it_came() {
+        // ACK, then a frame: STX, length, three bytes of body and its LRC, as one piece.
+        let mut port = ReadAhead::new(Line {
+            pieces: [vec![0x06, 0x02, 0x03, 0x11, 0x22, 0x33, 0x44]].into(),
+            ..Line::default()
+        });
+        assert_eq!(port.read_byte(T).unwrap(), 0x06);
+        assert_eq!(port.read_byte(T).unwrap(), 0x02);
+        assert_eq!(port.read_byte(T).unwrap(), 0x03);
+        assert_eq!(port.read_exact(4, T).unwrap(), [0x11, 0x22, 0x33, 0x44]);
+        assert_eq!(port.port.reads, 1);
+        // Nothing held and nothing on the line: the line's own answer.
+        assert_eq!(port.read_byte(T), Err(PortError::Timeout));
+    }
+
+    #[test]
+    fn what_is_held_goes_with_a_discard_and_pieces_are_read_as_they_come() {
+        let mut port = ReadAhead::new(Line {
+            pieces: [vec![0x15, 0xAA, 0xBB], vec![0xCC]].into(),
+            ..Line::default()
+        });
+        assert_eq!(port.read_byte(T).unwrap(), 0x15);
+        // A stray tail is dropped with the line's input: the next byte is the device's next.
+        port.discard_input();
+        assert_eq!(port.port.discarded, 1);
+        assert_eq!(port.read_byte(T), Err(PortError::Timeout));
+        port.port.pieces.push_back(vec![0x06]);
+        port.port.pieces.push_back(vec![0x02, 0x01]);
+        assert_eq!(port.read_byte(T).unwrap(), 0x06);
+        assert_eq!(port.read_exact(2, T).unwrap(), [0x02, 0x01]);
+    }
+}

@@ -14,6 +14,7 @@
 
 use std::cell::RefCell;
 
+use driver_kit::ReadAhead;
 use fiscal_host_guest::port::HostPort;
 use fiscal_host_guest::register::{self, PrinterGuest};
 use fiscal_host_guest::settings::Settings as HostSettings;
@@ -22,14 +23,19 @@ use crate::driver::Shtrih;
 use crate::settings::Settings;
 use crate::types::*;
 
+/// The host's line, read ahead: an answer's ACK, STX, length and body were four reads of the
+/// host's line each (`driver_kit::ReadAhead`); every command still begins by discarding what
+/// the line and the buffer hold (`link::transact`).
+type Line = ReadAhead<HostPort>;
+
 thread_local! {
-    static DRIVER: RefCell<Shtrih<HostPort>> =
-        RefCell::new(Shtrih::new(HostPort, Settings::default()));
+    static DRIVER: RefCell<Shtrih<Line>> =
+        RefCell::new(Shtrih::new(ReadAhead::new(HostPort), Settings::default()));
 }
 
 /// Runs `op` on the instance's driver with fresh settings; failures are logged.
 fn with_driver<T>(
-    op: impl FnOnce(&mut Shtrih<HostPort>) -> Result<T, DriverError>,
+    op: impl FnOnce(&mut Shtrih<Line>) -> Result<T, DriverError>,
 ) -> Result<T, DriverError> {
     DRIVER
         .with(|d| {

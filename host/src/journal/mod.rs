@@ -75,10 +75,12 @@ CREATE INDEX IF NOT EXISTS documents_by_device ON documents(device);
 -- receipt's four commits each rewrote a page of each (the empty keys side by side), and the
 -- answer's update two (its empty key's page and its new key's): issue 20, WAL frames per
 -- receipt. `x = ?` is a condition SQLite sees implies `x IS NOT NULL`; the expression's
--- look-up names `fiscal IS NOT NULL` itself (`document_by_fiscal_sign`).
+-- look-up names `fiscal IS NOT NULL` itself (`document_by_fiscal_sign`). `payments_by_auth_id`
+-- (the authorisation number alone) served no look-up `payments_auth` does not.
 DROP INDEX IF EXISTS documents_by_refers_to;
 DROP INDEX IF EXISTS documents_by_fiscal_sign;
 DROP INDEX IF EXISTS payments_by_auth;
+DROP INDEX IF EXISTS payments_by_auth_id;
 DROP INDEX IF EXISTS payments_by_rrn;
 CREATE INDEX IF NOT EXISTS documents_refers_to ON documents(refers_to) WHERE refers_to IS NOT NULL;
 CREATE INDEX IF NOT EXISTS documents_fiscal_sign ON documents(json_extract(fiscal, '$.fiscal_sign'))

@@ -324,11 +324,10 @@ pub mod by_state {
     pub const UNKNOWN: &str = "state = 'unknown'";
 
     /// The partial indexes of those conditions. They replace `payments_by_state` (every
-    /// payment's terminal and state), `payments_by_auth_id` (which `payments_by_auth` covers)
-    /// and `intents_by_state` (every intent's state): an existing journal loses those at open.
+    /// payment's terminal and state) and `intents_by_state` (every intent's state): an
+    /// existing journal loses those at open.
     pub const INDEXES: &str = "
 DROP INDEX IF EXISTS payments_by_state;
-DROP INDEX IF EXISTS payments_by_auth_id;
 DROP INDEX IF EXISTS intents_by_state;
 CREATE INDEX IF NOT EXISTS payments_unsettled ON payments(terminal)
     WHERE state IN ('sent', 'authorizing');

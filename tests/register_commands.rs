@@ -62,7 +62,7 @@ fn open_shop() -> Open {
 }
 
 #[test]
-fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_more() {
+fn a_three_line_receipt_costs_the_register_five_commands_and_a_keyboard_sale_three_more() {
     let Open { shop, base, .. } = &open_shop();
 
     let receipt = |n: usize| {
@@ -71,22 +71,24 @@ fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_
         assert_eq!(sold["status"], "success", "{sold}");
         named(&shop.register.with_device(|d| d.command_codes()))
     };
-    // The steady state, N + 3: the drive's last document by number alone (FF01h: the driver
-    // made it), open (which tells the mode), three lines, close. The shift is the register's
-    // last word (its last receipt), not asked: no money moves through the host for cash. The
-    // receipt's number in the shift follows the last one's.
-    let steady = ["FF01h", "8Dh", "FF46h", "FF46h", "FF46h", "FF45h"];
+    // The steady state, N + 2: the drive's last document by number alone (FF01h: the driver
+    // made it), which also tells the shift open and no document open, so the first line
+    // opens the receipt; three lines, close. The shift is the register's last word (its last
+    // receipt), not asked: no money moves through the host for cash. The receipt's number
+    // in the shift follows the last one's.
+    let steady = ["FF01h", "FF46h", "FF46h", "FF46h", "FF45h"];
     assert_eq!(receipt(2), steady);
     assert_eq!(receipt(3), steady);
 
     // A sale rung up on the register's own keyboard between two of the host's: the drive's
     // last document is not the one the driver made, so it is read (FF0Ah) before the
     // receipt's intent is written; recovery compares the register's archive with that.
+    // The status is then not the register's last word: the receipt is opened (8Dh).
     let keyed = shop.register.with_device(|d| d.keyboard_sale(2_500, false));
     // Its number in the shift is asked too (FF40h): the drive's documents are not
     // consecutive any more.
     let mut with_archive = steady.to_vec();
-    with_archive.insert(1, "FF0Ah");
+    with_archive.splice(1..1, ["FF0Ah", "8Dh"]);
     with_archive.push("FF40h");
     assert_eq!(receipt(4), with_archive);
     let registered = shop.register.with_device(|d| d.receipts().len());
@@ -104,7 +106,7 @@ fn a_three_line_receipt_costs_the_register_six_commands_and_a_keyboard_sale_two_
     );
 
     // Before a card is charged the register itself is asked for its shift (11h): no money
-    // moves for a receipt it could not take.
+    // moves for a receipt it could not take. N + 3.
     shop.register.with_device(|d| d.clear_command_log());
     let by_card = common::post_json(
         &format!("{base}/sale"),
@@ -137,10 +139,11 @@ fn a_cash_sale_on_a_shift_past_its_24_hours_is_refused_as_if_the_shift_had_been_
         refused["message"].as_str().unwrap().contains("24 часа"),
         "{refused}"
     );
-    // The open told it; nothing was registered, nothing is left open on the register.
+    // The first line, which was to open the receipt, told it; nothing was registered,
+    // nothing is left open on the register.
     assert_eq!(
         named(&shop.register.with_device(|d| d.command_codes())),
-        ["FF01h", "8Dh"]
+        ["FF01h", "FF46h"]
     );
     assert_eq!(shop.register.with_device(|d| d.receipts().len()), 1);
     assert!(!shop.register.with_device(|d| d.receipt_open()));

@@ -618,6 +618,9 @@ pub fn decode_font_metrics(data: &[u8]) -> Result<FontMetrics, DecodeError> {
     })
 }
 
+/// FF01h "current document": none open (a receipt open is 04h, a shift report 02h or 08h).
+pub const FN_NO_DOCUMENT: u8 = 0x00;
+
 /// Answer of FF01h.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FnStatus {

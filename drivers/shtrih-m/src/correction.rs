@@ -125,7 +125,7 @@ impl<P: Port> Shtrih<P> {
         };
         let plan = receipt::plan(&as_receipt)?;
         let open = commands::open_correction_check(self.password(), plan.check);
-        self.register_planned(&as_receipt, &plan, open, &tags)
+        self.register_planned(&as_receipt, &plan, receipt::Open::Always(open), &tags)
     }
 }
 

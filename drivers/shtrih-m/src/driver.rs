@@ -58,6 +58,10 @@ pub struct Shtrih<P> {
     port: P,
     settings: Settings,
     pub(crate) cache: Cache,
+    /// The fiscal drive's status (FF01h) while it is the last thing the register said: no
+    /// command has gone to it since. A receipt that follows it can trust its shift and open
+    /// document (`receipt::opens_with_first_line`); any other command makes it history.
+    pub(crate) fresh_fn_status: Option<FnStatus>,
 }
 
 impl<P: Port> Shtrih<P> {
@@ -66,6 +70,7 @@ impl<P: Port> Shtrih<P> {
             port,
             settings,
             cache: Cache::default(),
+            fresh_fn_status: None,
         }
     }
 
@@ -87,6 +92,7 @@ impl<P: Port> Shtrih<P> {
 
     /// Puts the register on a new line (a reconnection) and returns the old one.
     pub fn replace_port(&mut self, port: P) -> P {
+        self.fresh_fn_status = None;
         std::mem::replace(&mut self.port, port)
     }
 
@@ -114,6 +120,7 @@ impl<P: Port> Shtrih<P> {
         req: &Request,
         timeout: std::time::Duration,
     ) -> Result<Answer, DriverError> {
+        self.fresh_fn_status = None;
         let frame = req.frame().map_err(|e| {
             errors::refused(
                 ErrorClass::Unsupported,
@@ -170,6 +177,7 @@ impl<P: Port> Shtrih<P> {
         let data = self.call(&commands::fn_status(self.admin_password()))?;
         let status = decode_fn_status(&data).map_err(errors::garbage)?;
         self.cache.fn_number = Some(status.fn_number.clone());
+        self.fresh_fn_status = Some(status.clone());
         Ok(status)
     }
 
@@ -466,6 +474,17 @@ impl<P: Port> Shtrih<P> {
             Some(n) => n as u32,
             None => self.shift_params()?.shift_number as u32,
         };
+        // What `last-fiscal-document` would read: the first receipt of the shift needs FF01h
+        // alone, as every receipt after it.
+        self.remember_last_document(
+            fns.fn_number.clone(),
+            LastDocument {
+                document_number: doc.number,
+                fiscal_sign: doc.fiscal_sign.to_string(),
+                date_time: doc.date_time,
+                amount: doc.amount.map(|a| a as Money),
+            },
+        );
         Ok(FiscalResult {
             shift_number,
             receipt_number: 0,

@@ -8,6 +8,14 @@
 //! driver's previous receipt with no document between. Everything that can be
 //! checked without the register is checked first, so a refused receipt never leaves one
 //! half-made on the device.
+//!
+//! The open is left out when the register has just said it can take the receipt: the
+//! fiscal drive's status (FF01h, which the host asks before every receipt for recovery) was
+//! the last command, with the shift open and no document open. The first operation then
+//! opens the receipt, of the type its kind gives, as the register opens one for a sale sent
+//! without an open (the protocol's free-sale mode; pyshtrih and the vendor's test scripts
+//! sell that way), and its refusal is read as the open's would be. See
+//! [`opens_with_first_line`] for what keeps a receipt opened elsewhere out of ours.
 
 use driver_kit::Port;
 
@@ -294,6 +302,55 @@ fn customer_contact(contact: Option<&str>) -> Result<Option<Vec<u8>>, DriverErro
     Ok(Some(text::encode(contact)))
 }
 
+/// How a receipt is opened.
+pub(crate) enum Open {
+    /// By this request, always (a correction receipt: its tags 1173 and 1174 go before its
+    /// lines, into a receipt that says it is a correction).
+    Always(Request),
+    /// By this request, unless the first line may open the receipt itself.
+    MayWait(Request),
+}
+
+impl Open {
+    fn request(&self) -> &Request {
+        match self {
+            Open::Always(r) | Open::MayWait(r) => r,
+        }
+    }
+}
+
+/// Whether the receipt's first line may open it, without the open command: the register's
+/// last word (`fresh`, FF01h with no command after it) is a shift open and no document open,
+/// nothing goes into the receipt before its first line (no tags, no cashier INN, no customer
+/// contact, no marking code to bind), and the payments come exactly to the total.
+///
+/// The last makes a receipt opened elsewhere between FF01h and the line (on the keyboard,
+/// by another program, one the fiscal drive does not show) harmless: another type refuses
+/// the line (49h, and the receipt goes the long way); the same type takes it, and then the
+/// other receipt's lines make the total exceed the payments, so the register refuses the
+/// close (45h) and the receipt is cancelled, never fiscalized with lines that are not ours.
+/// With change to give, a foreign line could hide in the change: such a receipt is opened.
+pub(crate) fn opens_with_first_line(
+    fresh: Option<&FnStatus>,
+    receipt: &FiscalReceipt,
+    plan: &Plan,
+    tags: &[(u16, Vec<u8>)],
+) -> bool {
+    let ready = fresh.is_some_and(|s| s.shift_open && s.current_document == FN_NO_DOCUMENT);
+    let inn = receipt
+        .cashier
+        .inn
+        .as_deref()
+        .is_some_and(|i| !i.trim().is_empty());
+    let paid: u128 = plan.close.payments.iter().map(|&p| p as u128).sum();
+    ready
+        && tags.is_empty()
+        && !inn
+        && plan.customer_contact.is_none()
+        && plan.markings.first().is_some_and(Option::is_none)
+        && paid == receipt.total as u128
+}
+
 impl<P: Port> Shtrih<P> {
     /// Registers `receipt` in the fiscal drive and prints it.
     pub fn register_receipt(
@@ -302,7 +359,7 @@ impl<P: Port> Shtrih<P> {
     ) -> Result<FiscalResult, DriverError> {
         let plan = plan(&receipt)?;
         let open = commands::open_check(self.password(), plan.check);
-        let result = self.register_planned(&receipt, &plan, open, &[])?;
+        let result = self.register_planned(&receipt, &plan, Open::MayWait(open), &[])?;
         // The drive's last document is now this receipt, as FF0Ah would tell it (its total
         // is tag 1020, the receipt's sum): the next `last-fiscal-document` needs only FF01h.
         self.remember_last_document(
@@ -322,26 +379,27 @@ impl<P: Port> Shtrih<P> {
         &mut self,
         receipt: &FiscalReceipt,
         plan: &Plan,
-        open: Request,
+        open: Open,
         tags: &[(u16, Vec<u8>)],
     ) -> Result<FiscalResult, DriverError> {
         // The open itself tells whether the register can take a receipt: a closed or expired
         // shift is refused with its own error; anything else the mode forbids (a receipt left
         // open by a crash, by another program) sends the receipt the long way: the mode asked
         // (11h), the leftover cancelled, the open sent again. No status is asked before a
-        // receipt that can be opened.
+        // receipt that can be opened. When the first line may open it, that line is the open.
         let opened = self
             .set_cashier(&receipt.cashier)
-            .and_then(|()| self.call(&open).map(drop));
-        match opened {
+            .and_then(|()| self.open_receipt(receipt, plan, &open, tags));
+        let lines_sent = match opened {
             Err(e) if e.class == ErrorClass::WrongState => {
                 self.ready_for_receipt()?;
                 self.set_cashier(&receipt.cashier)?;
-                self.call(&open)?;
+                self.call(open.request())?;
+                0
             }
             opened => opened?,
-        }
-        let closed = match self.fill_and_close(receipt, plan, tags) {
+        };
+        let closed = match self.fill_and_close(receipt, plan, tags, lines_sent) {
             Ok(closed) => closed,
             Err(e) => {
                 // The register refused something: the receipt is open and unfiscalized, so
@@ -394,6 +452,28 @@ impl<P: Port> Shtrih<P> {
         })
     }
 
+    /// Opens the receipt: by its first line when [`opens_with_first_line`] allows it, else
+    /// by `open`. Returns how many of the plan's operations went (the first line, or none).
+    fn open_receipt(
+        &mut self,
+        receipt: &FiscalReceipt,
+        plan: &Plan,
+        open: &Open,
+        tags: &[(u16, Vec<u8>)],
+    ) -> Result<usize, DriverError> {
+        if matches!(open, Open::MayWait(_))
+            && opens_with_first_line(self.fresh_fn_status.as_ref(), receipt, plan, tags)
+        {
+            self.call(&commands::operation_v2(
+                self.password(),
+                &plan.operations[0],
+            ))?;
+            return Ok(1);
+        }
+        self.call(open.request())?;
+        Ok(0)
+    }
+
     /// The register's mode asked (11h) before a receipt: a closed or expired shift is refused
     /// with its own error, a receipt a crash left open is cancelled.
     fn ready_for_receipt(&mut self) -> Result<(), DriverError> {
@@ -412,11 +492,14 @@ impl<P: Port> Shtrih<P> {
         }
     }
 
+    /// Sends what the open receipt still lacks (the plan's operations from `lines_sent` on,
+    /// and the measure of every line) and closes it.
     fn fill_and_close(
         &mut self,
         receipt: &FiscalReceipt,
         plan: &Plan,
         tags: &[(u16, Vec<u8>)],
+        lines_sent: usize,
     ) -> Result<Closed, DriverError> {
         for (tag, value) in tags {
             self.call(&commands::fn_send_tlv(self.password(), *tag, value))?;
@@ -429,16 +512,19 @@ impl<P: Port> Shtrih<P> {
                 contact,
             ))?;
         }
-        for ((op, marking), &measure) in plan
+        for (index, ((op, marking), &measure)) in plan
             .operations
             .iter()
             .zip(&plan.markings)
             .zip(&plan.measures)
+            .enumerate()
         {
-            if let Some(code) = marking {
-                self.bind_marking_code(code)?;
+            if index >= lines_sent {
+                if let Some(code) = marking {
+                    self.bind_marking_code(code)?;
+                }
+                self.call(&commands::operation_v2(self.password(), op))?;
             }
-            self.call(&commands::operation_v2(self.password(), op))?;
             if measure != MEASURE_PIECE {
                 self.call(&commands::fn_send_operation_tlv(
                     self.password(),
@@ -447,7 +533,12 @@ impl<P: Port> Shtrih<P> {
                 ))?;
             }
         }
-        let width = self.paper_width() as usize;
+        // The print field's width is asked (26h, once per driver) only for a footer to cut.
+        let width = if receipt.footer.is_empty() {
+            0
+        } else {
+            self.paper_width() as usize
+        };
         for line in &receipt.footer {
             for chunk in chunks(line, width) {
                 self.call(&commands::print_string(

@@ -531,6 +531,134 @@ fn a_shift_closed_or_a_receipt_left_open_elsewhere_is_told_by_the_open() {
     assert_eq!(receipts(&emulator), 1);
 }
 
+/// A sale with no cashier INN: nothing goes into the receipt before its first line.
+fn plain_sale(items: Vec<ReceiptItem>) -> FiscalReceipt {
+    let total: Money = items.iter().map(|i| i.amount).sum();
+    let mut sale = receipt(DocumentKind::Sale, items, total, 0);
+    sale.cashier.inn = None;
+    sale.footer.clear();
+    sale
+}
+
+/// One line of `amount` kopecks, as another program sends it (FF46h, operation `kind`).
+fn foreign_line(kind: u8, amount: u64) -> Vec<u8> {
+    let op = commands::Operation {
+        kind,
+        quantity: 1_000_000,
+        price: amount,
+        amount: Some(amount),
+        tax: None,
+        tax_rate: 0x08,
+        department: 1,
+        method: 4,
+        subject: 1,
+        name: "ОТДЕЛ 1".into(),
+    };
+    commands::operation_v2(30, &op).frame().unwrap()
+}
+
+#[test]
+fn a_receipt_right_after_the_drives_status_is_opened_by_its_first_line() {
+    let (emulator, mut driver) = open();
+    // The host asks the drive's last document before every receipt: with the shift open and
+    // no document open, that answer is the open's question, and the first line opens it.
+    driver.last_fiscal_document().unwrap();
+    emulator.with_device(|d| d.clear_command_log());
+    let made = driver.register_receipt(plain_sale(three_lines())).unwrap();
+    let codes = emulator.with_device(|d| d.command_codes());
+    // Three lines, the close, and the receipt's number in the shift (the driver's first).
+    assert_eq!(
+        codes,
+        [0xFF46, 0xFF46, 0xFF46, 0xFF45, 0xFF40],
+        "{codes:X?}"
+    );
+    let on_register = emulator.with_device(|d| d.receipts().last().unwrap().clone());
+    assert_eq!(on_register.document_number, made.document_number);
+    assert_eq!(on_register.items.len(), 3);
+    assert_eq!(on_register.total, 49_000);
+
+    // Without the status just before it, or with anything to send before the first line
+    // (the cashier's INN, change to give), the receipt is opened by 8Dh as always.
+    let open_first = |driver: &mut Driver, sale: FiscalReceipt, asked: bool| {
+        if asked {
+            driver.last_fiscal_document().unwrap();
+        }
+        emulator.with_device(|d| d.clear_command_log());
+        driver.register_receipt(sale).unwrap();
+        emulator.with_device(|d| d.command_codes())[0]
+    };
+    let plain = || plain_sale(vec![item("Чай", 12_000, 1_000, 11)]);
+    assert_eq!(open_first(&mut driver, plain(), false), 0x8D);
+    assert_eq!(open_first(&mut driver, small_sale(), true), 0x8D);
+    let mut with_change = plain();
+    with_change.payments.cash_received = 20_000;
+    with_change.payments.change = 8_000;
+    assert_eq!(open_first(&mut driver, with_change, true), 0x8D);
+    assert_eq!(open_first(&mut driver, plain(), true), 0xFF46);
+    assert_eq!(receipts(&emulator), 5);
+}
+
+#[test]
+fn a_receipt_opened_elsewhere_after_the_drives_status_never_takes_our_lines_into_it() {
+    let (emulator, mut driver) = open();
+    let mut other = StreamPort(emulator.connect().unwrap());
+    let mut send =
+        |frame: &[u8]| link::transact(&mut other, frame, Duration::from_secs(1)).unwrap();
+    let ours = || plain_sale(vec![item("Чай", 12_000, 1_000, 11)]);
+
+    // A return rung up on the keyboard between the status and our first line: the line is
+    // refused for the receipt's type (49h), the mode asked, the leftover cancelled, ours
+    // opened and registered with its own line only.
+    driver.last_fiscal_document().unwrap();
+    send(&foreign_line(2, 2_500));
+    emulator.with_device(|d| d.clear_command_log());
+    let made = driver.register_receipt(ours()).unwrap();
+    let codes = emulator.with_device(|d| d.command_codes());
+    assert_eq!(codes[..5], [0xFF46, 0x11, 0x88, 0x8D, 0xFF46], "{codes:X?}");
+    let registered = emulator.with_device(|d| d.receipts().last().unwrap().clone());
+    assert_eq!(registered.document_number, made.document_number);
+    assert_eq!(registered.total, 12_000);
+    assert_eq!(registered.items.len(), 1);
+
+    // A sale of the same type: our line joins it, so its total passes our payments, the
+    // close is refused (45h) and the receipt cancelled. Nothing is fiscalized.
+    driver.last_fiscal_document().unwrap();
+    send(&foreign_line(1, 2_500));
+    let e = driver.register_receipt(ours()).unwrap_err();
+    assert_eq!(e.vendor_code, 0x45, "{e:?}");
+    assert_eq!(receipts(&emulator), 1);
+    assert!(!emulator.with_device(|d| d.receipt_open()));
+    // The next try goes through.
+    driver.last_fiscal_document().unwrap();
+    driver.register_receipt(ours()).unwrap();
+    assert_eq!(receipts(&emulator), 2);
+}
+
+#[test]
+fn a_shift_that_ended_after_the_drives_status_refuses_the_first_line() {
+    let (emulator, mut driver) = open();
+    driver.last_fiscal_document().unwrap();
+    emulator.with_device(|d| {
+        d.advance_clock(Duration::from_secs(25 * 3600));
+        d.clear_command_log();
+    });
+    let e = driver
+        .register_receipt(plain_sale(vec![item("Чай", 12_000, 1_000, 11)]))
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::ShiftExpired, "{e:?}");
+    // The line was the open: refused, nothing opened, nothing more sent.
+    assert_eq!(emulator.with_device(|d| d.command_codes()), [0xFF46]);
+    assert!(!emulator.with_device(|d| d.receipt_open()));
+
+    connect(&emulator).close_shift(cashier()).unwrap();
+    driver.last_fiscal_document().unwrap();
+    let e = driver
+        .register_receipt(plain_sale(vec![item("Чай", 12_000, 1_000, 11)]))
+        .unwrap_err();
+    assert_eq!(e.class, ErrorClass::ShiftClosed, "{e:?}");
+    assert_eq!(receipts(&emulator), 0);
+}
+
 fn frame_code(bytes: &[u8]) -> Option<u16> {
     match bytes {
         [0x02, _, 0xFF, second, ..] => Some(0xFF00 | *second as u16),

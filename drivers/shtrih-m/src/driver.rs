@@ -5,7 +5,8 @@
 //! Each operation asks the register for its state before it acts where the state decides
 //! the outcome (a shift already open, a receipt left open by a crash), so the host gets a
 //! typed error instead of a mode error, and leftovers are cleaned up. A receipt asks only
-//! when its open is refused: the open is the question, and a receipt costs one command less.
+//! when its open is refused: the open is the question, and a receipt costs one command less;
+//! right after the fiscal drive's status (FF01h) its first line is the open (`receipt`).
 //! What the driver remembers (`Cache`) spares other questions only where a document made
 //! elsewhere would show: by the fiscal drive's document numbers.
 

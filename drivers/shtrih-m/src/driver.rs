@@ -59,10 +59,11 @@ pub struct Shtrih<P> {
     port: P,
     settings: Settings,
     pub(crate) cache: Cache,
-    /// The fiscal drive's status (FF01h) while it is the last thing the register said: no
-    /// command has gone to it since. A receipt that follows it can trust its shift and open
-    /// document (`receipt::opens_with_first_line`); any other command makes it history.
-    pub(crate) fresh_fn_status: Option<FnStatus>,
+    /// The fiscal drive's status (FF01h) said the shift open and no document open, and it is
+    /// the last thing the register said: no command has gone to it since. A receipt that
+    /// follows it may be opened by its first line (`receipt::opens_with_first_line`); any
+    /// other command makes it history.
+    pub(crate) ready_for_first_line: bool,
 }
 
 impl<P: Port> Shtrih<P> {
@@ -71,7 +72,7 @@ impl<P: Port> Shtrih<P> {
             port,
             settings,
             cache: Cache::default(),
-            fresh_fn_status: None,
+            ready_for_first_line: false,
         }
     }
 
@@ -93,7 +94,7 @@ impl<P: Port> Shtrih<P> {
 
     /// Puts the register on a new line (a reconnection) and returns the old one.
     pub fn replace_port(&mut self, port: P) -> P {
-        self.fresh_fn_status = None;
+        self.ready_for_first_line = false;
         std::mem::replace(&mut self.port, port)
     }
 
@@ -121,7 +122,7 @@ impl<P: Port> Shtrih<P> {
         req: &Request,
         timeout: std::time::Duration,
     ) -> Result<Answer, DriverError> {
-        self.fresh_fn_status = None;
+        self.ready_for_first_line = false;
         let frame = req.frame().map_err(|e| {
             errors::refused(
                 ErrorClass::Unsupported,
@@ -178,7 +179,7 @@ impl<P: Port> Shtrih<P> {
         let data = self.call(&commands::fn_status(self.admin_password()))?;
         let status = decode_fn_status(&data).map_err(errors::garbage)?;
         self.cache.fn_number = Some(status.fn_number.clone());
-        self.fresh_fn_status = Some(status.clone());
+        self.ready_for_first_line = status.shift_open && status.current_document == FN_NO_DOCUMENT;
         Ok(status)
     }
 
@@ -261,12 +262,7 @@ impl<P: Port> Shtrih<P> {
 
     /// Sends the cashier's taxpayer number (tag 1203) into the open receipt.
     pub(crate) fn send_cashier_inn(&mut self, cashier: &Cashier) -> Result<(), DriverError> {
-        let Some(inn) = cashier
-            .inn
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        else {
+        let Some(inn) = cashier_inn(cashier) else {
             return Ok(());
         };
         if !(inn.len() == 10 || inn.len() == 12) || !inn.bytes().all(|b| b.is_ascii_digit()) {
@@ -559,6 +555,15 @@ impl<P: Port> Shtrih<P> {
     pub(crate) fn remember_last_document(&mut self, drive: String, last: LastDocument) {
         self.cache.last_document = Some((drive, last));
     }
+}
+
+/// The cashier's taxpayer number when one is given (tag 1203 goes into the receipt then).
+pub(crate) fn cashier_inn(cashier: &Cashier) -> Option<&str> {
+    cashier
+        .inn
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn cash_amount(amount: Money) -> Result<u64, DriverError> {

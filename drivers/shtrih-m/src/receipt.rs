@@ -20,7 +20,7 @@
 use driver_kit::Port;
 
 use crate::commands::{self, *};
-use crate::driver::{LogLevel, Shtrih};
+use crate::driver::{LogLevel, Shtrih, cashier_inn};
 use crate::errors;
 use crate::marking;
 use crate::text;
@@ -320,7 +320,7 @@ impl Open {
 }
 
 /// Whether the receipt's first line may open it, without the open command: the register's
-/// last word (`fresh`, FF01h with no command after it) is a shift open and no document open,
+/// last word (`ready`: FF01h with no command after it) is a shift open and no document open,
 /// nothing goes into the receipt before its first line (no tags, no cashier INN, no customer
 /// contact, no marking code to bind), and the payments come exactly to the total.
 ///
@@ -331,21 +331,15 @@ impl Open {
 /// close (45h) and the receipt is cancelled, never fiscalized with lines that are not ours.
 /// With change to give, a foreign line could hide in the change: such a receipt is opened.
 pub(crate) fn opens_with_first_line(
-    fresh: Option<&FnStatus>,
+    ready: bool,
     receipt: &FiscalReceipt,
     plan: &Plan,
     tags: &[(u16, Vec<u8>)],
 ) -> bool {
-    let ready = fresh.is_some_and(|s| s.shift_open && s.current_document == FN_NO_DOCUMENT);
-    let inn = receipt
-        .cashier
-        .inn
-        .as_deref()
-        .is_some_and(|i| !i.trim().is_empty());
     let paid: u128 = plan.close.payments.iter().map(|&p| p as u128).sum();
     ready
         && tags.is_empty()
-        && !inn
+        && cashier_inn(&receipt.cashier).is_none()
         && plan.customer_contact.is_none()
         && plan.markings.first().is_some_and(Option::is_none)
         && paid == receipt.total as u128
@@ -462,7 +456,7 @@ impl<P: Port> Shtrih<P> {
         tags: &[(u16, Vec<u8>)],
     ) -> Result<usize, DriverError> {
         if matches!(open, Open::MayWait(_))
-            && opens_with_first_line(self.fresh_fn_status.as_ref(), receipt, plan, tags)
+            && opens_with_first_line(self.ready_for_first_line, receipt, plan, tags)
         {
             self.call(&commands::operation_v2(
                 self.password(),

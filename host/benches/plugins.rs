@@ -53,12 +53,12 @@ fn tax_calls(c: &mut Criterion) {
             )
         });
         // The component's exported function itself, natively: the same flat numbers in and
-        // out as the Wasm call, decoded and encoded by the SDK around the typed call.
+        // out as the Wasm call (`LawPlugin`: each line decoded as it is computed).
         let flat = flat_document(&native);
         c.bench_function(&format!("tax {lines} lines, native, flat numbers"), |b| {
             b.iter_batched(
                 || flat.clone(),
-                |doc| <tax_ru::TaxRu as tax_ru::wire::Guest>::calculate(black_box(doc)).unwrap(),
+                |doc| tax_ru::TaxRu::calculate_numbers(black_box(doc)).unwrap(),
                 BatchSize::SmallInput,
             )
         });

@@ -16,16 +16,11 @@
 use fiscal_host_guest::tax;
 pub use fiscal_host_guest::tax::*;
 
-/// The component: VAT of Kazakhstan and Uzbekistan.
-pub struct TaxKzUz;
+/// The component: VAT of Kazakhstan and Uzbekistan, their law alone (natively,
+/// `TaxKzUz::calculate` is `tax::calculate::<KzUzVat>`).
+pub type TaxKzUz = tax::LawPlugin<KzUzVat>;
 
 fiscal_host_guest::tax::export!(TaxKzUz);
-
-impl Guest for TaxKzUz {
-    fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
-        tax::calculate::<KzUzVat>(&doc)
-    }
-}
 
 /// Kazakhstan's new Tax Code (Law No. 214-VIII): 16% standard, 5% and 10% reduced.
 const KZ_NEW_CODE_FROM: Day = Day::new(2026, 1, 1);

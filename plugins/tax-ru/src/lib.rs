@@ -13,16 +13,11 @@
 use fiscal_host_guest::tax;
 pub use fiscal_host_guest::tax::*;
 
-/// The component: Russian VAT.
-pub struct TaxRu;
+/// The component: Russian VAT, its law alone (natively, `TaxRu::calculate` is
+/// `tax::calculate::<RussianVat>`).
+pub type TaxRu = tax::LawPlugin<RussianVat>;
 
 fiscal_host_guest::tax::export!(TaxRu);
-
-impl Guest for TaxRu {
-    fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
-        tax::calculate::<RussianVat>(&doc)
-    }
-}
 
 /// 5% and 7% (and 5/105, 7/107) for simplified-regime payers exist from here on.
 const SIMPLIFIED_RATES_FROM: Day = Day::new(2025, 1, 1);

@@ -4,7 +4,7 @@
 // Natively the export expands to nothing, leaving the component unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use fiscal_host_guest::tax::{self, Document, DocumentInfo, Rate, TaxError, TaxLaw, TaxResult};
+use fiscal_host_guest::tax::{self, DocumentInfo, Rate, TaxError, TaxLaw};
 
 struct Flat;
 
@@ -28,12 +28,6 @@ impl TaxLaw for Flat {
     }
 }
 
-struct Plugin;
-
-impl tax::Guest for Plugin {
-    fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
-        tax::calculate::<Flat>(&doc)
-    }
-}
+type Plugin = tax::LawPlugin<Flat>;
 
 fiscal_host_guest::tax::export!(Plugin);

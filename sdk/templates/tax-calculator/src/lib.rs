@@ -2,18 +2,11 @@
 //!
 //! Replace the country, codes and rates below with the law the plugin implements.
 
-use fiscal_host_guest::tax::{
-    self, Day, Document, DocumentInfo, Rate, TaxError, TaxLaw, TaxResult,
-};
+use fiscal_host_guest::tax::{self, Day, DocumentInfo, Rate, TaxError, TaxLaw};
 
-/// The component.
-pub struct Plugin;
-
-impl tax::Guest for Plugin {
-    fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
-        tax::calculate::<Law>(&doc)
-    }
-}
+/// The component: the law below and nothing more (a plugin that needs more implements
+/// `tax::Guest` itself).
+pub type Plugin = tax::LawPlugin<Law>;
 
 fiscal_host_guest::tax::export!(Plugin);
 
@@ -56,7 +49,9 @@ impl TaxLaw for Law {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fiscal_host_guest::tax::{CalcType, Date, DocumentKind, Jurisdiction, Line, TaxSpec, Vat};
+    use fiscal_host_guest::tax::{
+        CalcType, Date, Document, DocumentKind, Jurisdiction, Line, TaxSpec, Vat,
+    };
 
     fn doc(year: u16, spec: TaxSpec) -> Document {
         Document {

@@ -15,6 +15,12 @@
 //! thousandths, rates in basis points (2200 = 22%). Every product is exact: taken
 //! in i64 when it fits there, else in i128, where `i64 × i64` cannot overflow,
 //! and only the final figure is narrowed back to i64.
+//!
+//! The figure functions are `#[inline(always)]`: a document runs each of them once per
+//! line, and in Wasm a call returning a `Result` returns it through linear memory (the
+//! wasm32 C ABI passes an aggregate result by pointer); inlined into the SDK's line loop,
+//! the figures stay in locals. A 100-line call: 124 K → 84 K instructions in Wasm, 45 K →
+//! 34 K natively (`BENCHMARKS.md`, "Wasm tax call against native").
 
 use core::fmt;
 
@@ -137,6 +143,7 @@ pub enum FigureError {
 ///
 /// Comparing twice the remainder with the divisor, rather than adding `den / 2`,
 /// stays exact when `den` is odd (10000 + 1205 = 11205).
+#[inline(always)]
 pub fn div_half_up(num: i128, den: i128) -> i128 {
     debug_assert!(num >= 0 && den > 0, "div_half_up({num}, {den})");
     // Nearly every figure fits in 64 bits, and a 128-bit division is a library call — in Wasm
@@ -159,6 +166,7 @@ pub fn div_half_up(num: i128, den: i128) -> i128 {
 /// nearly always) the product is below 2⁶² and is taken in 64 bits; else in 128. Neither
 /// `checked_mul` nor an `i128` product would do for the common case: in Wasm both are a
 /// library call (`__multi3`), a tenth of a tax call's time.
+#[inline(always)]
 fn product_half_up(a: i64, b: i64, den: i64) -> i128 {
     debug_assert!(
         a >= 0 && b >= 0 && den > 0,
@@ -171,11 +179,13 @@ fn product_half_up(a: i64, b: i64, den: i64) -> i128 {
     }
 }
 
+#[inline(always)]
 fn fit(value: i128, what: &str) -> Result<i64, FigureError> {
     i64::try_from(value)
         .map_err(|_| FigureError::Overflow(format!("{what} {value} does not fit in 64 bits")))
 }
 
+#[inline(always)]
 fn non_negative(value: i64, what: &str) -> Result<(), FigureError> {
     if value < 0 {
         Err(FigureError::Invalid(format!(
@@ -187,6 +197,7 @@ fn non_negative(value: i64, what: &str) -> Result<(), FigureError> {
 }
 
 /// `round_half_up(price × quantity / 1000)`: the gross figure of a line or of its margin.
+#[inline(always)]
 fn scaled(price: i64, quantity: i64, what: &str) -> Result<i64, FigureError> {
     fit(product_half_up(price, quantity, QUANTITY_SCALE), what)
 }
@@ -195,6 +206,7 @@ fn scaled(price: i64, quantity: i64, what: &str) -> Result<i64, FigureError> {
 ///
 /// The discount is taken after rounding because it is already in minor units;
 /// rounding once keeps the printed figures reproducible by hand.
+#[inline(always)]
 pub fn line_amount(price: i64, quantity: i64, discount: i64) -> Result<i64, FigureError> {
     non_negative(price, "price")?;
     non_negative(quantity, "quantity")?;
@@ -209,6 +221,7 @@ pub fn line_amount(price: i64, quantity: i64, discount: i64) -> Result<i64, Figu
 }
 
 /// The taxed base when only the margin is taxed; must lie within `0..=amount`.
+#[inline(always)]
 pub fn margin_base(margin: Margin, quantity: i64, amount: i64) -> Result<i64, FigureError> {
     let base = match margin {
         Margin::Sum(sum) => {
@@ -229,6 +242,7 @@ pub fn margin_base(margin: Margin, quantity: i64, amount: i64) -> Result<i64, Fi
     Ok(base)
 }
 
+#[inline(always)]
 fn check_rate(rate: i32) -> Result<i64, FigureError> {
     if rate < 0 {
         Err(FigureError::Invalid(format!("rate {rate} is negative")))
@@ -238,6 +252,7 @@ fn check_rate(rate: i32) -> Result<i64, FigureError> {
 }
 
 /// The tax contained in `base`: `round_half_up(base × r / (10000 + r))`.
+#[inline(always)]
 pub fn tax_inside(base: i64, rate: i32) -> Result<i64, FigureError> {
     non_negative(base, "tax base")?;
     let rate = check_rate(rate)?;
@@ -245,6 +260,7 @@ pub fn tax_inside(base: i64, rate: i32) -> Result<i64, FigureError> {
 }
 
 /// The tax at `rate` of `base` itself: `round_half_up(base × r / 10000)`.
+#[inline(always)]
 pub fn tax_on_top(base: i64, rate: i32) -> Result<i64, FigureError> {
     non_negative(base, "tax base")?;
     let rate = check_rate(rate)?;
@@ -256,6 +272,7 @@ pub fn tax_on_top(base: i64, rate: i32) -> Result<i64, FigureError> {
 /// `Simplified` and `Exempt` carry no tax whatever the rate says. A computed rate
 /// is by definition the share inside an amount, so it is taken from inside even
 /// under `Fixed`.
+#[inline(always)]
 pub fn line_tax(base: i64, rate: Rate, calc: Calc) -> Result<i64, FigureError> {
     match (rate, calc) {
         (Rate::Exempt, _) | (_, Calc::Simplified) => Ok(0),

@@ -214,27 +214,52 @@ fn rate(line: u32, kind: i64, value: i64) -> Result<Rate, WireError> {
 
 /// The list cut into lines of `N` numbers, with each line's index; a short last line is an error.
 #[inline]
-fn chunks<const N: usize>(
-    numbers: &[i64],
-) -> impl ExactSizeIterator<Item = (u32, Result<&[i64; N], WireError>)> + '_ {
-    let whole = numbers.len() / N;
-    let count = numbers.len().div_ceil(N);
-    (0..count).map(move |i| {
-        let line = i as u32;
-        let chunk = if i < whole {
-            Ok(numbers[i * N..][..N].try_into().expect("N numbers"))
-        } else {
-            Err(WireError {
-                line,
-                fault: Fault::Short {
-                    numbers: numbers.len(),
-                    per_line: N,
-                },
-            })
-        };
-        (line, chunk)
-    })
+fn chunks<const N: usize>(numbers: &[i64]) -> Chunks<'_, N> {
+    let (whole, rest) = numbers.as_chunks::<N>();
+    Chunks {
+        whole: whole.iter(),
+        line: 0,
+        short: (!rest.is_empty()).then_some(WireError {
+            line: whole.len() as u32,
+            fault: Fault::Short {
+                numbers: numbers.len(),
+                per_line: N,
+            },
+        }),
+    }
 }
+
+/// The whole lines as arrays (no index arithmetic or bounds check per number), then the short
+/// one's error if the list has one.
+struct Chunks<'a, const N: usize> {
+    whole: core::slice::Iter<'a, [i64; N]>,
+    line: u32,
+    short: Option<WireError>,
+}
+
+impl<'a, const N: usize> Iterator for Chunks<'a, N> {
+    type Item = (u32, Result<&'a [i64; N], WireError>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.whole.next() {
+            Some(numbers) => {
+                let line = self.line;
+                self.line += 1;
+                Some((line, Ok(numbers)))
+            }
+            None => self.short.take().map(|e| (e.line, Err(e))),
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.whole.len() + usize::from(self.short.is_some());
+        (len, Some(len))
+    }
+}
+
+impl<const N: usize> ExactSizeIterator for Chunks<'_, N> {}
 
 fn bad(line: u32, what: &'static str, value: i64) -> WireError {
     WireError {

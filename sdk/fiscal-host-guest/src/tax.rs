@@ -343,7 +343,8 @@ struct Sums {
 
 /// The one computation of a document, whichever way its lines arrive (typed, or decoded from
 /// the interface's numbers as they are reached, a malformed one failing in its turn) and its
-/// lines' figures leave (`each`, in order).
+/// lines' figures leave (`each`, in order). What it calls per line is inlined into its loop
+/// (`tax_common`'s module documentation says why).
 fn compute<L: TaxLaw>(
     kind: DocumentKind,
     date: Date,
@@ -404,6 +405,7 @@ fn compute<L: TaxLaw>(
 /// A line's rate: its own when it names one, else its code through the jurisdiction's overrides
 /// in force on `date` (the latest `valid-from` not after it), else the law's default meaning.
 /// The error is the reason for `unknown-tax-code`.
+#[inline(always)]
 pub fn resolve_rate<L: TaxLaw>(
     law: &L,
     jurisdiction: &Jurisdiction,
@@ -440,6 +442,7 @@ pub fn explicit_rate(spec: &TaxSpec) -> Option<Rate> {
 
 /// Amount, taxed base and tax of a line: the amount is always the full one, the tax is taken
 /// from the margin when the line has one ([`tax_common`]'s rules).
+#[inline(always)]
 pub fn line_figures(line: &Line, rate: Rate) -> Result<Figures, FigureError> {
     let amount = tax_common::line_amount(line.price, line.quantity, line.discount)?;
     let taxed_base = match line.margin {
@@ -463,6 +466,7 @@ struct Totals {
 
 impl Totals {
     /// Adds a line; on overflow nothing changes.
+    #[inline(always)]
     fn add(&mut self, rate: Rate, vat_code: Option<u8>, f: Figures) -> Result<(), FigureError> {
         let overflow = |what: &str| FigureError::Overflow(format!("{what} exceeds 64 bits"));
         let total = self

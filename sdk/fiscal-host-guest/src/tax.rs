@@ -206,6 +206,7 @@ fn invalid_line(e: numbers::WireError) -> TaxError {
 }
 
 impl From<LineNumbers> for Line {
+    #[inline]
     fn from(n: LineNumbers) -> Line {
         Line {
             price: n.price,
@@ -224,6 +225,7 @@ impl From<LineNumbers> for Line {
 }
 
 impl From<&LineResult> for FigureNumbers {
+    #[inline]
     fn from(r: &LineResult) -> FigureNumbers {
         FigureNumbers {
             amount: r.amount,
@@ -236,6 +238,7 @@ impl From<&LineResult> for FigureNumbers {
 }
 
 impl From<Vat> for Rate {
+    #[inline]
     fn from(vat: Vat) -> Rate {
         match vat {
             Vat::Rate(bp) => Rate::Percent(bp),
@@ -311,6 +314,7 @@ pub trait TaxLaw: Sized {
 
     /// A line's figures at its resolved rate. Default: [`line_figures`], which every built-in
     /// plugin uses; override only for a country whose arithmetic differs.
+    #[inline(always)]
     fn figures(&self, line: &Line, rate: Rate) -> Result<Figures, FigureError> {
         line_figures(line, rate)
     }
@@ -511,12 +515,14 @@ pub fn figure_error(line: u32, error: FigureError) -> TaxError {
 }
 
 impl From<Date> for Day {
+    #[inline]
     fn from(d: Date) -> Day {
         Day::new(d.year, d.month, d.day)
     }
 }
 
 impl From<Rate> for Vat {
+    #[inline]
     fn from(rate: Rate) -> Vat {
         match rate {
             Rate::Percent(bp) => Vat::Rate(bp),

@@ -444,3 +444,33 @@ fn an_idle_hosts_epoch_ticker_sleeps_and_a_sale_wakes_it() {
     );
     assert_eq!(sold["status"], "success", "{sold}");
 }
+
+/// `[plugins] profiler = "perf-map"`: the plugins' compiled code is named in
+/// `/tmp/perf-<pid>.map` for `perf report`, compiled or loaded from the cache; without it the
+/// host writes no map.
+#[test]
+fn the_perf_map_profiler_names_plugin_code_compiled_or_cached() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("host.toml");
+    std::fs::write(&config, "[plugins]\nprofiler = \"perf-map\"\n").unwrap();
+    let plugin_functions = |host: &common::RunningHost| {
+        let map = format!("/tmp/perf-{}.map", host.child.id());
+        let text = std::fs::read_to_string(&map).unwrap_or_default();
+        let _ = std::fs::remove_file(&map);
+        // The built-in components keep their functions' names (the guest profile).
+        text.lines().filter(|l| l.contains("tax_ru")).count()
+    };
+    for start in ["compiled", "cached"] {
+        let host = common::start_host(data.path(), &["--config", config.to_str().unwrap()]);
+        let health = common::get_json(&format!("{}/health", host.base_url));
+        assert_eq!(health["plugins"][0]["compile"], start);
+        let named = plugin_functions(&host);
+        assert!(
+            named >= 3,
+            "{start}: {named} of tax-ru's functions in the perf map"
+        );
+    }
+    let plain = tempfile::tempdir().unwrap();
+    let host = common::start_host(plain.path(), &[]);
+    assert_eq!(plugin_functions(&host), 0, "no profiler, no map");
+}

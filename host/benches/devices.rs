@@ -48,6 +48,7 @@ fn start_with(driver: &str, transport: TransportConfig, emulators: &Emulators) -
     let runtime = PluginRuntime::new(RuntimeConfig {
         limits: Default::default(),
         cache_dir: None,
+        ..Default::default()
     })
     .unwrap();
     let config = DeviceConfig {

@@ -22,7 +22,12 @@ fn runtime(cache_dir: Option<std::path::PathBuf>) -> PluginRuntime {
 }
 
 fn runtime_with(limits: Limits, cache_dir: Option<std::path::PathBuf>) -> PluginRuntime {
-    PluginRuntime::new(RuntimeConfig { limits, cache_dir }).unwrap()
+    PluginRuntime::new(RuntimeConfig {
+        limits,
+        cache_dir,
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn tax_calls(c: &mut Criterion) {

@@ -50,6 +50,7 @@ impl Host {
                 .plugins
                 .compile_cache
                 .then(|| data_dir.join("plugin-cache")),
+            profiler: config.plugins.profiler,
         })?;
         tracing::info!(data_dir = %data_dir.display(), "starting");
         let tax_choices = lanes::tax_choices(&config);
@@ -144,6 +145,7 @@ pub fn preview(
     let runtime = PluginRuntime::new(RuntimeConfig {
         limits: config.plugins.limits,
         cache_dir: None,
+        profiler: config.plugins.profiler,
     })?;
     let layout = layout
         .or(config.plugins.layout.as_deref())

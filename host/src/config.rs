@@ -584,6 +584,9 @@ pub struct PluginsConfig {
     /// Keep compiled components under `<data_dir>/plugin-cache` between runs.
     #[serde(default = "yes")]
     pub compile_cache: bool,
+    /// `"perf-map"`: name the plugins' compiled code for `perf` (`plugins::Profiler`).
+    #[serde(default)]
+    pub profiler: crate::plugins::Profiler,
 }
 
 fn yes() -> bool {
@@ -597,6 +600,7 @@ impl Default for PluginsConfig {
             layout: None,
             limits: Limits::default(),
             compile_cache: true,
+            profiler: Default::default(),
         }
     }
 }

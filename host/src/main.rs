@@ -313,6 +313,7 @@ fn check_plugin(file: &PathBuf, want: Option<&str>) -> anyhow::Result<ExitCode> 
     let runtime = PluginRuntime::new(RuntimeConfig {
         limits: Default::default(),
         cache_dir: None,
+        ..Default::default()
     })?;
     let report = runtime.check(&bytes);
     println!("{}", file.display());

@@ -20,6 +20,7 @@ pub fn runtime(limits: Limits, cache_dir: Option<&Path>) -> PluginRuntime {
     PluginRuntime::new(RuntimeConfig {
         limits,
         cache_dir: cache_dir.map(Path::to_owned),
+        ..Default::default()
     })
     .expect("plugin runtime")
 }

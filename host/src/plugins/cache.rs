@@ -113,6 +113,7 @@ mod tests {
         let runtime = PluginRuntime::new(RuntimeConfig {
             limits: Limits::default(),
             cache_dir: None,
+            ..Default::default()
         })
         .unwrap();
         let ours = CompileCache::new(dir.path(), runtime.engine()).unwrap();

@@ -21,7 +21,7 @@ pub use cache::CompileOutcome;
 pub use driver::{DriverFailure, DriverInstance, DriverPlugin, DriverResult};
 pub use error::PluginError;
 pub use report::{LoadReport, Origin, World};
-pub use runtime::{CheckReport, DriverRole, PluginRuntime, RuntimeConfig};
+pub use runtime::{CheckReport, DriverRole, PluginRuntime, Profiler, RuntimeConfig};
 pub use sandbox::{DeviceLine, Limits};
 pub use set::{Plugins, Reload, ReloadOutcome, Slot};
 pub use warm::{LayoutPlugin, TaxPlugin};

@@ -54,10 +54,27 @@ impl DriverRole {
     }
 }
 
+#[derive(Default)]
 pub struct RuntimeConfig {
     pub limits: Limits,
     /// Where compiled components are kept between runs; `None` compiles on every start.
     pub cache_dir: Option<PathBuf>,
+    /// Whether compiled plugin code is named for a profiler.
+    pub profiler: Profiler,
+}
+
+/// What the host tells a sampling profiler about the plugins' compiled code
+/// (`[plugins] profiler`). Without it, `perf` sees one anonymous `[JIT]` region for every
+/// plugin; with `perf-map` it names each plugin function (`wasm[0]::function[12]`, or the
+/// function's own name when the component keeps its name section, as a debug build does).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profiler {
+    #[default]
+    None,
+    /// `/tmp/perf-<pid>.map`, which `perf report` reads: `perf record -p <pid>` while the host
+    /// runs, then `perf report`. Written as plugins are compiled or loaded; costs nothing after.
+    PerfMap,
 }
 
 pub struct PluginRuntime {
@@ -84,6 +101,9 @@ impl PluginRuntime {
         // loop back-edges, and a ticker thread advances it (see `sandbox`). Fuel, which counted
         // instructions, cost ~15% of a tax call and allowed a machine-dependent time.
         wasm_config.epoch_interruption(true);
+        if config.profiler == Profiler::PerfMap {
+            wasm_config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&wasm_config).map_err(runtime_err)?;
         sandbox::start_epoch_ticker(&engine, sandbox::epoch_tick(config.limits))
             .map_err(|e| PluginError::Runtime(format!("cannot start the epoch ticker: {e}")))?;

@@ -8,7 +8,7 @@
 //! | `fiscal-register` | [`register`] | `register::Guest` + `register::PrinterGuest` | `fiscal_host_guest::register::export!(T)` |
 //! | `receipt-printer` | [`printer`] | `printer::Guest` | `fiscal_host_guest::printer::export!(T)` |
 //! | `payment-terminal` | [`terminal`] | `terminal::Guest` | `fiscal_host_guest::terminal::export!(T)` |
-//! | `tax-calculator` | [`tax`] | `tax::Guest` (usually via [`tax::calculate`]) | `fiscal_host_guest::tax::export!(T)` |
+//! | `tax-calculator` | [`tax`] | a [`tax::TaxLaw`] as [`tax::LawPlugin`], or `tax::Guest` | `fiscal_host_guest::tax::export!(T)` |
 //! | `receipt-layout` | [`layout`] | `layout::Guest` | `fiscal_host_guest::layout::export!(T)` |
 //!
 //! The interfaces the worlds share (`types`, `driver-types`, `print`, `transport`, `settings`,

@@ -584,9 +584,9 @@ pub struct PluginsConfig {
     /// Keep compiled components under `<data_dir>/plugin-cache` between runs.
     #[serde(default = "yes")]
     pub compile_cache: bool,
-    /// `"perf-map"`: name the plugins' compiled code for `perf` (`plugins::Profiler`).
+    /// `"perf-map"`: name the plugins' compiled code for `perf` ([`Profiler`]).
     #[serde(default)]
-    pub profiler: crate::plugins::Profiler,
+    pub profiler: Profiler,
 }
 
 fn yes() -> bool {
@@ -882,6 +882,20 @@ pub enum TransportConfig {
 
 fn default_connect_timeout_ms() -> u64 {
     3_000
+}
+
+/// What the host tells a sampling profiler about the plugins' compiled code
+/// (`[plugins] profiler`). Without it, `perf` sees one anonymous `[JIT]` region for every
+/// plugin; with `perf-map` it names each plugin function (`wasm[0]::function[12]`, or the
+/// function's own name when the component keeps its name section, as a debug build does).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profiler {
+    #[default]
+    None,
+    /// `/tmp/perf-<pid>.map`, which `perf report` reads: `perf record -p <pid>` while the host
+    /// runs, then `perf report`. Written as plugins are compiled or loaded; costs nothing after.
+    PerfMap,
 }
 
 /// Limits applied to every call of a plugin.

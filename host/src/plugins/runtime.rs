@@ -19,6 +19,7 @@ use super::report::{LoadReport, Origin, World};
 use super::sandbox::{self, Limits};
 use super::warm::{LayoutPlugin, TaxPlugin};
 use super::wit::{self, DriverPre, Identity, LayoutPre, Linkers, TaxPre};
+pub use crate::config::Profiler;
 
 /// What a configured device needs its driver to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,20 +62,6 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Whether compiled plugin code is named for a profiler.
     pub profiler: Profiler,
-}
-
-/// What the host tells a sampling profiler about the plugins' compiled code
-/// (`[plugins] profiler`). Without it, `perf` sees one anonymous `[JIT]` region for every
-/// plugin; with `perf-map` it names each plugin function (`wasm[0]::function[12]`, or the
-/// function's own name when the component keeps its name section, as a debug build does).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profiler {
-    #[default]
-    None,
-    /// `/tmp/perf-<pid>.map`, which `perf report` reads: `perf record -p <pid>` while the host
-    /// runs, then `perf report`. Written as plugins are compiled or loaded; costs nothing after.
-    PerfMap,
 }
 
 pub struct PluginRuntime {

@@ -276,3 +276,95 @@ fn warnings_of_the_document_and_of_lines() {
     assert_eq!(r.lines[1].vat_code, None);
     assert_eq!(r.totals[1].vat_code, None);
 }
+
+/// The document as the interface carries it: its lines as flat numbers.
+fn numbers_of(d: &Document) -> wire::Document {
+    let mut lines = Vec::new();
+    for l in &d.lines {
+        let tax = match l.tax {
+            TaxSpec::Code(code) => numbers::LineTax::Code(code),
+            spec => numbers::LineTax::Rate(explicit_rate(&spec).unwrap()),
+        };
+        let n = LineNumbers {
+            price: l.price,
+            quantity: l.quantity,
+            discount: l.discount,
+            tax,
+            calc: l.calc,
+            margin: l.margin,
+        };
+        numbers::push_line(&mut lines, &n);
+    }
+    wire::Document {
+        kind: d.kind,
+        date: d.date,
+        jurisdiction: d.jurisdiction.clone(),
+        lines,
+    }
+}
+
+/// What a plugin that is its law computes from the numbers, and what the decode-and-call
+/// default makes of the same numbers through the typed call.
+fn both_ways(d: &wire::Document) -> [Result<wire::TaxResult, TaxError>; 2] {
+    struct Typed;
+    impl Guest for Typed {
+        fn calculate(doc: Document) -> Result<TaxResult, TaxError> {
+            calculate::<Test>(&doc)
+        }
+    }
+    [
+        LawPlugin::<Test>::calculate_numbers(d.clone()),
+        Typed::calculate_numbers(d.clone()),
+    ]
+}
+
+#[test]
+fn a_law_plugin_computes_from_the_numbers_what_the_typed_call_computes() {
+    let mut margin = line(10_000, 2000, TaxSpec::Code(0));
+    margin.margin = Some(Margin::Sum(3_000));
+    let mut discounted = line(1_100, 2500, TaxSpec::Code(1));
+    discounted.discount = 50;
+    let mut d = doc(vec![
+        line(12_000, 1000, TaxSpec::Code(0)),
+        discounted,
+        margin,
+        line(500, 1000, TaxSpec::Percent(2000)),
+        line(700, 1000, TaxSpec::Exempt),
+        line(900, 1000, TaxSpec::Percent(1500)),
+    ]);
+    d.kind = DocumentKind::SaleReturn;
+    d.jurisdiction.standard_rate = Some(1800);
+    let [fused, typed] = both_ways(&numbers_of(&d));
+    let fused = fused.unwrap();
+    assert_eq!(Ok(&fused), typed.as_ref());
+    assert_eq!(fused.lines.len(), 6 * numbers::FIGURES);
+    assert_eq!(fused.warnings.len(), 2, "the document's and line 5's");
+}
+
+#[test]
+fn a_law_plugin_names_a_malformed_line_or_a_failing_one_as_the_typed_call_does() {
+    let d = numbers_of(&doc(vec![
+        line(100, 1000, TaxSpec::Code(0)),
+        line(100, 1000, TaxSpec::Code(0)),
+    ]));
+    let mut bad_calc = d.clone();
+    bad_calc.lines[numbers::LINE + 5] = 9;
+    let mut short = d.clone();
+    short.lines.truncate(numbers::LINE + 3);
+    let mut unknown_code = d.clone();
+    unknown_code.lines[numbers::LINE + 4] = 7;
+    for (d, line, what) in [
+        (&bad_calc, 1, "9 is not a calc type"),
+        (&short, 1, "does not divide into lines of 8"),
+        (&unknown_code, 1, "tax code 7 is not mapped"),
+    ] {
+        let [fused, typed] = both_ways(d);
+        let problem = match &fused {
+            Err(TaxError::InvalidLine(p) | TaxError::UnknownTaxCode(p)) => p,
+            other => panic!("{what}: {other:?}"),
+        };
+        assert_eq!(problem.line, line, "{what}");
+        assert!(problem.message.contains(what), "{}", problem.message);
+        assert_eq!(fused, typed, "{what}");
+    }
+}

@@ -61,7 +61,7 @@ struct Group {
     fsyncs: AtomicU64,
     /// Waiters since the syncer last committed.
     waiters: AtomicU64,
-    /// Groups the syncer held open for `GATHER` (a test and the benchmarks read it).
+    /// Groups the syncer held open for `GATHER` (the tests read it).
     gathered: AtomicU64,
 }
 

@@ -68,6 +68,12 @@ fn run(cmd: &mut Command) {
     );
 }
 
+/// Why `pg_ctl start` failed: the server's own log says whether its port was taken.
+struct StartFailed {
+    port_taken: bool,
+    message: String,
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -99,7 +105,7 @@ impl Postgres {
                 .arg(format!("--pwfile={}", password_file.display()))
                 .args(["--no-sync", "-E", "UTF8", "--locale=C"]),
         ));
-        let postgres = Self {
+        let mut postgres = Self {
             bin,
             data,
             port: free_port(),
@@ -107,15 +113,25 @@ impl Postgres {
             log: dir.path().join("server.log"),
             _dir: dir,
         };
-        postgres.start_server();
-        postgres
+        // The port was free when `free_port` let go of it, but until the server binds it any
+        // other process's outgoing connection may take it (it is an ephemeral port): then
+        // the server cannot bind, and another free port is as good.
+        for _ in 0..5 {
+            match postgres.start_server() {
+                Ok(()) => return postgres,
+                Err(e) if e.port_taken => postgres.port = free_port(),
+                Err(e) => panic!("{}", e.message),
+            }
+        }
+        panic!("five free ports in a row were taken before the server could bind them")
     }
 
-    fn start_server(&self) {
+    fn start_server(&self) -> Result<(), StartFailed> {
         let socket_dir = self.data.parent().unwrap();
-        run(as_server_user(
-            Command::new(self.bin.join("pg_ctl"))
-                .current_dir(socket_dir)
+        let log_before = std::fs::read_to_string(&self.log).unwrap_or_default().len();
+        let mut cmd = Command::new(self.bin.join("pg_ctl"));
+        as_server_user(
+            cmd.current_dir(socket_dir)
                 .arg("-D")
                 .arg(&self.data)
                 .arg("-l")
@@ -127,7 +143,21 @@ impl Postgres {
                     socket_dir.display()
                 ))
                 .args(["-w", "start"]),
-        ));
+        );
+        let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        if out.status.success() {
+            return Ok(());
+        }
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let log = log.get(log_before..).unwrap_or(&log);
+        Err(StartFailed {
+            port_taken: log.contains("could not bind") || log.contains("already in use"),
+            message: format!(
+                "{cmd:?}: {}{}\nserver log:\n{log}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        })
     }
 
     /// Stops the server (`-m fast`: connections are cut, as when the database goes away).
@@ -141,8 +171,20 @@ impl Postgres {
         ));
     }
 
+    /// Starts the stopped server again on its port (the host under test knows no other). A
+    /// port taken meanwhile by someone's outgoing connection is free again when that closes.
     pub fn restart(&self) {
-        self.start_server();
+        for _ in 0..50 {
+            match self.start_server() {
+                Ok(()) => return,
+                Err(e) if e.port_taken => std::thread::sleep(std::time::Duration::from_millis(100)),
+                Err(e) => panic!("{}", e.message),
+            }
+        }
+        panic!(
+            "port {} stayed taken for 5 s after the server stopped",
+            self.port
+        )
     }
 
     /// The URL `[fleet] postgres` takes (no password: that is in `password_file`).

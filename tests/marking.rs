@@ -93,7 +93,7 @@ fn journaled_checks(dir: &std::path::Path) -> Vec<Value> {
     let db = rusqlite::Connection::open(dir.join("data").join("journal.sqlite")).unwrap();
     let body: String = db
         .query_row(
-            "SELECT body FROM documents ORDER BY id DESC LIMIT 1",
+            "SELECT body FROM document_texts ORDER BY document_id DESC LIMIT 1",
             [],
             |r| r.get(0),
         )

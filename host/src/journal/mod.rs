@@ -44,13 +44,22 @@ CREATE TABLE IF NOT EXISTS documents (
     cashier     TEXT NOT NULL,
     state       TEXT NOT NULL,
     total       INTEGER NOT NULL,
-    body        TEXT NOT NULL,
-    request     TEXT NOT NULL,
     refers_to   INTEGER REFERENCES documents(id),
     fiscal      TEXT,
     tender      TEXT,
     created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+);
+-- A document's body and the request it was made from, apart from the row its state changes
+-- rewrite: together they are ~2.5 KB of a 10-line receipt, so with them every page of
+-- `documents` held one document and each of a receipt's state changes wrote a WAL frame of its
+-- own; without them ~10 documents share a page, and the documents of one group commit share
+-- their frames (issue 20). They are written once (the body again only for a sale with marked
+-- items, after their checks).
+CREATE TABLE IF NOT EXISTS document_texts (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+    body        TEXT NOT NULL,
+    request     TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS payments (
     id          INTEGER PRIMARY KEY,
@@ -108,6 +117,8 @@ CREATE TABLE IF NOT EXISTS shift_events (
     outcome     TEXT NOT NULL,
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 );
+-- Keyed by the client's key alone (no rowid): with a rowid, each reply was written to two
+-- B-trees, the table and the key's index, at a page of each (issue 20).
 CREATE TABLE IF NOT EXISTS replies (
     face        TEXT NOT NULL,
     key         TEXT NOT NULL,
@@ -115,7 +126,7 @@ CREATE TABLE IF NOT EXISTS replies (
     document_id INTEGER,
     at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
     PRIMARY KEY (face, key)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS receipt_codes (
     code        TEXT PRIMARY KEY,
     document_id INTEGER NOT NULL REFERENCES documents(id),
@@ -237,9 +248,10 @@ fn json_column(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option
 
 /// Inserts a document (state `created`) on a connection or inside a transaction.
 fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>) -> Result<i64> {
-    exec(conn,
-        "INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request, refers_to)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    exec(
+        conn,
+        "INSERT INTO documents (uuid, device, kind, cashier, state, total, refers_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             // Time-ordered (v7): each insert lands on the right edge of the uuid index, the page
             // the group commit writes anyway, not on a random page of its own.
@@ -249,12 +261,85 @@ fn insert_document_on<B: Serialize>(conn: &Connection, doc: &NewDocument<'_, B>)
             doc.cashier,
             DocumentState::Created,
             doc.total,
-            serde_json::to_string(doc.body)?,
-            doc.request,
             doc.refers_to
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    exec(
+        conn,
+        "INSERT INTO document_texts (document_id, body, request) VALUES (?1, ?2, ?3)",
+        params![id, serde_json::to_string(doc.body)?, doc.request],
+    )?;
+    Ok(id)
+}
+
+/// A document's columns as `document_from_row` reads them, and where they come from.
+const DOCUMENT_COLUMNS: &str = "id, uuid, device, kind, cashier, state, total, body, refers_to, \
+     fiscal, tender FROM documents JOIN document_texts ON document_texts.document_id = documents.id";
+
+/// Journals from before `document_texts` kept the body and the request in `documents`: they
+/// move, once, in one transaction (the table is rewritten, as `DROP COLUMN` does). A trigger
+/// that named them (an older build's outbox) goes first; the outbox makes its own afresh.
+fn migrate_document_texts(conn: &Connection) -> rusqlite::Result<()> {
+    let has_body: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('documents') WHERE name = 'body')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_body {
+        return Ok(());
+    }
+    let documents: i64 = conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?;
+    tracing::info!(
+        documents,
+        "journal: moving the documents' bodies to a table of their own"
+    );
+    let tx = conn.unchecked_transaction()?;
+    let triggers: Vec<String> = tx
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'documents' \
+             AND (sql LIKE '%body%' OR sql LIKE '%request%')",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for trigger in triggers {
+        tx.execute_batch(&format!("DROP TRIGGER \"{trigger}\""))?;
+    }
+    tx.execute_batch(
+        "INSERT INTO document_texts (document_id, body, request)
+             SELECT id, body, request FROM documents ORDER BY id;
+         ALTER TABLE documents DROP COLUMN body;
+         ALTER TABLE documents DROP COLUMN request;",
+    )?;
+    tx.commit()
+}
+
+/// Journals from before `replies` was keyed without a rowid get the table rebuilt, once.
+fn migrate_replies(conn: &Connection) -> rusqlite::Result<()> {
+    let with_rowid: bool = conn.query_row(
+        "SELECT sql NOT LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'replies'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !with_rowid {
+        return Ok(());
+    }
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch(
+        "ALTER TABLE replies RENAME TO replies_with_rowid;
+         CREATE TABLE replies (
+             face        TEXT NOT NULL,
+             key         TEXT NOT NULL,
+             reply       TEXT NOT NULL,
+             document_id INTEGER,
+             at          TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+             PRIMARY KEY (face, key)
+         ) WITHOUT ROWID;
+         INSERT INTO replies (face, key, reply, document_id, at)
+             SELECT face, key, reply, document_id, at FROM replies_with_rowid;
+         DROP TABLE replies_with_rowid;",
+    )?;
+    tx.commit()
 }
 
 fn document_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
@@ -311,6 +396,8 @@ impl Journal {
         // BENCHMARKS.md); the journal has fewer than 100 statements in all.
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         conn.execute_batch(SCHEMA)?;
+        migrate_document_texts(&conn)?;
+        migrate_replies(&conn)?;
         conn.execute_batch(states::by_state::INDEXES)?;
         payments::migrate(&conn)?;
         outbox::migrate(&conn, fleet)?;
@@ -390,7 +477,7 @@ impl Journal {
         let mut statement = self.conn.prepare_cached(
             "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal, tender,
                     created_at
-             FROM documents
+             FROM documents JOIN document_texts ON document_texts.document_id = documents.id
              WHERE (?1 IS NULL OR id < ?1)
                AND (?2 IS NULL OR device = ?2)
                AND (?3 IS NULL OR created_at >= ?3)
@@ -424,10 +511,7 @@ impl Journal {
         clause: &str,
         params: impl rusqlite::Params,
     ) -> Result<Option<DocumentRow>> {
-        let sql = format!(
-            "SELECT id, uuid, device, kind, cashier, state, total, body, refers_to, fiscal, tender
-             FROM documents WHERE {clause} ORDER BY id DESC LIMIT 1"
-        );
+        let sql = format!("SELECT {DOCUMENT_COLUMNS} WHERE {clause} ORDER BY id DESC LIMIT 1");
         Ok(one(&self.conn, &sql, params, document_from_row).optional()?)
     }
 
@@ -454,8 +538,13 @@ impl Journal {
     pub fn set_document_body(&mut self, id: i64, body: &Value) -> Result<()> {
         exec(
             &self.conn,
-            "UPDATE documents SET body = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            "UPDATE document_texts SET body = ?2 WHERE document_id = ?1",
             params![id, serde_json::to_string(body)?],
+        )?;
+        exec(
+            &self.conn,
+            "UPDATE documents SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?1",
+            [id],
         )?;
         Ok(())
     }
@@ -1033,5 +1122,105 @@ mod tests {
             Some(("{\"event\":\"onpay\"}".into(), Some(3)))
         );
         assert!(j.reply("rest", "r-1").unwrap().is_none());
+    }
+
+    /// A journal as builds before `document_texts` wrote it: the body and the request in
+    /// `documents`, `replies` with a rowid, and an outbox trigger naming the body.
+    const OLD_SCHEMA: &str = "
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, device TEXT NOT NULL,
+            kind TEXT NOT NULL, cashier TEXT NOT NULL, state TEXT NOT NULL,
+            total INTEGER NOT NULL, body TEXT NOT NULL, request TEXT NOT NULL,
+            refers_to INTEGER REFERENCES documents(id), fiscal TEXT, tender TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+        CREATE TABLE replies (face TEXT NOT NULL, key TEXT NOT NULL, reply TEXT NOT NULL,
+            document_id INTEGER,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            PRIMARY KEY (face, key));
+        CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+            row_id INTEGER NOT NULL, payload TEXT NOT NULL,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')));
+        CREATE TRIGGER outbox_document_created AFTER INSERT ON documents BEGIN
+            INSERT INTO outbox (kind, row_id, payload)
+            VALUES ('document', NEW.id, json_object('body', json(NEW.body))); END;
+        INSERT INTO documents (uuid, device, kind, cashier, state, total, body, request)
+            VALUES ('u-1', 'kkt', 'sale', 'Иванов', 'fiscalized', 4990,
+                    '{\"lines\":[{\"name\":\"Хлеб\"}]}', '{\"event\":\"create_doc\"}');
+        INSERT INTO replies (face, key, reply, document_id)
+            VALUES ('ws', 'create_doc:r-1', '{\"event\":\"create_doc\"}', 1);";
+
+    #[test]
+    fn an_old_journal_keeps_its_documents_and_replies_in_the_new_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(OLD_SCHEMA)
+            .unwrap();
+        let mut j = Journal::open_with(&path, true).unwrap();
+
+        let old = j.document(1).unwrap().unwrap();
+        assert_eq!((old.uuid.as_str(), old.total), ("u-1", 4990));
+        let body: Value = serde_json::from_str(&old.body_json).unwrap();
+        assert_eq!(body["lines"][0]["name"], "Хлеб");
+        let request: String = j
+            .conn
+            .query_row(
+                "SELECT request FROM document_texts WHERE document_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(request, "{\"event\":\"create_doc\"}");
+        assert_eq!(
+            j.reply("ws", "create_doc:r-1").unwrap(),
+            Some(("{\"event\":\"create_doc\"}".into(), Some(1)))
+        );
+        let columns: Vec<String> = j
+            .conn
+            .prepare("SELECT name FROM pragma_table_info('documents')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            !columns.iter().any(|c| c == "body" || c == "request"),
+            "{columns:?}"
+        );
+        let replies: String = j
+            .conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'replies'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(replies.contains("WITHOUT ROWID"), "{replies}");
+
+        // Documents written after it go where new journals keep them, and head office gets
+        // their bodies from there.
+        let id = j
+            .insert_document(&NewDocument {
+                device: "kkt",
+                kind: DocumentKind::Sale,
+                cashier: "Петров",
+                total: 100,
+                body: &json!({"lines": [{"name": "Молоко"}]}),
+                request: "{}",
+                refers_to: None,
+            })
+            .unwrap();
+        assert_eq!(j.document(id).unwrap().unwrap().cashier, "Петров");
+        let shipped = OutboxReader::open(&path).unwrap().after(0, 10).unwrap();
+        let new = shipped.iter().find(|row| row.row_id == id).unwrap();
+        let payload: Value = serde_json::from_str(&new.payload).unwrap();
+        assert_eq!(payload["body"]["lines"][0]["name"], "Молоко");
+
+        // Opened again, nothing is moved twice.
+        drop(j);
+        let j = Journal::open_with(&path, true).unwrap();
+        assert_eq!(j.document(1).unwrap().unwrap().uuid, "u-1");
     }
 }

@@ -54,7 +54,7 @@ const BY_REFERENCE: &str = "''";
 /// A document: every column head office reads.
 const DOCUMENT: &str = "json_object('id', R.id, 'uuid', R.uuid, 'device', R.device, \
     'kind', R.kind, 'cashier', R.cashier, 'state', R.state, 'total', R.total, \
-    'body', json(R.body), 'refers_to', R.refers_to, 'fiscal', json(R.fiscal), \
+    'body', (SELECT json(T.body) FROM document_texts T WHERE T.document_id = R.id), 'refers_to', R.refers_to, 'fiscal', json(R.fiscal), \
     'tender', json(R.tender), 'created_at', R.created_at, 'updated_at', R.updated_at)";
 /// A document's change: what changes after it is created.
 const DOCUMENT_CHANGE: &str = "json_object('id', R.id, 'state', R.state, \
